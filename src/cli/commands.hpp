@@ -1,0 +1,13 @@
+#pragma once
+// One function per subcommand: each adds itself to the app and stores its exit code.
+
+#include <CLI/CLI.hpp>
+
+namespace portolan::cli {
+
+void AddCatalogCommand(CLI::App& app, int& exit_code);
+void AddPlanCommand(CLI::App& app, int& exit_code);
+void AddExplainCommand(CLI::App& app, int& exit_code);
+void AddLmhostsCommands(CLI::App& app, int& exit_code);  // lmhosts and mp-script
+
+}  // namespace portolan::cli

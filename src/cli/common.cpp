@@ -1,0 +1,48 @@
+#include "cli/common.hpp"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "core/atomic_file.hpp"
+
+namespace portolan::cli {
+
+void AddInventoryOptions(CLI::App& command, InventoryOptions& options) {
+  command.add_option("-i,--inventory", options.inventory, "Site inventory (YAML), e.g. examples/sms2003-site.yaml")
+      ->required()
+      ->type_name("FILE");
+  command.add_option("--catalog", options.catalog, "Use this catalog file instead of the built-in one the inventory names")
+      ->type_name("FILE");
+  command.add_flag("-q,--quiet", options.quiet, "Do not print warnings about the inventory");
+}
+
+inventory::LoadedInventory Load(const InventoryOptions& options) {
+  auto loaded = inventory::LoadInventory(options.inventory, options.catalog);
+  if (!options.quiet && !loaded.warnings.All().empty()) std::cerr << loaded.warnings.ToString();
+  return loaded;
+}
+
+void AddFormatOption(CLI::App& command, report::Format& format, const std::vector<report::Format>& choices) {
+  std::vector<std::string> names;
+  for (const auto choice : choices) names.emplace_back(report::FormatName(choice));
+  format = choices.front();
+  command
+      .add_option_function<std::string>(
+          "-f,--format",
+          [&format](const std::string& value) { format = *report::ParseFormat(value); },
+          fmt::format("Output format: {} (default {})", fmt::join(names, ", "), names.front()))
+      ->check(CLI::IsMember(names))
+      ->type_name("FORMAT");
+}
+
+void Emit(const std::string& content, const std::optional<std::string>& path) {
+  if (path) {
+    core::WriteFileAtomically(*path, content);
+    return;
+  }
+  std::cout << content;
+  std::cout.flush();
+}
+
+}  // namespace portolan::cli

@@ -1,0 +1,38 @@
+#pragma once
+// What every subcommand shares: exit codes, loading with diagnostics, writing output.
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "inventory/inventory_loader.hpp"
+#include "report/format.hpp"
+
+namespace portolan::cli {
+
+// Exit codes scripts can rely on (README "Exit codes").
+enum ExitCode : int {
+  kExitOk = 0,        // done; the check found nothing wrong
+  kExitFindings = 1,  // the check found problems (lint errors, nothing requires the port, ...)
+  kExitBadInput = 2,  // bad usage or bad input: nothing was written
+};
+
+// Options of the commands that read an inventory.
+struct InventoryOptions {
+  std::string inventory;
+  std::optional<std::string> catalog;
+  bool quiet = false;
+};
+void AddInventoryOptions(CLI::App& command, InventoryOptions& options);
+
+// Loads and prints warnings (unless quiet) to stderr. Throws core::InputError.
+inventory::LoadedInventory Load(const InventoryOptions& options);
+
+// Adds --format with the given choices, defaulting to the first.
+void AddFormatOption(CLI::App& command, report::Format& format, const std::vector<report::Format>& choices);
+
+// Writes to the file (atomically) when a path is given, else to stdout.
+void Emit(const std::string& content, const std::optional<std::string>& path);
+
+}  // namespace portolan::cli

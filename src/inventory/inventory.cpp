@@ -1,0 +1,63 @@
+#include "inventory/inventory.hpp"
+
+#include <algorithm>
+#include <strings.h>
+
+namespace portolan::inventory {
+
+std::string_view SenderName(Sender sender) {
+  switch (sender) {
+    case Sender::kStandard: return "standard";
+    case Sender::kRas: return "ras";
+    case Sender::kCourier: return "courier";
+  }
+  return "?";
+}
+
+std::string_view RemoteControlName(RemoteControl remote_control) {
+  switch (remote_control) {
+    case RemoteControl::kNone: return "none";
+    case RemoteControl::kTcp: return "tcp";
+    case RemoteControl::kNetbios: return "netbios";
+  }
+  return "?";
+}
+
+bool Endpoint::HasRole(std::string_view role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+bool Endpoint::HasFamily(core::Family family) const {
+  return std::any_of(addresses.begin(), addresses.end(),
+                     [family](const core::Network& n) { return n.family == family; });
+}
+
+const Endpoint* Inventory::FindEndpoint(std::string_view name) const {
+  for (const auto& endpoint : endpoints) {
+    if (endpoint.name.size() == name.size() &&
+        strncasecmp(endpoint.name.data(), name.data(), name.size()) == 0) {
+      return &endpoint;
+    }
+  }
+  return nullptr;
+}
+
+int Inventory::FindSite(std::string_view code) const {
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    if (strcasecmp(sites[i].code.c_str(), std::string(code).c_str()) == 0) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool Inventory::HasRole(std::string_view role) const {
+  return std::any_of(endpoints.begin(), endpoints.end(), [role](const Endpoint& e) { return e.HasRole(role); });
+}
+
+int Inventory::AssignedSite(int site) const {
+  int current = site;
+  // The loader rejects cycles, so this walk ends at the central site.
+  while (current >= 0 && sites[current].type != SiteType::kPrimary) current = sites[current].parent;
+  return current;
+}
+
+}  // namespace portolan::inventory

@@ -1,0 +1,461 @@
+#include "inventory/inventory_loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "catalog/catalog_loader.hpp"
+#include "core/atomic_file.hpp"
+#include "core/yaml_reader.hpp"
+
+namespace portolan::inventory {
+
+namespace {
+
+using core::Diagnostics;
+using core::MapReader;
+using core::SourceLocation;
+using core::Where;
+
+constexpr std::size_t kSiteCodeLength = 3;       // SMS site codes are three characters
+constexpr std::size_t kNetbiosNameLength = 15;   // the 16th byte is the NetBIOS suffix
+
+std::string Upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  return text;
+}
+
+template <typename Enum>
+std::optional<Enum> ReadChoice(MapReader& map, std::string_view key,
+                               std::initializer_list<std::pair<std::string_view, Enum>> choices) {
+  const auto node = map.Get(key);
+  if (!node.IsDefined()) return std::nullopt;
+  std::vector<std::string_view> names;
+  for (const auto& [name, value] : choices) {
+    if (node.IsScalar() && node.Scalar() == name) return value;
+    names.push_back(name);
+  }
+  map.diags().Error(Where(map.file(), node),
+                    fmt::format("'{}' must be one of: {}; found '{}'", key, fmt::join(names, ", "),
+                                node.IsScalar() ? node.Scalar() : std::string("a non-text value")));
+  return std::nullopt;
+}
+
+class InventoryParser {
+ public:
+  InventoryParser(const std::string& file, const catalog::Catalog& catalog, Diagnostics& diags)
+      : file_(file), catalog_(catalog), diags_(diags) {}
+
+  std::optional<Inventory> Parse(const YAML::Node& root) {
+    inventory_.file = file_;
+    MapReader top(root, file_, diags_, "inventory");
+    if (!top.IsMap()) return std::nullopt;
+    inventory_.catalog = top.String("catalog", true).value_or("");
+    ReadDomain(top.Get("domain", true));
+    const auto sites = top.Get("sites", true);
+    if (sites.IsDefined()) {
+      if (!sites.IsSequence() || sites.size() == 0) {
+        diags_.Error(Where(file_, sites), "'sites' must be a list with at least one site");
+      } else {
+        for (const auto& site : sites) ReadSite(site);
+      }
+    }
+    top.Finish();
+    LinkSites();
+    CheckSites();
+    if (diags_.HasErrors()) return std::nullopt;
+    return std::move(inventory_);
+  }
+
+ private:
+  void ReadDomain(const YAML::Node& node) {
+    if (!node.IsDefined()) return;
+    MapReader map(node, file_, diags_, "domain");
+    inventory_.domain.name = map.String("name", true).value_or("");
+    const auto rpc = map.Get("rpc_dynamic_ports");
+    if (rpc.IsDefined()) {
+      core::PortSet ports;
+      for (const auto& [text, item] : core::ReadStringList(rpc, file_, diags_, "domain 'rpc_dynamic_ports'")) {
+        std::string error;
+        if (auto range = core::ParsePortRange(text, &error)) {
+          ports = ports.Union(core::PortSet::Of(*range));
+        } else {
+          diags_.Error(Where(file_, item), "domain 'rpc_dynamic_ports': " + error);
+        }
+      }
+      if (!ports.Empty()) inventory_.domain.rpc_dynamic_ports = ports;
+    } else if (map.IsMap()) {
+      const auto* setting = catalog_.FindSetting("rpc_dynamic_ports");
+      diags_.Warning(map.Location(),
+                     fmt::format("domain has no 'rpc_dynamic_ports'; using {} (set it to the range your servers use)",
+                                 setting != nullptr ? setting->default_ports.ToString() : "the catalog's default"));
+    }
+    inventory_.domain.schema_extended = map.Bool("schema_extended").value_or(true);
+    map.Finish();
+  }
+
+  void ReadSite(const YAML::Node& node) {
+    MapReader map(node, file_, diags_, "site");
+    if (!map.IsMap()) return;
+    Site site;
+    site.where = map.Location();
+    const int index = static_cast<int>(inventory_.sites.size());
+    if (const auto code = map.String("code", true)) {
+      const bool valid = code->size() == kSiteCodeLength &&
+                         std::all_of(code->begin(), code->end(), [](unsigned char c) { return std::isalnum(c); });
+      if (!valid) {
+        diags_.Error(Where(file_, map.Get("code")),
+                     fmt::format("site code '{}' must be {} letters or digits (e.g. AAA)", *code, kSiteCodeLength));
+      }
+      site.code = Upper(*code);
+      if (const auto it = site_codes_.find(site.code); it != site_codes_.end()) {
+        diags_.Error(Where(file_, map.Get("code")),
+                     fmt::format("duplicate site code '{}' (first used at {})", site.code, it->second.ToString()));
+      } else {
+        site_codes_.emplace(site.code, Where(file_, map.Get("code")));
+      }
+    }
+    site.name = map.String("name").value_or(site.code);
+    if (const auto parent = map.String("parent")) {
+      site.parent_code = Upper(*parent);
+      parent_locations_[index] = Where(file_, map.Get("parent"));
+    }
+    site.type = ReadChoice<SiteType>(map, "type", {{"primary", SiteType::kPrimary}, {"secondary", SiteType::kSecondary}})
+                    .value_or(SiteType::kPrimary);
+    if (map.Has("sender")) sender_locations_[index] = Where(file_, map.Get("sender"));
+    site.sender = ReadChoice<Sender>(map, "sender",
+                                     {{"standard", Sender::kStandard}, {"ras", Sender::kRas}, {"courier", Sender::kCourier}})
+                      .value_or(Sender::kStandard);
+    inventory_.sites.push_back(site);
+
+    const auto hosts = map.Get("hosts", true);
+    if (hosts.IsDefined()) {
+      if (!hosts.IsSequence()) {
+        diags_.Error(Where(file_, hosts), "'hosts' must be a list of hosts");
+      } else {
+        for (const auto& host : hosts) ReadHost(host, index);
+      }
+    }
+    const auto clients = map.Get("clients");
+    if (clients.IsDefined()) {
+      if (!clients.IsSequence()) {
+        diags_.Error(Where(file_, clients), "'clients' must be a list of client networks");
+      } else {
+        for (const auto& client : clients) ReadClient(client, index);
+      }
+    }
+    map.Finish();
+  }
+
+  void ReadName(MapReader& map, Endpoint& endpoint, std::string_view what) {
+    const auto name = map.String("name", true);
+    if (!name) return;
+    endpoint.name = *name;
+    const auto upper = Upper(*name);
+    if (const auto it = names_.find(upper); it != names_.end()) {
+      diags_.Error(Where(file_, map.Get("name")),
+                   fmt::format("duplicate name '{}' (first used at {}); names are case-insensitive, as in NetBIOS",
+                               *name, it->second.ToString()));
+    } else {
+      names_.emplace(upper, Where(file_, map.Get("name")));
+    }
+    if (what == "host" && name->size() > kNetbiosNameLength) {
+      diags_.Warning(Where(file_, map.Get("name")),
+                     fmt::format("host name '{}' is longer than {} characters; its NetBIOS name is '{}'", *name,
+                                 kNetbiosNameLength, name->substr(0, kNetbiosNameLength)));
+    }
+  }
+
+  void ReadAddresses(MapReader& map, Endpoint& endpoint, bool networks) {
+    const std::string_view one = networks ? "network" : "address";
+    const std::string_view many = networks ? "networks" : "addresses";
+    std::vector<std::pair<std::string, YAML::Node>> items;
+    if (const auto node = map.Get(one); node.IsDefined()) {
+      if (auto s = core::ReadString(node, file_, diags_, fmt::format("'{}'", one))) items.emplace_back(*s, node);
+    }
+    if (const auto node = map.Get(many); node.IsDefined()) {
+      for (auto& item : core::ReadStringList(node, file_, diags_, fmt::format("'{}'", many))) items.push_back(item);
+    }
+    for (const auto& [text, node] : items) {
+      core::ParseFailure failure;
+      const auto parsed = networks ? core::ParseNetwork(text, &failure) : core::ParseAddress(text, &failure);
+      if (!parsed) {
+        diags_.Error(Where(file_, node), fmt::format("bad {}: {}", networks ? "network (CIDR)" : "address", failure.message));
+        continue;
+      }
+      if (!networks) {
+        const auto key = parsed->ToString();
+        if (const auto it = addresses_.find(key); it != addresses_.end()) {
+          diags_.Error(Where(file_, node), fmt::format("address {} is already used by {} at {}", parsed->AddressString(),
+                                                       it->second.first, it->second.second.ToString()));
+        } else {
+          addresses_.emplace(key, std::make_pair(endpoint.name, Where(file_, node)));
+        }
+      }
+      endpoint.addresses.push_back(*parsed);
+    }
+    if (items.empty() && map.IsMap()) {
+      diags_.Error(map.Location(), fmt::format("{} '{}' has no {} (expected '{}: {}')", networks ? "client network" : "host",
+                                               endpoint.name, one, one, networks ? "10.1.0.0/16" : "10.0.0.1"));
+    }
+  }
+
+  void ReadRoles(MapReader& map, Endpoint& endpoint) {
+    const auto node = map.Get("roles", true);
+    if (!node.IsDefined()) return;
+    for (const auto& [role, item] : core::ReadStringList(node, file_, diags_, "'roles'")) {
+      if (catalog_.FindRole(role) == nullptr) {
+        diags_.Error(Where(file_, item), fmt::format("unknown role '{}'{} (catalog {} has: {})", role,
+                                                     core::DidYouMean(role, catalog_.RoleIds()), catalog_.name,
+                                                     fmt::join(catalog_.RoleIds(), ", ")));
+        continue;
+      }
+      if (endpoint.HasRole(role)) {
+        diags_.Warning(Where(file_, item), fmt::format("role '{}' is listed twice", role));
+        continue;
+      }
+      endpoint.roles.push_back(role);
+      role_locations_[{endpoint.name, role}] = Where(file_, item);
+    }
+  }
+
+  std::optional<RemoteControl> ReadRemoteControl(MapReader& map) {
+    return ReadChoice<RemoteControl>(
+        map, "remote_control",
+        {{"tcp", RemoteControl::kTcp}, {"netbios", RemoteControl::kNetbios}, {"none", RemoteControl::kNone}});
+  }
+
+  void ReadSql(MapReader& map, Endpoint& endpoint) {
+    const auto node = map.Get("sql");
+    if (!node.IsDefined()) return;
+    MapReader sql_map(node, file_, diags_, "sql");
+    SqlSettings sql;
+    sql.port = sql_map.Int("port", core::kMinPort, core::kMaxPort);
+    sql.named_pipes = sql_map.Bool("named_pipes").value_or(false);
+    sql.instance = sql_map.String("instance");
+    sql_map.Finish();
+    endpoint.sql = sql;
+    if (!endpoint.HasRole("site-database") && !endpoint.roles.empty()) {
+      diags_.Warning(Where(file_, node), fmt::format("host '{}' has 'sql' settings but not the site-database role; "
+                                                     "they have no effect",
+                                                     endpoint.name));
+    }
+  }
+
+  void ReadHost(const YAML::Node& node, int site) {
+    MapReader map(node, file_, diags_, "host");
+    if (!map.IsMap()) return;
+    Endpoint host;
+    host.kind = EndpointKind::kHost;
+    host.site = site;
+    host.where = map.Location();
+    ReadName(map, host, "host");
+    host.description = map.String("description").value_or("");
+    ReadRoles(map, host);
+    ReadAddresses(map, host, false);
+    host.bits = map.Bool("bits").value_or(false);
+    if (map.Has("bits") && !host.HasRole("distribution-point")) {
+      diags_.Warning(Where(file_, map.Get("bits")),
+                     fmt::format("host '{}' sets 'bits' but is not a distribution point; it has no effect", host.name));
+    }
+    host.dhcp = map.Bool("dhcp").value_or(false);
+    host.remote_control = ReadRemoteControl(map).value_or(RemoteControl::kNone);
+    ReadSql(map, host);
+    map.Finish();
+    if (host.roles.empty() && map.Has("roles")) {
+      diags_.Warning(host.where, fmt::format("host '{}' has no roles", host.name));
+    }
+    Add(std::move(host));
+  }
+
+  void ReadClient(const YAML::Node& node, int site) {
+    MapReader map(node, file_, diags_, "client network");
+    if (!map.IsMap()) return;
+    Endpoint client;
+    client.kind = EndpointKind::kClientNetwork;
+    client.site = site;
+    client.where = map.Location();
+    ReadName(map, client, "client network");
+    client.description = map.String("description").value_or("");
+    ReadAddresses(map, client, true);
+    client.roles.push_back(catalog_.client_role);
+    client.dhcp = map.Bool("dhcp").value_or(true);
+    client.remote_control = ReadRemoteControl(map).value_or(RemoteControl::kNone);
+    map.Finish();
+    Add(std::move(client));
+  }
+
+  void Add(Endpoint endpoint) {
+    auto& site = inventory_.sites[endpoint.site];
+    site.endpoints.push_back(static_cast<int>(inventory_.endpoints.size()));
+    inventory_.endpoints.push_back(std::move(endpoint));
+  }
+
+  void LinkSites() {
+    auto& sites = inventory_.sites;
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      if (!sites[i].parent_code) continue;
+      const int parent = inventory_.FindSite(*sites[i].parent_code);
+      if (parent < 0) {
+        std::vector<std::string> codes;
+        for (const auto& s : sites) codes.push_back(s.code);
+        diags_.Error(parent_locations_[static_cast<int>(i)],
+                     fmt::format("site {}: unknown parent '{}'{} (sites: {})", sites[i].code, *sites[i].parent_code,
+                                 core::DidYouMean(*sites[i].parent_code, codes), fmt::join(codes, ", ")));
+        continue;
+      }
+      if (parent == static_cast<int>(i)) {
+        diags_.Error(parent_locations_[static_cast<int>(i)], fmt::format("site {} is its own parent", sites[i].code));
+        continue;
+      }
+      sites[i].parent = parent;
+    }
+    // A cycle has no central site above it: walk up from each site, at most |sites| steps.
+    std::set<int> reported;
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      std::vector<int> path{static_cast<int>(i)};
+      int current = sites[i].parent;
+      while (current >= 0 && path.size() <= sites.size()) {
+        const auto seen = std::find(path.begin(), path.end(), current);
+        if (seen != path.end()) {
+          std::vector<int> cycle(seen, path.end());
+          const int lowest = *std::min_element(cycle.begin(), cycle.end());
+          if (reported.insert(lowest).second) {
+            std::vector<std::string> codes;
+            for (const int s : cycle) codes.push_back(sites[s].code);
+            codes.push_back(sites[current].code);
+            diags_.Error(parent_locations_[lowest], fmt::format("the site hierarchy has a cycle: {}",
+                                                                fmt::join(codes, " -> parent ")));
+          }
+          for (const int s : cycle) sites[s].parent = -1;  // keep later checks from looping
+          break;
+        }
+        path.push_back(current);
+        current = sites[current].parent;
+      }
+    }
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      if (sites[i].parent >= 0) sites[sites[i].parent].children.push_back(static_cast<int>(i));
+    }
+  }
+
+  std::vector<int> HostsWithRole(const Site& site, std::string_view role) const {
+    std::vector<int> out;
+    for (const int e : site.endpoints) {
+      if (inventory_.endpoints[e].kind == EndpointKind::kHost && inventory_.endpoints[e].HasRole(role)) out.push_back(e);
+    }
+    return out;
+  }
+
+  void CheckSites() {
+    if (diags_.HasErrors() && inventory_.sites.empty()) return;
+    std::vector<std::string> central;
+    for (std::size_t i = 0; i < inventory_.sites.size(); ++i) {
+      const auto& site = inventory_.sites[i];
+      const int index = static_cast<int>(i);
+      if (!site.parent_code) central.push_back(site.code);
+      const auto servers = HostsWithRole(site, "site-server");
+      if (servers.empty()) {
+        diags_.Error(site.where, fmt::format("site {} has no host with the site-server role", site.code));
+      } else if (servers.size() > 1) {
+        diags_.Error(inventory_.endpoints[servers[1]].where,
+                     fmt::format("site {} has more than one site server ({} and {}); a site has exactly one",
+                                 site.code, inventory_.endpoints[servers[0]].name,
+                                 inventory_.endpoints[servers[1]].name));
+      }
+      const auto databases = HostsWithRole(site, "site-database");
+      if (site.type == SiteType::kSecondary) {
+        if (!site.parent_code) {
+          diags_.Error(site.where, fmt::format("secondary site {} needs a 'parent'", site.code));
+        }
+        for (const int db : databases) {
+          const auto& host = inventory_.endpoints[db];
+          diags_.Error(role_locations_[{host.name, "site-database"}],
+                       fmt::format("secondary site {} cannot have a site database ({}); its proxy management point "
+                                   "uses the parent's",
+                                   site.code, host.name));
+        }
+        for (const int child : site.children) {
+          diags_.Error(parent_locations_[child], fmt::format("site {} cannot have secondary site {} as its parent; "
+                                                             "secondary sites have no child sites",
+                                                             inventory_.sites[child].code, site.code));
+        }
+      } else if (databases.empty()) {
+        diags_.Error(site.where, fmt::format("primary site {} has no host with the site-database role", site.code));
+      } else if (databases.size() > 1) {
+        diags_.Error(inventory_.endpoints[databases[1]].where,
+                     fmt::format("site {} has more than one site database ({} and {})", site.code,
+                                 inventory_.endpoints[databases[0]].name, inventory_.endpoints[databases[1]].name));
+      }
+      if (!site.parent_code && sender_locations_.count(index) != 0) {
+        diags_.Warning(sender_locations_[index],
+                       fmt::format("site {} has no parent; its 'sender' has no effect", site.code));
+      }
+    }
+    if (central.size() > 1) {
+      diags_.Warning(inventory_.sites.front().where,
+                     fmt::format("{} sites have no parent ({}): they form separate hierarchies", central.size(),
+                                 fmt::join(central, ", ")));
+    }
+  }
+
+  std::string file_;
+  const catalog::Catalog& catalog_;
+  Diagnostics& diags_;
+  Inventory inventory_;
+  std::map<std::string, SourceLocation> site_codes_;
+  std::map<std::string, SourceLocation> names_;
+  std::map<std::string, std::pair<std::string, SourceLocation>> addresses_;
+  std::map<int, SourceLocation> parent_locations_;
+  std::map<int, SourceLocation> sender_locations_;
+  std::map<std::pair<std::string, std::string>, SourceLocation> role_locations_;
+};
+
+}  // namespace
+
+std::optional<std::string> PeekCatalogName(const std::string& text, const std::string& file, Diagnostics& diags) {
+  const auto root = core::ParseYaml(text, file, diags);
+  if (!root) return std::nullopt;
+  if (!root->IsMap()) {
+    diags.Error(Where(file, *root), "inventory: expected a mapping with 'catalog', 'domain' and 'sites'");
+    return std::nullopt;
+  }
+  const auto node = (*root)["catalog"];
+  if (!node.IsDefined() || node.IsNull()) {
+    diags.Error(Where(file, *root), "inventory: missing required key 'catalog' (e.g. 'catalog: sms2003')");
+    return std::nullopt;
+  }
+  return core::ReadString(node, file, diags, "inventory 'catalog'");
+}
+
+std::optional<Inventory> ParseInventory(const std::string& text, const std::string& file,
+                                        const catalog::Catalog& catalog, Diagnostics& diags) {
+  const auto root = core::ParseYaml(text, file, diags);
+  if (!root) return std::nullopt;
+  return InventoryParser(file, catalog, diags).Parse(*root);
+}
+
+LoadedInventory LoadInventory(const std::string& path, const std::optional<std::string>& catalog_file) {
+  Diagnostics diags;
+  std::string text;
+  try {
+    text = core::ReadFile(path);
+  } catch (const std::exception& e) {
+    diags.Error({path, 0, 0}, e.what());
+    throw core::InputError(std::move(diags));
+  }
+  const auto name = PeekCatalogName(text, path, diags);
+  if (!name) throw core::InputError(std::move(diags));
+  LoadedInventory loaded{catalog_file ? catalog::LoadCatalogFile(*catalog_file) : catalog::LoadEmbeddedCatalog(*name),
+                         {}, {}};
+  auto inventory = ParseInventory(text, path, loaded.catalog, diags);
+  if (!inventory) throw core::InputError(std::move(diags));
+  loaded.inventory = std::move(*inventory);
+  loaded.warnings = std::move(diags);
+  return loaded;
+}
+
+}  // namespace portolan::inventory

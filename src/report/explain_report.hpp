@@ -1,0 +1,15 @@
+#pragma once
+// `portolan explain`: which flows connect two endpoints and why, or why nothing does.
+
+#include <string>
+
+#include "plan/explain.hpp"
+#include "report/format.hpp"
+
+namespace portolan::report {
+
+// Table (plain text) or JSON; other formats fall back to the table.
+std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
+                              const plan::Explanation& explanation, Format format);
+
+}  // namespace portolan::report
