@@ -114,7 +114,9 @@ std::optional<PortRange> ParsePortRange(std::string_view text, std::string* erro
   if (*first < kMinPort || *first > kMaxPort || *last < kMinPort || *last > kMaxPort) {
     return fail(fmt::format("port '{}' is out of range (expected {}-{})", text, kMinPort, kMaxPort));
   }
-  if (*first > *last) return fail(fmt::format("port range '{}' is reversed", text));
+  if (*first > *last) {
+    return fail(fmt::format("port range '{}' is reversed (did you mean {}-{}?)", text, *last, *first));
+  }
   return PortRange{*first, *last};
 }
 

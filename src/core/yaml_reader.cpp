@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 
 namespace portolan::core {
 
@@ -13,18 +16,184 @@ SourceLocation Where(const std::string& file, const YAML::Node& node) {
   return {file, mark.line + 1, mark.column + 1};
 }
 
-std::optional<YAML::Node> ParseYaml(const std::string& text, const std::string& file, Diagnostics& diags) {
+namespace {
+
+// Aliases share nodes, so a few bytes of YAML can stand for billions of values ("billion
+// laughs"); every loader walks the values it reads, so the expansion is bounded up front.
+// Without aliases a document has fewer values than bytes; the budget is generous beyond that.
+constexpr std::size_t kExpandedValuesPerByte = 4;
+constexpr std::size_t kMinExpandedValues = 10000;
+
+// A first pass over the document's events, before yaml-cpp builds nodes. It records where each
+// collection opens (to name the bracket a syntax error left open) and where each document
+// starts: a second document is an error, and a document that starts where the previous one did
+// means yaml-cpp is stuck on a token it can neither use nor skip, such as a ',' outside any
+// list (yaml-cpp 0.7 then loops forever in LoadAll, and Load silently returns nothing).
+class DocumentEvents : public YAML::EventHandler {
+ public:
+  struct Open {
+    YAML::Mark mark;
+    bool flow = false;
+    char bracket = '[';
+  };
+
+  const std::vector<Open>& open() const { return open_; }
+  const std::vector<YAML::Mark>& document_starts() const { return document_starts_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { document_starts_.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value style) override {
+    open_.push_back({mark, style == YAML::EmitterStyle::Flow, '['});
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value style) override {
+    open_.push_back({mark, style == YAML::EmitterStyle::Flow, '{'});
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  void Close() {
+    if (!open_.empty()) open_.pop_back();
+  }
+  std::vector<Open> open_;
+  std::vector<YAML::Mark> document_starts_;
+};
+
+SourceLocation At(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null()) return {file, 0, 0};
+  return {file, mark.line + 1, mark.column + 1};
+}
+
+// The innermost collection still open when parsing stopped; only '[' and '{' when flow_only.
+std::optional<DocumentEvents::Open> InnermostOpen(const DocumentEvents& events, bool flow_only) {
+  const auto& open = events.open();
+  for (auto it = open.rbegin(); it != open.rend(); ++it) {
+    if (it->flow || !flow_only) return *it;
+  }
+  return std::nullopt;
+}
+
+// Whether the indentation of a line (0-based) holds a tab.
+bool IndentedWithTab(const std::string& text, int line) {
+  std::size_t start = 0;
+  for (int i = 0; i < line; ++i) {
+    start = text.find('\n', start);
+    if (start == std::string::npos) return false;
+    ++start;
+  }
+  const auto indent_end = text.find_first_not_of(" \t", start);
+  return text.find('\t', start) < std::min(indent_end, text.size());
+}
+
+// yaml-cpp's message, made into one a user can act on.
+std::pair<SourceLocation, std::string> DescribeSyntaxError(const YAML::Exception& e, const DocumentEvents& events,
+                                                           const std::string& text, const std::string& file) {
+  SourceLocation where = At(file, e.mark);
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr) {
+    // yaml-cpp's mark is wherever its scanner stopped, and its limit counts parser recursion
+    // (a flow list takes two steps a level): name the innermost collection, not a number.
+    if (const auto open = InnermostOpen(events, false)) where = At(file, open->mark);
+    return {where, "YAML nesting too deep: lists and mappings nest here beyond what the parser allows"};
+  }
+  if (e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW || e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW) {
+    if (const auto open = InnermostOpen(events, true)) {
+      const char closing = open->bracket == '[' ? ']' : '}';
+      return {At(file, open->mark),
+              fmt::format("YAML syntax error: this '{}' is never closed with '{}' (the parser gave up at line {}, "
+                          "column {})",
+                          open->bracket, closing, where.line, where.column)};
+    }
+  }
+  if (e.msg.rfind(YAML::ErrorMsg::TAB_IN_INDENTATION, 0) == 0) {
+    return {where, "YAML syntax error: a tab in the indentation; YAML indents with spaces only"};
+  }
+  std::string message = fmt::format("YAML syntax error: {}", e.msg);
+  if (!e.mark.is_null() && IndentedWithTab(text, e.mark.line)) {
+    message += " (this line is indented with a tab; YAML indents with spaces only)";
+  }
+  return {where, message};
+}
+
+// Runs the event pass; reports a syntax error, a stuck parser or a second document.
+bool CheckDocumentEvents(const std::string& text, const std::string& file, Diagnostics& diags) {
+  DocumentEvents events;
+  std::istringstream stream(text);
   try {
-    return YAML::Load(text);
+    YAML::Parser parser(stream);
+    while (parser.HandleNextDocument(events)) {
+      const auto& starts = events.document_starts();
+      const auto pos = static_cast<std::size_t>(starts.back().pos);
+      const bool stuck = starts.size() >= 2 && starts[starts.size() - 1].pos == starts[starts.size() - 2].pos;
+      if (stuck || (pos < text.size() && text[pos] == ',')) {
+        diags.Error(At(file, starts.back()), pos < text.size()
+                                                 ? fmt::format("YAML syntax error: unexpected '{}'", text[pos])
+                                                 : std::string("YAML syntax error: unexpected end of file"));
+        return false;
+      }
+      if (starts.size() >= 2) {
+        diags.Error(At(file, starts[1]), "a second YAML document starts here; the file must hold exactly one");
+        return false;
+      }
+    }
   } catch (const YAML::Exception& e) {
-    SourceLocation where{file, 0, 0};
-    if (!e.mark.is_null()) where = {file, e.mark.line + 1, e.mark.column + 1};
-    diags.Error(where, fmt::format("YAML syntax error: {}", e.msg));
+    auto [where, message] = DescribeSyntaxError(e, events, text, file);
+    diags.Error(std::move(where), std::move(message));
+    return false;
+  }
+  return true;
+}
+
+// Walks the document as its readers will, aliases expanded, until the budget runs out.
+// Iterative: a document may nest as deep as yaml-cpp allows.
+std::optional<YAML::Node> FirstValueOverBudget(const YAML::Node& root, std::size_t budget) {
+  std::vector<YAML::Node> pending{root};
+  std::size_t visited = 0;
+  while (!pending.empty()) {
+    const YAML::Node node = pending.back();
+    pending.pop_back();
+    if (++visited > budget) return node;
+    if (node.IsSequence()) {
+      for (const auto& item : node) pending.push_back(item);
+    } else if (node.IsMap()) {
+      for (const auto& pair : node) {
+        pending.push_back(pair.first);
+        pending.push_back(pair.second);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<YAML::Node> ParseYaml(const std::string& text, const std::string& file, Diagnostics& diags) {
+  if (!CheckDocumentEvents(text, file, diags)) return std::nullopt;
+  YAML::Node document;
+  try {
+    document = YAML::Load(text);
+  } catch (const YAML::Exception& e) {  // the event pass would have thrown first; kept as a safety net
+    diags.Error(At(file, e.mark), fmt::format("YAML syntax error: {}", e.msg));
     return std::nullopt;
   }
+  const std::size_t budget = std::max(kMinExpandedValues, kExpandedValuesPerByte * text.size());
+  if (const auto over = FirstValueOverBudget(document, budget)) {
+    diags.Error(Where(file, *over), fmt::format("YAML aliases expand the document to more than {} values (this one is "
+                                                "among them); write the values out instead of nesting aliases",
+                                                budget));
+    return std::nullopt;
+  }
+  return document;
 }
 
 namespace {
+
+// Longer words are not typos of a key or an id, and would make the comparison costly.
+constexpr std::size_t kMaxSuggestedWordLength = 64;
 
 std::size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -55,9 +224,12 @@ std::string NodeKindName(const YAML::Node& node) {
 }  // namespace
 
 std::string DidYouMean(std::string_view word, std::span<const std::string_view> candidates) {
+  if (word.size() > kMaxSuggestedWordLength) return {};
   std::string_view best;
   std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
   for (const auto candidate : candidates) {
+    const auto gap = candidate.size() > word.size() ? candidate.size() - word.size() : word.size() - candidate.size();
+    if (gap >= best_distance) continue;  // the distance is at least the difference in length
     const auto distance = EditDistance(word, candidate);
     if (distance < best_distance) {
       best_distance = distance;
@@ -130,6 +302,11 @@ MapReader::MapReader(const YAML::Node& node, const std::string& file, Diagnostic
   }
   std::set<std::string> seen;
   for (const auto& pair : node_) {
+    if (!pair.first.IsScalar()) {
+      diags_.Error(Where(file_, pair.first),
+                   fmt::format("{}: a key must be a word, found {}", what_, NodeKindName(pair.first)));
+      continue;
+    }
     const auto key = pair.first.Scalar();
     if (!seen.insert(key).second) {
       diags_.Error(Where(file_, pair.first), fmt::format("{}: duplicate key '{}'", what_, key));
@@ -147,14 +324,14 @@ bool MapReader::Has(std::string_view key) const {
 
 YAML::Node MapReader::Get(std::string_view key, bool required) {
   known_keys_.emplace_back(key);
-  if (is_map_) {
-    for (const auto& pair : node_) {
-      if (pair.first.Scalar() == key && !pair.second.IsNull()) return pair.second;
-    }
+  if (!is_map_) return YAML::Node(YAML::NodeType::Undefined);
+  for (const auto& pair : node_) {
+    if (!pair.first.IsScalar() || pair.first.Scalar() != key) continue;
+    if (!pair.second.IsNull()) return pair.second;
+    if (required) diags_.Error(Where(file_, pair.first), fmt::format("{}: '{}' has no value", what_, key));
+    return YAML::Node(YAML::NodeType::Undefined);
   }
-  if (required && is_map_) {
-    diags_.Error(Where(file_, node_), fmt::format("{}: missing required key '{}'", what_, key));
-  }
+  if (required) diags_.Error(Where(file_, node_), fmt::format("{}: missing required key '{}'", what_, key));
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
@@ -179,6 +356,7 @@ std::optional<int> MapReader::Int(std::string_view key, int min, int max) {
 void MapReader::Finish() {
   if (!is_map_) return;
   for (const auto& pair : node_) {
+    if (!pair.first.IsScalar()) continue;  // reported when read
     const auto key = pair.first.Scalar();
     if (std::find(known_keys_.begin(), known_keys_.end(), key) != known_keys_.end()) continue;
     diags_.Error(Where(file_, pair.first),

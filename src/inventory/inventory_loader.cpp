@@ -22,6 +22,15 @@ using core::Where;
 
 constexpr std::size_t kSiteCodeLength = 3;       // SMS site codes are three characters
 constexpr std::size_t kNetbiosNameLength = 15;   // the 16th byte is the NetBIOS suffix
+constexpr std::size_t kMaxListedSites = 12;      // an unknown parent's message lists at most these
+
+// "AAA, BBB, CCC", or the first kMaxListedSites and how many more.
+std::string ListCodes(const std::vector<std::string>& codes) {
+  if (codes.size() <= kMaxListedSites) return fmt::format("{}", fmt::join(codes, ", "));
+  return fmt::format("{}, and {} more",
+                     fmt::join(codes.begin(), codes.begin() + static_cast<std::ptrdiff_t>(kMaxListedSites), ", "),
+                     codes.size() - kMaxListedSites);
+}
 
 std::string Upper(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -51,6 +60,10 @@ class InventoryParser {
 
   std::optional<Inventory> Parse(const YAML::Node& root) {
     inventory_.file = file_;
+    if (root.IsNull()) {
+      diags_.Error({file_, 1, 1}, "inventory: the file is empty; expected 'catalog', 'domain' and 'sites'");
+      return std::nullopt;
+    }
     MapReader top(root, file_, diags_, "inventory");
     if (!top.IsMap()) return std::nullopt;
     inventory_.catalog = top.String("catalog", true).value_or("");
@@ -206,6 +219,9 @@ class InventoryParser {
   void ReadRoles(MapReader& map, Endpoint& endpoint) {
     const auto node = map.Get("roles", true);
     if (!node.IsDefined()) return;
+    if (node.IsSequence() && node.size() == 0) {
+      diags_.Warning(Where(file_, node), fmt::format("host '{}' has no roles", endpoint.name));
+    }
     for (const auto& [role, item] : core::ReadStringList(node, file_, diags_, "'roles'")) {
       if (catalog_.FindRole(role) == nullptr) {
         diags_.Error(Where(file_, item), fmt::format("unknown role '{}'{} (catalog {} has: {})", role,
@@ -265,9 +281,6 @@ class InventoryParser {
     host.remote_control = ReadRemoteControl(map).value_or(RemoteControl::kNone);
     ReadSql(map, host);
     map.Finish();
-    if (host.roles.empty() && map.Has("roles")) {
-      diags_.Warning(host.where, fmt::format("host '{}' has no roles", host.name));
-    }
     Add(std::move(host));
   }
 
@@ -296,15 +309,15 @@ class InventoryParser {
 
   void LinkSites() {
     auto& sites = inventory_.sites;
+    std::vector<std::string> codes;
+    for (const auto& site : sites) codes.push_back(site.code);
     for (std::size_t i = 0; i < sites.size(); ++i) {
       if (!sites[i].parent_code) continue;
       const int parent = inventory_.FindSite(*sites[i].parent_code);
       if (parent < 0) {
-        std::vector<std::string> codes;
-        for (const auto& s : sites) codes.push_back(s.code);
         diags_.Error(parent_locations_[static_cast<int>(i)],
                      fmt::format("site {}: unknown parent '{}'{} (sites: {})", sites[i].code, *sites[i].parent_code,
-                                 core::DidYouMean(*sites[i].parent_code, codes), fmt::join(codes, ", ")));
+                                 core::DidYouMean(*sites[i].parent_code, codes), ListCodes(codes)));
         continue;
       }
       if (parent == static_cast<int>(i)) {
@@ -313,32 +326,38 @@ class InventoryParser {
       }
       sites[i].parent = parent;
     }
-    // A cycle has no central site above it: walk up from each site, at most |sites| steps.
-    std::set<int> reported;
+    BreakCycles();
     for (std::size_t i = 0; i < sites.size(); ++i) {
-      std::vector<int> path{static_cast<int>(i)};
-      int current = sites[i].parent;
-      while (current >= 0 && path.size() <= sites.size()) {
-        const auto seen = std::find(path.begin(), path.end(), current);
-        if (seen != path.end()) {
-          std::vector<int> cycle(seen, path.end());
-          const int lowest = *std::min_element(cycle.begin(), cycle.end());
-          if (reported.insert(lowest).second) {
-            std::vector<std::string> codes;
-            for (const int s : cycle) codes.push_back(sites[s].code);
-            codes.push_back(sites[current].code);
-            diags_.Error(parent_locations_[lowest], fmt::format("the site hierarchy has a cycle: {}",
-                                                                fmt::join(codes, " -> parent ")));
-          }
-          for (const int s : cycle) sites[s].parent = -1;  // keep later checks from looping
-          break;
-        }
+      if (sites[i].parent >= 0) sites[sites[i].parent].children.push_back(static_cast<int>(i));
+    }
+  }
+
+  // A cycle has no central site above it. Each site is walked over once: a walk stops at a
+  // site an earlier walk finished, and finds a cycle when it meets a site of its own path.
+  void BreakCycles() {
+    auto& sites = inventory_.sites;
+    enum class Mark { kUnvisited, kOnPath, kDone };
+    std::vector<Mark> marks(sites.size(), Mark::kUnvisited);
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      std::vector<int> path;
+      int current = static_cast<int>(i);
+      while (current >= 0 && marks[current] == Mark::kUnvisited) {
+        marks[current] = Mark::kOnPath;
         path.push_back(current);
         current = sites[current].parent;
       }
-    }
-    for (std::size_t i = 0; i < sites.size(); ++i) {
-      if (sites[i].parent >= 0) sites[sites[i].parent].children.push_back(static_cast<int>(i));
+      if (current >= 0 && marks[current] == Mark::kOnPath) {
+        std::vector<int> cycle(std::find(path.begin(), path.end(), current), path.end());
+        // Told from the site that comes first in the file, whose 'parent' is reported.
+        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+        std::vector<std::string> codes;
+        for (const int s : cycle) codes.push_back(sites[s].code);
+        codes.push_back(sites[cycle.front()].code);
+        diags_.Error(parent_locations_[cycle.front()],
+                     fmt::format("the site hierarchy has a cycle: {}", fmt::join(codes, " -> parent ")));
+        for (const int s : cycle) sites[s].parent = -1;  // keep later checks from looping
+      }
+      for (const int s : path) marks[s] = Mark::kDone;
     }
   }
 
@@ -419,6 +438,10 @@ class InventoryParser {
 std::optional<std::string> PeekCatalogName(const std::string& text, const std::string& file, Diagnostics& diags) {
   const auto root = core::ParseYaml(text, file, diags);
   if (!root) return std::nullopt;
+  if (root->IsNull()) {
+    diags.Error({file, 1, 1}, "inventory: the file is empty; expected 'catalog', 'domain' and 'sites'");
+    return std::nullopt;
+  }
   if (!root->IsMap()) {
     diags.Error(Where(file, *root), "inventory: expected a mapping with 'catalog', 'domain' and 'sites'");
     return std::nullopt;

@@ -107,6 +107,12 @@ PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Invent
   if (judgement.families.empty()) return fail("the two have no address family in common");
   judgement.applies = true;
   judgement.ports = ctx.EntryPorts(entry, responder);
+  for (const auto& id : entry.advisories) {
+    const auto* advisory = catalog.FindAdvisory(id);
+    if (advisory == nullptr || advisory->global || !ctx.Holds(advisory->when, initiator, responder, link_child)) continue;
+    judgement.advisories.push_back(static_cast<int>(advisory - catalog.advisories.data()));
+  }
+  std::sort(judgement.advisories.begin(), judgement.advisories.end());
   return judgement;
 }
 

@@ -17,6 +17,7 @@ struct PairJudgement {
   bool applies = false;
   std::string why_not;  // when it does not apply: the first test that failed, in words
   core::PortSet ports;  // when it applies
+  std::vector<int> advisories;  // when it applies: indices of the entry's advisories that hold, sorted
   std::vector<core::Family> families;  // address families both ends have
 };
 

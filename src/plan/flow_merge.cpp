@@ -40,6 +40,11 @@ bool SetsIntersect(const std::vector<int>& a, const std::vector<int>& b) {
   return false;
 }
 
+bool OnlySelfPairs(const std::vector<int>& sources, const std::vector<int>& destinations) {
+  return sources.empty() || destinations.empty() ||
+         (sources.size() == 1 && destinations.size() == 1 && sources.front() == destinations.front());
+}
+
 namespace {
 
 void NormalizeContent(Content& content) {
@@ -143,7 +148,9 @@ std::vector<std::pair<int, int>> FindOverlaps(const std::vector<Candidate>& cand
         if (x.family != y.family || x.protocol != y.protocol || !x.ports.Intersects(y.ports)) continue;
         const auto key = (static_cast<std::uint64_t>(list[a]) << 32) | static_cast<std::uint32_t>(list[b]);
         if (!checked.insert(key).second) continue;
-        if (SetsIntersect(x.destinations, y.destinations)) overlaps.emplace_back(list[a], list[b]);
+        if (!OnlySelfPairs(SetIntersect(x.sources, y.sources), SetIntersect(x.destinations, y.destinations))) {
+          overlaps.emplace_back(list[a], list[b]);
+        }
       }
     }
   }
@@ -161,7 +168,7 @@ void SplitOverlap(std::vector<Candidate>& candidates, int a_index, int b_index) 
   const auto both_sources = SetIntersect(a.sources, b.sources);
   const auto both_destinations = SetIntersect(a.destinations, b.destinations);
   auto add = [&](std::vector<int> sources, std::vector<int> destinations, Content content) {
-    if (sources.empty() || destinations.empty() || content.empty()) return;
+    if (OnlySelfPairs(sources, destinations) || content.empty()) return;
     candidates.push_back(MakeCandidate(a.family, a.protocol, std::move(sources), std::move(destinations), std::move(content)));
   };
   for (const auto* side : {&a, &b}) {

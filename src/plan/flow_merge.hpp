@@ -1,7 +1,8 @@
 #pragma once
 // Turns blocks (exact products sources x destinations x ports, one catalog entry each) into
 // the fewest flows we can find that are pairwise disjoint and permit exactly the union of
-// the blocks: nothing merged may widen what a flow permits.
+// the blocks: nothing merged may widen what a flow permits. Pairs of a host with itself
+// never count (they never cross a firewall): they may ride along, and may repeat.
 
 #include <vector>
 
@@ -28,6 +29,8 @@ std::vector<int> SetIntersect(const std::vector<int>& a, const std::vector<int>&
 std::vector<int> SetDifference(const std::vector<int>& a, const std::vector<int>& b);
 std::vector<int> SetUnion(const std::vector<int>& a, const std::vector<int>& b);
 bool SetsIntersect(const std::vector<int>& a, const std::vector<int>& b);
+// True when every pair of sources x destinations is a host with itself (or there is none).
+bool OnlySelfPairs(const std::vector<int>& sources, const std::vector<int>& destinations);
 
 // Flows without ids, in no particular order.
 std::vector<Flow> MergeBlocks(std::vector<Block> blocks);

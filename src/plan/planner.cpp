@@ -70,9 +70,24 @@ class BlockBuilder {
     return -1;
   }
 
-  void Subtree(int site, std::vector<int>& out) const {
-    out.push_back(site);
-    for (const int child : inventory_.sites[site].children) Subtree(child, out);
+  // For every site, the members of the roles in it and in all the sites below it.
+  std::vector<std::vector<int>> SubtreeMembers(const std::vector<std::string>& roles) const {
+    const int site_count = static_cast<int>(inventory_.sites.size());
+    std::vector<std::vector<int>> below(site_count);
+    std::vector<bool> done(site_count, false);
+    // Children before parents: repeat over sites whose children are all done (the tree is acyclic).
+    for (int remaining = site_count; remaining > 0;) {
+      for (int s = 0; s < site_count; ++s) {
+        if (done[s]) continue;
+        const auto& children = inventory_.sites[s].children;
+        if (!std::all_of(children.begin(), children.end(), [&](int c) { return done[c]; })) continue;
+        below[s] = ctx_.Members(s, roles);
+        for (const int c : children) below[s] = SetUnion(below[s], below[c]);
+        done[s] = true;
+        --remaining;
+      }
+    }
+    return below;
   }
 
   std::vector<Group> Groups(const catalog::Entry& entry) const {
@@ -82,8 +97,14 @@ class BlockBuilder {
       case Scope::kDomain: {
         Group all;
         for (int s = 0; s < site_count; ++s) {
-          all.initiators = SetUnion(all.initiators, ctx_.Members(s, entry.from));
-          all.responders = SetUnion(all.responders, ctx_.Members(s, entry.to));
+          const auto from = ctx_.Members(s, entry.from);
+          const auto to = ctx_.Members(s, entry.to);
+          all.initiators.insert(all.initiators.end(), from.begin(), from.end());
+          all.responders.insert(all.responders.end(), to.begin(), to.end());
+        }
+        for (auto* side : {&all.initiators, &all.responders}) {
+          std::sort(side->begin(), side->end());
+          side->erase(std::unique(side->begin(), side->end()), side->end());
         }
         groups.push_back(std::move(all));
         break;
@@ -115,15 +136,11 @@ class BlockBuilder {
           if (parent >= 0) groups.push_back({ctx_.Members(parent, entry.from), ctx_.Members(s, entry.to), s});
         }
         break;
-      case Scope::kSiteAndDescendants:
-        for (int s = 0; s < site_count; ++s) {
-          std::vector<int> sites;
-          Subtree(s, sites);
-          Group group{ctx_.Members(s, entry.from), {}};
-          for (const int t : sites) group.responders = SetUnion(group.responders, ctx_.Members(t, entry.to));
-          groups.push_back(std::move(group));
-        }
+      case Scope::kSiteAndDescendants: {
+        const auto below = SubtreeMembers(entry.to);
+        for (int s = 0; s < site_count; ++s) groups.push_back({ctx_.Members(s, entry.from), below[s]});
         break;
+      }
     }
     return groups;
   }
@@ -195,22 +212,13 @@ class BlockBuilder {
     return out;
   }
 
-  // A host never needs a flow to itself: S x D minus the diagonal, as disjoint products.
-  void AddWithoutSelf(core::Family family, const catalog::Entry& entry, int entry_index, const std::vector<int>& sources,
-                      const std::vector<int>& destinations, const core::PortSet& ports,
-                      const std::vector<int>& advisories) {
-    auto emit = [&](std::vector<int> s, std::vector<int> d) {
-      if (s.empty() || d.empty()) return;
-      blocks_.push_back({family, entry.protocol, std::move(s), std::move(d), ports, entry_index, advisories});
-    };
-    const auto both = SetIntersect(sources, destinations);
-    if (both.empty()) {
-      emit(sources, destinations);
-      return;
-    }
-    emit(SetDifference(sources, both), destinations);
-    emit(both, SetDifference(destinations, both));
-    for (const int x : both) emit({x}, SetDifference(both, {x}));
+  // A host's traffic to itself never crosses a firewall, so it is never a flow of its own;
+  // where sources and destinations share hosts, those self pairs ride along inside the
+  // product (splitting them out would take one flow per shared host). Consumers skip them.
+  void AddWithoutSelf(core::Family family, const catalog::Entry& entry, int entry_index, std::vector<int> sources,
+                      std::vector<int> destinations, const core::PortSet& ports, const std::vector<int>& advisories) {
+    if (sources.empty() || destinations.empty() || OnlySelfPairs(sources, destinations)) return;
+    blocks_.push_back({family, entry.protocol, std::move(sources), std::move(destinations), ports, entry_index, advisories});
   }
 
   const PlanContext& ctx_;
@@ -219,19 +227,28 @@ class BlockBuilder {
 };
 
 void SortAndNumber(std::vector<Flow>& flows, const inventory::Inventory& inventory) {
+  // Catalog order first (the KB's own order), then the ends by name. Keys are built once.
+  using Names = std::vector<std::string_view>;
   auto names = [&](const std::vector<int>& endpoints) {
-    std::vector<std::string_view> out;
+    Names out;
+    out.reserve(endpoints.size());
     for (const int e : endpoints) out.push_back(inventory.endpoints[e].name);
     return out;
   };
-  // Catalog order first (the KB's own order), then the ends by name.
-  std::sort(flows.begin(), flows.end(), [&](const Flow& a, const Flow& b) {
-    const auto key = [&](const Flow& f) {
-      return std::make_tuple(f.Entries().front(), names(f.sources), names(f.destinations), f.protocol, f.family,
-                             f.content.front().ports);
-    };
-    return key(a) < key(b);
-  });
+  using Key = std::tuple<int, Names, Names, catalog::Protocol, core::Family, core::PortSet>;
+  std::vector<std::pair<Key, std::size_t>> keys;
+  keys.reserve(flows.size());
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    const auto& f = flows[i];
+    keys.push_back({Key{f.Entries().front(), names(f.sources), names(f.destinations), f.protocol, f.family,
+                        f.content.front().ports},
+                    i});
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<Flow> sorted;
+  sorted.reserve(flows.size());
+  for (const auto& [key, index] : keys) sorted.push_back(std::move(flows[index]));
+  flows = std::move(sorted);
   const int width = std::max<int>(2, static_cast<int>(std::to_string(flows.size()).size()));
   for (std::size_t i = 0; i < flows.size(); ++i) flows[i].id = fmt::format("F{:0{}}", i + 1, width);
 }

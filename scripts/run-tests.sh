@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every test: install, build, lint the catalogs, the unit and golden tests, the command-line
+# tests, a short benchmark smoke run and a bounded fuzzing run. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+
+echo "== catalog lint"
+build/portolan catalog lint catalogs/*.yaml
+
+echo "== format check (clang-format)"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
+
+echo "== unit, golden and command-line tests"
+ctest --preset default
+
+echo "== benchmark smoke run"
+bash bench/run.sh --smoke
+
+if [ -f fuzz/run.sh ]; then
+  echo "== fuzzing (${PORTOLAN_FUZZ_SECONDS:-20} s per target)"
+  bash fuzz/run.sh "${PORTOLAN_FUZZ_SECONDS:-20}"
+fi
+echo "all tests passed"
