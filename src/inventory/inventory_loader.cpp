@@ -435,23 +435,32 @@ class InventoryParser {
 
 }  // namespace
 
-std::optional<std::string> PeekCatalogName(const std::string& text, const std::string& file, Diagnostics& diags) {
-  const auto root = core::ParseYaml(text, file, diags);
-  if (!root) return std::nullopt;
-  if (root->IsNull()) {
+namespace {
+
+// The catalog name from an already parsed document.
+std::optional<std::string> CatalogNameOf(const YAML::Node& root, const std::string& file, Diagnostics& diags) {
+  if (root.IsNull()) {
     diags.Error({file, 1, 1}, "inventory: the file is empty; expected 'catalog', 'domain' and 'sites'");
     return std::nullopt;
   }
-  if (!root->IsMap()) {
-    diags.Error(Where(file, *root), "inventory: expected a mapping with 'catalog', 'domain' and 'sites'");
+  if (!root.IsMap()) {
+    diags.Error(Where(file, root), "inventory: expected a mapping with 'catalog', 'domain' and 'sites'");
     return std::nullopt;
   }
-  const auto node = (*root)["catalog"];
+  const auto node = root["catalog"];
   if (!node.IsDefined() || node.IsNull()) {
-    diags.Error(Where(file, *root), "inventory: missing required key 'catalog' (e.g. 'catalog: sms2003')");
+    diags.Error(Where(file, root), "inventory: missing required key 'catalog' (e.g. 'catalog: sms2003')");
     return std::nullopt;
   }
   return core::ReadString(node, file, diags, "inventory 'catalog'");
+}
+
+}  // namespace
+
+std::optional<std::string> PeekCatalogName(const std::string& text, const std::string& file, Diagnostics& diags) {
+  const auto root = core::ParseYaml(text, file, diags);
+  if (!root) return std::nullopt;
+  return CatalogNameOf(*root, file, diags);
 }
 
 std::optional<Inventory> ParseInventory(const std::string& text, const std::string& file,
@@ -470,11 +479,14 @@ LoadedInventory LoadInventory(const std::string& path, const std::optional<std::
     diags.Error({path, 0, 0}, e.what());
     throw core::InputError(std::move(diags));
   }
-  const auto name = PeekCatalogName(text, path, diags);
+  // Parsed once: the catalog name decides how the rest is read.
+  const auto root = core::ParseYaml(text, path, diags);
+  if (!root) throw core::InputError(std::move(diags));
+  const auto name = CatalogNameOf(*root, path, diags);
   if (!name) throw core::InputError(std::move(diags));
   LoadedInventory loaded{catalog_file ? catalog::LoadCatalogFile(*catalog_file) : catalog::LoadEmbeddedCatalog(*name),
                          {}, {}};
-  auto inventory = ParseInventory(text, path, loaded.catalog, diags);
+  auto inventory = InventoryParser(path, loaded.catalog, diags).Parse(*root);
   if (!inventory) throw core::InputError(std::move(diags));
   loaded.inventory = std::move(*inventory);
   loaded.warnings = std::move(diags);
