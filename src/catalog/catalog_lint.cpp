@@ -18,7 +18,8 @@ bool ScopesMayOverlap(Scope a, Scope b) {
   // Responders in the initiator's own site, its parent, or its children: three disjoint relations.
   const auto exclusive = [](Scope s) { return s == Scope::kSameSite || s == Scope::kParent || s == Scope::kChild; };
   if (exclusive(a) && exclusive(b)) return false;
-  if ((a == Scope::kParent && b == Scope::kSiteAndDescendants) || (b == Scope::kParent && a == Scope::kSiteAndDescendants)) {
+  if ((a == Scope::kParent && b == Scope::kSiteAndDescendants) ||
+      (b == Scope::kParent && a == Scope::kSiteAndDescendants)) {
     return false;
   }
   if ((a == Scope::kChild && (b == Scope::kNearest || b == Scope::kAssignedSite)) ||
@@ -91,8 +92,8 @@ void LintLoadedCatalog(const Catalog& catalog, core::Diagnostics& diags) {
       // splits such ports exactly, so only fixed ports count as overlapping here.
       if (a.port_setting || b.port_setting) continue;
       const auto shared = NominalPorts(catalog, a).Intersect(NominalPorts(catalog, b));
-      if (shared.Empty() || !RolesMeet(a.from, b.from) || !RolesMeet(a.to, b.to) || !ScopesMayOverlap(a.scope, b.scope) ||
-          ConditionsExclusive(a.when, b.when)) {
+      if (shared.Empty() || !RolesMeet(a.from, b.from) || !RolesMeet(a.to, b.to) ||
+          !ScopesMayOverlap(a.scope, b.scope) || ConditionsExclusive(a.when, b.when)) {
         continue;
       }
       diags.Error(b.where,

@@ -200,16 +200,16 @@ class CatalogParser {
           for (const auto& a : KnownAttributes()) {
             if (a.subject == subject) known.emplace_back(a.name);
           }
-          diags_.Error(clause.where, fmt::format("unknown {} attribute '{}'{}; known: {}", SubjectName(subject),
-                                                 clause.attribute, core::DidYouMean(clause.attribute, known),
-                                                 fmt::join(known, ", ")));
+          diags_.Error(clause.where,
+                       fmt::format("unknown {} attribute '{}'{}; known: {}", SubjectName(subject), clause.attribute,
+                                   core::DidYouMean(clause.attribute, known), fmt::join(known, ", ")));
           continue;
         }
         for (auto& [value, item] : core::ReadStringList(pair.second, file_, diags_, clause.attribute)) {
           if (std::find(spec->values.begin(), spec->values.end(), value) == spec->values.end()) {
-            diags_.Error(Where(file_, item), fmt::format("'{}' is not a value of {}.{} (expected one of: {})", value,
-                                                         SubjectName(subject), clause.attribute,
-                                                         fmt::join(spec->values, ", ")));
+            diags_.Error(Where(file_, item),
+                         fmt::format("'{}' is not a value of {}.{} (expected one of: {})", value, SubjectName(subject),
+                                     clause.attribute, fmt::join(spec->values, ", ")));
             continue;
           }
           clause.any_of.push_back(value);
@@ -340,16 +340,16 @@ class CatalogParser {
       if (item.id.empty()) continue;
       const auto [it, inserted] = seen.emplace(item.id, item.where);
       if (!inserted) {
-        diags_.Error(item.where, fmt::format("duplicate {} id '{}' (first defined at {})", kind, item.id,
-                                             it->second.ToString()));
+        diags_.Error(item.where,
+                     fmt::format("duplicate {} id '{}' (first defined at {})", kind, item.id, it->second.ToString()));
       }
     }
   }
 
   void CheckRole(const std::string& role, const SourceLocation& where, std::string_view context) {
     if (role == kAnyRole || catalog_.FindRole(role) != nullptr) return;
-    diags_.Error(where, fmt::format("{}: unknown role '{}'{}", context, role,
-                                    core::DidYouMean(role, catalog_.RoleIds())));
+    diags_.Error(where,
+                 fmt::format("{}: unknown role '{}'{}", context, role, core::DidYouMean(role, catalog_.RoleIds())));
   }
 
   void CheckReferences(const SourceLocation& client_role_where) {
@@ -420,8 +420,8 @@ class CatalogParser {
     }
     for (const auto& id : entry.advisories) {
       if (catalog_.FindAdvisory(id) == nullptr) {
-        diags_.Error(at("advisories", id), fmt::format("{}: unknown advisory '{}'{}", context, id,
-                                                       core::DidYouMean(id, AdvisoryIds())));
+        diags_.Error(at("advisories", id),
+                     fmt::format("{}: unknown advisory '{}'{}", context, id, core::DidYouMean(id, AdvisoryIds())));
       }
     }
     if (entry.port_setting && catalog_.FindSetting(*entry.port_setting) == nullptr) {
@@ -435,8 +435,8 @@ class CatalogParser {
     const auto status = StatusName(entry.status);
     if (StatusIsDocumentLine(entry.status) && (!entry.section || !entry.kb_text)) {
       diags_.Error(facts.status_where,
-                   fmt::format("{}: {} {} line needs its citation: 'section' and the document's words in 'kb'",
-                               context, Article(status), status));
+                   fmt::format("{}: {} {} line needs its citation: 'section' and the document's words in 'kb'", context,
+                               Article(status), status));
     }
     if ((entry.status == Status::kCorrection || entry.status == Status::kCompletion) && entry.sources.empty()) {
       diags_.Error(facts.status_where, fmt::format("{}: {} {} needs 'sources' (the primary sources it rests on)",
@@ -459,8 +459,8 @@ class CatalogParser {
   std::string file_;
   Diagnostics& diags_;
   Catalog catalog_;
-  std::vector<EntryFacts> entry_facts_;         // parallel to catalog_.entries
-  std::vector<ValueLocations> role_values_;     // parallel to catalog_.roles
+  std::vector<EntryFacts> entry_facts_;          // parallel to catalog_.entries
+  std::vector<ValueLocations> role_values_;      // parallel to catalog_.roles
   std::vector<ValueLocations> advisory_values_;  // parallel to catalog_.advisories
 };
 
@@ -497,8 +497,8 @@ Catalog LoadEmbeddedCatalog(const std::string& name) {
     }
     names.emplace_back(embedded.name);
   }
-  diags.Error({"", 0, 0}, fmt::format("no built-in catalog named '{}'{} (built in: {}; or give --catalog FILE)",
-                                      name, core::DidYouMean(name, names), fmt::join(names, ", ")));
+  diags.Error({"", 0, 0}, fmt::format("no built-in catalog named '{}'{} (built in: {}; or give --catalog FILE)", name,
+                                      core::DidYouMean(name, names), fmt::join(names, ", ")));
   throw core::InputError(std::move(diags));
 }
 

@@ -82,8 +82,7 @@ std::optional<Network> ParseNetwork(std::string_view text, ParseFailure* failure
 
   const auto prefix_text = text.substr(slash + 1);
   int prefix = -1;
-  const auto [end, error] =
-      std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
+  const auto [end, error] = std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
   if (error != std::errc{} || end != prefix_text.data() + prefix_text.size() || prefix < 0 ||
       prefix > network->MaxPrefix()) {
     Fail(failure, fmt::format("'{}' has a bad prefix length (expected 0-{})", text, network->MaxPrefix()));
@@ -91,8 +90,7 @@ std::optional<Network> ParseNetwork(std::string_view text, ParseFailure* failure
   }
   network->prefix_length = prefix;
   if (!HostBitsAreZero(*network)) {
-    Fail(failure, fmt::format("'{}' has host bits set after /{} (did you mean a network address?)",
-                              text, prefix));
+    Fail(failure, fmt::format("'{}' has host bits set after /{} (did you mean a network address?)", text, prefix));
     return std::nullopt;
   }
   return network;

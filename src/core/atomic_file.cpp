@@ -67,6 +67,10 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view con
 }
 
 std::string ReadFile(const std::filesystem::path& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    throw std::runtime_error(fmt::format("cannot read {}: it is a directory, not a file", path.string()));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw std::runtime_error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));

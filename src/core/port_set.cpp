@@ -35,7 +35,9 @@ std::vector<std::string> PortSet::ToStrings() const {
   return out;
 }
 
-std::string PortSet::ToString() const { return fmt::format("{}", fmt::join(ToStrings(), ",")); }
+std::string PortSet::ToString() const {
+  return fmt::format("{}", fmt::join(ToStrings(), ","));
+}
 
 void PortSet::Normalize() {
   std::sort(ranges_.begin(), ranges_.end());

@@ -261,12 +261,12 @@ std::optional<bool> ReadBool(const YAML::Node& node, const std::string& file, Di
   return std::nullopt;
 }
 
-std::optional<int> ReadInt(const YAML::Node& node, const std::string& file, Diagnostics& diags,
-                           std::string_view what, int min, int max) {
+std::optional<int> ReadInt(const YAML::Node& node, const std::string& file, Diagnostics& diags, std::string_view what,
+                           int min, int max) {
   long long value = 0;
   const bool parsed = node.IsScalar() && !node.Scalar().empty() &&
-                      node.Scalar().find_first_not_of("0123456789") == std::string::npos &&
-                      node.Scalar().size() <= 9 && (value = std::stoll(node.Scalar()), true);
+                      node.Scalar().find_first_not_of("0123456789") == std::string::npos && node.Scalar().size() <= 9 &&
+                      (value = std::stoll(node.Scalar()), true);
   if (!parsed || value < min || value > max) {
     diags.Error(Where(file, node),
                 fmt::format("{}: expected a whole number from {} to {}, found {}", what, min, max, NodeKindName(node)));
@@ -296,8 +296,8 @@ MapReader::MapReader(const YAML::Node& node, const std::string& file, Diagnostic
     : node_(node), file_(file), diags_(diags), what_(std::move(what)) {
   is_map_ = node.IsMap();
   if (!is_map_) {
-    diags_.Error(Where(file_, node_), fmt::format("{}: expected a mapping of keys to values, found {}", what_,
-                                                  NodeKindName(node_)));
+    diags_.Error(Where(file_, node_),
+                 fmt::format("{}: expected a mapping of keys to values, found {}", what_, NodeKindName(node_)));
     return;
   }
   std::set<std::string> seen;

@@ -125,7 +125,7 @@ std::string RolesTable(const Catalog& catalog) {
 }
 
 std::string EntriesTable(const Catalog& catalog) {
-  TextTable table({{"ENTRY"}, {"STATUS"}, {"FROM -> TO", 34}, {"PROTO"}, {"PORTS", 18}, {"SERVICE"}, {"CONDITION", 36}});
+  TextTable table({{"ENTRY"}, {"STATUS"}, {"FROM -> TO (SCOPE)", 48}, {"PROTO"}, {"PORTS", 18}, {"SERVICE"}, {"CONDITION", 36}});
   for (const auto& entry : catalog.entries) {
     table.AddRow({entry.id, std::string(catalog::StatusName(entry.status)),
                   fmt::format("{} -> {} ({})", Joined(entry.from), Joined(entry.to), catalog::ScopeName(entry.scope)),
