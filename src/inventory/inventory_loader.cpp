@@ -20,9 +20,9 @@ using core::MapReader;
 using core::SourceLocation;
 using core::Where;
 
-constexpr std::size_t kSiteCodeLength = 3;       // SMS site codes are three characters
-constexpr std::size_t kNetbiosNameLength = 15;   // the 16th byte is the NetBIOS suffix
-constexpr std::size_t kMaxListedSites = 12;      // an unknown parent's message lists at most these
+constexpr std::size_t kSiteCodeLength = 3;      // SMS site codes are three characters
+constexpr std::size_t kNetbiosNameLength = 15;  // the 16th byte is the NetBIOS suffix
+constexpr std::size_t kMaxListedSites = 12;     // an unknown parent's message lists at most these
 
 // "AAA, BBB, CCC", or the first kMaxListedSites and how many more.
 std::string ListCodes(const std::vector<std::string>& codes) {
@@ -136,12 +136,14 @@ class InventoryParser {
       site.parent_code = Upper(*parent);
       parent_locations_[index] = Where(file_, map.Get("parent"));
     }
-    site.type = ReadChoice<SiteType>(map, "type", {{"primary", SiteType::kPrimary}, {"secondary", SiteType::kSecondary}})
-                    .value_or(SiteType::kPrimary);
+    site.type =
+        ReadChoice<SiteType>(map, "type", {{"primary", SiteType::kPrimary}, {"secondary", SiteType::kSecondary}})
+            .value_or(SiteType::kPrimary);
     if (map.Has("sender")) sender_locations_[index] = Where(file_, map.Get("sender"));
-    site.sender = ReadChoice<Sender>(map, "sender",
-                                     {{"standard", Sender::kStandard}, {"ras", Sender::kRas}, {"courier", Sender::kCourier}})
-                      .value_or(Sender::kStandard);
+    site.sender =
+        ReadChoice<Sender>(map, "sender",
+                           {{"standard", Sender::kStandard}, {"ras", Sender::kRas}, {"courier", Sender::kCourier}})
+            .value_or(Sender::kStandard);
     inventory_.sites.push_back(site);
 
     const auto hosts = map.Get("hosts", true);
@@ -196,14 +198,16 @@ class InventoryParser {
       core::ParseFailure failure;
       const auto parsed = networks ? core::ParseNetwork(text, &failure) : core::ParseAddress(text, &failure);
       if (!parsed) {
-        diags_.Error(Where(file_, node), fmt::format("bad {}: {}", networks ? "network (CIDR)" : "address", failure.message));
+        diags_.Error(Where(file_, node),
+                     fmt::format("bad {}: {}", networks ? "network (CIDR)" : "address", failure.message));
         continue;
       }
       if (!networks) {
         const auto key = parsed->ToString();
         if (const auto it = addresses_.find(key); it != addresses_.end()) {
-          diags_.Error(Where(file_, node), fmt::format("address {} is already used by {} at {}", parsed->AddressString(),
-                                                       it->second.first, it->second.second.ToString()));
+          diags_.Error(Where(file_, node),
+                       fmt::format("address {} is already used by {} at {}", parsed->AddressString(), it->second.first,
+                                   it->second.second.ToString()));
         } else {
           addresses_.emplace(key, std::make_pair(endpoint.name, Where(file_, node)));
         }
@@ -211,8 +215,9 @@ class InventoryParser {
       endpoint.addresses.push_back(*parsed);
     }
     if (items.empty() && map.IsMap()) {
-      diags_.Error(map.Location(), fmt::format("{} '{}' has no {} (expected '{}: {}')", networks ? "client network" : "host",
-                                               endpoint.name, one, one, networks ? "10.1.0.0/16" : "10.0.0.1"));
+      diags_.Error(map.Location(),
+                   fmt::format("{} '{}' has no {} (expected '{}: {}')", networks ? "client network" : "host",
+                               endpoint.name, one, one, networks ? "10.1.0.0/16" : "10.0.0.1"));
     }
   }
 
@@ -364,7 +369,8 @@ class InventoryParser {
   std::vector<int> HostsWithRole(const Site& site, std::string_view role) const {
     std::vector<int> out;
     for (const int e : site.endpoints) {
-      if (inventory_.endpoints[e].kind == EndpointKind::kHost && inventory_.endpoints[e].HasRole(role)) out.push_back(e);
+      if (inventory_.endpoints[e].kind == EndpointKind::kHost && inventory_.endpoints[e].HasRole(role))
+        out.push_back(e);
     }
     return out;
   }
@@ -381,9 +387,8 @@ class InventoryParser {
         diags_.Error(site.where, fmt::format("site {} has no host with the site-server role", site.code));
       } else if (servers.size() > 1) {
         diags_.Error(inventory_.endpoints[servers[1]].where,
-                     fmt::format("site {} has more than one site server ({} and {}); a site has exactly one",
-                                 site.code, inventory_.endpoints[servers[0]].name,
-                                 inventory_.endpoints[servers[1]].name));
+                     fmt::format("site {} has more than one site server ({} and {}); a site has exactly one", site.code,
+                                 inventory_.endpoints[servers[0]].name, inventory_.endpoints[servers[1]].name));
       }
       const auto databases = HostsWithRole(site, "site-database");
       if (site.type == SiteType::kSecondary) {
@@ -484,8 +489,8 @@ LoadedInventory LoadInventory(const std::string& path, const std::optional<std::
   if (!root) throw core::InputError(std::move(diags));
   const auto name = CatalogNameOf(*root, path, diags);
   if (!name) throw core::InputError(std::move(diags));
-  LoadedInventory loaded{catalog_file ? catalog::LoadCatalogFile(*catalog_file) : catalog::LoadEmbeddedCatalog(*name),
-                         {}, {}};
+  LoadedInventory loaded{
+      catalog_file ? catalog::LoadCatalogFile(*catalog_file) : catalog::LoadEmbeddedCatalog(*name), {}, {}};
   auto inventory = InventoryParser(path, loaded.catalog, diags).Parse(*root);
   if (!inventory) throw core::InputError(std::move(diags));
   loaded.inventory = std::move(*inventory);
