@@ -138,18 +138,22 @@ void BM_Render(benchmark::State& state, Shape shape, portolan::report::Format fo
   state.counters["output_bytes"] = static_cast<double>(bytes);
 }
 
-void BM_RenderJson(benchmark::State& state, Shape shape) { BM_Render(state, shape, portolan::report::Format::kJson); }
-void BM_RenderTable(benchmark::State& state, Shape shape) { BM_Render(state, shape, portolan::report::Format::kTable); }
+void BM_RenderJson(benchmark::State& state, Shape shape) {
+  BM_Render(state, shape, portolan::report::Format::kJson);
+}
+void BM_RenderTable(benchmark::State& state, Shape shape) {
+  BM_Render(state, shape, portolan::report::Format::kTable);
+}
 
 }  // namespace
 
 // Registered per shape so that --benchmark_filter=small (the smoke run) skips the big ones.
-#define PORTOLAN_PHASES(shape_name, shape)                                                         \
-  BENCHMARK_CAPTURE(BM_Generate, shape_name, shape)->Unit(benchmark::kMillisecond);                \
-  BENCHMARK_CAPTURE(BM_ParseYamlOnly, shape_name, shape)->Unit(benchmark::kMillisecond);           \
-  BENCHMARK_CAPTURE(BM_Parse, shape_name, shape)->Unit(benchmark::kMillisecond);                   \
-  BENCHMARK_CAPTURE(BM_Plan, shape_name, shape)->Unit(benchmark::kMillisecond);                    \
-  BENCHMARK_CAPTURE(BM_RenderJson, shape_name, shape)->Unit(benchmark::kMillisecond);              \
+#define PORTOLAN_PHASES(shape_name, shape)                                               \
+  BENCHMARK_CAPTURE(BM_Generate, shape_name, shape)->Unit(benchmark::kMillisecond);      \
+  BENCHMARK_CAPTURE(BM_ParseYamlOnly, shape_name, shape)->Unit(benchmark::kMillisecond); \
+  BENCHMARK_CAPTURE(BM_Parse, shape_name, shape)->Unit(benchmark::kMillisecond);         \
+  BENCHMARK_CAPTURE(BM_Plan, shape_name, shape)->Unit(benchmark::kMillisecond);          \
+  BENCHMARK_CAPTURE(BM_RenderJson, shape_name, shape)->Unit(benchmark::kMillisecond);    \
   BENCHMARK_CAPTURE(BM_RenderTable, shape_name, shape)->Unit(benchmark::kMillisecond)
 
 PORTOLAN_PHASES(small, kSmall);

@@ -91,7 +91,7 @@ struct InventoryTraits {
   bool has_global_catalog = true;
   bool schema_extended = true;
   std::vector<std::string_view> rpc_ports;  // empty: left out (the loader warns and uses the default)
-  int wins_hub_stride = 5;                 // every n-th hub runs WINS
+  int wins_hub_stride = 5;                  // every n-th hub runs WINS
 };
 
 struct FillerRole {
@@ -104,23 +104,30 @@ struct FillerRole {
 // domain controllers and the SMS roles a busy primary site scales out. Roughly one server in
 // twenty is a DNS server, as when DNS runs on the domain controllers of larger sites.
 constexpr FillerRole kPrimaryFiller[] = {
-    {"distribution-point", "", 60}, {"admin-console", "", 6},     {"global-catalog", "dns-server", 3},
-    {"dns-server", "", 1},          {"dhcp-server", "", 2},       {"management-point", "", 2},
-    {"reporting-point", "", 2},     {"sms-provider", "", 1},      {"server-locator-point", "", 1},
-    {"advanced-client", "", 4},     {"distribution-point", "advanced-client", 5},
+    {"distribution-point", "", 60},
+    {"admin-console", "", 6},
+    {"global-catalog", "dns-server", 3},
+    {"dns-server", "", 1},
+    {"dhcp-server", "", 2},
+    {"management-point", "", 2},
+    {"reporting-point", "", 2},
+    {"sms-provider", "", 1},
+    {"server-locator-point", "", 1},
+    {"advanced-client", "", 4},
+    {"distribution-point", "advanced-client", 5},
 };
 constexpr FillerRole kSecondaryFiller[] = {
-    {"distribution-point", "", 70}, {"global-catalog", "dns-server", 4}, {"dns-server", "", 1},
-    {"dhcp-server", "", 2},         {"admin-console", "", 4},             {"advanced-client", "", 5},
+    {"distribution-point", "", 70}, {"global-catalog", "dns-server", 4}, {"dns-server", "", 1}, {"dhcp-server", "", 2},
+    {"admin-console", "", 4},       {"advanced-client", "", 5},
 };
 
 std::string_view NamePrefix(std::string_view role) {
   static constexpr std::pair<std::string_view, std::string_view> kPrefixes[] = {
-      {"site-server", "SMS"},          {"site-database", "SQL"},        {"sms-provider", "PRV"},
-      {"management-point", "MP"},      {"proxy-management-point", "PMP"}, {"server-locator-point", "SLP"},
-      {"reporting-point", "RPT"},      {"distribution-point", "DP"},    {"global-catalog", "DC"},
-      {"advanced-client", "SRV"},      {"admin-console", "ADM"},        {"dns-server", "DNS"},
-      {"wins-server", "WINS"},         {"dhcp-server", "DHCP"},         {"ras-server", "RAS"},
+      {"site-server", "SMS"},     {"site-database", "SQL"},          {"sms-provider", "PRV"},
+      {"management-point", "MP"}, {"proxy-management-point", "PMP"}, {"server-locator-point", "SLP"},
+      {"reporting-point", "RPT"}, {"distribution-point", "DP"},      {"global-catalog", "DC"},
+      {"advanced-client", "SRV"}, {"admin-console", "ADM"},          {"dns-server", "DNS"},
+      {"wins-server", "WINS"},    {"dhcp-server", "DHCP"},           {"ras-server", "RAS"},
   };
   for (const auto& [id, prefix] : kPrefixes) {
     if (id == role) return prefix;
@@ -173,7 +180,8 @@ class Generator {
     BuildTree();
     SizeSites();
     std::string out;
-    out.reserve(static_cast<std::size_t>(options_.hosts) * 120 + static_cast<std::size_t>(options_.client_networks) * 90);
+    out.reserve(static_cast<std::size_t>(options_.hosts) * 120 +
+                static_cast<std::size_t>(options_.client_networks) * 90);
     WriteHeader(out);
     Random host_rng(options_.seed, Stream::kHosts);
     Random client_rng(options_.seed, Stream::kClients);
@@ -229,8 +237,8 @@ class Generator {
     const int others = count - 1;
     // Hubs are always primary, so there can be no more of them than primaries are wanted.
     const int wanted_hubs = others == 0 ? 0 : std::max(1, (others + kSitesPerHub - 1) / kSitesPerHub);
-    const int hubs = std::min(wanted_hubs,
-                              static_cast<int>(std::floor((1.0 - options_.secondary_fraction) * others + 1e-9)));
+    const int hubs =
+        std::min(wanted_hubs, static_cast<int>(std::floor((1.0 - options_.secondary_fraction) * others + 1e-9)));
     const double secondary_chance =
         others - hubs > 0 ? std::min(1.0, options_.secondary_fraction * others / (others - hubs)) : 0.0;
 
@@ -506,11 +514,12 @@ class Generator {
 
   void WriteHeader(std::string& out) const {
     auto it = std::back_inserter(out);
-    fmt::format_to(it,
-                   "# A synthetic SMS 2003 hierarchy from portolan_gen_inventory (bench/generator): {} sites, {} hosts,\n"
-                   "# {} client networks, seed {}, secondary {}, ras {}, ipv6 {}, variety {}.\n",
-                   options_.sites, host_total_, options_.client_networks, options_.seed, options_.secondary_fraction,
-                   options_.ras_fraction, options_.ipv6_fraction, options_.variety ? "on" : "off");
+    fmt::format_to(
+        it,
+        "# A synthetic SMS 2003 hierarchy from portolan_gen_inventory (bench/generator): {} sites, {} hosts,\n"
+        "# {} client networks, seed {}, secondary {}, ras {}, ipv6 {}, variety {}.\n",
+        options_.sites, host_total_, options_.client_networks, options_.seed, options_.secondary_fraction,
+        options_.ras_fraction, options_.ipv6_fraction, options_.variety ? "on" : "off");
     out += "catalog: sms2003\ndomain:\n  name: corp.example\n";
     if (!traits_.rpc_ports.empty()) {
       if (traits_.rpc_ports.size() == 1) {
@@ -572,6 +581,8 @@ class Generator {
 
 }  // namespace
 
-std::string GenerateInventoryYaml(const GeneratorOptions& options) { return Generator(options).Run(); }
+std::string GenerateInventoryYaml(const GeneratorOptions& options) {
+  return Generator(options).Run();
+}
 
 }  // namespace portolan::bench

@@ -17,8 +17,8 @@ struct ProtocolRow {
 };
 // IANA "Assigned Internet Protocol Numbers".
 constexpr std::array kProtocols = {
-    ProtocolRow{Protocol::kTcp, "tcp", 6, true},    ProtocolRow{Protocol::kUdp, "udp", 17, true},
-    ProtocolRow{Protocol::kGre, "gre", 47, false},  ProtocolRow{Protocol::kEsp, "esp", 50, false},
+    ProtocolRow{Protocol::kTcp, "tcp", 6, true},   ProtocolRow{Protocol::kUdp, "udp", 17, true},
+    ProtocolRow{Protocol::kGre, "gre", 47, false}, ProtocolRow{Protocol::kEsp, "esp", 50, false},
     ProtocolRow{Protocol::kAh, "ah", 51, false},
 };
 
@@ -55,8 +55,7 @@ std::string_view NameIn(const Table& table, Value value) {
 }
 
 template <typename Table>
-auto ParseIn(const Table& table, std::string_view text)
-    -> std::optional<std::decay_t<decltype(table[0].first)>> {
+auto ParseIn(const Table& table, std::string_view text) -> std::optional<std::decay_t<decltype(table[0].first)>> {
   for (const auto& [v, name] : table) {
     if (name == text) return v;
   }
@@ -71,9 +70,15 @@ const T* FindById(const std::vector<T>& items, std::string_view id) {
 
 }  // namespace
 
-std::string_view ProtocolName(Protocol protocol) { return Row(protocol).name; }
-int ProtocolNumber(Protocol protocol) { return Row(protocol).number; }
-bool ProtocolHasPorts(Protocol protocol) { return Row(protocol).has_ports; }
+std::string_view ProtocolName(Protocol protocol) {
+  return Row(protocol).name;
+}
+int ProtocolNumber(Protocol protocol) {
+  return Row(protocol).number;
+}
+bool ProtocolHasPorts(Protocol protocol) {
+  return Row(protocol).has_ports;
+}
 
 std::optional<Protocol> ParseProtocol(std::string_view text) {
   for (const auto& row : kProtocols) {
@@ -88,20 +93,30 @@ std::vector<std::string_view> ProtocolNames() {
   return names;
 }
 
-std::string_view ScopeName(Scope scope) { return NameIn(kScopes, scope); }
-std::optional<Scope> ParseScope(std::string_view text) { return ParseIn(kScopes, text); }
+std::string_view ScopeName(Scope scope) {
+  return NameIn(kScopes, scope);
+}
+std::optional<Scope> ParseScope(std::string_view text) {
+  return ParseIn(kScopes, text);
+}
 std::vector<std::string_view> ScopeNames() {
   std::vector<std::string_view> names;
   for (const auto& [scope, name] : kScopes) names.push_back(name);
   return names;
 }
 
-std::string_view StatusName(Status status) { return NameIn(kStatuses, status); }
-std::optional<Status> ParseStatus(std::string_view text) { return ParseIn(kStatuses, text); }
+std::string_view StatusName(Status status) {
+  return NameIn(kStatuses, status);
+}
+std::optional<Status> ParseStatus(std::string_view text) {
+  return ParseIn(kStatuses, text);
+}
 bool StatusIsDocumentLine(Status status) {
   return status == Status::kKb || status == Status::kReference || status == Status::kErratum;
 }
-bool StatusIsPlanned(Status status) { return status != Status::kReference && status != Status::kErratum; }
+bool StatusIsPlanned(Status status) {
+  return status != Status::kReference && status != Status::kErratum;
+}
 
 std::string_view SubjectName(Subject subject) {
   switch (subject) {
@@ -121,15 +136,20 @@ const std::vector<AttributeSpec>& KnownAttributes() {
     for (const auto subject : {Subject::kInitiator, Subject::kResponder}) {
       list.push_back({subject, "bits", {"true", "false"}, "a distribution point that is BITS-enabled"});
       list.push_back({subject, "sql_named_pipes", {"true", "false"}, "a site database reached over named pipes"});
-      list.push_back({subject, "sql_custom_port", {"true", "false"}, "a site database on a port other than the default"});
-      list.push_back({subject, "sql_named_instance", {"true", "false"}, "a site database in a named SQL Server instance"});
+      list.push_back(
+          {subject, "sql_custom_port", {"true", "false"}, "a site database on a port other than the default"});
+      list.push_back(
+          {subject, "sql_named_instance", {"true", "false"}, "a site database in a named SQL Server instance"});
       list.push_back({subject, "remote_control", {"tcp", "netbios", "none"}, "how remote control reaches this client"});
       list.push_back({subject, "dhcp", {"true", "false"}, "takes its address from DHCP"});
     }
-    list.push_back({Subject::kLink, "sender", {"standard", "ras", "courier"}, "the sender between a site and its parent"});
+    list.push_back(
+        {Subject::kLink, "sender", {"standard", "ras", "courier"}, "the sender between a site and its parent"});
     list.push_back({Subject::kInventory, "has_wins", {"true", "false"}, "some host has the wins-server role"});
-    list.push_back({Subject::kInventory, "has_global_catalog", {"true", "false"}, "some host has the global-catalog role"});
-    list.push_back({Subject::kDomain, "schema_extended", {"true", "false"}, "the Active Directory schema is extended for SMS"});
+    list.push_back(
+        {Subject::kInventory, "has_global_catalog", {"true", "false"}, "some host has the global-catalog role"});
+    list.push_back(
+        {Subject::kDomain, "schema_extended", {"true", "false"}, "the Active Directory schema is extended for SMS"});
     return list;
   }();
   return kAttributes;
@@ -164,11 +184,21 @@ std::string Entry::PortsText() const {
   return ports.ToString();
 }
 
-const Role* Catalog::FindRole(std::string_view id) const { return FindById(roles, id); }
-const Section* Catalog::FindSection(std::string_view id) const { return FindById(sections, id); }
-const Setting* Catalog::FindSetting(std::string_view id) const { return FindById(settings, id); }
-const Advisory* Catalog::FindAdvisory(std::string_view id) const { return FindById(advisories, id); }
-const Entry* Catalog::FindEntry(std::string_view id) const { return FindById(entries, id); }
+const Role* Catalog::FindRole(std::string_view id) const {
+  return FindById(roles, id);
+}
+const Section* Catalog::FindSection(std::string_view id) const {
+  return FindById(sections, id);
+}
+const Setting* Catalog::FindSetting(std::string_view id) const {
+  return FindById(settings, id);
+}
+const Advisory* Catalog::FindAdvisory(std::string_view id) const {
+  return FindById(advisories, id);
+}
+const Entry* Catalog::FindEntry(std::string_view id) const {
+  return FindById(entries, id);
+}
 
 std::vector<std::string> Catalog::RoleIds() const {
   std::vector<std::string> ids;

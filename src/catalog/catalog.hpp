@@ -82,8 +82,8 @@ struct Condition {
 
 // Named port values that an inventory can set; the catalog gives their defaults.
 struct Setting {
-  std::string id;          // "sql_port", "rpc_dynamic_ports"
-  Subject subject;         // whose value it is: kResponder or kDomain
+  std::string id;   // "sql_port", "rpc_dynamic_ports"
+  Subject subject;  // whose value it is: kResponder or kDomain
   core::PortSet default_ports;
   std::string description;
   std::vector<std::string> sources;
@@ -133,17 +133,17 @@ struct Entry {
   std::vector<std::string> to;         // responder roles
   Scope scope = Scope::kDomain;
   Protocol protocol = Protocol::kTcp;
-  core::PortSet ports;                   // empty when port_setting is used or the protocol has none
+  core::PortSet ports;                      // empty when port_setting is used or the protocol has none
   std::optional<std::string> port_setting;  // a Setting id
-  std::string service;                 // IANA service name where one exists
-  std::optional<std::string> iana_note;  // where the registry's name and the product's use differ
+  std::string service;                      // IANA service name where one exists
+  std::optional<std::string> iana_note;     // where the registry's name and the product's use differ
   std::string purpose;
   Condition when;
   std::optional<std::string> condition_text;  // the condition in the document's words
   std::vector<std::string> advisories;
   std::vector<std::string> sources;
-  std::vector<std::string> corrects;      // ids of the document lines this entry corrects or completes
-  std::vector<std::string> covered_by;    // for reference and erratum lines: the entries that plan it
+  std::vector<std::string> corrects;    // ids of the document lines this entry corrects or completes
+  std::vector<std::string> covered_by;  // for reference and erratum lines: the entries that plan it
   std::optional<std::string> note;
   core::SourceLocation where;
 

@@ -73,9 +73,11 @@ int RunLint(const LintOptions& options) {
 
 void AddCatalogCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<CatalogOptions>();
-  auto* command = app.add_subcommand("catalog", "List the catalog: roles, port entries (with KB citations and errata), advisories");
+  auto* command =
+      app.add_subcommand("catalog", "List the catalog: roles, port entries (with KB citations and errata), advisories");
   command->add_option("--name", options->name, "Built-in catalog to show (default sms2003)")->type_name("NAME");
-  command->add_option("--catalog", options->file, "Show this catalog file instead of a built-in one")->type_name("FILE");
+  command->add_option("--catalog", options->file, "Show this catalog file instead of a built-in one")
+      ->type_name("FILE");
   AddFormatOption(*command, options->format,
                   {report::Format::kTable, report::Format::kJson, report::Format::kCsv, report::Format::kMarkdown});
   command->add_option("--show", options->show, "What to list: all, roles, entries, advisories (default all)")
@@ -84,15 +86,17 @@ void AddCatalogCommand(CLI::App& app, int& exit_code) {
 
   auto lint = std::make_shared<LintOptions>();
   auto* lint_command = command->add_subcommand(
-      "lint", "Check catalog files: syntax, unknown roles and references, missing citations, duplicate or overlapping "
-              "entries. Exit 1 when a file has errors");
+      "lint",
+      "Check catalog files: syntax, unknown roles and references, missing citations, duplicate or overlapping "
+      "entries. Exit 1 when a file has errors");
   lint_command->add_option("files", lint->files, "Catalog files (YAML)")->required()->type_name("FILE");
   AddFormatOption(*lint_command, lint->format, {report::Format::kTable, report::Format::kJson});
   lint_command->callback([lint, &exit_code] { exit_code = RunLint(*lint); });
 
   command->callback([command, options, &exit_code] {
     if (command->got_subcommand("lint")) return;
-    const auto catalog = options->file ? catalog::LoadCatalogFile(*options->file) : catalog::LoadEmbeddedCatalog(options->name);
+    const auto catalog =
+        options->file ? catalog::LoadCatalogFile(*options->file) : catalog::LoadEmbeddedCatalog(options->name);
     Emit(report::RenderCatalog(catalog, options->format, PartOf(options->show)), options->output);
     exit_code = kExitOk;
   });

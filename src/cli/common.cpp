@@ -12,7 +12,8 @@ void AddInventoryOptions(CLI::App& command, InventoryOptions& options) {
   command.add_option("-i,--inventory", options.inventory, "Site inventory (YAML), e.g. examples/sms2003-site.yaml")
       ->required()
       ->type_name("FILE");
-  command.add_option("--catalog", options.catalog, "Use this catalog file instead of the built-in one the inventory names")
+  command
+      .add_option("--catalog", options.catalog, "Use this catalog file instead of the built-in one the inventory names")
       ->type_name("FILE");
   command.add_flag("-q,--quiet", options.quiet, "Do not print warnings about the inventory");
 }
@@ -29,8 +30,7 @@ void AddFormatOption(CLI::App& command, report::Format& format, const std::vecto
   format = choices.front();
   command
       .add_option_function<std::string>(
-          "-f,--format",
-          [&format](const std::string& value) { format = *report::ParseFormat(value); },
+          "-f,--format", [&format](const std::string& value) { format = *report::ParseFormat(value); },
           fmt::format("Output format: {} (default {})", fmt::join(names, ", "), names.front()))
       ->check(CLI::IsMember(names))
       ->type_name("FORMAT");

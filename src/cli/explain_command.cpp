@@ -30,9 +30,10 @@ struct ExplainOptions {
 void AddExplainCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ExplainOptions>();
   auto* command = app.add_subcommand(
-      "explain", "Say which flows connect two hosts or networks and which catalog entries require them; with --port, "
-                 "whether anything requires that port and, if not, why each candidate entry does not apply. "
-                 "Exit 1 when nothing is required");
+      "explain",
+      "Say which flows connect two hosts or networks and which catalog entries require them; with --port, "
+      "whether anything requires that port and, if not, why each candidate entry does not apply. "
+      "Exit 1 when nothing is required");
   AddInventoryOptions(*command, options->input);
   command->add_option("--from", options->from, "Source: a host or client network name, or an address")
       ->required()

@@ -25,14 +25,16 @@ struct PlanOptions {
 
 void AddPlanCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<PlanOptions>();
-  auto* command = app.add_subcommand("plan", "Compute every required flow of a site inventory: source -> destination, "
-                                             "protocol, ports, the catalog entries that require it, and advisories");
+  auto* command = app.add_subcommand("plan",
+                                     "Compute every required flow of a site inventory: source -> destination, "
+                                     "protocol, ports, the catalog entries that require it, and advisories");
   AddInventoryOptions(*command, options->input);
   AddFormatOption(*command, options->format,
                   {report::Format::kTable, report::Format::kJson, report::Format::kCsv, report::Format::kMarkdown});
   command->add_option("-o,--output", options->output, "Write to FILE instead of standard output")->type_name("FILE");
-  command->add_option("--out", options->out_dir,
-                      "Also write plan.txt, plan.json, plan.csv and plan.md into DIR (created if missing)")
+  command
+      ->add_option("--out", options->out_dir,
+                   "Also write plan.txt, plan.json, plan.csv and plan.md into DIR (created if missing)")
       ->type_name("DIR");
   command->callback([options, &exit_code] {
     const auto loaded = Load(options->input);
@@ -41,7 +43,8 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
       std::filesystem::create_directories(*options->out_dir);
       for (const auto format :
            {report::Format::kTable, report::Format::kJson, report::Format::kCsv, report::Format::kMarkdown}) {
-        const auto path = std::filesystem::path(*options->out_dir) / fmt::format("plan.{}", report::FormatExtension(format));
+        const auto path =
+            std::filesystem::path(*options->out_dir) / fmt::format("plan.{}", report::FormatExtension(format));
         Emit(report::RenderPlan(loaded.catalog, loaded.inventory, plan, format), path.string());
         std::cerr << "wrote " << path.string() << "\n";
       }

@@ -23,7 +23,7 @@ struct Network {
   int MaxPrefix() const { return family == Family::kIPv4 ? 32 : 128; }
   bool IsHost() const { return prefix_length == MaxPrefix(); }
   bool Contains(const Network& other) const;
-  std::string ToString() const;  // always with the prefix: "10.0.0.1/32", "2001:db8::/32"
+  std::string ToString() const;       // always with the prefix: "10.0.0.1/32", "2001:db8::/32"
   std::string AddressString() const;  // the address part alone
 
   auto operator<=>(const Network&) const = default;

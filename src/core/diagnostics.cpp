@@ -13,8 +13,7 @@ std::string SourceLocation::ToString() const {
 }
 
 std::string Diagnostic::ToString() const {
-  return fmt::format("{}: {}: {}", where.ToString(),
-                     severity == Severity::kError ? "error" : "warning", message);
+  return fmt::format("{}: {}: {}", where.ToString(), severity == Severity::kError ? "error" : "warning", message);
 }
 
 void Diagnostics::Error(SourceLocation where, std::string message) {
@@ -26,8 +25,7 @@ void Diagnostics::Warning(SourceLocation where, std::string message) {
 }
 
 bool Diagnostics::HasErrors() const {
-  return std::any_of(items_.begin(), items_.end(),
-                     [](const Diagnostic& d) { return d.severity == Severity::kError; });
+  return std::any_of(items_.begin(), items_.end(), [](const Diagnostic& d) { return d.severity == Severity::kError; });
 }
 
 std::string Diagnostics::ToString() const {

@@ -29,8 +29,8 @@ std::optional<std::string> ReadString(const YAML::Node& node, const std::string&
                                       std::string_view what);
 std::optional<bool> ReadBool(const YAML::Node& node, const std::string& file, Diagnostics& diags,
                              std::string_view what);
-std::optional<int> ReadInt(const YAML::Node& node, const std::string& file, Diagnostics& diags,
-                           std::string_view what, int min, int max);
+std::optional<int> ReadInt(const YAML::Node& node, const std::string& file, Diagnostics& diags, std::string_view what,
+                           int min, int max);
 // A scalar or a sequence of scalars, as strings.
 std::vector<std::pair<std::string, YAML::Node>> ReadStringList(const YAML::Node& node, const std::string& file,
                                                                Diagnostics& diags, std::string_view what);

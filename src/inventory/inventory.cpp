@@ -1,7 +1,7 @@
 #include "inventory/inventory.hpp"
 
-#include <algorithm>
 #include <strings.h>
+#include <algorithm>
 
 namespace portolan::inventory {
 
@@ -34,8 +34,7 @@ bool Endpoint::HasFamily(core::Family family) const {
 
 const Endpoint* Inventory::FindEndpoint(std::string_view name) const {
   for (const auto& endpoint : endpoints) {
-    if (endpoint.name.size() == name.size() &&
-        strncasecmp(endpoint.name.data(), name.data(), name.size()) == 0) {
+    if (endpoint.name.size() == name.size() && strncasecmp(endpoint.name.data(), name.data(), name.size()) == 0) {
       return &endpoint;
     }
   }

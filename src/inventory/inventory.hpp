@@ -51,7 +51,7 @@ struct Site {
   int parent = -1;  // index into Inventory::sites, -1 for the central site
   SiteType type = SiteType::kPrimary;
   Sender sender = Sender::kStandard;  // between this site and its parent
-  std::vector<int> endpoints;  // indices into Inventory::endpoints
+  std::vector<int> endpoints;         // indices into Inventory::endpoints
   std::vector<int> children;
   core::SourceLocation where;
 };
@@ -66,7 +66,7 @@ struct Inventory {
   std::string file;
   std::string catalog;  // the catalog it names
   Domain domain;
-  std::vector<Site> sites;  // in file order
+  std::vector<Site> sites;          // in file order
   std::vector<Endpoint> endpoints;  // hosts and client networks, in file order
 
   const Endpoint* FindEndpoint(std::string_view name) const;  // case-insensitive, like NetBIOS

@@ -12,8 +12,7 @@
 namespace portolan::inventory {
 
 // The value of the top-level 'catalog' key, or nullopt (with a diagnostic) when absent.
-std::optional<std::string> PeekCatalogName(const std::string& text, const std::string& file,
-                                           core::Diagnostics& diags);
+std::optional<std::string> PeekCatalogName(const std::string& text, const std::string& file, core::Diagnostics& diags);
 
 // Errors and warnings go to diags; returns an inventory only when there is no error.
 std::optional<Inventory> ParseInventory(const std::string& text, const std::string& file,

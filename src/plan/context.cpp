@@ -94,8 +94,9 @@ bool PlanContext::ClauseHolds(const catalog::Clause& clause, int initiator, int 
 bool PlanContext::HoldsFor(const catalog::Condition& condition, Subject subject, int endpoint_or_site) const {
   for (const auto& clause : condition.clauses) {
     if (clause.subject != subject) continue;
-    const bool holds = subject == Subject::kLink ? ClauseHolds(clause, -1, -1, endpoint_or_site)
-                                                 : Matches(clause, EndpointAttribute(endpoint_or_site, clause.attribute));
+    const bool holds = subject == Subject::kLink
+                           ? ClauseHolds(clause, -1, -1, endpoint_or_site)
+                           : Matches(clause, EndpointAttribute(endpoint_or_site, clause.attribute));
     if (!holds) return false;
   }
   return true;

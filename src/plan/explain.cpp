@@ -47,8 +47,8 @@ PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Invent
   const bool from_ok = std::any_of(entry.from.begin(), entry.from.end(),
                                    [&](const std::string& role) { return ctx.ActsAs(initiator, role); });
   if (!from_ok) return fail(fmt::format("{} is not a {}", from.name, RolesText(entry.from)));
-  const bool to_ok =
-      std::any_of(entry.to.begin(), entry.to.end(), [&](const std::string& role) { return ctx.ActsAs(responder, role); });
+  const bool to_ok = std::any_of(entry.to.begin(), entry.to.end(),
+                                 [&](const std::string& role) { return ctx.ActsAs(responder, role); });
   if (!to_ok) return fail(fmt::format("{} is not a {}", to.name, RolesText(entry.to)));
 
   const int from_site = from.site;
@@ -58,8 +58,9 @@ PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Invent
   switch (entry.scope) {
     case Scope::kDomain: break;
     case Scope::kSameSite:
-      if (from_site != to_site) return fail(fmt::format("only within one site ({} is in {}, {} in {})", from.name,
-                                                        sites[from_site].code, to.name, sites[to_site].code));
+      if (from_site != to_site)
+        return fail(fmt::format("only within one site ({} is in {}, {} in {})", from.name, sites[from_site].code,
+                                to.name, sites[to_site].code));
       break;
     case Scope::kNearest: {
       int nearest = -1;
@@ -87,7 +88,8 @@ PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Invent
       link_child = from_site;
       break;
     case Scope::kChild:
-      if (sites[to_site].parent != from_site) return fail(fmt::format("only to a child site of {}", sites[from_site].code));
+      if (sites[to_site].parent != from_site)
+        return fail(fmt::format("only to a child site of {}", sites[from_site].code));
       link_child = to_site;
       break;
     case Scope::kSiteAndDescendants:
@@ -98,7 +100,8 @@ PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Invent
   }
   for (const auto& clause : entry.when.clauses) {
     if (!ctx.ClauseHolds(clause, initiator, responder, link_child)) {
-      return fail(fmt::format("it applies only when {}", entry.condition_text.value_or(catalog::Condition{{clause}}.ToString())));
+      return fail(fmt::format("it applies only when {}",
+                              entry.condition_text.value_or(catalog::Condition{{clause}}.ToString())));
     }
   }
   for (const auto family : {core::Family::kIPv4, core::Family::kIPv6}) {
@@ -109,7 +112,8 @@ PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Invent
   judgement.ports = ctx.EntryPorts(entry, responder);
   for (const auto& id : entry.advisories) {
     const auto* advisory = catalog.FindAdvisory(id);
-    if (advisory == nullptr || advisory->global || !ctx.Holds(advisory->when, initiator, responder, link_child)) continue;
+    if (advisory == nullptr || advisory->global || !ctx.Holds(advisory->when, initiator, responder, link_child))
+      continue;
     judgement.advisories.push_back(static_cast<int>(advisory - catalog.advisories.data()));
   }
   std::sort(judgement.advisories.begin(), judgement.advisories.end());

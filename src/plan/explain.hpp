@@ -15,9 +15,9 @@ namespace portolan::plan {
 
 struct PairJudgement {
   bool applies = false;
-  std::string why_not;  // when it does not apply: the first test that failed, in words
-  core::PortSet ports;  // when it applies
-  std::vector<int> advisories;  // when it applies: indices of the entry's advisories that hold, sorted
+  std::string why_not;                 // when it does not apply: the first test that failed, in words
+  core::PortSet ports;                 // when it applies
+  std::vector<int> advisories;         // when it applies: indices of the entry's advisories that hold, sorted
   std::vector<core::Family> families;  // address families both ends have
 };
 
@@ -51,7 +51,7 @@ struct Explanation {
   std::vector<NotApplied> not_applied;  // entries with the queried port that do not apply, and why
 };
 
-Explanation Explain(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const Plan& plan,
-                    int from, int to, const std::optional<PortQuery>& port);
+Explanation Explain(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const Plan& plan, int from,
+                    int to, const std::optional<PortQuery>& port);
 
 }  // namespace portolan::plan

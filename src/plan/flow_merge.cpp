@@ -169,7 +169,8 @@ void SplitOverlap(std::vector<Candidate>& candidates, int a_index, int b_index) 
   const auto both_destinations = SetIntersect(a.destinations, b.destinations);
   auto add = [&](std::vector<int> sources, std::vector<int> destinations, Content content) {
     if (OnlySelfPairs(sources, destinations) || content.empty()) return;
-    candidates.push_back(MakeCandidate(a.family, a.protocol, std::move(sources), std::move(destinations), std::move(content)));
+    candidates.push_back(
+        MakeCandidate(a.family, a.protocol, std::move(sources), std::move(destinations), std::move(content)));
   };
   for (const auto* side : {&a, &b}) {
     add(SetDifference(side->sources, both_sources), side->destinations, side->content);

@@ -17,7 +17,7 @@ struct Block {
   std::vector<int> destinations;  // sorted endpoint indices
   core::PortSet ports;
   int entry;
-  std::vector<int> advisories;    // sorted
+  std::vector<int> advisories;  // sorted
 };
 
 // Adds ports required by entries (with advisories) to a content, keeping port items disjoint.

@@ -218,7 +218,8 @@ class BlockBuilder {
   void AddWithoutSelf(core::Family family, const catalog::Entry& entry, int entry_index, std::vector<int> sources,
                       std::vector<int> destinations, const core::PortSet& ports, const std::vector<int>& advisories) {
     if (sources.empty() || destinations.empty() || OnlySelfPairs(sources, destinations)) return;
-    blocks_.push_back({family, entry.protocol, std::move(sources), std::move(destinations), ports, entry_index, advisories});
+    blocks_.push_back(
+        {family, entry.protocol, std::move(sources), std::move(destinations), ports, entry_index, advisories});
   }
 
   const PlanContext& ctx_;

@@ -24,7 +24,8 @@ std::string SectionTitle(const Catalog& catalog, const std::optional<std::string
 }
 
 std::string Citation(const Catalog& catalog, const Entry& entry) {
-  if (entry.kb_text) return fmt::format("{} \"{}\": {}", catalog.source_id, SectionTitle(catalog, entry.section), *entry.kb_text);
+  if (entry.kb_text)
+    return fmt::format("{} \"{}\": {}", catalog.source_id, SectionTitle(catalog, entry.section), *entry.kb_text);
   return Joined(entry.sources, "; ");
 }
 
@@ -57,8 +58,8 @@ std::vector<std::string> EntryFields(const Catalog& catalog, const Entry& entry)
           entry.note.value_or("")};
 }
 
-const std::vector<std::string> kEntryHeaders = {"id",      "status",    "from",     "to",        "scope",
-                                                "protocol", "ports",    "service",  "purpose",   "condition",
+const std::vector<std::string> kEntryHeaders = {"id",       "status",   "from",       "to",         "scope",
+                                                "protocol", "ports",    "service",    "purpose",    "condition",
                                                 "citation", "corrects", "covered_by", "advisories", "note"};
 
 ordered_json CatalogJson(const Catalog& catalog, CatalogPart part) {
@@ -125,7 +126,8 @@ std::string RolesTable(const Catalog& catalog) {
 }
 
 std::string EntriesTable(const Catalog& catalog) {
-  TextTable table({{"ENTRY"}, {"STATUS"}, {"FROM -> TO (SCOPE)", 48}, {"PROTO"}, {"PORTS", 18}, {"SERVICE"}, {"CONDITION", 36}});
+  TextTable table(
+      {{"ENTRY"}, {"STATUS"}, {"FROM -> TO (SCOPE)", 48}, {"PROTO"}, {"PORTS", 18}, {"SERVICE"}, {"CONDITION", 36}});
   for (const auto& entry : catalog.entries) {
     table.AddRow({entry.id, std::string(catalog::StatusName(entry.status)),
                   fmt::format("{} -> {} ({})", Joined(entry.from), Joined(entry.to), catalog::ScopeName(entry.scope)),
@@ -155,9 +157,10 @@ std::string CatalogTable(const Catalog& catalog, CatalogPart part) {
     return std::make_pair(document_lines, errata);
   }();
   if (part == CatalogPart::kAll) {
-    out += fmt::format("{}: {}\nsource: {} {}\n{} roles, {} entries ({} lines of the source, {} marked as errata), {} advisories\n\n",
-                       catalog.name, catalog.title, catalog.source_id, catalog.source_title, catalog.roles.size(),
-                       catalog.entries.size(), counts.first, counts.second, catalog.advisories.size());
+    out += fmt::format(
+        "{}: {}\nsource: {} {}\n{} roles, {} entries ({} lines of the source, {} marked as errata), {} advisories\n\n",
+        catalog.name, catalog.title, catalog.source_id, catalog.source_title, catalog.roles.size(),
+        catalog.entries.size(), counts.first, counts.second, catalog.advisories.size());
   }
   if (part == CatalogPart::kAll || part == CatalogPart::kRoles) out += RolesTable(catalog);
   if (part == CatalogPart::kAll) out += '\n';
@@ -202,15 +205,15 @@ std::string CatalogMarkdown(const Catalog& catalog, CatalogPart part) {
   if (part == CatalogPart::kAll || part == CatalogPart::kEntries) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& entry : catalog.entries) {
-      rows.push_back({fmt::format("`{}`", entry.id), std::string(catalog::StatusName(entry.status)),
-                      fmt::format("{} → {} ({})", Joined(entry.from), Joined(entry.to), catalog::ScopeName(entry.scope)),
-                      fmt::format("{} {}", catalog::ProtocolName(entry.protocol), PortsCell(catalog, entry)),
-                      entry.service, entry.purpose, entry.when.Empty() ? "" : ConditionText(entry),
-                      Citation(catalog, entry)});
+      rows.push_back(
+          {fmt::format("`{}`", entry.id), std::string(catalog::StatusName(entry.status)),
+           fmt::format("{} → {} ({})", Joined(entry.from), Joined(entry.to), catalog::ScopeName(entry.scope)),
+           fmt::format("{} {}", catalog::ProtocolName(entry.protocol), PortsCell(catalog, entry)), entry.service,
+           entry.purpose, entry.when.Empty() ? "" : ConditionText(entry), Citation(catalog, entry)});
     }
     out += "## Entries\n\n" +
-           MarkdownTable({"Entry", "Status", "From → to (scope)", "Port", "Service", "Purpose", "Condition", "Citation"},
-                         rows) +
+           MarkdownTable(
+               {"Entry", "Status", "From → to (scope)", "Port", "Service", "Purpose", "Condition", "Citation"}, rows) +
            "\n";
   }
   if (part == CatalogPart::kAll || part == CatalogPart::kAdvisories) {

@@ -37,8 +37,8 @@ std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::
     out["required"] = !explanation.flows.empty();
     out["flows"] = nlohmann::ordered_json::array();
     for (const auto* flow : explanation.flows) {
-      nlohmann::ordered_json f{{"id", flow->id}, {"protocol", catalog::ProtocolName(flow->protocol)},
-                               {"ports", flow->Ports().ToStrings()}};
+      nlohmann::ordered_json f{
+          {"id", flow->id}, {"protocol", catalog::ProtocolName(flow->protocol)}, {"ports", flow->Ports().ToStrings()}};
       f["reasons"] = nlohmann::ordered_json::array();
       for (const auto& item : flow->content) {
         for (const int e : item.entries) {
@@ -77,7 +77,8 @@ std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::
   TextTable table({{"FLOW"}, {"PROTO"}, {"PORTS"}, {"ENTRY"}, {"WHY", 48}, {"SOURCE", 48}});
   for (const auto* flow : explanation.flows) {
     for (const auto& item : flow->content) {
-      if (explanation.port && catalog::ProtocolHasPorts(flow->protocol) && !item.ports.Contains(explanation.port->port)) {
+      if (explanation.port && catalog::ProtocolHasPorts(flow->protocol) &&
+          !item.ports.Contains(explanation.port->port)) {
         continue;
       }
       for (const int e : item.entries) {

@@ -86,7 +86,8 @@ std::string RenderMpScript(const inventory::Inventory& inventory, int site, Scri
   const int assigned = inventory.AssignedSite(site);
   const auto* mp = assigned >= 0 ? FirstWithRole(inventory, assigned, "management-point") : nullptr;
   if (mp == nullptr) {
-    throw std::invalid_argument(fmt::format("site {} (assigned to {}) has no management point", inventory.sites[site].code,
+    throw std::invalid_argument(fmt::format("site {} (assigned to {}) has no management point",
+                                            inventory.sites[site].code,
                                             assigned >= 0 ? inventory.sites[assigned].code : "no primary site"));
   }
   const auto name = NetbiosName(mp->name);

@@ -103,11 +103,11 @@ std::string PlanJson(const PlanView& view) {
     f["reasons"] = view.EntryIds(flow.Entries());
     f["services"] = ordered_json::array();
     for (const auto& item : flow.content) {
-      f["services"].push_back({{"ports", catalog::ProtocolHasPorts(flow.protocol) ? item.ports.ToStrings()
-                                                                                   : std::vector<std::string>{}},
-                               {"names", view.Services(item.entries)},
-                               {"reasons", view.EntryIds(item.entries)},
-                               {"advisories", view.AdvisoryIds(item.advisories)}});
+      f["services"].push_back(
+          {{"ports", catalog::ProtocolHasPorts(flow.protocol) ? item.ports.ToStrings() : std::vector<std::string>{}},
+           {"names", view.Services(item.entries)},
+           {"reasons", view.EntryIds(item.entries)},
+           {"advisories", view.AdvisoryIds(item.advisories)}});
     }
     f["advisories"] = view.AdvisoryIds(flow.Advisories());
     out["flows"].push_back(std::move(f));
@@ -134,7 +134,8 @@ std::string EndpointLines(const PlanView& view, const std::vector<int>& endpoint
     const auto& endpoint = view.EndpointAt(e);
     std::vector<std::string> addresses;
     for (const auto& address : endpoint.addresses) {
-      if (address.family == family) addresses.push_back(address.IsHost() ? address.AddressString() : address.ToString());
+      if (address.family == family)
+        addresses.push_back(address.IsHost() ? address.AddressString() : address.ToString());
     }
     lines.push_back(fmt::format("{} {}", endpoint.name, fmt::join(addresses, ",")));
   }

@@ -48,7 +48,9 @@ void TextTable::AddRow(std::vector<std::string> cells) {
   rows_.push_back(std::move(cells));
 }
 
-void TextTable::AddSeparator() { rows_.emplace_back(); }
+void TextTable::AddSeparator() {
+  rows_.emplace_back();
+}
 
 std::string TextTable::ToString() const {
   // Wrap every cell first, then size each column to its widest line.

@@ -158,25 +158,24 @@ struct IanaName {
   int port;
 };
 const IanaName kIana[] = {
-    {"nameserver", Protocol::kTcp, 42}, {"domain", Protocol::kUdp, 53},       {"domain", Protocol::kTcp, 53},
-    {"bootps", Protocol::kUdp, 67},     {"bootpc", Protocol::kUdp, 68},       {"http", Protocol::kTcp, 80},
-    {"kerberos", Protocol::kUdp, 88},   {"kerberos", Protocol::kTcp, 88},     {"epmap", Protocol::kUdp, 135},
-    {"epmap", Protocol::kTcp, 135},     {"netbios-ns", Protocol::kUdp, 137},  {"netbios-dgm", Protocol::kUdp, 138},
-    {"netbios-ssn", Protocol::kTcp, 139}, {"ldap", Protocol::kUdp, 389},      {"ldap", Protocol::kTcp, 389},
-    {"microsoft-ds", Protocol::kTcp, 445}, {"ldaps", Protocol::kTcp, 636},    {"ms-sql-s", Protocol::kTcp, 1433},
-    {"ms-sql-m", Protocol::kUdp, 1434}, {"pptp", Protocol::kTcp, 1723},       {"sms-rcinfo", Protocol::kTcp, 2701},
-    {"sms-rcinfo", Protocol::kUdp, 2701}, {"sms-xfer", Protocol::kTcp, 2702}, {"sms-xfer", Protocol::kUdp, 2702},
-    {"sms-chat", Protocol::kTcp, 2703}, {"sms-chat", Protocol::kUdp, 2703},   {"sms-remctrl", Protocol::kTcp, 2704},
-    {"sms-remctrl", Protocol::kUdp, 2704}, {"msft-gc", Protocol::kTcp, 3268}, {"msft-gc-ssl", Protocol::kTcp, 3269},
+    {"nameserver", Protocol::kTcp, 42},    {"domain", Protocol::kUdp, 53},      {"domain", Protocol::kTcp, 53},
+    {"bootps", Protocol::kUdp, 67},        {"bootpc", Protocol::kUdp, 68},      {"http", Protocol::kTcp, 80},
+    {"kerberos", Protocol::kUdp, 88},      {"kerberos", Protocol::kTcp, 88},    {"epmap", Protocol::kUdp, 135},
+    {"epmap", Protocol::kTcp, 135},        {"netbios-ns", Protocol::kUdp, 137}, {"netbios-dgm", Protocol::kUdp, 138},
+    {"netbios-ssn", Protocol::kTcp, 139},  {"ldap", Protocol::kUdp, 389},       {"ldap", Protocol::kTcp, 389},
+    {"microsoft-ds", Protocol::kTcp, 445}, {"ldaps", Protocol::kTcp, 636},      {"ms-sql-s", Protocol::kTcp, 1433},
+    {"ms-sql-m", Protocol::kUdp, 1434},    {"pptp", Protocol::kTcp, 1723},      {"sms-rcinfo", Protocol::kTcp, 2701},
+    {"sms-rcinfo", Protocol::kUdp, 2701},  {"sms-xfer", Protocol::kTcp, 2702},  {"sms-xfer", Protocol::kUdp, 2702},
+    {"sms-chat", Protocol::kTcp, 2703},    {"sms-chat", Protocol::kUdp, 2703},  {"sms-remctrl", Protocol::kTcp, 2704},
+    {"sms-remctrl", Protocol::kUdp, 2704}, {"msft-gc", Protocol::kTcp, 3268},   {"msft-gc-ssl", Protocol::kTcp, 3269},
 };
 
 TEST(IanaNames, EveryFixedPortEntryUsesTheRegistrysNameForItsPort) {
   for (const auto& entry : testing::Sms2003().entries) {
     if (entry.port_setting || !ProtocolHasPorts(entry.protocol)) continue;
     const int port = entry.ports.Ranges().front().first;
-    const auto it = std::find_if(std::begin(kIana), std::end(kIana), [&](const IanaName& n) {
-      return n.protocol == entry.protocol && n.port == port;
-    });
+    const auto it = std::find_if(std::begin(kIana), std::end(kIana),
+                                 [&](const IanaName& n) { return n.protocol == entry.protocol && n.port == port; });
     ASSERT_NE(it, std::end(kIana)) << entry.id << ": port " << port << " is not in the test's IANA table";
     EXPECT_EQ(entry.service, it->name) << entry.id;
   }

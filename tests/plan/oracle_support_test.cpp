@@ -132,7 +132,8 @@ Plan ExamplePlan(inventory::Inventory& inventory) {
 TEST(Oracle, CatchesAWidenedFlow) {
   inventory::Inventory inventory;
   auto plan = ExamplePlan(inventory);
-  plan.flows.front().content.front().ports = plan.flows.front().content.front().ports.Union(core::PortSet::Single(9999));
+  plan.flows.front().content.front().ports =
+      plan.flows.front().content.front().ports.Union(core::PortSet::Single(9999));
   EXPECT_THAT(OracleFailures(inventory, plan), ::testing::HasSubstr("planned:"));
 }
 

@@ -10,9 +10,9 @@
 
 #include "plan/explain.hpp"
 #include "plan/flow_merge.hpp"
+#include "plan/oracle.hpp"
 #include "plan/planner.hpp"
 #include "support/test_support.hpp"
-#include "plan/oracle.hpp"
 
 namespace portolan::plan {
 namespace {
@@ -24,7 +24,8 @@ TEST(PlannerOracle, ExampleMatchesPairwiseJudgement) {
 
 TEST(PlannerOracle, EveryTestInventoryMatchesPairwiseJudgement) {
   int checked = 0;
-  for (const auto& file : std::filesystem::directory_iterator(testing::SourceDir() / "tests" / "data" / "inventories")) {
+  for (const auto& file :
+       std::filesystem::directory_iterator(testing::SourceDir() / "tests" / "data" / "inventories")) {
     SCOPED_TRACE(file.path().filename().string());
     ExpectPlanMatchesPairwise(testing::Sms2003(), testing::InventoryFromFile(file.path()));
     ++checked;

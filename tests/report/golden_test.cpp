@@ -23,7 +23,8 @@ struct Case {
 
 std::vector<Case> Cases() {
   std::vector<Case> cases{{"example", testing::SourceDir() / "examples" / "sms2003-site.yaml"}};
-  for (const auto& entry : std::filesystem::directory_iterator(testing::SourceDir() / "tests" / "data" / "inventories")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(testing::SourceDir() / "tests" / "data" / "inventories")) {
     cases.push_back({entry.path().stem().string(), entry.path()});
   }
   std::sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) { return a.name < b.name; });
@@ -37,15 +38,18 @@ TEST_P(PlanGolden, EveryFormat) {
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
   for (const auto format : kAllFormats) {
     SCOPED_TRACE(std::string(FormatName(format)));
-    testing::ExpectGolden(std::filesystem::path("plan") / (GetParam().name + "." + std::string(FormatExtension(format))),
-                          RenderPlan(testing::Sms2003(), inventory, plan, format));
+    testing::ExpectGolden(
+        std::filesystem::path("plan") / (GetParam().name + "." + std::string(FormatExtension(format))),
+        RenderPlan(testing::Sms2003(), inventory, plan, format));
   }
 }
 
 TEST_P(PlanGolden, SameInputSameBytes) {
   const auto inventory = testing::InventoryFromFile(GetParam().file);
-  const auto first = RenderPlan(testing::Sms2003(), inventory, plan::BuildPlan(testing::Sms2003(), inventory), Format::kJson);
-  const auto second = RenderPlan(testing::Sms2003(), inventory, plan::BuildPlan(testing::Sms2003(), inventory), Format::kJson);
+  const auto first =
+      RenderPlan(testing::Sms2003(), inventory, plan::BuildPlan(testing::Sms2003(), inventory), Format::kJson);
+  const auto second =
+      RenderPlan(testing::Sms2003(), inventory, plan::BuildPlan(testing::Sms2003(), inventory), Format::kJson);
   EXPECT_EQ(first, second);
 }
 
@@ -55,8 +59,8 @@ TEST_P(PlanGolden, Lmhosts) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Inventories, PlanGolden, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           auto name = info.param.name;
+                         [](const ::testing::TestParamInfo<Case>& param_info) {
+                           auto name = param_info.param.name;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
@@ -67,15 +71,18 @@ TEST(CatalogGolden, EveryFormatAndPart) {
     testing::ExpectGolden(std::filesystem::path("catalog") / ("sms2003." + std::string(FormatExtension(format))),
                           RenderCatalog(testing::Sms2003(), format, CatalogPart::kAll));
   }
-  testing::ExpectGolden("catalog/sms2003-roles.csv", RenderCatalog(testing::Sms2003(), Format::kCsv, CatalogPart::kRoles));
+  testing::ExpectGolden("catalog/sms2003-roles.csv",
+                        RenderCatalog(testing::Sms2003(), Format::kCsv, CatalogPart::kRoles));
   testing::ExpectGolden("catalog/sms2003-advisories.txt",
                         RenderCatalog(testing::Sms2003(), Format::kTable, CatalogPart::kAdvisories));
 }
 
 TEST(MpScriptGolden, PrimaryAndSecondarySites) {
   const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
-  testing::ExpectGolden("mp-script/AAA.vbs", RenderMpScript(inventory, inventory.FindSite("AAA"), ScriptLanguage::kVbscript));
-  testing::ExpectGolden("mp-script/CCC.ps1", RenderMpScript(inventory, inventory.FindSite("CCC"), ScriptLanguage::kPowerShell));
+  testing::ExpectGolden("mp-script/AAA.vbs",
+                        RenderMpScript(inventory, inventory.FindSite("AAA"), ScriptLanguage::kVbscript));
+  testing::ExpectGolden("mp-script/CCC.ps1",
+                        RenderMpScript(inventory, inventory.FindSite("CCC"), ScriptLanguage::kPowerShell));
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 
 namespace portolan::testing {
 
-std::filesystem::path SourceDir() { return PORTOLAN_SOURCE_DIR; }
+std::filesystem::path SourceDir() {
+  return PORTOLAN_SOURCE_DIR;
+}
 
 const catalog::Catalog& Sms2003() {
   static const catalog::Catalog kCatalog = catalog::LoadEmbeddedCatalog("sms2003");
@@ -50,8 +52,9 @@ void ExpectGolden(const std::filesystem::path& relative, const std::string& actu
     return;
   }
   const auto expected = core::ReadFile(path);
-  EXPECT_EQ(expected, actual) << "output differs from " << path
-                              << " (if the change is intended, rerun with PORTOLAN_UPDATE_GOLDEN=1 and review the diff)";
+  EXPECT_EQ(expected, actual)
+      << "output differs from " << path
+      << " (if the change is intended, rerun with PORTOLAN_UPDATE_GOLDEN=1 and review the diff)";
 }
 
 }  // namespace portolan::testing
