@@ -301,7 +301,9 @@ MapReader::MapReader(const YAML::Node& node, const std::string& file, Diagnostic
     return;
   }
   std::set<std::string> seen;
-  for (const auto& pair : node_) {
+  pairs_.reserve(node_.size());
+  for (const auto& pair : node_) pairs_.emplace_back(pair.first, pair.second);
+  for (const auto& pair : pairs_) {
     if (!pair.first.IsScalar()) {
       diags_.Error(Where(file_, pair.first),
                    fmt::format("{}: a key must be a word, found {}", what_, NodeKindName(pair.first)));
@@ -316,7 +318,7 @@ MapReader::MapReader(const YAML::Node& node, const std::string& file, Diagnostic
 
 bool MapReader::Has(std::string_view key) const {
   if (!is_map_) return false;
-  for (const auto& pair : node_) {
+  for (const auto& pair : pairs_) {
     if (pair.first.Scalar() == key) return !pair.second.IsNull();
   }
   return false;
@@ -325,7 +327,7 @@ bool MapReader::Has(std::string_view key) const {
 YAML::Node MapReader::Get(std::string_view key, bool required) {
   known_keys_.emplace_back(key);
   if (!is_map_) return YAML::Node(YAML::NodeType::Undefined);
-  for (const auto& pair : node_) {
+  for (const auto& pair : pairs_) {
     if (!pair.first.IsScalar() || pair.first.Scalar() != key) continue;
     if (!pair.second.IsNull()) return pair.second;
     if (required) diags_.Error(Where(file_, pair.first), fmt::format("{}: '{}' has no value", what_, key));
@@ -355,7 +357,7 @@ std::optional<int> MapReader::Int(std::string_view key, int min, int max) {
 
 void MapReader::Finish() {
   if (!is_map_) return;
-  for (const auto& pair : node_) {
+  for (const auto& pair : pairs_) {
     if (!pair.first.IsScalar()) continue;  // reported when read
     const auto key = pair.first.Scalar();
     if (std::find(known_keys_.begin(), known_keys_.end(), key) != known_keys_.end()) continue;

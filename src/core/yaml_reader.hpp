@@ -58,6 +58,9 @@ class MapReader {
 
  private:
   YAML::Node node_;
+  // The map's entries, read once: walking a yaml-cpp map builds nodes, and a reader asks
+  // for every key it knows.
+  std::vector<std::pair<YAML::Node, YAML::Node>> pairs_;
   std::string file_;
   Diagnostics& diags_;
   std::string what_;

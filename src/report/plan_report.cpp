@@ -1,17 +1,17 @@
 #include "report/plan_report.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include "report/json_writer.hpp"
 #include "report/text_table.hpp"
 
 namespace portolan::report {
 
 namespace {
 
-using nlohmann::ordered_json;
 using plan::Flow;
 
 constexpr std::size_t kTableEndpointLines = 6;  // longer lists end with "+N more" on a terminal
@@ -80,48 +80,127 @@ struct PlanView {
   }
 };
 
-ordered_json EndpointsJson(const PlanView& view, const std::vector<int>& endpoints, core::Family family) {
-  return ordered_json{{"hosts", view.Names(endpoints, inventory::EndpointKind::kHost)},
-                      {"networks", view.Names(endpoints, inventory::EndpointKind::kClientNetwork)},
-                      {"addresses", view.Addresses(endpoints, family)}};
+// Endpoint names and addresses as JSON literals, escaped once per endpoint rather than once
+// per flow that lists them (a large plan lists the same hosts thousands of times).
+class EndpointLiterals {
+ public:
+  explicit EndpointLiterals(const inventory::Inventory& inventory) {
+    for (const auto& endpoint : inventory.endpoints) {
+      names_.push_back(JsonQuoted(endpoint.name));
+      auto& addresses = addresses_.emplace_back();
+      for (const auto& address : endpoint.addresses) addresses.emplace_back(address, JsonQuoted(address.ToString()));
+    }
+  }
+
+  void Write(JsonWriter& json, const inventory::Inventory& inventory, const std::vector<int>& endpoints,
+             core::Family family) const {
+    json.BeginObject();
+    for (const auto kind : {inventory::EndpointKind::kHost, inventory::EndpointKind::kClientNetwork}) {
+      json.Key(kind == inventory::EndpointKind::kHost ? "hosts" : "networks");
+      json.BeginArray();
+      for (const int e : endpoints) {
+        if (inventory.endpoints[e].kind == kind) json.Literal(names_[e]);
+      }
+      json.EndArray();
+    }
+    std::vector<const std::pair<core::Network, std::string>*> addresses;
+    for (const int e : endpoints) {
+      for (const auto& address : addresses_[e]) {
+        if (address.first.family == family) addresses.push_back(&address);
+      }
+    }
+    std::sort(addresses.begin(), addresses.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    addresses.erase(std::unique(addresses.begin(), addresses.end(),
+                                [](const auto* a, const auto* b) { return a->first == b->first; }),
+                    addresses.end());
+    json.Key("addresses");
+    json.BeginArray();
+    for (const auto* address : addresses) json.Literal(address->second);
+    json.EndArray();
+    json.EndObject();
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<std::vector<std::pair<core::Network, std::string>>> addresses_;
+};
+
+void WriteAdvisory(JsonWriter& json, const catalog::Advisory& advisory) {
+  json.Key("id");
+  json.String(advisory.id);
+  json.Key("title");
+  json.String(advisory.title);
+  json.Key("text");
+  json.String(advisory.text);
 }
 
 std::string PlanJson(const PlanView& view) {
-  ordered_json out;
-  out["catalog"] = view.catalog.name;
-  out["inventory"] = view.inventory.file;
-  out["domain"] = view.inventory.domain.name;
-  out["flows"] = ordered_json::array();
+  const EndpointLiterals endpoints(view.inventory);
+  JsonWriter json;
+  json.BeginObject();
+  json.Key("catalog");
+  json.String(view.catalog.name);
+  json.Key("inventory");
+  json.String(view.inventory.file);
+  json.Key("domain");
+  json.String(view.inventory.domain.name);
+  json.Key("flows");
+  json.BeginArray();
   for (const auto& flow : view.plan.flows) {
-    ordered_json f;
-    f["id"] = flow.id;
-    f["family"] = core::FamilyName(flow.family);
-    f["source"] = EndpointsJson(view, flow.sources, flow.family);
-    f["destination"] = EndpointsJson(view, flow.destinations, flow.family);
-    f["protocol"] = catalog::ProtocolName(flow.protocol);
-    f["ports"] = flow.Ports().ToStrings();
-    f["reasons"] = view.EntryIds(flow.Entries());
-    f["services"] = ordered_json::array();
+    json.BeginObject();
+    json.Key("id");
+    json.String(flow.id);
+    json.Key("family");
+    json.String(core::FamilyName(flow.family));
+    json.Key("source");
+    endpoints.Write(json, view.inventory, flow.sources, flow.family);
+    json.Key("destination");
+    endpoints.Write(json, view.inventory, flow.destinations, flow.family);
+    json.Key("protocol");
+    json.String(catalog::ProtocolName(flow.protocol));
+    json.Key("ports");
+    json.StringArray(flow.Ports().ToStrings());
+    json.Key("reasons");
+    json.StringArray(view.EntryIds(flow.Entries()));
+    json.Key("services");
+    json.BeginArray();
     for (const auto& item : flow.content) {
-      f["services"].push_back(
-          {{"ports", catalog::ProtocolHasPorts(flow.protocol) ? item.ports.ToStrings() : std::vector<std::string>{}},
-           {"names", view.Services(item.entries)},
-           {"reasons", view.EntryIds(item.entries)},
-           {"advisories", view.AdvisoryIds(item.advisories)}});
+      json.BeginObject();
+      json.Key("ports");
+      json.StringArray(catalog::ProtocolHasPorts(flow.protocol) ? item.ports.ToStrings() : std::vector<std::string>{});
+      json.Key("names");
+      json.StringArray(view.Services(item.entries));
+      json.Key("reasons");
+      json.StringArray(view.EntryIds(item.entries));
+      json.Key("advisories");
+      json.StringArray(view.AdvisoryIds(item.advisories));
+      json.EndObject();
     }
-    f["advisories"] = view.AdvisoryIds(flow.Advisories());
-    out["flows"].push_back(std::move(f));
+    json.EndArray();
+    json.Key("advisories");
+    json.StringArray(view.AdvisoryIds(flow.Advisories()));
+    json.EndObject();
   }
-  out["advisories"] = ordered_json::array();
+  json.EndArray();
+  json.Key("advisories");
+  json.BeginArray();
   for (const auto& [advisory, flows] : view.AdvisoryFlows()) {
-    const auto& a = view.catalog.advisories[advisory];
-    out["advisories"].push_back({{"id", a.id}, {"title", a.title}, {"text", a.text}, {"flows", flows}});
+    json.BeginObject();
+    WriteAdvisory(json, view.catalog.advisories[advisory]);
+    json.Key("flows");
+    json.StringArray(flows);
+    json.EndObject();
   }
   for (const int advisory : view.plan.global_advisories) {
-    const auto& a = view.catalog.advisories[advisory];
-    out["advisories"].push_back({{"id", a.id}, {"title", a.title}, {"text", a.text}, {"global", true}});
+    json.BeginObject();
+    WriteAdvisory(json, view.catalog.advisories[advisory]);
+    json.Key("global");
+    json.Bool(true);
+    json.EndObject();
   }
-  return out.dump(2) + "\n";
+  json.EndArray();
+  json.EndObject();
+  return json.Take();
 }
 
 std::string EndpointLines(const PlanView& view, const std::vector<int>& endpoints, core::Family family) {
