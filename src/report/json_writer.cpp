@@ -8,7 +8,9 @@ namespace {
 constexpr std::size_t kIndent = 2;  // as dump(2)
 }
 
-std::string JsonQuoted(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
+std::string JsonQuoted(std::string_view text) {
+  return nlohmann::json(std::string(text)).dump();
+}
 
 void JsonWriter::BeforeValue() {
   if (after_key_) {
