@@ -179,11 +179,6 @@ std::string Condition::ToString() const {
   return fmt::format("{}", fmt::join(parts, " and "));
 }
 
-std::string Entry::PortsText() const {
-  if (port_setting) return fmt::format("{{{}}}", *port_setting);
-  return ports.ToString();
-}
-
 const Role* Catalog::FindRole(std::string_view id) const {
   return FindById(roles, id);
 }

@@ -146,8 +146,6 @@ struct Entry {
   std::vector<std::string> covered_by;  // for reference and erratum lines: the entries that plan it
   std::optional<std::string> note;
   core::SourceLocation where;
-
-  std::string PortsText() const;  // "389", "1433 (sql_port)", "" for portless protocols
 };
 
 struct Catalog {

@@ -46,7 +46,4 @@ struct Plan {
   std::vector<int> global_advisories;  // plan-wide advisories whose condition holds
 };
 
-// The addresses of an endpoint in one family, as CIDR strings.
-std::vector<std::string> AddressesOf(const inventory::Endpoint& endpoint, core::Family family);
-
 }  // namespace portolan::plan

@@ -26,20 +26,6 @@ std::vector<int> SetUnion(const std::vector<int>& a, const std::vector<int>& b) 
   return out;
 }
 
-bool SetsIntersect(const std::vector<int>& a, const std::vector<int>& b) {
-  auto i = a.begin();
-  auto j = b.begin();
-  while (i != a.end() && j != b.end()) {
-    if (*i == *j) return true;
-    if (*i < *j) {
-      ++i;
-    } else {
-      ++j;
-    }
-  }
-  return false;
-}
-
 bool OnlySelfPairs(const std::vector<int>& sources, const std::vector<int>& destinations) {
   return sources.empty() || destinations.empty() ||
          (sources.size() == 1 && destinations.size() == 1 && sources.front() == destinations.front());

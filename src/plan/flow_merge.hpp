@@ -28,7 +28,6 @@ void MergeContent(Content& into, const Content& from);
 std::vector<int> SetIntersect(const std::vector<int>& a, const std::vector<int>& b);
 std::vector<int> SetDifference(const std::vector<int>& a, const std::vector<int>& b);
 std::vector<int> SetUnion(const std::vector<int>& a, const std::vector<int>& b);
-bool SetsIntersect(const std::vector<int>& a, const std::vector<int>& b);
 // True when every pair of sources x destinations is a host with itself (or there is none).
 bool OnlySelfPairs(const std::vector<int>& sources, const std::vector<int>& destinations);
 

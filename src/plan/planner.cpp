@@ -32,14 +32,6 @@ std::vector<int> Flow::Advisories() const {
   return out;
 }
 
-std::vector<std::string> AddressesOf(const inventory::Endpoint& endpoint, core::Family family) {
-  std::vector<std::string> out;
-  for (const auto& address : endpoint.addresses) {
-    if (address.family == family) out.push_back(address.ToString());
-  }
-  return out;
-}
-
 namespace {
 
 // Initiators and responders that an entry's scope pairs, with the site link between them.
