@@ -9,5 +9,6 @@ void AddCatalogCommand(CLI::App& app, int& exit_code);
 void AddPlanCommand(CLI::App& app, int& exit_code);
 void AddExplainCommand(CLI::App& app, int& exit_code);
 void AddLmhostsCommands(CLI::App& app, int& exit_code);  // lmhosts and mp-script
+void AddRenderCommand(CLI::App& app, int& exit_code);
 
 }  // namespace portolan::cli

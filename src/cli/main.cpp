@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   AddPlanCommand(app, exit_code);
   AddExplainCommand(app, exit_code);
   AddLmhostsCommands(app, exit_code);
+  AddRenderCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -27,6 +29,47 @@ std::string Network::AddressString() const {
   char buffer[INET6_ADDRSTRLEN] = {};
   inet_ntop(family == Family::kIPv4 ? AF_INET : AF_INET6, bytes.data(), buffer, sizeof buffer);
   return buffer;
+}
+
+std::string Network::MaskString(bool wildcard) const {
+  const std::uint32_t mask = prefix_length == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix_length);
+  const std::uint32_t value = wildcard ? ~mask : mask;
+  return fmt::format("{}.{}.{}.{}", value >> 24, (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF);
+}
+
+namespace {
+
+bool BitAt(const Network& network, int bit) {
+  return (network.bytes[bit / 8] >> (7 - bit % 8)) & 1;
+}
+
+// Two networks of one prefix length that differ only in their last prefix bit, lower one first.
+bool AreSiblings(const Network& low, const Network& high) {
+  if (low.family != high.family || low.prefix_length != high.prefix_length || low.prefix_length == 0) return false;
+  const int bit = low.prefix_length - 1;
+  if (BitAt(low, bit) || !BitAt(high, bit)) return false;
+  Network parent = low;
+  parent.prefix_length = bit;
+  return parent.Contains(high);
+}
+
+}  // namespace
+
+std::vector<Network> CollapseNetworks(std::vector<Network> networks) {
+  std::sort(networks.begin(), networks.end(), [](const Network& a, const Network& b) {
+    return std::tie(a.family, a.bytes, a.prefix_length) < std::tie(b.family, b.bytes, b.prefix_length);
+  });
+  std::vector<Network> result;
+  for (const auto& network : networks) {
+    if (!result.empty() && result.back().Contains(network)) continue;
+    result.push_back(network);
+    // A joined parent may in turn be the upper sibling of the network before it.
+    while (result.size() >= 2 && AreSiblings(result[result.size() - 2], result.back())) {
+      result.pop_back();
+      result.back().prefix_length -= 1;
+    }
+  }
+  return result;
 }
 
 std::string Network::ToString() const {

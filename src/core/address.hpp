@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace portolan::core {
 
@@ -25,6 +26,8 @@ struct Network {
   bool Contains(const Network& other) const;
   std::string ToString() const;       // always with the prefix: "10.0.0.1/32", "2001:db8::/32"
   std::string AddressString() const;  // the address part alone
+  // IPv4 only: the prefix as a dotted mask ("255.255.0.0") or a Cisco wildcard ("0.0.255.255").
+  std::string MaskString(bool wildcard = false) const;
 
   auto operator<=>(const Network&) const = default;
 };
@@ -32,6 +35,11 @@ struct Network {
 struct ParseFailure {
   std::string message;  // what was expected, for a diagnostic
 };
+
+// The smallest list of networks that covers exactly the same addresses: duplicates and contained
+// networks dropped, sibling halves joined (10.0.0.0/25 + 10.0.0.128/25 -> 10.0.0.0/24).
+// Sorted by family, then address. It never covers an address the input does not.
+std::vector<Network> CollapseNetworks(std::vector<Network> networks);
 
 // "10.0.0.1" -> a /32 host network. Rejects prefixes.
 std::optional<Network> ParseAddress(std::string_view text, ParseFailure* failure = nullptr);

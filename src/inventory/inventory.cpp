@@ -60,3 +60,20 @@ int Inventory::AssignedSite(int site) const {
 }
 
 }  // namespace portolan::inventory
+
+namespace portolan::inventory {
+
+const std::string& Inventory::ZoneOf(int endpoint) const {
+  const auto& e = endpoints[endpoint];
+  return e.zone ? *e.zone : sites[e.site].zone;
+}
+
+std::vector<std::string> Inventory::Zones() const {
+  std::vector<std::string> zones;
+  for (int e = 0; e < static_cast<int>(endpoints.size()); ++e) zones.push_back(ZoneOf(e));
+  std::sort(zones.begin(), zones.end());
+  zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
+  return zones;
+}
+
+}  // namespace portolan::inventory

@@ -38,6 +38,7 @@ struct Endpoint {
   bool dhcp = false;
   RemoteControl remote_control = RemoteControl::kNone;
   std::optional<SqlSettings> sql;
+  std::optional<std::string> zone;  // the firewall zone, when it is not its site's
   core::SourceLocation where;
 
   bool HasRole(std::string_view role) const;
@@ -51,6 +52,7 @@ struct Site {
   int parent = -1;  // index into Inventory::sites, -1 for the central site
   SiteType type = SiteType::kPrimary;
   Sender sender = Sender::kStandard;  // between this site and its parent
+  std::string zone;                   // firewall zone for network-mode rendering; default: the code
   std::vector<int> endpoints;         // indices into Inventory::endpoints
   std::vector<int> children;
   core::SourceLocation where;
@@ -75,6 +77,9 @@ struct Inventory {
   // The primary site that a site's clients are assigned to: itself, or for a secondary site
   // its nearest primary ancestor.
   int AssignedSite(int site) const;
+  // The firewall zone an endpoint sits in: its own 'zone', else its site's.
+  const std::string& ZoneOf(int endpoint) const;
+  std::vector<std::string> Zones() const;  // sorted, unique
 };
 
 }  // namespace portolan::inventory

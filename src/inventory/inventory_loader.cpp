@@ -132,6 +132,7 @@ class InventoryParser {
       }
     }
     site.name = map.String("name").value_or(site.code);
+    site.zone = ReadZone(map).value_or(site.code);
     if (const auto parent = map.String("parent")) {
       site.parent_code = Upper(*parent);
       parent_locations_[index] = Where(file_, map.Get("parent"));
@@ -243,6 +244,25 @@ class InventoryParser {
     }
   }
 
+  // Zone names end up as interface, chain and object-group names: keep them to a safe alphabet.
+  std::optional<std::string> ReadZone(MapReader& map) {
+    const auto zone = map.String("zone");
+    if (!zone) return std::nullopt;
+    constexpr std::size_t kMaxZoneLength = 24;
+    const bool valid = !zone->empty() && zone->size() <= kMaxZoneLength &&
+                       std::isalpha(static_cast<unsigned char>((*zone)[0])) &&
+                       std::all_of(zone->begin(), zone->end(),
+                                   [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
+    if (!valid) {
+      diags_.Error(
+          Where(file_, map.Get("zone")),
+          fmt::format("zone '{}' must be 1 to {} letters, digits, '-' or '_', starting with a letter (e.g. dmz)", *zone,
+                      kMaxZoneLength));
+      return std::nullopt;
+    }
+    return zone;
+  }
+
   std::optional<RemoteControl> ReadRemoteControl(MapReader& map) {
     return ReadChoice<RemoteControl>(
         map, "remote_control",
@@ -285,6 +305,7 @@ class InventoryParser {
     host.dhcp = map.Bool("dhcp").value_or(false);
     host.remote_control = ReadRemoteControl(map).value_or(RemoteControl::kNone);
     ReadSql(map, host);
+    host.zone = ReadZone(map);
     map.Finish();
     Add(std::move(host));
   }
@@ -302,6 +323,7 @@ class InventoryParser {
     client.roles.push_back(catalog_.client_role);
     client.dhcp = map.Bool("dhcp").value_or(true);
     client.remote_control = ReadRemoteControl(map).value_or(RemoteControl::kNone);
+    client.zone = ReadZone(map);
     map.Finish();
     Add(std::move(client));
   }

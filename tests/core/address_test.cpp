@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+#include <set>
 #include <string>
+
+#include <fmt/format.h>
 
 namespace portolan::core {
 namespace {
@@ -183,3 +188,69 @@ TEST(Network, OrderIsByFamilyThenBytesThenPrefix) {
 
 }  // namespace
 }  // namespace portolan::core
+
+namespace {
+
+portolan::core::Network N(const char* text) {
+  return *portolan::core::ParseNetwork(text);
+}
+
+std::vector<std::string> Strings(const std::vector<portolan::core::Network>& networks) {
+  std::vector<std::string> out;
+  for (const auto& n : networks) out.push_back(n.ToString());
+  return out;
+}
+
+}  // namespace
+
+TEST(CollapseNetworks, JoinsSiblingsAndDropsContained) {
+  EXPECT_EQ(Strings(portolan::core::CollapseNetworks({N("10.0.0.128/25"), N("10.0.0.0/25")})),
+            std::vector<std::string>{"10.0.0.0/24"});
+  EXPECT_EQ(Strings(portolan::core::CollapseNetworks(
+                {N("10.0.0.4"), N("10.0.0.5"), N("10.0.0.6"), N("10.0.0.7"), N("10.0.0.5")})),
+            std::vector<std::string>{"10.0.0.4/30"});
+  EXPECT_EQ(Strings(portolan::core::CollapseNetworks({N("10.1.0.0/16"), N("10.1.2.0/24"), N("2001:db8::1")})),
+            (std::vector<std::string>{"10.1.0.0/16", "2001:db8::1/128"}));
+}
+
+TEST(CollapseNetworks, NeverJoinsWhatIsNotASiblingPair) {
+  // .1 and .2 are adjacent but not the two halves of one /31.
+  EXPECT_EQ(Strings(portolan::core::CollapseNetworks({N("10.0.0.1"), N("10.0.0.2")})),
+            (std::vector<std::string>{"10.0.0.1/32", "10.0.0.2/32"}));
+  EXPECT_EQ(Strings(portolan::core::CollapseNetworks({N("10.0.0.0/25"), N("10.0.1.0/25")})),
+            (std::vector<std::string>{"10.0.0.0/25", "10.0.1.0/25"}));
+}
+
+// Random host sets inside one /24: the collapsed list covers exactly the same addresses.
+TEST(CollapseNetworks, CoversExactlyTheSameAddresses) {
+  std::mt19937 random(7);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<portolan::core::Network> input;
+    std::set<int> members;
+    const int count = static_cast<int>(random() % 40);
+    for (int i = 0; i < count; ++i) {
+      const int prefix = 26 + static_cast<int>(random() % 7);
+      const int block = 1 << (32 - prefix);
+      const int start = static_cast<int>(random() % 256) / block * block;
+      input.push_back(*portolan::core::ParseNetwork(fmt::format("192.0.2.{}/{}", start, prefix)));
+      for (int a = start; a < start + block; ++a) members.insert(a);
+    }
+    const auto collapsed = portolan::core::CollapseNetworks(input);
+    for (int a = 0; a < 256; ++a) {
+      const auto host = *portolan::core::ParseNetwork(fmt::format("192.0.2.{}", a));
+      const bool covered =
+          std::any_of(collapsed.begin(), collapsed.end(), [&](const auto& n) { return n.Contains(host); });
+      ASSERT_EQ(covered, members.count(a) == 1) << "round " << round << " address " << a;
+    }
+    for (std::size_t i = 0; i + 1 < collapsed.size(); ++i) {
+      ASSERT_FALSE(collapsed[i].Contains(collapsed[i + 1]));
+    }
+  }
+}
+
+TEST(Address, MaskStrings) {
+  EXPECT_EQ(N("10.1.0.0/16").MaskString(), "255.255.0.0");
+  EXPECT_EQ(N("10.2.16.0/20").MaskString(true), "0.0.15.255");
+  EXPECT_EQ(N("0.0.0.0/0").MaskString(), "0.0.0.0");
+  EXPECT_EQ(N("10.0.0.1").MaskString(true), "0.0.0.0");
+}

@@ -1,0 +1,171 @@
+// `portolan render`: the plan as firewall configuration for one platform, per host or
+// between zones.
+
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "core/atomic_file.hpp"
+#include "core/yaml_reader.hpp"
+#include "plan/planner.hpp"
+#include "render/render.hpp"
+
+namespace portolan::cli {
+
+namespace {
+
+struct RenderCommandOptions {
+  InventoryOptions input;
+  std::string target;
+  std::optional<std::string> mode;
+  std::optional<std::string> host;
+  std::optional<std::string> out_dir;
+  std::optional<std::string> output;
+  std::vector<std::string> zones;
+  std::optional<std::string> family;
+  std::optional<std::string> gpo;
+  bool egress = false;
+  bool no_default_deny = false;
+  bool allow_partial = false;
+};
+
+[[noreturn]] void BadArgument(const std::string& option, const std::string& message) {
+  core::Diagnostics diags;
+  diags.Error({option, 0, 0}, message);
+  throw core::InputError(std::move(diags));
+}
+
+std::string TargetHelp() {
+  std::string help = "Targets (what each cannot express):\n";
+  for (const auto& target : render::Targets()) {
+    help += fmt::format("  {:<15} {} [default mode: {}]\n  {:<15}   cannot: {}\n", target.id, target.title,
+                        render::ModeName(target.default_mode), "", target.cannot);
+  }
+  help +=
+      "What a target cannot express is refused (exit 2, nothing written) unless --allow-partial is given;\n"
+      "then it is left out and listed as a WARNING comment at the top of the output.";
+  return help;
+}
+
+render::Request MakeRequest(const RenderCommandOptions& options, const inventory::Inventory& inventory) {
+  render::Request request;
+  request.target = render::FindTarget(options.target);
+  request.policy.mode = request.target->default_mode;
+  if (options.mode) request.policy.mode = *options.mode == "host" ? render::Mode::kHost : render::Mode::kNetwork;
+  if (options.host) {
+    if (request.policy.mode != render::Mode::kHost) BadArgument("--host", "--host needs host mode (--mode host)");
+    std::vector<std::string> names;
+    for (const auto& endpoint : inventory.endpoints) names.push_back(endpoint.name);
+    const auto* endpoint = inventory.FindEndpoint(*options.host);
+    if (endpoint == nullptr) {
+      BadArgument("--host", fmt::format("no host or client network named '{}'{} in {}", *options.host,
+                                        core::DidYouMean(*options.host, names), inventory.file));
+    }
+    request.policy.host = static_cast<int>(endpoint - inventory.endpoints.data());
+  }
+  if (request.policy.mode == render::Mode::kHost && !request.policy.host && !options.out_dir &&
+      !request.target->capabilities.whole_inventory) {
+    BadArgument("--host", "host mode renders one host (--host NAME) or every host into a directory (--out DIR)");
+  }
+  if (!options.zones.empty() && request.policy.mode != render::Mode::kNetwork) {
+    BadArgument("--zones", "--zones needs network mode (--mode network)");
+  }
+  if (options.egress && request.policy.mode != render::Mode::kHost) {
+    BadArgument("--egress", "--egress is for host mode; in network mode every flow is rendered in its direction");
+  }
+  request.policy.egress = options.egress;
+  request.policy.default_deny = !options.no_default_deny;
+  request.policy.zones = options.zones;
+  if (options.family) request.policy.family = *options.family == "ipv4" ? core::Family::kIPv4 : core::Family::kIPv6;
+  request.render.gpo = options.gpo;
+  request.allow_partial = options.allow_partial;
+  return request;
+}
+
+void Write(const RenderCommandOptions& options, const std::vector<render::Output>& outputs) {
+  if (options.out_dir) {
+    std::filesystem::create_directories(*options.out_dir);
+    for (const auto& output : outputs) {
+      const auto path = std::filesystem::path(*options.out_dir) / output.file_name;
+      core::WriteFileAtomically(path.string(), output.content);
+      std::cerr << fmt::format("wrote {} ({} rules)\n", path.string(), output.rules);
+    }
+    return;
+  }
+  if (outputs.size() != 1) {
+    std::vector<std::string> names;
+    for (const auto& output : outputs) names.push_back(output.file_name);
+    BadArgument("--out", fmt::format("target {} writes {} files here ({}): give --out DIR{}", options.target,
+                                     outputs.size(), fmt::join(names, ", "),
+                                     options.target == "iptables" ? ", or --family ipv4|ipv6 for one of them" : ""));
+  }
+  Emit(outputs.front().content, options.output);
+}
+
+}  // namespace
+
+void AddRenderCommand(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<RenderCommandOptions>();
+  auto* command = app.add_subcommand(
+      "render",
+      "Write firewall configuration from the plan for one platform: per host (host mode) or for a firewall between "
+      "zones (network mode), exactly as wide as the plan");
+  AddInventoryOptions(*command, options->input);
+  std::vector<std::string> ids;
+  for (const auto& target : render::Targets()) ids.emplace_back(target.id);
+  command->add_option("-t,--target", options->target, "Platform to write for (see the list below)")
+      ->required()
+      ->check(CLI::IsMember(ids))
+      ->type_name("TARGET");
+  command
+      ->add_option("--mode", options->mode,
+                   "host: one host's own firewall; network: a firewall between zones (sites, unless the inventory "
+                   "names zones)")
+      ->check(CLI::IsMember({"host", "network"}))
+      ->type_name("MODE");
+  command->add_option("--host", options->host, "Host mode: the host (or client network) to render for")
+      ->type_name("NAME");
+  command->add_option("--out", options->out_dir, "Write the files into DIR (host mode: one per host)")
+      ->type_name("DIR");
+  command->add_option("-o,--output", options->output, "Write the one output to FILE instead of standard output")
+      ->type_name("FILE");
+  command->add_option("--zones", options->zones, "Network mode: only the flows between these zones")
+      ->delimiter(',')
+      ->type_name("ZONE,...");
+  command->add_option("--family", options->family, "Only ipv4 or only ipv6 rules")
+      ->check(CLI::IsMember({"ipv4", "ipv6"}))
+      ->type_name("FAMILY");
+  command->add_flag("--egress", options->egress, "Host mode: outbound rules too (default: inbound only)");
+  command->add_flag("--no-default-deny", options->no_default_deny,
+                    "Leave out the default deny, to insert the rules into an existing policy");
+  command->add_flag("--allow-partial", options->allow_partial,
+                    "Render what the target can express and write the rest as WARNING comments (default: refuse)");
+  command->add_option("--gpo", options->gpo, "windows-ps: write the rules into this GPO (DOMAIN\\NAME) via -GPOSession")
+      ->type_name("GPO");
+  command->footer(TargetHelp());
+  command->callback([options, &exit_code] {
+    const auto loaded = Load(options->input);
+    const auto request = MakeRequest(*options, loaded.inventory);
+    if (options->gpo && options->target != "windows-ps") BadArgument("--gpo", "--gpo is for --target windows-ps");
+    const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
+    std::vector<render::Output> outputs;
+    try {
+      outputs = render::RenderRequest(loaded.catalog, loaded.inventory, plan, request);
+    } catch (const render::RenderRefused& refused) {
+      std::cerr << "portolan: " << refused.what()
+                << "\nNothing was written. Use --allow-partial to render the rest with these as WARNING comments.\n";
+      exit_code = kExitBadInput;
+      return;
+    }
+    Write(*options, outputs);
+    for (const auto& output : outputs) {
+      for (const auto& omission : output.omissions) std::cerr << fmt::format("warning: {}: {}\n", output.stem, omission);
+    }
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace portolan::cli

@@ -1,0 +1,1 @@
+#include "render/cisco_common.hpp"

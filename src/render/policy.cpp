@@ -1,0 +1,260 @@
+#include "render/policy.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/diagnostics.hpp"
+#include "core/yaml_reader.hpp"
+
+namespace portolan::render {
+
+std::string_view ModeName(Mode mode) {
+  return mode == Mode::kHost ? "host" : "network";
+}
+
+core::PortSet Rule::Ports() const {
+  core::PortSet ports;
+  for (const auto& item : items) ports = ports.Union(item.ports);
+  return ports;
+}
+
+std::vector<int> Rule::Entries() const {
+  std::set<int> entries;
+  for (const auto& item : items) entries.insert(item.entries.begin(), item.entries.end());
+  return {entries.begin(), entries.end()};
+}
+
+bool Policy::HasFamily(core::Family family) const {
+  return std::any_of(rules.begin(), rules.end(), [&](const Rule& rule) { return rule.family == family; });
+}
+
+std::vector<core::Network> Policy::HostNetworks(core::Family family) const {
+  std::vector<core::Network> networks;
+  if (!options.host) return networks;
+  for (const auto& network : inventory->endpoints[*options.host].addresses) {
+    if (network.family == family) networks.push_back(network);
+  }
+  return core::CollapseNetworks(std::move(networks));
+}
+
+std::string Policy::HostName() const {
+  return options.host ? inventory->endpoints[*options.host].name : std::string();
+}
+
+namespace {
+
+// Names end up as nft set names, Cisco object-group names and Windows rule names.
+std::string SafeName(std::string_view text) {
+  std::string name;
+  for (const char c : text) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    name += ok ? c : '_';
+  }
+  if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) name = "h" + name;
+  return name;
+}
+
+PortKeyword KeywordOf(const catalog::Catalog& catalog, catalog::Protocol protocol, const std::vector<int>& entries) {
+  if (protocol != catalog::Protocol::kTcp || entries.empty()) return PortKeyword::kNone;
+  const auto all = [&](auto predicate) {
+    return std::all_of(entries.begin(), entries.end(), [&](int e) { return predicate(catalog.entries[e]); });
+  };
+  if (all([](const catalog::Entry& e) { return e.port_setting == "rpc_dynamic_ports"; })) {
+    return PortKeyword::kRpcDynamic;
+  }
+  if (all([](const catalog::Entry& e) { return e.service == "epmap"; })) return PortKeyword::kRpcEndpointMapper;
+  return PortKeyword::kNone;
+}
+
+class Builder {
+ public:
+  Builder(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const PolicyOptions& options)
+      : catalog_(catalog), inventory_(inventory) {
+    policy_.options = options;
+    policy_.catalog = &catalog;
+    policy_.inventory = &inventory;
+    for (const auto& endpoint : inventory.endpoints) taken_.insert(SafeName(endpoint.name));
+  }
+
+  Policy Build(const plan::Plan& plan) {
+    CheckZones();
+    for (const auto& flow : plan.flows) {
+      if (policy_.options.family && flow.family != *policy_.options.family) continue;
+      if (policy_.options.mode == Mode::kNetwork) {
+        AddNetworkRules(flow);
+      } else {
+        AddHostRules(flow);
+      }
+    }
+    std::set<std::string> zones;
+    for (const auto& rule : policy_.rules) {
+      if (!rule.from_zone.empty()) zones.insert(rule.from_zone);
+      if (!rule.to_zone.empty()) zones.insert(rule.to_zone);
+    }
+    policy_.zones.assign(zones.begin(), zones.end());
+    return std::move(policy_);
+  }
+
+ private:
+  void CheckZones() {
+    const auto known = inventory_.Zones();
+    core::Diagnostics diags;
+    for (const auto& zone : policy_.options.zones) {
+      if (std::find(known.begin(), known.end(), zone) == known.end()) {
+        diags.Error({"--zones", 0, 0}, fmt::format("unknown zone '{}'{} (zones: {})", zone,
+                                                   core::DidYouMean(zone, known), fmt::join(known, ", ")));
+      }
+    }
+    if (diags.HasErrors()) throw core::InputError(std::move(diags));
+  }
+
+  bool ZoneSelected(const std::string& zone) const {
+    const auto& zones = policy_.options.zones;
+    return zones.empty() || std::find(zones.begin(), zones.end(), zone) != zones.end();
+  }
+
+  void AddHostRules(const plan::Flow& flow) {
+    const auto& host = policy_.options.host;
+    if (!host) {
+      AddRule(flow, Direction::kInbound, flow.sources, flow.destinations, flow.id);
+      return;
+    }
+    const auto without_host = [&](const std::vector<int>& endpoints) {
+      std::vector<int> rest;
+      std::copy_if(endpoints.begin(), endpoints.end(), std::back_inserter(rest), [&](int e) { return e != *host; });
+      return rest;
+    };
+    const auto contains = [&](const std::vector<int>& endpoints) {
+      return std::binary_search(endpoints.begin(), endpoints.end(), *host);
+    };
+    if (contains(flow.destinations)) {
+      if (auto sources = without_host(flow.sources); !sources.empty()) {
+        AddRule(flow, Direction::kInbound, sources, {*host}, flow.id + "-in");
+      }
+    }
+    if (policy_.options.egress && contains(flow.sources)) {
+      if (auto destinations = without_host(flow.destinations); !destinations.empty()) {
+        AddRule(flow, Direction::kOutbound, {*host}, destinations, flow.id + "-out");
+      }
+    }
+  }
+
+  // One rule per pair of different zones the flow connects: a pair inside one zone never
+  // crosses the firewall, so the rule does not cover it.
+  void AddNetworkRules(const plan::Flow& flow) {
+    std::map<std::string, std::vector<int>> sources;
+    std::map<std::string, std::vector<int>> destinations;
+    for (const int s : flow.sources) sources[inventory_.ZoneOf(s)].push_back(s);
+    for (const int d : flow.destinations) destinations[inventory_.ZoneOf(d)].push_back(d);
+    for (const auto& [from, from_endpoints] : sources) {
+      for (const auto& [to, to_endpoints] : destinations) {
+        if (from == to || !ZoneSelected(from) || !ZoneSelected(to)) continue;
+        auto& rule = AddRule(flow, Direction::kForward, from_endpoints, to_endpoints,
+                             fmt::format("{}-{}-{}", flow.id, from, to));
+        rule.from_zone = from;
+        rule.to_zone = to;
+      }
+    }
+  }
+
+  Rule& AddRule(const plan::Flow& flow, Direction direction, const std::vector<int>& sources,
+                const std::vector<int>& destinations, std::string name) {
+    Rule rule;
+    rule.name = std::move(name);
+    rule.flow_id = flow.id;
+    rule.direction = direction;
+    rule.family = flow.family;
+    rule.protocol = flow.protocol;
+    rule.sources = GroupOf(sources, flow.family);
+    rule.destinations = GroupOf(destinations, flow.family);
+    const bool has_ports = catalog::ProtocolHasPorts(flow.protocol);
+    for (const auto& reason : flow.content) {
+      rule.items.push_back({has_ports ? reason.ports : core::PortSet(), reason.entries,
+                            KeywordOf(catalog_, flow.protocol, reason.entries)});
+    }
+    policy_.rules.push_back(std::move(rule));
+    return policy_.rules.back();
+  }
+
+  int GroupOf(const std::vector<int>& endpoints, core::Family family) {
+    const auto key = std::make_pair(endpoints, family);
+    if (const auto it = group_index_.find(key); it != group_index_.end()) return it->second;
+    AddressGroup group;
+    group.family = family;
+    group.endpoints = endpoints;
+    std::vector<std::string> names;
+    for (const int e : endpoints) {
+      const auto& endpoint = inventory_.endpoints[e];
+      names.push_back(endpoint.name);
+      for (const auto& network : endpoint.addresses) {
+        if (network.family == family) group.networks.push_back(network);
+      }
+    }
+    group.networks = core::CollapseNetworks(std::move(group.networks));
+    group.members = fmt::format("{}", fmt::join(names, ", "));
+    group.name = UniqueName(BaseName(endpoints, family), family, endpoints.size() == 1);
+    const int index = static_cast<int>(policy_.groups.size());
+    policy_.groups.push_back(std::move(group));
+    group_index_.emplace(key, index);
+    return index;
+  }
+
+  // An endpoint's own name; a role's name when the group is exactly that role's members
+  // (in one zone: "site-server-AAA"); otherwise a number.
+  std::string BaseName(const std::vector<int>& endpoints, core::Family family) {
+    if (endpoints.size() == 1) return SafeName(inventory_.endpoints[endpoints.front()].name);
+    const auto zone_of_all = [&]() -> std::optional<std::string> {
+      const auto& zone = inventory_.ZoneOf(endpoints.front());
+      for (const int e : endpoints) {
+        if (inventory_.ZoneOf(e) != zone) return std::nullopt;
+      }
+      return zone;
+    }();
+    for (const auto& role : catalog_.roles) {
+      for (const bool in_zone : {false, true}) {
+        if (in_zone && !zone_of_all) continue;
+        std::vector<int> members;
+        for (int e = 0; e < static_cast<int>(inventory_.endpoints.size()); ++e) {
+          const auto& endpoint = inventory_.endpoints[e];
+          if (!endpoint.HasRole(role.id) || !endpoint.HasFamily(family)) continue;
+          if (in_zone && inventory_.ZoneOf(e) != *zone_of_all) continue;
+          members.push_back(e);
+        }
+        if (members == endpoints) return in_zone ? SafeName(role.id + "-" + *zone_of_all) : SafeName(role.id);
+      }
+    }
+    return fmt::format("group{:02}", ++numbered_);
+  }
+
+  // own: the name is the group's single endpoint's own name, so it may equal a host name.
+  std::string UniqueName(const std::string& base, core::Family family, bool own) {
+    const std::string stem = family == core::Family::kIPv6 ? base + "_v6" : base;
+    std::string name = stem;
+    for (int n = 2; used_.count(name) != 0 || (!own && taken_.count(name) != 0); ++n) {
+      name = fmt::format("{}-{}", stem, n);
+    }
+    used_.insert(name);
+    return name;
+  }
+
+  const catalog::Catalog& catalog_;
+  const inventory::Inventory& inventory_;
+  Policy policy_;
+  std::map<std::pair<std::vector<int>, core::Family>, int> group_index_;
+  std::set<std::string> used_;
+  std::set<std::string> taken_;  // endpoint names: a numbered or role group must not look like a host
+  int numbered_ = 0;
+};
+
+}  // namespace
+
+Policy BuildPolicy(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan,
+                   const PolicyOptions& options) {
+  return Builder(catalog, inventory, options).Build(plan);
+}
+
+}  // namespace portolan::render

@@ -1,0 +1,54 @@
+#include "render/render.hpp"
+
+#include <fmt/format.h>
+
+namespace portolan::render {
+
+namespace {
+
+void Append(std::vector<Output>& outputs, const std::string& stem, const Policy& policy,
+            std::vector<RenderedFile> files) {
+  for (auto& file : files) {
+    outputs.push_back({stem + file.suffix, std::move(file.content), stem, static_cast<int>(policy.rules.size()),
+                       policy.omissions});
+  }
+}
+
+}  // namespace
+
+std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
+                                  const plan::Plan& plan, const Request& request) {
+  const Target& target = *request.target;
+  std::vector<Output> outputs;
+  const bool per_endpoint = request.policy.mode == Mode::kHost && !request.policy.host &&
+                            !target.capabilities.whole_inventory;
+  if (!per_endpoint) {
+    auto policy = BuildPolicy(catalog, inventory, plan, request.policy);
+    const std::string stem = request.policy.mode == Mode::kNetwork ? "network"
+                             : request.policy.host                  ? policy.HostName()
+                                                                    : "all-hosts";
+    Append(outputs, stem, policy, Render(target, policy, request.render, request.allow_partial));
+    return outputs;
+  }
+  // A mode the target lacks is refused once, not once per endpoint.
+  Policy shape;
+  shape.options = request.policy;
+  CheckCapabilities(target, shape, false);
+  std::vector<Problem> problems;
+  for (int e = 0; e < static_cast<int>(inventory.endpoints.size()); ++e) {
+    auto options = request.policy;
+    options.host = e;
+    auto policy = BuildPolicy(catalog, inventory, plan, options);
+    try {
+      Append(outputs, inventory.endpoints[e].name, policy, Render(target, policy, request.render, request.allow_partial));
+    } catch (const RenderRefused& refused) {
+      for (const auto& problem : refused.problems()) {
+        problems.push_back({fmt::format("{}: {}", inventory.endpoints[e].name, problem.what), problem.why});
+      }
+    }
+  }
+  if (!problems.empty()) throw RenderRefused(std::string(target.id), std::move(problems));
+  return outputs;
+}
+
+}  // namespace portolan::render

@@ -1,0 +1,1 @@
+#include "render/windows_common.hpp"

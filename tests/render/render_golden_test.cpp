@@ -1,0 +1,94 @@
+// Golden files for every render target x mode x inventory: tests/golden/render/<target>/<case>.
+// A refusal is part of the golden (what the target cannot express), followed by the
+// --allow-partial output. PORTOLAN_UPDATE_GOLDEN=1 rewrites them.
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "plan/planner.hpp"
+#include "render/render.hpp"
+#include "support/test_support.hpp"
+
+namespace portolan::render {
+namespace {
+
+struct Case {
+  std::string target;
+  Mode mode;
+  std::string inventory;  // name of the case
+  std::filesystem::path file;
+};
+
+const std::vector<std::pair<std::string, std::filesystem::path>>& Inventories() {
+  static const std::vector<std::pair<std::string, std::filesystem::path>> inventories = {
+      {"example", testing::SourceDir() / "examples" / "sms2003-site.yaml"},
+      {"ipv6", testing::SourceDir() / "tests" / "data" / "inventories" / "ipv6.yaml"},
+      {"netbios-rc", testing::SourceDir() / "tests" / "data" / "inventories" / "netbios-rc.yaml"},
+      {"ras", testing::SourceDir() / "tests" / "data" / "inventories" / "ras.yaml"},
+  };
+  return inventories;
+}
+
+std::vector<Case> Cases() {
+  std::vector<Case> cases;
+  for (const auto& target : Targets()) {
+    for (const auto mode : {Mode::kHost, Mode::kNetwork}) {
+      for (const auto& [name, file] : Inventories()) cases.push_back({std::string(target.id), mode, name, file});
+    }
+  }
+  return cases;
+}
+
+std::string Concatenate(const std::vector<Output>& outputs) {
+  std::string text;
+  for (const auto& output : outputs) text += fmt::format("==> {} <==\n{}", output.file_name, output.content);
+  return text;
+}
+
+// What `portolan render` prints or writes for the case, as one text.
+std::string RenderCase(const Case& c) {
+  const auto inventory = testing::InventoryFromFile(c.file);
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  Request request;
+  request.target = FindTarget(c.target);
+  request.policy.mode = c.mode;
+  try {
+    return Concatenate(RenderRequest(testing::Sms2003(), inventory, plan, request));
+  } catch (const RenderRefused& refused) {
+    std::string text = fmt::format("REFUSED: {}\n", refused.what());
+    request.allow_partial = true;
+    try {
+      text += "\nWith --allow-partial:\n" + Concatenate(RenderRequest(testing::Sms2003(), inventory, plan, request));
+    } catch (const RenderRefused&) {
+      // A mode the target does not have: nothing partial comes of it.
+    }
+    return text;
+  }
+}
+
+class RenderGolden : public ::testing::TestWithParam<Case> {};
+
+TEST_P(RenderGolden, MatchesGolden) {
+  const auto& c = GetParam();
+  testing::ExpectGolden(std::filesystem::path("render") / c.target / fmt::format("{}.{}", c.inventory, ModeName(c.mode)),
+                        RenderCase(c));
+}
+
+TEST_P(RenderGolden, SameInputSameBytes) {
+  EXPECT_EQ(RenderCase(GetParam()), RenderCase(GetParam()));
+}
+
+std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = fmt::format("{}_{}_{}", info.param.target, info.param.inventory, ModeName(info.param.mode));
+  for (auto& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, RenderGolden, ::testing::ValuesIn(Cases()), CaseName);
+
+}  // namespace
+}  // namespace portolan::render
