@@ -12,6 +12,8 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev time
   # fuzzing (libFuzzer with ASan/UBSan through clang)
   clang libclang-rt-14-dev
+  # kernel checks of rendered policies: nft/iptables load into network namespaces
+  iproute2 nftables iptables socat
 )
 
 missing=()

@@ -91,7 +91,7 @@ void Write(const RenderCommandOptions& options, const std::vector<render::Output
     for (const auto& output : outputs) {
       const auto path = std::filesystem::path(*options.out_dir) / output.file_name;
       core::WriteFileAtomically(path.string(), output.content);
-      std::cerr << fmt::format("wrote {} ({} rules)\n", path.string(), output.rules);
+      std::cerr << fmt::format("wrote {} (a policy of {} rules)\n", path.string(), output.rules);
     }
     return;
   }
@@ -162,7 +162,8 @@ void AddRenderCommand(CLI::App& app, int& exit_code) {
     }
     Write(*options, outputs);
     for (const auto& output : outputs) {
-      for (const auto& omission : output.omissions) std::cerr << fmt::format("warning: {}: {}\n", output.stem, omission);
+      for (const auto& omission : output.omissions)
+        std::cerr << fmt::format("warning: {}: {}\n", output.stem, omission);
     }
     exit_code = kExitOk;
   });

@@ -48,11 +48,11 @@ struct Rule {
   Direction direction = Direction::kInbound;
   core::Family family = core::Family::kIPv4;
   catalog::Protocol protocol = catalog::Protocol::kTcp;
-  int sources = -1;       // index into Policy::groups
-  int destinations = -1;  // index into Policy::groups
+  int sources = -1;             // index into Policy::groups
+  int destinations = -1;        // index into Policy::groups
   std::vector<PortItem> items;  // disjoint ports, in port order; one item with empty ports when portless
-  std::string from_zone;  // network mode
-  std::string to_zone;    // network mode
+  std::string from_zone;        // network mode
+  std::string to_zone;          // network mode
 
   core::PortSet Ports() const;
   std::vector<int> Entries() const;  // sorted union over the items
@@ -60,10 +60,10 @@ struct Rule {
 
 struct PolicyOptions {
   Mode mode = Mode::kHost;
-  std::optional<int> host;          // host mode: one endpoint; unset: every endpoint at once
-  bool egress = false;              // host mode: outbound rules too
+  std::optional<int> host;  // host mode: one endpoint; unset: every endpoint at once
+  bool egress = false;      // host mode: outbound rules too
   bool default_deny = true;
-  std::vector<std::string> zones;   // network mode: only flows between these zones (empty: all)
+  std::vector<std::string> zones;      // network mode: only flows between these zones (empty: all)
   std::optional<core::Family> family;  // only this family
 };
 

@@ -35,8 +35,7 @@ const std::vector<Target>& Targets() {
        "network mode, outbound rules (--egress), IPv6, GRE/ESP/AH, port ranges wider than 64 ports (one "
        "portopening per port)",
        RenderWindowsLegacy},
-      {"iptables", "iptables-restore / ip6tables-restore", Mode::kHost, {}, "nothing the plan needs",
-       RenderIptables},
+      {"iptables", "iptables-restore / ip6tables-restore", Mode::kHost, {}, "nothing the plan needs", RenderIptables},
       {"nftables", "nftables (nft -f)", Mode::kHost, {}, "nothing the plan needs", RenderNftables},
       {"cisco-ios", "Cisco IOS / IOS-XE extended ACLs (stateless)", Mode::kNetwork,
        [] {

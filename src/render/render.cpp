@@ -9,8 +9,8 @@ namespace {
 void Append(std::vector<Output>& outputs, const std::string& stem, const Policy& policy,
             std::vector<RenderedFile> files) {
   for (auto& file : files) {
-    outputs.push_back({stem + file.suffix, std::move(file.content), stem, static_cast<int>(policy.rules.size()),
-                       policy.omissions});
+    outputs.push_back(
+        {stem + file.suffix, std::move(file.content), stem, static_cast<int>(policy.rules.size()), policy.omissions});
   }
 }
 
@@ -20,13 +20,13 @@ std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const invento
                                   const plan::Plan& plan, const Request& request) {
   const Target& target = *request.target;
   std::vector<Output> outputs;
-  const bool per_endpoint = request.policy.mode == Mode::kHost && !request.policy.host &&
-                            !target.capabilities.whole_inventory;
+  const bool per_endpoint =
+      request.policy.mode == Mode::kHost && !request.policy.host && !target.capabilities.whole_inventory;
   if (!per_endpoint) {
     auto policy = BuildPolicy(catalog, inventory, plan, request.policy);
     const std::string stem = request.policy.mode == Mode::kNetwork ? "network"
-                             : request.policy.host                  ? policy.HostName()
-                                                                    : "all-hosts";
+                             : request.policy.host                 ? policy.HostName()
+                                                                   : "all-hosts";
     Append(outputs, stem, policy, Render(target, policy, request.render, request.allow_partial));
     return outputs;
   }
@@ -40,7 +40,8 @@ std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const invento
     options.host = e;
     auto policy = BuildPolicy(catalog, inventory, plan, options);
     try {
-      Append(outputs, inventory.endpoints[e].name, policy, Render(target, policy, request.render, request.allow_partial));
+      Append(outputs, inventory.endpoints[e].name, policy,
+             Render(target, policy, request.render, request.allow_partial));
     } catch (const RenderRefused& refused) {
       for (const auto& problem : refused.problems()) {
         problems.push_back({fmt::format("{}: {}", inventory.endpoints[e].name, problem.what), problem.why});

@@ -21,7 +21,7 @@ struct Request {
 struct Output {
   std::string file_name;  // stem + the platform's suffix: "SMS01.nft", "network.iptables.rules"
   std::string content;
-  std::string stem;        // "SMS01", "network", "all-hosts"
+  std::string stem;  // "SMS01", "network", "all-hosts"
   int rules = 0;
   std::vector<std::string> omissions;
 };

@@ -55,8 +55,8 @@ std::optional<std::string> ItemProblem(const Capabilities& caps, const PortItem&
   for (const auto& range : item.ports.Ranges()) {
     const int count = range.last - range.first + 1;
     if (count > caps.max_expanded_range) {
-      return fmt::format("the range {} would need {} rules of one port each (at most {} are written)",
-                         range.ToString(), count, caps.max_expanded_range);
+      return fmt::format("the range {} would need {} rules of one port each (at most {} are written)", range.ToString(),
+                         count, caps.max_expanded_range);
     }
   }
   return std::nullopt;
@@ -65,7 +65,9 @@ std::optional<std::string> ItemProblem(const Capabilities& caps, const PortItem&
 }  // namespace
 
 RenderRefused::RenderRefused(std::string target, std::vector<Problem> problems)
-    : std::runtime_error(RefusalMessage(target, problems)), target_(std::move(target)), problems_(std::move(problems)) {}
+    : std::runtime_error(RefusalMessage(target, problems)),
+      target_(std::move(target)),
+      problems_(std::move(problems)) {}
 
 void CheckCapabilities(const Target& target, Policy& policy, bool allow_partial) {
   RefuseShape(target, policy);

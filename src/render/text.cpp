@@ -82,16 +82,18 @@ std::vector<std::string> HeaderLines(const Policy& policy, const Target& target)
                               policy.inventory->domain.name));
   if (options.mode == Mode::kHost) {
     const std::string who = options.host ? fmt::format("host {}", policy.HostName()) : std::string("every host");
-    lines.push_back(fmt::format("Host mode, {}: {}", who,
-                                options.egress ? "inbound and outbound traffic" : "inbound traffic"));
+    lines.push_back(
+        fmt::format("Host mode, {}: {}", who, options.egress ? "inbound and outbound traffic" : "inbound traffic"));
   } else {
-    lines.push_back(fmt::format("Network mode: flows that cross between zones {}",
-                                policy.zones.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(policy.zones, ", "))));
+    lines.push_back(
+        fmt::format("Network mode: flows that cross between zones {}",
+                    policy.zones.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(policy.zones, ", "))));
   }
   lines.push_back(fmt::format("{} rules from the plan; each names its flow and the catalog entries that require it.",
                               policy.rules.size()));
-  lines.push_back(options.default_deny ? "Everything the plan does not require is denied."
-                                       : "No default deny (--no-default-deny): insert these rules into a policy that has one.");
+  lines.push_back(options.default_deny
+                      ? "Everything the plan does not require is denied."
+                      : "No default deny (--no-default-deny): insert these rules into a policy that has one.");
   for (const auto& omission : policy.omissions) lines.push_back("WARNING: " + omission);
   return lines;
 }

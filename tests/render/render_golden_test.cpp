@@ -72,8 +72,8 @@ class RenderGolden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(RenderGolden, MatchesGolden) {
   const auto& c = GetParam();
-  testing::ExpectGolden(std::filesystem::path("render") / c.target / fmt::format("{}.{}", c.inventory, ModeName(c.mode)),
-                        RenderCase(c));
+  testing::ExpectGolden(
+      std::filesystem::path("render") / c.target / fmt::format("{}.{}", c.inventory, ModeName(c.mode)), RenderCase(c));
 }
 
 TEST_P(RenderGolden, SameInputSameBytes) {
