@@ -42,7 +42,7 @@ check "no command" 2 "$portolan"
 check "unknown command" 2 "$portolan" frobnicate
 check "top help" 0 "$portolan" --help
 contains "help lists plan" "$work/stdout" "plan"
-for command in catalog plan explain lmhosts mp-script "catalog lint"; do
+for command in catalog plan explain lmhosts mp-script render "catalog lint"; do
   # shellcheck disable=SC2086
   check "help of $command" 0 "$portolan" $command --help
 done
@@ -115,6 +115,40 @@ check "mp-script" 0 "$portolan" mp-script -i "$example" --site BBB --lang powers
 contains "mp-script names MP" "$work/stdout" "SetCurrentManagementPoint('SMS02', 0)"
 check "mp-script --out" 0 "$portolan" mp-script -i "$example" --out "$work/scripts"
 [ -s "$work/scripts/set-mp-AAA.vbs" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: set-mp-AAA.vbs"; }
+
+# render: targets in --help, refusals are exit 2 with nothing written, files land in --out.
+check "render help" 0 "$portolan" render --help
+for target in windows-ps windows-netsh windows-legacy iptables nftables cisco-ios cisco-asa pf aws-sg; do
+  contains "render help lists $target" "$work/stdout" "$target"
+done
+contains "render help says what a target cannot express" "$work/stdout" "cannot:"
+check "render one host" 0 "$portolan" render -i "$example" -t nftables --host DC01
+contains "render comments name flows" "$work/stdout" 'comment "F01 '
+check "render unknown target" 2 "$portolan" render -i "$example" -t checkpoint --host DC01
+check "render unknown host" 2 "$portolan" render -i "$example" -t nftables --host DC99
+contains "render unknown host hint" "$work/stderr" "did you mean"
+check "render host mode needs a host or a directory" 2 "$portolan" render -i "$example" -t nftables
+check "render two files need --out" 2 "$portolan" render -i "$example" -t iptables --mode network
+contains "render two files named" "$work/stderr" "ip6tables.rules"
+check "render one family to stdout" 0 "$portolan" render -i "$example" -t iptables --mode network --family ipv4
+contains "render iptables" "$work/stdout" "*filter"
+check "render unknown zone" 2 "$portolan" render -i "$example" -t nftables --mode network --zones AAA,ZZZ
+check "render zones" 0 "$portolan" render -i "$example" -t nftables --mode network --zones AAA,BBB
+contains "render zones header" "$work/stdout" "between zones AAA, BBB"
+if grep -q "10.3.0.1" "$work/stdout"; then  # SMS03 is in zone CCC
+  failed=$((failed + 1)); echo "FAIL: --zones AAA,BBB still renders flows of zone CCC"
+else
+  passed=$((passed + 1))
+fi
+check "render network mode on a host firewall" 2 "$portolan" render -i "$example" -t windows-ps --mode network -o "$work/never.ps1"
+contains "render refusal says why" "$work/stderr" "cannot express"
+[ ! -e "$work/never.ps1" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: refused render wrote a file"; }
+check "render --out every host" 0 "$portolan" render -i "$example" -t nftables --out "$work/nft"
+[ -s "$work/nft/SMS01.nft" ] && [ -s "$work/nft/hq-desktops.nft" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: render --out did not write SMS01.nft and hq-desktops.nft"; }
+"$portolan" render -i "$example" -t nftables --mode network -o "$work/a.nft" 2>/dev/null
+"$portolan" render -i "$example" -t nftables --mode network -o "$work/b.nft" 2>/dev/null
+cmp -s "$work/a.nft" "$work/b.nft" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: render is not byte-identical"; }
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
