@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include <fmt/format.h>
@@ -72,17 +73,25 @@ PortKeyword KeywordOf(const catalog::Catalog& catalog, catalog::Protocol protoco
 
 class Builder {
  public:
-  Builder(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const PolicyOptions& options)
-      : catalog_(catalog), inventory_(inventory) {
+  Builder(const PolicyIndex& index, const PolicyOptions& options)
+      : index_(index), catalog_(index.catalog()), inventory_(index.inventory()) {
     policy_.options = options;
-    policy_.catalog = &catalog;
-    policy_.inventory = &inventory;
-    for (const auto& endpoint : inventory.endpoints) taken_.insert(SafeName(endpoint.name));
+    policy_.catalog = &catalog_;
+    policy_.inventory = &inventory_;
   }
 
-  Policy Build(const plan::Plan& plan) {
+  Policy Build() {
     CheckZones();
-    for (const auto& flow : plan.flows) {
+    const auto& flows = index_.plan().flows;
+    std::vector<int> selected;
+    if (policy_.options.mode == Mode::kHost && policy_.options.host) {
+      selected = index_.FlowsOf(*policy_.options.host);
+    } else {
+      selected.resize(flows.size());
+      std::iota(selected.begin(), selected.end(), 0);
+    }
+    for (const int f : selected) {
+      const auto& flow = flows[f];
       if (policy_.options.family && flow.family != *policy_.options.family) continue;
       if (policy_.options.mode == Mode::kNetwork) {
         AddNetworkRules(flow);
@@ -214,17 +223,14 @@ class Builder {
       }
       return zone;
     }();
-    for (const auto& role : catalog_.roles) {
-      for (const bool in_zone : {false, true}) {
-        if (in_zone && !zone_of_all) continue;
-        std::vector<int> members;
-        for (int e = 0; e < static_cast<int>(inventory_.endpoints.size()); ++e) {
-          const auto& endpoint = inventory_.endpoints[e];
-          if (!endpoint.HasRole(role.id) || !endpoint.HasFamily(family)) continue;
-          if (in_zone && inventory_.ZoneOf(e) != *zone_of_all) continue;
-          members.push_back(e);
-        }
-        if (members == endpoints) return in_zone ? SafeName(role.id + "-" + *zone_of_all) : SafeName(role.id);
+    // Only a role of the first endpoint can have exactly these members.
+    const auto& first = inventory_.endpoints[endpoints.front()];
+    for (int r = 0; r < static_cast<int>(catalog_.roles.size()); ++r) {
+      const auto& role = catalog_.roles[r].id;
+      if (!first.HasRole(role)) continue;
+      if (index_.RoleMembers(r, family) == endpoints) return SafeName(role);
+      if (zone_of_all && index_.RoleMembers(r, family, &*zone_of_all) == endpoints) {
+        return SafeName(role + "-" + *zone_of_all);
       }
     }
     return fmt::format("group{:02}", ++numbered_);
@@ -234,27 +240,67 @@ class Builder {
   std::string UniqueName(const std::string& base, core::Family family, bool own) {
     const std::string stem = family == core::Family::kIPv6 ? base + "_v6" : base;
     std::string name = stem;
-    for (int n = 2; used_.count(name) != 0 || (!own && taken_.count(name) != 0); ++n) {
+    for (int n = 2; used_.count(name) != 0 || (!own && index_.IsEndpointName(name)); ++n) {
       name = fmt::format("{}-{}", stem, n);
     }
     used_.insert(name);
     return name;
   }
 
+  const PolicyIndex& index_;
   const catalog::Catalog& catalog_;
   const inventory::Inventory& inventory_;
   Policy policy_;
   std::map<std::pair<std::vector<int>, core::Family>, int> group_index_;
   std::set<std::string> used_;
-  std::set<std::string> taken_;  // endpoint names: a numbered or role group must not look like a host
   int numbered_ = 0;
 };
 
 }  // namespace
 
+PolicyIndex::PolicyIndex(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
+                         const plan::Plan& plan)
+    : catalog_(catalog), inventory_(inventory), plan_(plan), flows_of_(inventory.endpoints.size()) {
+  for (int f = 0; f < static_cast<int>(plan.flows.size()); ++f) {
+    const auto& flow = plan.flows[f];
+    for (const auto* side : {&flow.sources, &flow.destinations}) {
+      for (const int e : *side) {
+        auto& flows = flows_of_[e];
+        if (flows.empty() || flows.back() != f) flows.push_back(f);
+      }
+    }
+  }
+  for (int r = 0; r < static_cast<int>(catalog.roles.size()); ++r) {
+    for (int e = 0; e < static_cast<int>(inventory.endpoints.size()); ++e) {
+      const auto& endpoint = inventory.endpoints[e];
+      if (!endpoint.HasRole(catalog.roles[r].id)) continue;
+      for (const auto family : {core::Family::kIPv4, core::Family::kIPv6}) {
+        if (!endpoint.HasFamily(family)) continue;
+        members_[{r, family, ""}].push_back(e);
+        members_[{r, family, inventory.ZoneOf(e)}].push_back(e);
+      }
+    }
+  }
+  for (const auto& endpoint : inventory.endpoints) endpoint_names_.insert(SafeName(endpoint.name));
+}
+
+const std::vector<int>& PolicyIndex::RoleMembers(int role, core::Family family, const std::string* zone) const {
+  static const std::vector<int> kNone;
+  const auto it = members_.find({role, family, zone ? *zone : std::string()});
+  return it == members_.end() ? kNone : it->second;
+}
+
+bool PolicyIndex::IsEndpointName(const std::string& safe_name) const {
+  return endpoint_names_.count(safe_name) != 0;
+}
+
+Policy BuildPolicy(const PolicyIndex& index, const PolicyOptions& options) {
+  return Builder(index, options).Build();
+}
+
 Policy BuildPolicy(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan,
                    const PolicyOptions& options) {
-  return Builder(catalog, inventory, options).Build(plan);
+  return BuildPolicy(PolicyIndex(catalog, inventory, plan), options);
 }
 
 }  // namespace portolan::render

@@ -4,9 +4,12 @@
 // It is exactly as wide as the plan: each rule is a product sources x destinations x ports
 // of one flow, and only a host's pair with itself (which never crosses a firewall) is dropped.
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "catalog/catalog.hpp"
@@ -87,7 +90,32 @@ struct Policy {
   std::string HostName() const;  // host mode with one host: its name
 };
 
+// What every policy of one inventory and plan shares, computed once: the flows each endpoint
+// takes part in and the members of each role, so that rendering each of 10,000 hosts does not
+// rescan the whole plan and inventory. The referenced objects must outlive it.
+class PolicyIndex {
+ public:
+  PolicyIndex(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan);
+
+  const catalog::Catalog& catalog() const { return catalog_; }
+  const inventory::Inventory& inventory() const { return inventory_; }
+  const plan::Plan& plan() const { return plan_; }
+  const std::vector<int>& FlowsOf(int endpoint) const { return flows_of_[endpoint]; }
+  // Endpoints with the role and an address in the family (in one zone, when given), sorted.
+  const std::vector<int>& RoleMembers(int role, core::Family family, const std::string* zone = nullptr) const;
+  bool IsEndpointName(const std::string& safe_name) const;
+
+ private:
+  const catalog::Catalog& catalog_;
+  const inventory::Inventory& inventory_;
+  const plan::Plan& plan_;
+  std::vector<std::vector<int>> flows_of_;
+  std::map<std::tuple<int, core::Family, std::string>, std::vector<int>> members_;  // zone "" = every zone
+  std::set<std::string> endpoint_names_;
+};
+
 // Throws core::InputError for options that do not fit the inventory (an unknown zone).
+Policy BuildPolicy(const PolicyIndex& index, const PolicyOptions& options);
 Policy BuildPolicy(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan,
                    const PolicyOptions& options);
 

@@ -19,11 +19,12 @@ void Append(std::vector<Output>& outputs, const std::string& stem, const Policy&
 std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
                                   const plan::Plan& plan, const Request& request) {
   const Target& target = *request.target;
+  const PolicyIndex index(catalog, inventory, plan);
   std::vector<Output> outputs;
   const bool per_endpoint =
       request.policy.mode == Mode::kHost && !request.policy.host && !target.capabilities.whole_inventory;
   if (!per_endpoint) {
-    auto policy = BuildPolicy(catalog, inventory, plan, request.policy);
+    auto policy = BuildPolicy(index, request.policy);
     const std::string stem = request.policy.mode == Mode::kNetwork ? "network"
                              : request.policy.host                 ? policy.HostName()
                                                                    : "all-hosts";
@@ -38,7 +39,7 @@ std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const invento
   for (int e = 0; e < static_cast<int>(inventory.endpoints.size()); ++e) {
     auto options = request.policy;
     options.host = e;
-    auto policy = BuildPolicy(catalog, inventory, plan, options);
+    auto policy = BuildPolicy(index, options);
     try {
       Append(outputs, inventory.endpoints[e].name, policy,
              Render(target, policy, request.render, request.allow_partial));
