@@ -163,7 +163,8 @@ std::vector<RenderedFile> RenderPf(const Policy& policy, const RenderOptions& /*
   if (const auto nd = NeighborDiscovery(policy); !nd.empty()) text += nd + "\n";
   text += NetworkModeNote(policy);
   if (policy.rules.empty()) {
-    text += "# No flow of the plan crosses this firewall: no pass rule.\n";
+    text += policy.options.mode == Mode::kHost ? "# No flow of the plan concerns this host: no pass rule for it.\n"
+                                               : "# No flow of the plan crosses this firewall: no pass rule.\n";
   } else {
     text += "# The plan's rules. keep state: replies pass once, by the state table.\n";
   }
