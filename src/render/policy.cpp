@@ -101,8 +101,10 @@ class Builder {
     }
     std::set<std::string> zones;
     for (const auto& rule : policy_.rules) {
-      if (!rule.from_zone.empty()) zones.insert(rule.from_zone);
-      if (!rule.to_zone.empty()) zones.insert(rule.to_zone);
+      if (rule.direction != Direction::kForward) continue;
+      for (const auto* group : {&policy_.groups[rule.sources], &policy_.groups[rule.destinations]}) {
+        for (const int e : group->endpoints) zones.insert(inventory_.ZoneOf(e));
+      }
     }
     policy_.zones.assign(zones.begin(), zones.end());
     return std::move(policy_);
@@ -157,16 +159,54 @@ class Builder {
   void AddNetworkRules(const plan::Flow& flow) {
     std::map<std::string, std::vector<int>> sources;
     std::map<std::string, std::vector<int>> destinations;
-    for (const int s : flow.sources) sources[inventory_.ZoneOf(s)].push_back(s);
-    for (const int d : flow.destinations) destinations[inventory_.ZoneOf(d)].push_back(d);
+    for (const int s : flow.sources) {
+      if (ZoneSelected(inventory_.ZoneOf(s))) sources[inventory_.ZoneOf(s)].push_back(s);
+    }
+    for (const int d : flow.destinations) {
+      if (ZoneSelected(inventory_.ZoneOf(d))) destinations[inventory_.ZoneOf(d)].push_back(d);
+    }
+    if (policy_.options.merge_source_zones) {
+      AddMergedNetworkRules(flow, sources, destinations);
+      return;
+    }
     for (const auto& [from, from_endpoints] : sources) {
       for (const auto& [to, to_endpoints] : destinations) {
-        if (from == to || !ZoneSelected(from) || !ZoneSelected(to)) continue;
+        if (from == to) continue;
         auto& rule = AddRule(flow, Direction::kForward, from_endpoints, to_endpoints,
                              fmt::format("{}-{}-{}", flow.id, from, to));
         rule.from_zone = from;
         rule.to_zone = to;
       }
+    }
+  }
+
+  // Per destination zone Z: every source outside Z to the destinations in Z. Zones whose
+  // source sets come out equal share one rule (the product stays exactly the crossing pairs).
+  void AddMergedNetworkRules(const plan::Flow& flow, const std::map<std::string, std::vector<int>>& sources,
+                             const std::map<std::string, std::vector<int>>& destinations) {
+    std::map<std::vector<int>, std::pair<std::vector<std::string>, std::vector<int>>> by_sources;
+    for (const auto& [to, to_endpoints] : destinations) {
+      std::vector<int> outside;
+      for (const auto& [from, from_endpoints] : sources) {
+        if (from != to) outside.insert(outside.end(), from_endpoints.begin(), from_endpoints.end());
+      }
+      if (outside.empty()) continue;
+      std::sort(outside.begin(), outside.end());
+      auto& [zones, merged] = by_sources[outside];
+      zones.push_back(to);
+      merged.insert(merged.end(), to_endpoints.begin(), to_endpoints.end());
+    }
+    std::vector<std::pair<std::vector<int>, std::pair<std::vector<std::string>, std::vector<int>>>> groups(
+        by_sources.begin(), by_sources.end());
+    // Rules in the order of their first destination zone, whatever the source sets are.
+    std::sort(groups.begin(), groups.end(),
+              [](const auto& a, const auto& b) { return a.second.first.front() < b.second.first.front(); });
+    for (auto& [outside, zoned] : groups) {
+      auto& [zones, merged] = zoned;
+      std::sort(merged.begin(), merged.end());
+      const std::string name = groups.size() == 1 ? flow.id : fmt::format("{}-{}", flow.id, zones.front());
+      auto& rule = AddRule(flow, Direction::kForward, outside, merged, name);
+      if (zones.size() == 1) rule.to_zone = zones.front();
     }
   }
 

@@ -67,6 +67,9 @@ struct PolicyOptions {
   bool egress = false;      // host mode: outbound rules too
   bool default_deny = true;
   std::vector<std::string> zones;      // network mode: only flows between these zones (empty: all)
+  // Network mode: one rule per flow and destination zone (from_zone empty) instead of one per
+  // pair of zones, for platforms that match addresses rather than interfaces. Just as exact.
+  bool merge_source_zones = false;
   std::optional<core::Family> family;  // only this family
 };
 

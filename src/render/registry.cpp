@@ -42,6 +42,7 @@ const std::vector<Target>& Targets() {
          Capabilities caps;
          caps.host_mode = false;
          caps.stateful = false;
+         caps.zone_pairs = true;
          return caps;
        }(),
        "host mode (it filters between interfaces); it is stateless, so return traffic gets rules of its own",
@@ -50,6 +51,7 @@ const std::vector<Target>& Targets() {
        [] {
          Capabilities caps;
          caps.host_mode = false;
+         caps.zone_pairs = true;
          return caps;
        }(),
        "host mode (it filters between interfaces)", RenderCiscoAsa},

@@ -20,11 +20,13 @@ std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const invento
                                   const plan::Plan& plan, const Request& request) {
   const Target& target = *request.target;
   const PolicyIndex index(catalog, inventory, plan);
+  Request adjusted = request;
+  adjusted.policy.merge_source_zones = !target.capabilities.zone_pairs;
   std::vector<Output> outputs;
   const bool per_endpoint =
       request.policy.mode == Mode::kHost && !request.policy.host && !target.capabilities.whole_inventory;
   if (!per_endpoint) {
-    auto policy = BuildPolicy(index, request.policy);
+    auto policy = BuildPolicy(index, adjusted.policy);
     const std::string stem = request.policy.mode == Mode::kNetwork ? "network"
                              : request.policy.host                 ? policy.HostName()
                                                                    : "all-hosts";
@@ -33,11 +35,11 @@ std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const invento
   }
   // A mode the target lacks is refused once, not once per endpoint.
   Policy shape;
-  shape.options = request.policy;
+  shape.options = adjusted.policy;
   CheckCapabilities(target, shape, false);
   std::vector<Problem> problems;
   for (int e = 0; e < static_cast<int>(inventory.endpoints.size()); ++e) {
-    auto options = request.policy;
+    auto options = adjusted.policy;
     options.host = e;
     auto policy = BuildPolicy(index, options);
     try {

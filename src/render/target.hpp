@@ -26,6 +26,9 @@ struct Capabilities {
   int max_expanded_range = 0;
   bool stateful = true;
   bool whole_inventory = false;  // host mode renders every endpoint into one output (security groups)
+  // Network mode needs a rule per (source zone, destination zone): ACLs bound to the interface
+  // that faces the source zone. Otherwise rules merge source zones (PolicyOptions).
+  bool zone_pairs = false;
 };
 
 struct RenderOptions {

@@ -105,15 +105,28 @@ TEST(Policy, NetworkModeIsExactlyTheFlowsBetweenZones) {
     SCOPED_TRACE(file.string());
     const auto inventory = testing::InventoryFromFile(file);
     const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
-    PolicyOptions options;
-    options.mode = Mode::kNetwork;
-    const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
-    EXPECT_EQ(FromPolicy(policy, false),
-              FromPlan(plan, [&](int s, int d) { return inventory.ZoneOf(s) != inventory.ZoneOf(d); }));
-    ExpectGroupsAreTheirMembers(policy);
-    for (const auto& rule : policy.rules) {
-      for (const int s : policy.Sources(rule).endpoints) EXPECT_EQ(inventory.ZoneOf(s), rule.from_zone);
-      for (const int d : policy.Destinations(rule).endpoints) EXPECT_EQ(inventory.ZoneOf(d), rule.to_zone);
+    for (const bool merge : {false, true}) {
+      SCOPED_TRACE(merge ? "merged source zones" : "zone pairs");
+      PolicyOptions options;
+      options.mode = Mode::kNetwork;
+      options.merge_source_zones = merge;
+      const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+      EXPECT_EQ(FromPolicy(policy, false),
+                FromPlan(plan, [&](int s, int d) { return inventory.ZoneOf(s) != inventory.ZoneOf(d); }));
+      ExpectGroupsAreTheirMembers(policy);
+      for (const auto& rule : policy.rules) {
+        for (const int s : policy.Sources(rule).endpoints) {
+          if (!merge) {
+            EXPECT_EQ(inventory.ZoneOf(s), rule.from_zone);
+          }
+          for (const int d : policy.Destinations(rule).endpoints) {
+            EXPECT_NE(inventory.ZoneOf(s), inventory.ZoneOf(d)) << rule.name << " covers a pair inside one zone";
+          }
+        }
+        if (merge) {
+          EXPECT_TRUE(rule.from_zone.empty());
+        }
+      }
     }
   }
 }
