@@ -25,6 +25,7 @@ struct RenderCommandOptions {
   std::optional<std::string> out_dir;
   std::optional<std::string> output;
   std::vector<std::string> zones;
+  std::optional<std::string> edge;
   std::optional<std::string> family;
   std::optional<std::string> gpo;
   bool egress = false;
@@ -73,6 +74,10 @@ render::Request MakeRequest(const RenderCommandOptions& options, const inventory
   if (!options.zones.empty() && request.policy.mode != render::Mode::kNetwork) {
     BadArgument("--zones", "--zones needs network mode (--mode network)");
   }
+  if (options.edge && request.policy.mode != render::Mode::kNetwork) {
+    BadArgument("--edge", "--edge needs network mode (--mode network)");
+  }
+  request.policy.edge = options.edge;
   if (options.egress && request.policy.mode != render::Mode::kHost) {
     BadArgument("--egress", "--egress is for host mode; in network mode every flow is rendered in its direction");
   }
@@ -135,6 +140,10 @@ void AddRenderCommand(CLI::App& app, int& exit_code) {
   command->add_option("--zones", options->zones, "Network mode: only the flows between these zones")
       ->delimiter(',')
       ->type_name("ZONE,...");
+  command
+      ->add_option("--edge", options->edge,
+                   "Network mode: the firewall at the edge of this zone, between it and all other zones ('outside')")
+      ->type_name("ZONE");
   command->add_option("--family", options->family, "Only ipv4 or only ipv6 rules")
       ->check(CLI::IsMember({"ipv4", "ipv6"}))
       ->type_name("FAMILY");

@@ -13,6 +13,8 @@
 
 namespace portolan::render {
 
+const std::string kOutsideZone = "outside";
+
 std::string_view ModeName(Mode mode) {
   return mode == Mode::kHost ? "host" : "network";
 }
@@ -71,6 +73,13 @@ PortKeyword KeywordOf(const catalog::Catalog& catalog, catalog::Protocol protoco
   return PortKeyword::kNone;
 }
 
+std::string ListZones(const std::vector<std::string>& zones) {
+  constexpr std::size_t kShown = 12;
+  if (zones.size() <= kShown) return fmt::format("zones: {}", fmt::join(zones, ", "));
+  return fmt::format("{} zones: {}, ...", zones.size(),
+                     fmt::join(zones.begin(), zones.begin() + static_cast<std::ptrdiff_t>(kShown), ", "));
+}
+
 class Builder {
  public:
   Builder(const PolicyIndex& index, const PolicyOptions& options)
@@ -103,7 +112,7 @@ class Builder {
     for (const auto& rule : policy_.rules) {
       if (rule.direction != Direction::kForward) continue;
       for (const auto* group : {&policy_.groups[rule.sources], &policy_.groups[rule.destinations]}) {
-        for (const int e : group->endpoints) zones.insert(inventory_.ZoneOf(e));
+        for (const int e : group->endpoints) zones.insert(Zone(e));
       }
     }
     policy_.zones.assign(zones.begin(), zones.end());
@@ -116,11 +125,30 @@ class Builder {
     core::Diagnostics diags;
     for (const auto& zone : policy_.options.zones) {
       if (std::find(known.begin(), known.end(), zone) == known.end()) {
-        diags.Error({"--zones", 0, 0}, fmt::format("unknown zone '{}'{} (zones: {})", zone,
-                                                   core::DidYouMean(zone, known), fmt::join(known, ", ")));
+        diags.Error({"--zones", 0, 0},
+                    fmt::format("unknown zone '{}'{} ({})", zone, core::DidYouMean(zone, known), ListZones(known)));
+      }
+    }
+    if (const auto& edge = policy_.options.edge) {
+      if (!policy_.options.zones.empty()) diags.Error({"--edge", 0, 0}, "--edge and --zones exclude each other");
+      if (std::find(known.begin(), known.end(), *edge) == known.end()) {
+        diags.Error({"--edge", 0, 0},
+                    fmt::format("unknown zone '{}'{} ({})", *edge, core::DidYouMean(*edge, known), ListZones(known)));
+      }
+      if (std::find(known.begin(), known.end(), kOutsideZone) != known.end()) {
+        diags.Error({"--edge", 0, 0}, fmt::format("the inventory has a zone named '{}', the name --edge gives "
+                                                  "everything beyond the edge; rename that zone",
+                                                  kOutsideZone));
       }
     }
     if (diags.HasErrors()) throw core::InputError(std::move(diags));
+  }
+
+  // With --edge, every zone but the edge's own is one zone: the outside.
+  const std::string& Zone(int endpoint) const {
+    const auto& zone = inventory_.ZoneOf(endpoint);
+    if (!policy_.options.edge || zone == *policy_.options.edge) return zone;
+    return kOutsideZone;
   }
 
   bool ZoneSelected(const std::string& zone) const {
@@ -160,10 +188,10 @@ class Builder {
     std::map<std::string, std::vector<int>> sources;
     std::map<std::string, std::vector<int>> destinations;
     for (const int s : flow.sources) {
-      if (ZoneSelected(inventory_.ZoneOf(s))) sources[inventory_.ZoneOf(s)].push_back(s);
+      if (ZoneSelected(Zone(s))) sources[Zone(s)].push_back(s);
     }
     for (const int d : flow.destinations) {
-      if (ZoneSelected(inventory_.ZoneOf(d))) destinations[inventory_.ZoneOf(d)].push_back(d);
+      if (ZoneSelected(Zone(d))) destinations[Zone(d)].push_back(d);
     }
     if (policy_.options.merge_source_zones) {
       AddMergedNetworkRules(flow, sources, destinations);
@@ -298,8 +326,7 @@ class Builder {
 
 }  // namespace
 
-PolicyIndex::PolicyIndex(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
-                         const plan::Plan& plan)
+PolicyIndex::PolicyIndex(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan)
     : catalog_(catalog), inventory_(inventory), plan_(plan), flows_of_(inventory.endpoints.size()) {
   for (int f = 0; f < static_cast<int>(plan.flows.size()); ++f) {
     const auto& flow = plan.flows[f];

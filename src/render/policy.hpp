@@ -21,6 +21,8 @@
 namespace portolan::render {
 
 enum class Mode { kHost, kNetwork };
+
+extern const std::string kOutsideZone;  // the other side of an --edge firewall
 std::string_view ModeName(Mode mode);
 
 // Inbound and outbound are seen from the host (host mode); forward crosses a firewall between zones.
@@ -66,7 +68,10 @@ struct PolicyOptions {
   std::optional<int> host;  // host mode: one endpoint; unset: every endpoint at once
   bool egress = false;      // host mode: outbound rules too
   bool default_deny = true;
-  std::vector<std::string> zones;      // network mode: only flows between these zones (empty: all)
+  std::vector<std::string> zones;  // network mode: only flows between these zones (empty: all)
+  // Network mode: the firewall at the edge of this zone, between it and every other zone
+  // (which together become the zone kOutsideZone).
+  std::optional<std::string> edge;
   // Network mode: one rule per flow and destination zone (from_zone empty) instead of one per
   // pair of zones, for platforms that match addresses rather than interfaces. Just as exact.
   bool merge_source_zones = false;

@@ -140,6 +140,10 @@ if grep -q "10.3.0.1" "$work/stdout"; then  # SMS03 is in zone CCC
 else
   passed=$((passed + 1))
 fi
+check "render edge" 0 "$portolan" render -i "$example" -t cisco-asa --mode network --edge CCC
+contains "render edge ACL" "$work/stdout" "PORTOLAN-FROM-outside"
+check "render edge unknown zone" 2 "$portolan" render -i "$example" -t cisco-asa --mode network --edge CC
+contains "render edge hint" "$work/stderr" "did you mean 'CCC'"
 check "render network mode on a host firewall" 2 "$portolan" render -i "$example" -t windows-ps --mode network -o "$work/never.ps1"
 contains "render refusal says why" "$work/stderr" "cannot express"
 [ ! -e "$work/never.ps1" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: refused render wrote a file"; }

@@ -148,6 +148,29 @@ TEST(Policy, ZonesOptionKeepsOnlyFlowsBetweenThoseZones) {
   EXPECT_THROW(BuildPolicy(testing::Sms2003(), inventory, plan, options), core::InputError);
 }
 
+TEST(Policy, EdgeIsEveryFlowInOrOutOfOneZone) {
+  const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  for (const bool merge : {false, true}) {
+    PolicyOptions options;
+    options.mode = Mode::kNetwork;
+    options.edge = "BBB";
+    options.merge_source_zones = merge;
+    const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+    EXPECT_EQ(FromPolicy(policy, false), FromPlan(plan, [&](int s, int d) {
+                return (inventory.ZoneOf(s) == "BBB") != (inventory.ZoneOf(d) == "BBB");
+              }));
+    EXPECT_EQ(policy.zones, (std::vector<std::string>{"BBB", kOutsideZone}));
+  }
+  PolicyOptions bad;
+  bad.mode = Mode::kNetwork;
+  bad.edge = "BB";
+  EXPECT_THROW(BuildPolicy(testing::Sms2003(), inventory, plan, bad), core::InputError);
+  bad.edge = "BBB";
+  bad.zones = {"AAA"};
+  EXPECT_THROW(BuildPolicy(testing::Sms2003(), inventory, plan, bad), core::InputError);
+}
+
 TEST(Policy, WholeInventoryIsThePlan) {
   for (const auto& file : InventoryFiles()) {
     SCOPED_TRACE(file.string());

@@ -90,5 +90,19 @@ std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
 
 INSTANTIATE_TEST_SUITE_P(AllTargets, RenderGolden, ::testing::ValuesIn(Cases()), CaseName);
 
+// The firewall at the edge of one site: the secondary site CCC against everything else.
+TEST(RenderGoldenEdge, SecondarySiteEdge) {
+  const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  for (const auto* target : {"nftables", "cisco-ios"}) {
+    Request request;
+    request.target = FindTarget(target);
+    request.policy.mode = Mode::kNetwork;
+    request.policy.edge = "CCC";
+    testing::ExpectGolden(std::filesystem::path("render") / target / "example.edge-CCC",
+                          Concatenate(RenderRequest(testing::Sms2003(), inventory, plan, request)));
+  }
+}
+
 }  // namespace
 }  // namespace portolan::render
