@@ -19,7 +19,7 @@ cd "$root"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 
-targets=(inventory_fuzzer catalog_fuzzer port_address_fuzzer)
+targets=(inventory_fuzzer catalog_fuzzer port_address_fuzzer render_fuzzer)
 artifacts="$root/build-fuzz/artifacts"
 mkdir -p "$artifacts"
 work=$(mktemp -d)
@@ -33,7 +33,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # fuzzed without being copied into fuzz/corpus/ first.
 extra_seeds() {
   case $1 in
-    inventory_fuzzer) ls examples/*.yaml tests/data/inventories/*.yaml tests/data/bad-inventories/*.yaml 2>/dev/null ;;
+    inventory_fuzzer | render_fuzzer) ls examples/*.yaml tests/data/inventories/*.yaml tests/data/bad-inventories/*.yaml 2>/dev/null ;;
     catalog_fuzzer) ls catalogs/*.yaml tests/data/bad-catalogs/*.yaml 2>/dev/null ;;
     *) ;;
   esac

@@ -169,9 +169,67 @@ std::optional<YAML::Node> FirstValueOverBudget(const YAML::Node& root, std::size
   return std::nullopt;
 }
 
+// The offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF). yaml-cpp passes such bytes through, and every
+// output that must be UTF-8 (JSON) would then fail far from the cause. Written by hand: none of
+// our libraries exposes a validator.
+std::optional<std::size_t> FirstInvalidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    }
+    int length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;  // the allowed range of the second byte
+    if (byte >= 0xC2 && byte <= 0xDF) {
+      length = 2;
+    } else if (byte >= 0xE0 && byte <= 0xEF) {
+      length = 3;
+      if (byte == 0xE0) low = 0xA0;
+      if (byte == 0xED) high = 0x9F;
+    } else if (byte >= 0xF0 && byte <= 0xF4) {
+      length = 4;
+      if (byte == 0xF0) low = 0x90;
+      if (byte == 0xF4) high = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + static_cast<std::size_t>(length) > text.size()) return i;
+    for (int k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]);
+      const unsigned char min = k == 1 ? low : 0x80;
+      const unsigned char max = k == 1 ? high : 0xBF;
+      if (next < min || next > max) return i;
+    }
+    i += static_cast<std::size_t>(length);
+  }
+  return std::nullopt;
+}
+
+SourceLocation LocationOfOffset(const std::string& file, std::string_view text, std::size_t offset) {
+  int line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {file, line, static_cast<int>(offset - line_start) + 1};
+}
+
 }  // namespace
 
 std::optional<YAML::Node> ParseYaml(const std::string& text, const std::string& file, Diagnostics& diags) {
+  if (const auto bad = FirstInvalidUtf8(text)) {
+    diags.Error(LocationOfOffset(file, text, *bad),
+                fmt::format("byte 0x{:02X} is not valid UTF-8; save the file as UTF-8",
+                            static_cast<unsigned char>(text[*bad])));
+    return std::nullopt;
+  }
   if (!CheckDocumentEvents(text, file, diags)) return std::nullopt;
   YAML::Node document;
   try {

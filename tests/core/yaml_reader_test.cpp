@@ -289,3 +289,34 @@ TEST(MapReader, NotAMapping) {
 
 }  // namespace
 }  // namespace portolan::core
+
+namespace portolan::core {
+namespace {
+
+TEST(ParseYaml, RejectsBytesThatAreNotUtf8WithTheirPosition) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"a: ok\nb: \xFA\n", "t.yaml:2:4"},       // a byte that never starts a character
+      {"name: caf\xC3\n", "t.yaml:1:10"},       // cut short at the end
+      {"x: \xC0\xAF\n", "t.yaml:1:4"},          // an overlong '/'
+      {"x: \xED\xA0\x80\n", "t.yaml:1:4"},      // a UTF-16 surrogate
+      {"x: \xF4\x90\x80\x80\n", "t.yaml:1:4"},  // above U+10FFFF
+      {"x: \xE2\x82\n  y\n", "t.yaml:1:4"},     // a continuation byte missing
+  };
+  for (const auto& [text, where] : cases) {
+    Diagnostics diags;
+    EXPECT_FALSE(ParseYaml(text, "t.yaml", diags).has_value());
+    const auto message = diags.ToString();
+    EXPECT_NE(message.find(where + ": error: byte 0x"), std::string::npos) << message;
+    EXPECT_NE(message.find("not valid UTF-8"), std::string::npos) << message;
+  }
+}
+
+TEST(ParseYaml, AcceptsUtf8Text) {
+  Diagnostics diags;
+  const auto node = ParseYaml("name: \"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\xA5\"\n", "t.yaml", diags);
+  ASSERT_TRUE(node.has_value()) << diags.ToString();
+  EXPECT_EQ((*node)["name"].as<std::string>(), "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\xA5");
+}
+
+}  // namespace
+}  // namespace portolan::core

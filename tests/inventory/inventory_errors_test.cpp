@@ -388,6 +388,14 @@ TEST(InventoryErrors, AStrayCommaIsASyntaxErrorNotAHang) {
             std::vector<std::string>{"test.yaml:1:1: error: YAML syntax error: unexpected ','"});
 }
 
+// Found by fuzz/render_fuzzer: bytes that are not UTF-8 in a string made every JSON output
+// throw far from the cause. The file is the fuzzer's input as it found it.
+TEST(InventoryErrors, BytesThatAreNotUtf8AreAnErrorAtTheirPosition) {
+  EXPECT_EQ(FixtureErrors("not-utf8.yaml"),
+            std::vector<std::string>{"tests/data/bad-inventories/not-utf8.yaml:5:13: error: byte 0xFA is not valid "
+                                     "UTF-8; save the file as UTF-8"});
+}
+
 TEST(InventoryErrors, UnknownKeySuggestsTheNearest) {
   EXPECT_EQ(Errors(std::string(kOneSite) + "      - {name: DC01, adress: 10.0.0.2, roles: [dns-server]}\n"),
             (std::vector<std::string>{"test.yaml:7:9: error: host 'DC01' has no address (expected 'address: 10.0.0.1')",
