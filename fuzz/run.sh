@@ -19,7 +19,9 @@ cd "$root"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 
-targets=(inventory_fuzzer catalog_fuzzer port_address_fuzzer render_fuzzer)
+# Every fuzz/*_fuzzer.cpp, in name order.
+targets=()
+for source in fuzz/*_fuzzer.cpp; do targets+=("$(basename "$source" .cpp)"); done
 artifacts="$root/build-fuzz/artifacts"
 mkdir -p "$artifacts"
 work=$(mktemp -d)
@@ -43,7 +45,7 @@ failed=()
 for target in "${targets[@]}"; do
   corpus="$work/$target"
   mkdir -p "$corpus"
-  cp "fuzz/corpus/$target"/* "$corpus"/
+  if [[ -d fuzz/corpus/$target ]]; then cp "fuzz/corpus/$target"/* "$corpus"/; fi
   while read -r seed; do
     [[ -n $seed ]] && cp "$seed" "$corpus/extra-$(echo "$seed" | tr '/' '_')"
   done < <(extra_seeds "$target")

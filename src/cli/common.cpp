@@ -36,6 +36,12 @@ void AddFormatOption(CLI::App& command, report::Format& format, const std::vecto
       ->type_name("FORMAT");
 }
 
+[[noreturn]] void BadArgument(const std::string& option, const std::string& message) {
+  core::Diagnostics diags;
+  diags.Error({option, 0, 0}, message);
+  throw core::InputError(std::move(diags));
+}
+
 void Emit(const std::string& content, const std::optional<std::string>& path) {
   if (path) {
     core::WriteFileAtomically(*path, content);

@@ -32,6 +32,9 @@ inventory::LoadedInventory Load(const InventoryOptions& options);
 // Adds --format with the given choices, defaulting to the first.
 void AddFormatOption(CLI::App& command, report::Format& format, const std::vector<report::Format>& choices);
 
+// Ends the command with exit code 2: "OPTION: error: MESSAGE".
+[[noreturn]] void BadArgument(const std::string& option, const std::string& message);
+
 // Writes to the file (atomically) when a path is given, else to stdout.
 void Emit(const std::string& content, const std::optional<std::string>& path);
 

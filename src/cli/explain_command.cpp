@@ -19,12 +19,6 @@ struct ExplainOptions {
   report::Format format = report::Format::kTable;
 };
 
-[[noreturn]] void BadArgument(const std::string& option, const std::string& message) {
-  core::Diagnostics diags;
-  diags.Error({option, 0, 0}, message);
-  throw core::InputError(std::move(diags));
-}
-
 }  // namespace
 
 void AddExplainCommand(CLI::App& app, int& exit_code) {

@@ -27,12 +27,6 @@ struct MpScriptOptions {
   std::optional<std::string> out_dir;
 };
 
-[[noreturn]] void BadArgument(const std::string& option, const std::string& message) {
-  core::Diagnostics diags;
-  diags.Error({option, 0, 0}, message);
-  throw core::InputError(std::move(diags));
-}
-
 std::string SiteCodes(const inventory::Inventory& inventory) {
   std::vector<std::string> codes;
   for (const auto& site : inventory.sites) codes.push_back(site.code);

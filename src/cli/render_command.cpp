@@ -33,12 +33,6 @@ struct RenderCommandOptions {
   bool allow_partial = false;
 };
 
-[[noreturn]] void BadArgument(const std::string& option, const std::string& message) {
-  core::Diagnostics diags;
-  diags.Error({option, 0, 0}, message);
-  throw core::InputError(std::move(diags));
-}
-
 std::string TargetHelp() {
   std::string help = "Targets (what each cannot express):\n";
   for (const auto& target : render::Targets()) {

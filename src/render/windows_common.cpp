@@ -120,4 +120,13 @@ std::vector<std::string> WindowsModelLines() {
   };
 }
 
+std::string BatchWriter::Finish() {
+  Line("exit /b 0");
+  Line();
+  Line(":failed");
+  Line("echo portolan: a netsh command failed; the commands after it, the default deny included, did not run. 1>&2");
+  Line("exit /b 1");
+  return std::move(text_);
+}
+
 }  // namespace portolan::render

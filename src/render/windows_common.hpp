@@ -58,6 +58,21 @@ std::string BatchText(std::string_view text);
 // cmd.exe refuses longer lines ("The input line is too long").
 inline constexpr std::size_t kCmdLineLimit = 8191;
 
+// The body of a .cmd file: CRLF line ends (cmd's goto misbehaves with LF alone), REM
+// comments through BatchText, and an ending that reports a failed command.
+class BatchWriter {
+ protected:
+  void Line(const std::string& line = "") { text_ += line + "\r\n"; }
+  void Comment(const std::vector<std::string>& lines) {
+    for (const auto& line : lines) Line("REM " + BatchText(line));
+  }
+  // Ends with `exit /b 0`, then the :failed label every command jumps to with `|| goto failed`.
+  std::string Finish();
+
+ private:
+  std::string text_;
+};
+
 // Lines about the platform's model that every Windows output explains in its header.
 std::vector<std::string> WindowsModelLines();
 

@@ -71,7 +71,7 @@ std::map<OpeningKey, Opening> Openings(const Policy& policy) {
   return openings;
 }
 
-class BatchFile {
+class BatchFile : public BatchWriter {
  public:
   explicit BatchFile(const Policy& policy) : policy_(policy) {}
 
@@ -81,21 +81,10 @@ class BatchFile {
     Line("setlocal");
     for (const auto& [key, opening] : Openings(policy_)) AddOpening(key, opening);
     DefaultDeny();
-    Line("exit /b 0");
-    Line();
-    Line(":failed");
-    Line("echo portolan: a netsh command failed; the commands after it, the default deny included, did not run. 1>&2");
-    Line("exit /b 1");
-    return text_;
+    return Finish();
   }
 
  private:
-  void Line(const std::string& line = "") { text_ += line + "\r\n"; }
-
-  void Comment(const std::vector<std::string>& lines) {
-    for (const auto& line : lines) Line("REM " + BatchText(line));
-  }
-
   void Header() {
     Comment(HeaderLines(policy_, *FindTarget("windows-legacy")));
     Line("REM");
@@ -155,7 +144,6 @@ class BatchFile {
   }
 
   const Policy& policy_;
-  std::string text_;
 };
 
 }  // namespace

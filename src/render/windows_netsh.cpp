@@ -32,7 +32,7 @@ std::vector<std::string> AddressChunks(const std::vector<std::string>& addresses
   return chunks;
 }
 
-class BatchFile {
+class BatchFile : public BatchWriter {
  public:
   explicit BatchFile(const Policy& policy) : policy_(policy) {}
 
@@ -53,21 +53,10 @@ class BatchFile {
     Line();
     for (const auto& add : adds) Line(add);
     DefaultDeny();
-    Line("exit /b 0");
-    Line();
-    Line(":failed");
-    Line("echo portolan: a netsh command failed; the commands after it, the default deny included, did not run. 1>&2");
-    Line("exit /b 1");
-    return text_;
+    return Finish();
   }
 
  private:
-  void Line(const std::string& line = "") { text_ += line + "\r\n"; }
-
-  void Comment(const std::vector<std::string>& lines) {
-    for (const auto& line : lines) Line("REM " + BatchText(line));
-  }
-
   void Header() {
     Comment(HeaderLines(policy_, *FindTarget("windows-netsh")));
     Line("REM");
@@ -126,7 +115,6 @@ class BatchFile {
   }
 
   const Policy& policy_;
-  std::string text_;
 };
 
 }  // namespace
