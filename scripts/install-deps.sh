@@ -14,6 +14,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # kernel checks of rendered policies: nft/iptables load into network namespaces
   iproute2 nftables iptables socat
+  # probes: asynchronous sockets and TLS
+  libasio-dev libssl-dev
 )
 
 missing=()

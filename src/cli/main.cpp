@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   AddExplainCommand(app, exit_code);
   AddLmhostsCommands(app, exit_code);
   AddRenderCommand(app, exit_code);
+  AddProbeCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -31,7 +31,9 @@ class PortSet {
   bool Empty() const { return ranges_.empty(); }
   bool Contains(int port) const;
   std::uint32_t Count() const;
-  const std::vector<PortRange>& Ranges() const { return ranges_; }
+  const std::vector<PortRange>& Ranges() const& { return ranges_; }
+  // On a temporary (`flow.Ports().Ranges()` in a range-for) a copy, never a dangling reference.
+  std::vector<PortRange> Ranges() && { return std::move(ranges_); }
   std::vector<std::string> ToStrings() const;  // one string per range
   std::string ToString() const;                // comma-joined
 

@@ -230,6 +230,7 @@ std::string CatalogMarkdown(const Catalog& catalog, CatalogPart part) {
 
 std::string RenderCatalog(const Catalog& catalog, Format format, CatalogPart part) {
   switch (format) {
+    case Format::kJunit:  // not offered for the catalog
     case Format::kTable: return CatalogTable(catalog, part);
     case Format::kJson: return CatalogJson(catalog, part).dump(2) + "\n";
     case Format::kCsv: return CatalogCsv(catalog, part);

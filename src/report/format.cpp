@@ -12,10 +12,9 @@ struct FormatRow {
   std::string_view extension;
 };
 constexpr std::array kFormats = {
-    FormatRow{Format::kTable, "table", "txt"},
-    FormatRow{Format::kJson, "json", "json"},
-    FormatRow{Format::kCsv, "csv", "csv"},
-    FormatRow{Format::kMarkdown, "markdown", "md"},
+    FormatRow{Format::kTable, "table", "txt"}, FormatRow{Format::kJson, "json", "json"},
+    FormatRow{Format::kCsv, "csv", "csv"},     FormatRow{Format::kMarkdown, "markdown", "md"},
+    FormatRow{Format::kJunit, "junit", "xml"},
 };
 
 }  // namespace
@@ -39,6 +38,23 @@ std::string_view FormatExtension(Format format) {
     if (row.format == format) return row.extension;
   }
   return "txt";
+}
+
+std::string XmlEscaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
+        break;
+    }
+  }
+  return out;
 }
 
 std::string CsvField(std::string_view text) {

@@ -8,11 +8,14 @@
 
 namespace portolan::report {
 
-enum class Format { kTable, kJson, kCsv, kMarkdown };
+enum class Format { kTable, kJson, kCsv, kMarkdown, kJunit };
 
 std::optional<Format> ParseFormat(std::string_view text);
 std::string_view FormatName(Format format);
-std::string_view FormatExtension(Format format);  // "txt", "json", "csv", "md"
+std::string_view FormatExtension(Format format);  // "txt", "json", "csv", "md", "xml"
+
+// XML character data or attribute value: & < > " ' escaped, control characters dropped.
+std::string XmlEscaped(std::string_view text);
 
 // RFC 4180: quote a field when it holds a comma, quote or line break; double inner quotes.
 std::string CsvField(std::string_view text);

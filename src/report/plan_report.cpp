@@ -332,6 +332,7 @@ std::string RenderPlan(const catalog::Catalog& catalog, const inventory::Invento
                        Format format) {
   const PlanView view{catalog, inventory, plan};
   switch (format) {
+    case Format::kJunit:  // not offered for the plan
     case Format::kTable: return PlanTable(view);
     case Format::kJson: return PlanJson(view);
     case Format::kCsv: return PlanCsv(view);

@@ -1,0 +1,338 @@
+// `portolan probe`: protocol-aware reachability checks, ad hoc (targets and ports, like
+// PortQry) or from the plan (every flow a host opens, from that host's vantage point).
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "core/yaml_reader.hpp"
+#include "plan/planner.hpp"
+#include "probe/engine.hpp"
+#include "report/probe_report.hpp"
+
+namespace portolan::cli {
+
+namespace {
+
+constexpr std::size_t kMaxTargets = 65536;       // addresses one command may expand to
+constexpr std::uint32_t kMaxPortsPerRange = 16;  // wider planned ranges are not probed port by port
+
+struct ProbeOptions {
+  std::vector<std::string> targets;
+  std::optional<std::string> ports;
+  std::optional<std::string> service;
+  std::optional<std::string> inventory;
+  std::optional<std::string> catalog;
+  std::optional<std::string> from;
+  std::optional<std::string> source;
+  std::string timeout = "2s";
+  int retries = 1;
+  int concurrency = 512;
+  double rate = 0;
+  bool no_follow = false;
+  bool quiet = false;
+  report::Format format = report::Format::kTable;
+  std::optional<std::string> output;
+};
+
+std::chrono::milliseconds ParseDuration(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    BadArgument("--timeout", fmt::format("'{}' is not a duration (expected e.g. 2s or 500ms)", text));
+  }
+  const std::string unit = text.substr(used);
+  double milliseconds = 0;
+  if (unit == "ms") {
+    milliseconds = value;
+  } else if (unit == "s" || unit.empty()) {
+    milliseconds = value * 1000;
+  } else {
+    BadArgument("--timeout", fmt::format("'{}': unknown unit '{}' (expected s or ms)", text, unit));
+  }
+  if (milliseconds < 1 || milliseconds > 600000) {
+    BadArgument("--timeout", fmt::format("'{}' is out of range (1 ms to 600 s)", text));
+  }
+  return std::chrono::milliseconds(static_cast<long>(milliseconds));
+}
+
+struct PortChoice {
+  probe::Transport transport;
+  core::PortRange range;
+};
+
+// "389/udp,88,135-139/tcp": a bare port is TCP.
+std::vector<PortChoice> ParsePorts(const std::string& text) {
+  std::vector<PortChoice> ports;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) BadArgument("--ports", fmt::format("empty item in '{}'", text));
+    probe::Transport transport = probe::Transport::kTcp;
+    if (const auto slash = item.find('/'); slash != std::string::npos) {
+      const auto name = item.substr(slash + 1);
+      if (name == "udp") {
+        transport = probe::Transport::kUdp;
+      } else if (name != "tcp") {
+        BadArgument("--ports", fmt::format("'{}': the protocol must be tcp or udp", item));
+      }
+      item = item.substr(0, slash);
+    }
+    std::string error;
+    const auto range = core::ParsePortRange(item, &error);
+    if (!range) BadArgument("--ports", fmt::format("'{}': {}", item, error));
+    ports.push_back({transport, *range});
+    if (end == text.size()) break;
+  }
+  return ports;
+}
+
+// Addresses, CIDR prefixes (expanded) and @FILE (one target per line, # comments).
+std::vector<std::string> ExpandTargets(const std::vector<std::string>& items) {
+  std::vector<std::string> addresses;
+  for (const auto& item : items) {
+    if (!item.empty() && item[0] == '@') {
+      std::ifstream file(item.substr(1));
+      if (!file) BadArgument(item, "cannot read the target file");
+      std::vector<std::string> lines;
+      for (std::string line; std::getline(file, line);) {
+        if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+        line.erase(0, line.find_first_not_of(" \t\r"));
+        line.erase(line.find_last_not_of(" \t\r") + 1);
+        if (!line.empty()) lines.push_back(line);
+      }
+      for (auto& address : ExpandTargets(lines)) addresses.push_back(std::move(address));
+      continue;
+    }
+    core::ParseFailure failure;
+    const auto network = core::ParseNetwork(item, &failure);
+    if (!network) BadArgument(item, fmt::format("not an address or CIDR prefix: {}", failure.message));
+    const int host_bits = network->MaxPrefix() - network->prefix_length;
+    if (host_bits > 16) BadArgument(item, "a prefix of more than 65,536 addresses; split it up");
+    const std::uint32_t count = 1u << host_bits;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      core::Network host = *network;
+      host.prefix_length = host.MaxPrefix();
+      std::uint32_t carry = i;
+      for (int byte = (host.family == core::Family::kIPv4 ? 3 : 15); byte >= 0 && carry > 0; --byte) {
+        const std::uint32_t sum = host.bytes[static_cast<std::size_t>(byte)] + (carry & 0xFF);
+        host.bytes[static_cast<std::size_t>(byte)] = static_cast<std::uint8_t>(sum & 0xFF);
+        carry = (carry >> 8) + (sum >> 8);
+      }
+      addresses.push_back(host.AddressString());
+    }
+    if (addresses.size() > kMaxTargets) BadArgument(item, "more than 65,536 target addresses in all");
+  }
+  return addresses;
+}
+
+const probe::Service* ChooseService(const ProbeOptions& options, probe::Transport transport, int port) {
+  if (!options.service) return probe::ServiceFor(transport, port);
+  const auto* service = probe::FindService(*options.service);
+  for (const auto& candidate : probe::Services()) {
+    if (candidate.id == *options.service && candidate.transport == transport) return &candidate;
+  }
+  return service;
+}
+
+std::vector<probe::ProbeSpec> AdHocSpecs(const ProbeOptions& options) {
+  if (options.targets.empty())
+    BadArgument("HOST", "give one or more targets (address, CIDR or @FILE), or -i with --from");
+  if (!options.ports && !options.service)
+    BadArgument("--ports", "give the ports to probe (-p 389/udp,88,445) or --service");
+  std::vector<PortChoice> ports;
+  if (options.ports) {
+    ports = ParsePorts(*options.ports);
+  } else {
+    for (const auto& service : probe::Services()) {
+      if (service.id != *options.service) continue;
+      for (const int port : service.ports) ports.push_back({service.transport, {port, port}});
+    }
+  }
+  std::vector<probe::ProbeSpec> specs;
+  for (const auto& address : ExpandTargets(options.targets)) {
+    for (const auto& choice : ports) {
+      for (int port = choice.range.first; port <= choice.range.last; ++port) {
+        probe::ProbeSpec spec;
+        spec.target.address = address;
+        spec.target.port = port;
+        spec.transport = choice.transport;
+        spec.service = ChooseService(options, choice.transport, port);
+        specs.push_back(std::move(spec));
+      }
+    }
+  }
+  return specs;
+}
+
+// Every planned flow whose source is the --from endpoint, to every address of its destinations.
+std::vector<probe::ProbeSpec> PlanSpecs(const ProbeOptions& options, std::vector<std::string>& notes) {
+  InventoryOptions input{*options.inventory, options.catalog, options.quiet};
+  const auto loaded = Load(input);
+  const auto& inventory = loaded.inventory;
+  const auto& catalog = loaded.catalog;
+  if (!options.from) BadArgument("--from", "with -i, name the host (or client network) to probe from: --from NAME");
+  std::vector<std::string> names;
+  for (const auto& endpoint : inventory.endpoints) names.push_back(endpoint.name);
+  const auto* from = inventory.FindEndpoint(*options.from);
+  if (from == nullptr) {
+    BadArgument("--from", fmt::format("no host or client network named '{}'{} in {}", *options.from,
+                                      core::DidYouMean(*options.from, names), inventory.file));
+  }
+  const int from_index = static_cast<int>(from - inventory.endpoints.data());
+  if (from->kind == inventory::EndpointKind::kClientNetwork && !options.source) {
+    BadArgument("--source-address", fmt::format("'{}' is a client network: give the address to probe from "
+                                                "(--source-address, an address inside {})",
+                                                from->name, from->addresses.front().ToString()));
+  }
+  std::optional<core::PortSet> rpc_range = inventory.domain.rpc_dynamic_ports;
+  if (!rpc_range) {
+    if (const auto* setting = catalog.FindSetting("rpc_dynamic_ports")) rpc_range = setting->default_ports;
+  }
+  const auto plan = plan::BuildPlan(catalog, inventory);
+  std::map<std::tuple<std::string, probe::Transport, int>, std::size_t> index;
+  std::vector<probe::ProbeSpec> specs;
+  for (const auto& flow : plan.flows) {
+    if (!std::binary_search(flow.sources.begin(), flow.sources.end(), from_index)) continue;
+    if (!catalog::ProtocolHasPorts(flow.protocol)) {
+      notes.push_back(fmt::format("{}: {} (IP protocol {}) has no ports to probe", flow.id,
+                                  catalog::ProtocolName(flow.protocol), catalog::ProtocolNumber(flow.protocol)));
+      continue;
+    }
+    const auto transport = flow.protocol == catalog::Protocol::kTcp ? probe::Transport::kTcp : probe::Transport::kUdp;
+    for (const int d : flow.destinations) {
+      if (d == from_index) continue;
+      const auto& destination = inventory.endpoints[d];
+      if (destination.kind == inventory::EndpointKind::kClientNetwork) {
+        notes.push_back(
+            fmt::format("{}: {} is a client network; probe one of its hosts by address", flow.id, destination.name));
+        continue;
+      }
+      for (const auto& address : destination.addresses) {
+        if (address.family != flow.family) continue;
+        for (const auto& range : flow.Ports().Ranges()) {
+          if (static_cast<std::uint32_t>(range.last - range.first + 1) > kMaxPortsPerRange) {
+            notes.push_back(
+                fmt::format("{}: {} {}/{} is a range of {} ports; it is not probed port by port (the "
+                            "endpoint mapper's follow-through probes the ports it hands out)",
+                            flow.id, address.AddressString(), range.ToString(), probe::TransportName(transport),
+                            range.last - range.first + 1));
+            continue;
+          }
+          for (int port = range.first; port <= range.last; ++port) {
+            const auto key = std::make_tuple(address.AddressString(), transport, port);
+            if (const auto it = index.find(key); it != index.end()) {
+              specs[it->second].flows.push_back(flow.id);
+              continue;
+            }
+            probe::ProbeSpec spec;
+            spec.target.address = address.AddressString();
+            spec.target.port = port;
+            spec.target.domain = inventory.domain.name;
+            spec.target.netbios_name = destination.name.substr(0, 15);
+            spec.target.roles = destination.roles;
+            spec.transport = transport;
+            spec.service = ChooseService(options, transport, port);
+            spec.flows = {flow.id};
+            spec.rpc_range = rpc_range;
+            index.emplace(key, specs.size());
+            specs.push_back(std::move(spec));
+          }
+        }
+      }
+    }
+  }
+  std::sort(notes.begin(), notes.end());
+  notes.erase(std::unique(notes.begin(), notes.end()), notes.end());
+  return specs;
+}
+
+}  // namespace
+
+void AddProbeCommand(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ProbeOptions>();
+  auto* command = app.add_subcommand(
+      "probe",
+      "Protocol-aware reachability checks: VERIFIED (the real service answered), LISTENING, WRONG_SERVICE, "
+      "NOT_LISTENING, FILTERED, LISTENING_OR_FILTERED. Ad hoc (HOST -p PORTS) or every planned flow of a host "
+      "(-i site.yaml --from HOST). Exit 0 when every probe is VERIFIED or LISTENING, 1 otherwise");
+  command->add_option("targets", options->targets, "Addresses, CIDR prefixes (up to /16) or @FILE")->type_name("HOST");
+  command->add_option("-p,--ports", options->ports, "Ports, e.g. 389/udp,88,135,445 (a bare port is TCP)")
+      ->type_name("PORTS");
+  std::vector<std::string> ids;
+  for (const auto& service : probe::Services()) {
+    if (std::find(ids.begin(), ids.end(), service.id) == ids.end()) ids.emplace_back(service.id);
+  }
+  command->add_option("--service", options->service, "Probe as this service whatever the port (e.g. ldap)")
+      ->check(CLI::IsMember(ids))
+      ->type_name("SERVICE");
+  command->add_option("-i,--inventory", options->inventory, "Site inventory: probe the planned flows of --from")
+      ->type_name("FILE");
+  command->add_option("--catalog", options->catalog, "Use this catalog file instead of the built-in one")
+      ->type_name("FILE");
+  command->add_option("--from", options->from, "With -i: the host (or client network) this machine acts as")
+      ->type_name("NAME");
+  command->add_option("--source-address,--source", options->source, "Send from this local address")
+      ->type_name("ADDRESS");
+  command->add_option("--timeout", options->timeout, "Per probe, e.g. 2s or 500ms (default 2s)")->type_name("DURATION");
+  command->add_option("--retries", options->retries, "UDP: requests sent again after silence (default 1)")
+      ->check(CLI::Range(0, 10));
+  command->add_option("--concurrency", options->concurrency, "Probes in flight at most (default 512)")
+      ->check(CLI::Range(1, 20000));
+  command->add_option("--rate", options->rate, "Probes started per second at most (default: no limit)")
+      ->check(CLI::Range(0.0, 1000000.0));
+  command->add_flag("--no-follow", options->no_follow, "Do not probe the ports the RPC endpoint mapper advertises");
+  command->add_flag("-q,--quiet", options->quiet, "No warnings about the inventory, no progress line");
+  AddFormatOption(*command, options->format,
+                  {report::Format::kTable, report::Format::kJson, report::Format::kCsv, report::Format::kJunit});
+  command->add_option("-o,--output", options->output, "Write to FILE instead of standard output")->type_name("FILE");
+  command->callback([options, &exit_code] {
+    std::vector<std::string> notes;
+    const auto specs = options->inventory ? PlanSpecs(*options, notes) : AdHocSpecs(*options);
+    if (options->inventory && !options->targets.empty()) {
+      BadArgument("HOST", "give either targets or -i with --from, not both");
+    }
+    probe::EngineOptions engine;
+    engine.timeout = ParseDuration(options->timeout);
+    engine.retries = options->retries;
+    engine.concurrency = options->concurrency;
+    engine.rate = options->rate;
+    engine.source = options->source;
+    engine.follow_epm = !options->no_follow;
+    const bool live = !options->quiet && isatty(STDERR_FILENO) != 0 && specs.size() >= 50;
+    if (live) {
+      engine.progress = [](std::size_t done, std::size_t total) {
+        if (done % 25 == 0 || done == total) std::cerr << fmt::format("\rprobing: {}/{}", done, total) << std::flush;
+      };
+    }
+    std::vector<probe::ProbeResult> results;
+    try {
+      results = probe::RunProbes(specs, engine);
+    } catch (const std::invalid_argument& e) {
+      BadArgument("--source-address", e.what());
+    }
+    if (live) std::cerr << "\r\x1b[K";
+    report::ProbeReportOptions report_options;
+    report_options.notes = notes;
+    report_options.colour = options->format == report::Format::kTable && !options->output &&
+                            isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+    Emit(report::RenderProbeResults(results, options->format, report_options), options->output);
+    const bool all_pass = std::all_of(results.begin(), results.end(),
+                                      [](const probe::ProbeResult& r) { return probe::VerdictPasses(r.verdict); });
+    exit_code = all_pass ? kExitOk : kExitFindings;
+  });
+}
+
+}  // namespace portolan::cli

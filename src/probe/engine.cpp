@@ -1,0 +1,537 @@
+#include "probe/engine.hpp"
+
+#include <arpa/inet.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+#include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ssl.hpp>
+
+namespace portolan::probe {
+
+std::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kVerified: return "VERIFIED";
+    case Verdict::kListening: return "LISTENING";
+    case Verdict::kWrongService: return "WRONG_SERVICE";
+    case Verdict::kNotListening: return "NOT_LISTENING";
+    case Verdict::kFiltered: return "FILTERED";
+    case Verdict::kListeningOrFiltered: return "LISTENING_OR_FILTERED";
+  }
+  return "?";
+}
+
+bool VerdictPasses(Verdict verdict) {
+  return verdict == Verdict::kVerified || verdict == Verdict::kListening;
+}
+
+namespace {
+
+using asio::awaitable;
+using asio::ip::tcp;
+using asio::ip::udp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+constexpr int kMaxDialogueSteps = 8;  // requests one dialogue may send
+constexpr std::size_t kReadChunk = 4096;
+constexpr std::size_t kMaxDatagram = 65536;  // the largest UDP payload
+
+double MillisecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::string Seconds(std::chrono::milliseconds timeout) {
+  return fmt::format("{:g} s", static_cast<double>(timeout.count()) / 1000.0);
+}
+
+// A timer that closes whatever the probe has open when the probe runs out of time. Shared with
+// the timer's handler, so a handler that runs after the probe ended touches live memory.
+struct Watch {
+  explicit Watch(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+  std::function<void()> on_expiry;
+  bool expired = false;
+
+  static std::shared_ptr<Watch> Start(const asio::any_io_executor& executor, Clock::duration after,
+                                      std::function<void()> on_expiry) {
+    auto watch = std::make_shared<Watch>(executor);
+    watch->on_expiry = std::move(on_expiry);
+    watch->timer.expires_after(after);
+    watch->timer.async_wait([watch](const std::error_code& error) {
+      if (error || !watch->on_expiry) return;
+      watch->expired = true;
+      watch->on_expiry();
+    });
+    return watch;
+  }
+  void Stop() {
+    on_expiry = nullptr;
+    timer.cancel();
+  }
+};
+
+// --- ICMP errors on UDP sockets ------------------------------------------------------------------
+
+struct IcmpError {
+  int type = -1;
+  int code = -1;
+  bool ipv6 = false;
+  std::string from;
+};
+
+// With IP_RECVERR the kernel queues the ICMP error with the address of the router or host that
+// sent it (the firewall, for an administratively prohibited reply).
+std::optional<IcmpError> ReadIcmpError(int fd) {
+  std::array<char, 512> control{};
+  std::array<char, 512> data{};
+  iovec io{data.data(), data.size()};
+  msghdr message{};
+  message.msg_iov = &io;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  if (recvmsg(fd, &message, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return std::nullopt;
+  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+    const bool v4 = header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_RECVERR;
+    const bool v6 = header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_RECVERR;
+    if (!v4 && !v6) continue;
+    sock_extended_err extended{};
+    std::memcpy(&extended, CMSG_DATA(header), sizeof extended);
+    if (extended.ee_origin != SO_EE_ORIGIN_ICMP && extended.ee_origin != SO_EE_ORIGIN_ICMP6) continue;
+    IcmpError error{extended.ee_type, extended.ee_code, v6, {}};
+    // SO_EE_OFFENDER: the sender's address follows the structure inside the control data.
+    const auto* offender = reinterpret_cast<const sockaddr*>(CMSG_DATA(header) + sizeof(sock_extended_err));
+    std::array<char, INET6_ADDRSTRLEN> text{};
+    if (offender->sa_family == AF_INET) {
+      sockaddr_in address{};
+      std::memcpy(&address, offender, sizeof address);
+      inet_ntop(AF_INET, &address.sin_addr, text.data(), text.size());
+      error.from = text.data();
+    } else if (offender->sa_family == AF_INET6) {
+      sockaddr_in6 address{};
+      std::memcpy(&address, offender, sizeof address);
+      inet_ntop(AF_INET6, &address.sin6_addr, text.data(), text.size());
+      error.from = text.data();
+    }
+    return error;
+  }
+  return std::nullopt;
+}
+
+void EnableIcmpErrors(int fd, bool ipv4) {
+  const int on = 1;
+  if (ipv4) {
+    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
+  } else {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
+  }
+}
+
+bool IsPortUnreachable(const IcmpError& error) {
+  return error.ipv6 ? (error.type == 1 && error.code == 4) : (error.type == 3 && error.code == 3);
+}
+
+std::string IcmpText(const IcmpError& error) {
+  std::string_view what = "an ICMP error";
+  if (!error.ipv6 && error.type == 3) {
+    switch (error.code) {
+      case 0: what = "ICMP network unreachable"; break;
+      case 1: what = "ICMP host unreachable"; break;
+      case 3: what = "ICMP port unreachable"; break;
+      case 9:
+      case 10:
+      case 13: what = "ICMP administratively prohibited"; break;
+      default: what = "ICMP destination unreachable"; break;
+    }
+  } else if (error.ipv6 && error.type == 1) {
+    switch (error.code) {
+      case 0: what = "ICMPv6 no route"; break;
+      case 1: what = "ICMPv6 administratively prohibited"; break;
+      case 3: what = "ICMPv6 address unreachable"; break;
+      case 4: what = "ICMPv6 port unreachable"; break;
+      default: what = "ICMPv6 destination unreachable"; break;
+    }
+  }
+  return fmt::format("{} (type {} code {}) from {}", what, error.type, error.code,
+                     error.from.empty() ? std::string("an unknown sender") : error.from);
+}
+
+// --- one probe --------------------------------------------------------------------------------
+
+class Prober {
+ public:
+  Prober(const asio::any_io_executor& executor, const EngineOptions& options, asio::ssl::context& tls)
+      : executor_(executor), options_(options), tls_(tls) {}
+
+  awaitable<ProbeResult> Run(const ProbeSpec& spec) {
+    ProbeResult result;
+    result.spec = spec;
+    std::error_code error;
+    const auto address = asio::ip::make_address(spec.target.address, error);
+    if (error) {
+      result.verdict = Verdict::kWrongService;
+      result.detail = fmt::format("'{}' is not an IP address", spec.target.address);
+      co_return result;
+    }
+    if (spec.transport == Transport::kTcp) {
+      co_await RunTcp(tcp::endpoint(address, static_cast<unsigned short>(spec.target.port)), result);
+    } else {
+      co_await RunUdp(udp::endpoint(address, static_cast<unsigned short>(spec.target.port)), result);
+    }
+    co_return result;
+  }
+
+ private:
+  template <typename Socket>
+  void BindSource(Socket& socket) {
+    if (!options_.source) return;
+    socket.bind(typename Socket::endpoint_type(asio::ip::make_address(*options_.source), 0));
+  }
+
+  awaitable<void> RunTcp(const tcp::endpoint& endpoint, ProbeResult& result) {
+    const auto start = Clock::now();
+    auto socket = std::make_shared<tcp::socket>(executor_);
+    socket->open(endpoint.protocol());
+    BindSource(*socket);
+    EnableIcmpErrors(socket->native_handle(), endpoint.address().is_v4());
+    auto watch = Watch::Start(executor_, options_.timeout, [socket] {
+      std::error_code ignored;
+      socket->close(ignored);
+    });
+    auto [connect_error] = co_await socket->async_connect(endpoint, kUseTuple);
+    if (connect_error) {
+      watch->Stop();
+      result.rtt_ms = MillisecondsSince(start);
+      ConnectFailed(connect_error, watch->expired, result);
+      if (const auto icmp = ReadIcmpError(socket->native_handle()); icmp && !watch->expired) {
+        result.icmp_from = icmp->from;
+        result.detail = IcmpText(*icmp);
+      }
+      co_return;
+    }
+    const auto* service = result.spec.service;
+    std::unique_ptr<Dialogue> dialogue;
+    if (service != nullptr && service->dialogue != nullptr) dialogue = service->dialogue(result.spec.target);
+    if (!dialogue) {
+      watch->Stop();
+      result.rtt_ms = MillisecondsSince(start);
+      result.verdict = Verdict::kListening;
+      result.detail = service != nullptr ? fmt::format("connection accepted; {}", service->description)
+                                         : std::string("connection accepted; no protocol check for this port");
+      co_return;
+    }
+    if (service->tls) {
+      asio::ssl::stream<tcp::socket&> stream(*socket, tls_);
+      auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
+      if (handshake_error) {
+        watch->Stop();
+        result.rtt_ms = MillisecondsSince(start);
+        result.verdict = Verdict::kWrongService;
+        result.detail = watch->expired
+                            ? fmt::format("connection accepted, no TLS handshake within {}", Seconds(options_.timeout))
+                            : fmt::format("TLS handshake failed: {}", handshake_error.message());
+        co_return;
+      }
+      const std::string certificate = CertificateText(stream.native_handle());
+      co_await Converse(stream, *dialogue, *service, *watch, start, result);
+      watch->Stop();
+      result.detail = fmt::format("TLS ({}); {}", certificate, result.detail);
+      co_return;
+    }
+    co_await Converse(*socket, *dialogue, *service, *watch, start, result);
+    watch->Stop();
+  }
+
+  void ConnectFailed(const std::error_code& error, bool expired, ProbeResult& result) {
+    if (expired) {
+      result.verdict = Verdict::kFiltered;
+      result.detail = fmt::format("no answer to the connection request within {}", Seconds(options_.timeout));
+    } else if (error == asio::error::connection_refused) {
+      result.verdict = Verdict::kNotListening;
+      result.detail = "connection refused (TCP reset)";
+    } else if (error == asio::error::host_unreachable || error == asio::error::network_unreachable) {
+      result.verdict = Verdict::kFiltered;
+      result.detail = fmt::format("{} (an ICMP unreachable or administratively prohibited answer)", error.message());
+    } else {
+      result.verdict = Verdict::kFiltered;
+      result.detail = fmt::format("connect failed: {}", error.message());
+    }
+  }
+
+  static std::string CertificateText(SSL* ssl) {
+    X509* certificate = SSL_get1_peer_certificate(ssl);
+    if (certificate == nullptr) return "no certificate";
+    std::array<char, 256> subject{};
+    std::array<char, 256> issuer{};
+    X509_NAME_oneline(X509_get_subject_name(certificate), subject.data(), static_cast<int>(subject.size()));
+    X509_NAME_oneline(X509_get_issuer_name(certificate), issuer.data(), static_cast<int>(issuer.size()));
+    std::string expiry;
+    if (BIO* bio = BIO_new(BIO_s_mem())) {
+      if (ASN1_TIME_print(bio, X509_get0_notAfter(certificate)) == 1) {
+        char* text = nullptr;
+        const long length = BIO_get_mem_data(bio, &text);
+        if (text != nullptr && length > 0) expiry.assign(text, static_cast<std::size_t>(length));
+      }
+      BIO_free(bio);
+    }
+    X509_free(certificate);
+    return fmt::format("subject {}, issuer {}, expires {}", subject.data(), issuer.data(), expiry);
+  }
+
+  template <typename Stream>
+  awaitable<void> Converse(Stream& stream, Dialogue& dialogue, const Service& service, Watch& watch,
+                           Clock::time_point start, ProbeResult& result) {
+    Bytes request = dialogue.Start();
+    Bytes answer;
+    std::array<std::uint8_t, kReadChunk> chunk{};
+    for (int step = 0; step < kMaxDialogueSteps; ++step) {
+      auto [write_error, written] = co_await asio::async_write(stream, asio::buffer(request), kUseTuple);
+      if (write_error) {
+        Silent(watch.expired, fmt::format("the connection failed while sending: {}", write_error.message()), service,
+               start, result);
+        co_return;
+      }
+      answer.clear();
+      for (;;) {
+        auto [read_error, got] = co_await stream.async_read_some(asio::buffer(chunk), kUseTuple);
+        const std::size_t room = service.max_answer - answer.size();
+        answer.insert(answer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(std::min(got, room)));
+        if (read_error && watch.expired) {
+          Silent(true, "", service, start, result);
+          co_return;
+        }
+        const bool closed = static_cast<bool>(read_error) || answer.size() >= service.max_answer;
+        if (got == 0 && !closed) continue;
+        if (closed && answer.empty()) {
+          Silent(false,
+                 fmt::format("the connection was closed without an answer ({})",
+                             read_error ? read_error.message() : std::string("answer too long")),
+                 service, start, result);
+          co_return;
+        }
+        const Step next = dialogue.OnReceive(answer, closed);
+        if (next.kind == Step::Kind::kNeedMore) {
+          if (!closed) continue;
+          result.rtt_ms = MillisecondsSince(start);
+          result.verdict = Verdict::kWrongService;
+          result.detail =
+              fmt::format("an incomplete {} answer ({} bytes), then the connection closed", service.id, answer.size());
+          co_return;
+        }
+        if (next.kind == Step::Kind::kSend) {
+          request = next.bytes;
+          break;
+        }
+        result.rtt_ms = MillisecondsSince(start);
+        result.verdict = next.kind == Step::Kind::kVerified ? Verdict::kVerified : Verdict::kWrongService;
+        result.detail = next.detail;
+        result.advertised_tcp_ports = next.advertised_tcp_ports;
+        co_return;
+      }
+    }
+    result.rtt_ms = MillisecondsSince(start);
+    result.verdict = Verdict::kWrongService;
+    result.detail = fmt::format("the {} dialogue did not end after {} requests", service.id, kMaxDialogueSteps);
+  }
+
+  // An accepted connection that did not answer the request: not the expected service.
+  void Silent(bool expired, const std::string& why, const Service& service, Clock::time_point start,
+              ProbeResult& result) {
+    result.rtt_ms = MillisecondsSince(start);
+    result.verdict = Verdict::kWrongService;
+    result.detail =
+        expired ? fmt::format("connection accepted, but no {} answer within {}", service.id, Seconds(options_.timeout))
+                : why;
+  }
+
+  awaitable<void> RunUdp(const udp::endpoint& endpoint, ProbeResult& result) {
+    const auto start = Clock::now();
+    auto socket = std::make_shared<udp::socket>(executor_);
+    socket->open(endpoint.protocol());
+    BindSource(*socket);
+    EnableIcmpErrors(socket->native_handle(), endpoint.address().is_v4());
+    std::error_code connect_error;
+    socket->connect(endpoint, connect_error);  // a connected socket: only this peer's datagrams and errors
+    if (connect_error) {
+      result.verdict = Verdict::kFiltered;
+      result.detail = fmt::format("cannot send: {}", connect_error.message());
+      co_return;
+    }
+    const auto* service = result.spec.service;
+    std::unique_ptr<Dialogue> dialogue;
+    if (service != nullptr && service->dialogue != nullptr) dialogue = service->dialogue(result.spec.target);
+    Bytes request = dialogue ? dialogue->Start() : Bytes{};
+    const int attempts = std::max(1, options_.retries + 1);
+    const auto slice = options_.timeout / attempts;
+    std::vector<std::uint8_t> datagram(std::min(kMaxDatagram, service != nullptr ? service->max_answer : kMaxDatagram));
+
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+      co_await socket->async_send(asio::buffer(request), kUseTuple);
+      auto watch = Watch::Start(executor_, slice, [socket] {
+        std::error_code ignored;
+        socket->cancel(ignored);
+      });
+      for (;;) {
+        auto [error, got] = co_await socket->async_receive(asio::buffer(datagram), kUseTuple);
+        if (error) {
+          if (watch->expired) break;  // silence: try again, or give up below
+          watch->Stop();
+          result.rtt_ms = MillisecondsSince(start);
+          const auto icmp = ReadIcmpError(socket->native_handle());
+          if (icmp) result.icmp_from = icmp->from;
+          if (error == asio::error::connection_refused || (icmp && IsPortUnreachable(*icmp))) {
+            result.verdict = Verdict::kNotListening;
+            result.detail = icmp ? IcmpText(*icmp) : "ICMP port unreachable";
+          } else {
+            result.verdict = Verdict::kFiltered;
+            result.detail = icmp ? IcmpText(*icmp) : fmt::format("receive failed: {}", error.message());
+          }
+          co_return;
+        }
+        if (!dialogue) {
+          watch->Stop();
+          result.rtt_ms = MillisecondsSince(start);
+          result.verdict = Verdict::kListening;
+          result.detail = fmt::format("a datagram came back ({} bytes); {}", got,
+                                      service != nullptr ? service->description : "no protocol check for this port");
+          co_return;
+        }
+        const Step next = dialogue->OnReceive(std::span(datagram.data(), got), false);
+        if (next.kind == Step::Kind::kNeedMore) continue;
+        if (next.kind == Step::Kind::kSend) {
+          co_await socket->async_send(asio::buffer(next.bytes), kUseTuple);
+          continue;
+        }
+        watch->Stop();
+        result.rtt_ms = MillisecondsSince(start);
+        result.verdict = next.kind == Step::Kind::kVerified ? Verdict::kVerified : Verdict::kWrongService;
+        result.detail = next.detail;
+        co_return;
+      }
+    }
+    result.rtt_ms = MillisecondsSince(start);
+    if (dialogue) {
+      result.verdict = Verdict::kFiltered;
+      result.detail = fmt::format("no answer to the {} request and no ICMP error ({} tries in {})", service->id,
+                                  attempts, Seconds(options_.timeout));
+    } else {
+      result.verdict = Verdict::kListeningOrFiltered;
+      result.detail = fmt::format("no answer and no ICMP error in {}; {}", Seconds(options_.timeout),
+                                  service != nullptr ? service->description : "no protocol check for this port");
+    }
+  }
+
+  asio::any_io_executor executor_;
+  const EngineOptions& options_;
+  asio::ssl::context& tls_;
+};
+
+// Starts probes no faster than the rate allows.
+class RateLimiter {
+ public:
+  RateLimiter(const asio::any_io_executor& executor, double rate) : executor_(executor), rate_(rate) {}
+
+  awaitable<void> Wait() {
+    if (rate_ <= 0) co_return;
+    const auto now = Clock::now();
+    const auto slot = std::max(now, next_);
+    next_ = slot + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate_));
+    if (slot <= now) co_return;
+    asio::steady_timer timer(executor_, slot);
+    co_await timer.async_wait(kUseTuple);
+  }
+
+ private:
+  asio::any_io_executor executor_;
+  double rate_;
+  Clock::time_point next_ = Clock::now();
+};
+
+// Enough file descriptors for the probes in flight.
+void RaiseDescriptorLimit(int concurrency) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(concurrency) + 64;
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const EngineOptions& options) {
+  std::vector<ProbeResult> results(specs.size());
+  if (specs.empty()) return results;
+  if (options.source) {
+    std::error_code error;
+    asio::ip::make_address(*options.source, error);
+    if (error) throw std::invalid_argument(fmt::format("source address '{}' is not an IP address", *options.source));
+  }
+  RaiseDescriptorLimit(options.concurrency);
+  asio::io_context context;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.set_verify_mode(asio::ssl::verify_none);  // reachability, not trust: the certificate is reported
+  Prober prober(context.get_executor(), options, tls);
+  RateLimiter limiter(context.get_executor(), options.rate);
+  std::size_t next = 0;
+  std::size_t done = 0;
+  const auto worker = [&]() -> awaitable<void> {
+    while (next < specs.size()) {
+      const std::size_t index = next++;
+      co_await limiter.Wait();
+      results[index] = co_await prober.Run(specs[index]);
+      ++done;
+      if (options.progress) options.progress(done, specs.size());
+    }
+  };
+  const auto workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options.concurrency)), specs.size());
+  for (std::size_t w = 0; w < workers; ++w) asio::co_spawn(context, worker(), asio::detached);
+  context.run();
+  return results;
+}
+
+}  // namespace
+
+std::vector<ProbeResult> RunProbes(const std::vector<ProbeSpec>& specs, const EngineOptions& options) {
+  auto results = RunPass(specs, options);
+  if (!options.follow_epm) return results;
+  // Follow-through: every TCP port an endpoint mapper handed out, once per target.
+  std::vector<ProbeSpec> follow;
+  std::vector<std::pair<std::string, int>> seen;
+  for (const auto& result : results) {
+    for (const int port : result.advertised_tcp_ports) {
+      const auto key = std::make_pair(result.spec.target.address, port);
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+      seen.push_back(key);
+      ProbeSpec spec = result.spec;
+      spec.target.port = port;
+      spec.transport = Transport::kTcp;
+      spec.service = nullptr;
+      follow.push_back(std::move(spec));
+    }
+  }
+  auto followed = RunPass(follow, options);
+  for (auto& result : followed) {
+    const int port = result.spec.target.port;
+    std::string note = "advertised by the endpoint mapper";
+    if (result.spec.rpc_range && !result.spec.rpc_range->Contains(port)) {
+      note += fmt::format("; OUTSIDE the inventory's RPC range {}", result.spec.rpc_range->ToString());
+    }
+    result.detail = fmt::format("{}: {}", note, result.detail);
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+}  // namespace portolan::probe

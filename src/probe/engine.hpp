@@ -1,0 +1,63 @@
+#pragma once
+// The probe engine: runs many probes at once (Asio, C++20 coroutines, one thread), each with a
+// deadline and bounded reads, and turns what the network did into a verdict. TCP: connect,
+// optional TLS, then the service's dialogue. UDP: a connected socket with IP_RECVERR, so that
+// ICMP errors come back as verdicts naming the address that sent them.
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/address.hpp"
+#include "core/port_set.hpp"
+#include "probe/dialogue.hpp"
+#include "probe/registry.hpp"
+
+namespace portolan::probe {
+
+enum class Verdict {
+  kVerified,             // the expected protocol answered
+  kListening,            // a socket accepted or a datagram came back; no protocol check applies
+  kWrongService,         // something answered that is not the expected protocol
+  kNotListening,         // TCP reset, or ICMP port unreachable
+  kFiltered,             // no answer, or an ICMP error other than port unreachable
+  kListeningOrFiltered,  // UDP silence where no protocol answer is possible
+};
+std::string_view VerdictName(Verdict verdict);  // "VERIFIED", "LISTENING_OR_FILTERED", ...
+bool VerdictPasses(Verdict verdict);            // VERIFIED or LISTENING
+
+struct ProbeSpec {
+  ProbeTarget target;
+  Transport transport = Transport::kTcp;
+  const Service* service = nullptr;        // nullptr: a transport-only check
+  std::vector<std::string> flows;          // the plan's flow ids this probe checks
+  std::optional<core::PortSet> rpc_range;  // the dynamic RPC range, to flag endpoint mapper ports outside it
+};
+
+struct ProbeResult {
+  ProbeSpec spec;
+  Verdict verdict = Verdict::kFiltered;
+  std::string detail;
+  double rtt_ms = 0;                      // until the verdict's evidence arrived
+  std::string icmp_from;                  // the address that sent an ICMP error, when one did
+  std::vector<int> advertised_tcp_ports;  // from the endpoint mapper
+};
+
+struct EngineOptions {
+  std::chrono::milliseconds timeout{2000};  // per probe, connect and answer together
+  int retries = 1;                          // UDP: requests sent again after silence
+  int concurrency = 512;                    // probes in flight at most
+  double rate = 0;                          // probes started per second at most; 0: no limit
+  std::optional<std::string> source;        // local address to send from
+  bool follow_epm = true;                   // probe every TCP port the endpoint mapper advertises
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+// Results in the order of the specs, then the endpoint mapper follow-through probes.
+// Throws std::invalid_argument for an address or source that does not parse.
+std::vector<ProbeResult> RunProbes(const std::vector<ProbeSpec>& specs, const EngineOptions& options);
+
+}  // namespace portolan::probe

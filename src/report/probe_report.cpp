@@ -1,0 +1,148 @@
+#include "report/probe_report.hpp"
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "report/text_table.hpp"
+
+namespace portolan::report {
+
+namespace {
+
+// Details quote servers; keep only printable ASCII so that no output format can break.
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (const char c : text) out += (c >= 0x20 && c < 0x7F) ? c : '?';
+  return out;
+}
+
+std::string ServiceId(const probe::ProbeResult& result) {
+  return result.spec.service != nullptr ? std::string(result.spec.service->id) : std::string("-");
+}
+
+std::string Rtt(const probe::ProbeResult& result) {
+  return fmt::format("{:.1f}", result.rtt_ms);
+}
+
+std::string Colour(probe::Verdict verdict, const std::string& text) {
+  switch (verdict) {
+    case probe::Verdict::kVerified: return "\x1b[32m" + text + "\x1b[0m";
+    case probe::Verdict::kListening: return "\x1b[36m" + text + "\x1b[0m";
+    case probe::Verdict::kListeningOrFiltered: return "\x1b[33m" + text + "\x1b[0m";
+    default: return "\x1b[31m" + text + "\x1b[0m";
+  }
+}
+
+std::string Table(const std::vector<probe::ProbeResult>& results, const ProbeReportOptions& options) {
+  TextTable table({{"TARGET"}, {"PORT"}, {"SERVICE"}, {"VERDICT"}, {"MS"}, {"FLOWS", 16}, {"DETAIL", 70}});
+  std::map<std::string, int> counts;
+  for (const auto& result : results) {
+    const std::string verdict(probe::VerdictName(result.verdict));
+    ++counts[verdict];
+    table.AddRow({result.spec.target.address,
+                  fmt::format("{}/{}", result.spec.target.port, probe::TransportName(result.spec.transport)),
+                  ServiceId(result), verdict, Rtt(result), fmt::format("{}", fmt::join(result.spec.flows, " ")),
+                  Printable(result.detail)});
+  }
+  std::string text = table.ToString();
+  if (options.colour) {
+    // Colour the verdict words after layout, so that escape codes do not disturb the columns.
+    for (const auto verdict :
+         {probe::Verdict::kListeningOrFiltered, probe::Verdict::kNotListening, probe::Verdict::kWrongService,
+          probe::Verdict::kVerified, probe::Verdict::kListening, probe::Verdict::kFiltered}) {
+      const std::string word = fmt::format(" {} ", probe::VerdictName(verdict));
+      for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+        const auto coloured = " " + Colour(verdict, std::string(probe::VerdictName(verdict))) + " ";
+        text.replace(at, word.size(), coloured);
+        at += coloured.size() - 1;
+      }
+    }
+  }
+  std::vector<std::string> summary;
+  for (const auto& [verdict, count] : counts) summary.push_back(fmt::format("{} {}", count, verdict));
+  text += fmt::format("\n{} probes: {}\n", results.size(), fmt::join(summary, ", "));
+  for (const auto& note : options.notes) text += fmt::format("note: {}\n", note);
+  return text;
+}
+
+std::string Json(const std::vector<probe::ProbeResult>& results, const ProbeReportOptions& options) {
+  nlohmann::ordered_json document;
+  document["results"] = nlohmann::ordered_json::array();
+  for (const auto& result : results) {
+    nlohmann::ordered_json item;
+    item["target"] = result.spec.target.address;
+    item["protocol"] = probe::TransportName(result.spec.transport);
+    item["port"] = result.spec.target.port;
+    item["service"] = ServiceId(result);
+    item["verdict"] = probe::VerdictName(result.verdict);
+    item["detail"] = Printable(result.detail);
+    item["rtt_ms"] = std::round(result.rtt_ms * 10) / 10;
+    item["flows"] = result.spec.flows;
+    if (!result.icmp_from.empty()) item["icmp_from"] = result.icmp_from;
+    if (!result.advertised_tcp_ports.empty()) item["advertised_tcp_ports"] = result.advertised_tcp_ports;
+    document["results"].push_back(std::move(item));
+  }
+  if (!options.notes.empty()) document["notes"] = options.notes;
+  return document.dump(2) + "\n";
+}
+
+std::string Csv(const std::vector<probe::ProbeResult>& results) {
+  std::string text = CsvRow({"target", "protocol", "port", "service", "verdict", "detail", "rtt_ms", "flows"});
+  for (const auto& result : results) {
+    text += CsvRow({result.spec.target.address, std::string(probe::TransportName(result.spec.transport)),
+                    std::to_string(result.spec.target.port), ServiceId(result),
+                    std::string(probe::VerdictName(result.verdict)), Printable(result.detail), Rtt(result),
+                    fmt::format("{}", fmt::join(result.spec.flows, " "))});
+  }
+  return text;
+}
+
+// One test case per flow and port (a probe without flows is its own case).
+std::string Junit(const std::vector<probe::ProbeResult>& results) {
+  std::string cases;
+  int tests = 0;
+  int failures = 0;
+  for (const auto& result : results) {
+    std::vector<std::string> flows = result.spec.flows;
+    if (flows.empty()) flows.push_back(result.spec.target.address);
+    for (const auto& flow : flows) {
+      ++tests;
+      const std::string name = fmt::format("{} {}/{} {}", result.spec.target.address, result.spec.target.port,
+                                           probe::TransportName(result.spec.transport), ServiceId(result));
+      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n", XmlEscaped(flow),
+                           XmlEscaped(name), result.rtt_ms / 1000.0);
+      const std::string verdict(probe::VerdictName(result.verdict));
+      if (probe::VerdictPasses(result.verdict)) {
+        cases += fmt::format("      <system-out>{}: {}</system-out>\n", verdict, XmlEscaped(Printable(result.detail)));
+      } else {
+        ++failures;
+        cases += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", verdict, verdict,
+                             XmlEscaped(Printable(result.detail)));
+      }
+      cases += "    </testcase>\n";
+    }
+  }
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{}\" failures=\"{}\">\n"
+      "  <testsuite name=\"portolan probe\" tests=\"{}\" failures=\"{}\">\n{}  </testsuite>\n</testsuites>\n",
+      tests, failures, tests, failures, cases);
+}
+
+}  // namespace
+
+std::string RenderProbeResults(const std::vector<probe::ProbeResult>& results, Format format,
+                               const ProbeReportOptions& options) {
+  switch (format) {
+    case Format::kJson: return Json(results, options);
+    case Format::kCsv: return Csv(results);
+    case Format::kJunit: return Junit(results);
+    case Format::kTable:
+    case Format::kMarkdown: return Table(results, options);
+  }
+  return Table(results, options);
+}
+
+}  // namespace portolan::report

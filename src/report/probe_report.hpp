@@ -1,0 +1,21 @@
+#pragma once
+// Probe results as a terminal table, JSON (the schema in docs/probe.md), CSV, or JUnit XML
+// (one test case per flow and port, so that CI systems show which flow failed).
+
+#include <string>
+#include <vector>
+
+#include "probe/engine.hpp"
+#include "report/format.hpp"
+
+namespace portolan::report {
+
+struct ProbeReportOptions {
+  bool colour = false;             // table: verdicts in colour (a terminal without NO_COLOR)
+  std::vector<std::string> notes;  // table and JSON: what was not probed, and why
+};
+
+std::string RenderProbeResults(const std::vector<probe::ProbeResult>& results, Format format,
+                               const ProbeReportOptions& options = {});
+
+}  // namespace portolan::report
