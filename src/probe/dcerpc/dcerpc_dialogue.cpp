@@ -80,6 +80,7 @@ class EpmDialogue final : public Dialogue {
       return Step::Verified("bind_ack rejected the EPM context (" + ContextRejection(answer->result, answer->reason) +
                             "): a DCE/RPC stack without the endpoint mapper");
     }
+    if (closed) return Step::Verified("bind_ack accepted the EPM context, then the connection closed");
     bound_ = true;
     return NextLookup();
   }
@@ -127,6 +128,7 @@ class EpmDialogue final : public Dialogue {
     endpoints_.insert(endpoints_.end(), result->endpoints.begin(), result->endpoints.end());
     entry_handle_ = result->entry_handle;
     if (result->status == 0 && result->MoreEntries() && !result->endpoints.empty()) {
+      if (closed) return Finish("closed before the next page");
       if (pages_ < kMaxLookupPages) return NextLookup();
       return Finish("stopped after " + std::to_string(pages_) + " pages");
     }

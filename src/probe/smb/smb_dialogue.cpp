@@ -65,7 +65,7 @@ class NegotiateDialogue final : public Dialogue {
       }
       return Step::Verified(Describe(*response));
     }
-    if (response->version == 2 && response->dialect_revision == kDialectWildcard) {
+    if (response->version == 2 && response->dialect_revision == kDialectWildcard && !closed) {
       wildcard_answer_ = *response;
       return Step::Send(BuildSmb2Negotiate(kSecondMessageId, client_guid_, salt_));
     }

@@ -256,6 +256,14 @@ TEST(DcerpcEpm, PagesWithTheEntryHandle) {
   EXPECT_EQ(done.advertised_tcp_ports, (std::vector<int>{2001}));
 }
 
+TEST(DcerpcEpm, BindAckWithTheConnectionClosedIsFinal) {
+  auto dialogue = MakeEpmDialogue(Target(135));
+  dialogue->Start();
+  const Step step = dialogue->OnReceive(BindAck(), true);
+  EXPECT_EQ(step.kind, Step::Kind::kVerified);
+  EXPECT_TRUE(step.advertised_tcp_ports.empty());
+}
+
 TEST(DcerpcEpm, BindNakStillProvesAnRpcStack) {
   auto dialogue = MakeEpmDialogue(Target(135));
   dialogue->Start();

@@ -213,6 +213,14 @@ TEST(SmbNegotiate, WildcardStaysVerifiedWhenTheSecondStepFails) {
   EXPECT_NE(refused.detail.find("0xc000000d"), std::string::npos) << refused.detail;
 }
 
+TEST(SmbNegotiate, WildcardWithTheConnectionClosedIsFinal) {
+  auto dialogue = MakeNegotiateDialogue(Target(445));
+  dialogue->Start();
+  const Step step = dialogue->OnReceive(Smb2Response(0x02ff, 0x01), true);
+  EXPECT_EQ(step.kind, Step::Kind::kVerified);
+  EXPECT_NE(step.detail.find("SMB2 dialect 2.??? (wildcard)"), std::string::npos) << step.detail;
+}
+
 TEST(SmbNegotiate, SplitAnswersNeedMore) {
   auto dialogue = MakeNegotiateDialogue(Target(445));
   dialogue->Start();
