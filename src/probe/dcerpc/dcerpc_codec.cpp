@@ -384,8 +384,7 @@ std::optional<ClHeader> ParseConnectionless(std::span<const std::uint8_t> datagr
   header.activity_id = ReadUuid(reader, header.little_endian);
   reader.Skip(4 + 4 + 4 + 2 + 2 + 2);  // server_boot, if_vers, seqnum, opnum, ihint, ahint
   const std::uint16_t length = reader.U16();
-  header.fragment_number = reader.U16();
-  reader.Skip(2);  // auth_proto, serial_lo
+  reader.Skip(2 + 2);  // fragnum, auth_proto, serial_lo
   header.body = reader.Take(length);
   if (!reader.Ok()) {
     *error = "a connectionless DCE/RPC PDU whose body (" + std::to_string(length) + " bytes) runs past the datagram";

@@ -105,7 +105,6 @@ struct ClHeader {
   std::uint8_t flags1 = 0;
   bool little_endian = true;
   Uuid activity_id{};  // normalised to little-endian wire order
-  std::uint16_t fragment_number = 0;
   std::span<const std::uint8_t> body;
 };
 std::optional<ClHeader> ParseConnectionless(std::span<const std::uint8_t> datagram, std::string* error);

@@ -188,6 +188,20 @@ TEST(DcerpcCodec, EptLookupRequestFields) {
   EXPECT_EQ(Get32(request, 60), kEptMaxEntries);
 }
 
+TEST(DcerpcCodec, ParsesBindAck) {
+  const Bytes ack = BindAck(0, 0);
+  const PduRead read = ReadPdu(ack);
+  ASSERT_EQ(read.status, ParseStatus::kComplete);
+  EXPECT_EQ(read.header.ptype, kPtypeBindAck);
+  EXPECT_EQ(read.header.frag_length, ack.size());
+  std::string error;
+  const auto answer = ParseBindAnswer(read, &error);
+  ASSERT_TRUE(answer) << error;
+  EXPECT_TRUE(answer->ack);
+  EXPECT_EQ(answer->result, 0);
+  EXPECT_EQ(answer->secondary_address, "135");
+}
+
 TEST(DcerpcCodec, ParsesTowers) {
   std::string error;
   const auto result = ParseEptLookupStub(LookupStub({49667, 0, 49668}), true, &error);
