@@ -12,7 +12,7 @@ namespace portolan::probe::dns {
 
 namespace {
 
-constexpr char kDcLocatorPrefix[] = "_ldap._tcp.dc._msdcs.";  // MS-ADTS 6.3.6, RFC 2782
+constexpr char kDcLocatorPrefix[] = "_ldap._tcp.dc._msdcs.";  // the AD DC locator record (RFC 2782 SRV)
 constexpr std::size_t kTcpLengthPrefix = 2;                   // RFC 1035 4.2.2, RFC 7766
 constexpr std::size_t kMaxDetail = 200;
 constexpr std::size_t kMaxName = 80;

@@ -52,8 +52,10 @@ class ResolutionDialogue final : public Dialogue {
     }
     const auto parsed = ParseServerResponse(received);
     if (!parsed.instances) {
+      // The codec's error may quote the wire (a key it could not read): printable only.
+      const std::string error = Printable(parsed.error, kMaxDetail / 2);
       const std::string what =
-          received[0] == kServerResponse ? "a malformed SVR_RESP: " + parsed.error : "not an SVR_RESP: " + parsed.error;
+          received[0] == kServerResponse ? "a malformed SVR_RESP: " + error : "not an SVR_RESP: " + error;
       return Step::WrongService(what + " (first bytes " + HexPreview(received) + ")");
     }
     const auto& instances = *parsed.instances;

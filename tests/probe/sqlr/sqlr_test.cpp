@@ -115,6 +115,13 @@ TEST(SqlrDialogue, WrongServices) {
   EXPECT_EQ(Feed(Bytes{0x03}).kind, Step::Kind::kWrongService);  // our request echoed back
 }
 
+TEST(SqlrDialogue, ErrorQuotingTheWireIsPrintable) {
+  // Found by sqlr_fuzzer: a key without a value is quoted in the error.
+  const Step step = Feed(Response("ServerName;S;np,\xF0\x01"));
+  ASSERT_EQ(step.kind, Step::Kind::kWrongService);
+  for (const char c : step.detail) EXPECT_TRUE(c >= 0x20 && c < 0x7F) << step.detail;
+}
+
 TEST(SqlrDialogue, EmptyDatagramWaitsAndClosedFails) {
   const auto dialogue = MakeResolutionDialogue({});
   ASSERT_EQ(dialogue->Start(), Bytes{0x03});
