@@ -1,11 +1,115 @@
-// Placeholder until the dialogue is written: no dialogue means a transport-only check.
+// The PPTP probe: a Start-Control-Connection-Request, whose reply (same magic cookie) proves a
+// PPTP server; then, as a courtesy, a Stop-Control-Connection-Request so that the server tears
+// the control connection down cleanly. The verdict is decided by the Start reply alone.
 
 #include "probe/pptp/pptp_dialogue.hpp"
 
+#include <string>
+
+#include "probe/pptp/pptp_codec.hpp"
+
 namespace portolan::probe::pptp {
 
+namespace {
+
+constexpr std::uint8_t kResultSuccess = 1;  // RFC 2637 2.2
+constexpr std::size_t kMaxName = 32;
+constexpr std::size_t kPreviewBytes = 16;
+constexpr char kOurName[] = "portolan";
+constexpr char kGreNote[] = "tunnels also need GRE (IP protocol 47)";
+
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, kMaxName)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
+  if (text.size() > kMaxName) out += "...";
+  return out;
+}
+
+std::string Preview(std::span<const std::uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  std::string text;
+  bool printable = true;
+  for (std::size_t i = 0; i < bytes.size() && i < kPreviewBytes; ++i) {
+    if (!hex.empty()) hex += ' ';
+    hex += kHex[bytes[i] >> 4];
+    hex += kHex[bytes[i] & 0xF];
+    if (bytes[i] >= 0x20 && bytes[i] < 0x7F) {
+      text += static_cast<char>(bytes[i]);
+    } else if (bytes[i] != '\r' && bytes[i] != '\n') {
+      printable = false;
+    }
+  }
+  return printable && !text.empty() ? "'" + text + "' (" + hex + ")" : hex;
+}
+
+std::string Describe(const StartControlReply& reply) {
+  return "PPTP Start-Control reply: result " + ResultName(reply.result_code) + ", protocol " +
+         std::to_string(reply.protocol_version >> 8) + "." + std::to_string(reply.protocol_version & 0xFF) +
+         ", host '" + Printable(reply.host_name) + "', vendor '" + Printable(reply.vendor) + "'";
+}
+
+class StartControlDialogue final : public Dialogue {
+ public:
+  Bytes Start() override { return BuildStartControlRequest(kOurName, kOurName); }
+
+  Step OnReceive(std::span<const std::uint8_t> received, bool closed) override {
+    return stopping_ ? AfterStop(received, closed) : AfterStart(received, closed);
+  }
+
+ private:
+  Step AfterStart(std::span<const std::uint8_t> received, bool closed) {
+    if (received.empty()) {
+      return closed ? Step::WrongService("the connection closed without a PPTP reply") : Step::NeedMore();
+    }
+    const Frame frame = FrameControlMessage(received);
+    if (frame.framing == Framing::kNotPptp) {
+      return Step::WrongService("not PPTP: " + frame.error + "; first bytes " + Preview(received));
+    }
+    if (frame.framing == Framing::kIncomplete) {
+      return closed ? Step::WrongService("PPTP reply cut short by the close: " + Preview(received)) : Step::NeedMore();
+    }
+    const auto message = received.first(frame.length);
+    if (ControlType(message) != kStartControlReply) {
+      // The magic cookie and framing already prove a PPTP stack.
+      return Step::Verified("PPTP control message type " + std::to_string(ControlType(message)) +
+                            " instead of a Start-Control-Connection-Reply; " + kGreNote);
+    }
+    std::string error;
+    const auto reply = ParseStartControlReply(message, &error);
+    if (!reply) return Step::WrongService("a malformed Start-Control-Connection-Reply: " + error);
+    detail_ = Describe(*reply);
+    if (reply->result_code != kResultSuccess) {
+      // No control connection was set up, so there is nothing to stop.
+      return Step::Verified(detail_ + "; " + kGreNote);
+    }
+    stopping_ = true;
+    return Step::Send(BuildStopControlRequest());
+  }
+
+  // The stop is politeness: whatever comes back (or nothing, and a close), the verdict stands.
+  Step AfterStop(std::span<const std::uint8_t> received, bool closed) {
+    if (received.empty() && !closed) return Step::NeedMore();
+    const Frame frame = FrameControlMessage(received);
+    std::string stop;
+    if (frame.framing == Framing::kComplete && ControlType(received.first(frame.length)) == kStopControlReply) {
+      stop = "stop acknowledged";
+    } else if (received.empty()) {
+      stop = "closed after our stop";
+    } else {
+      stop = "stop not acknowledged";
+    }
+    return Step::Verified(detail_ + "; " + stop + "; " + kGreNote);
+  }
+
+  bool stopping_ = false;
+  std::string detail_;
+};
+
+}  // namespace
+
 std::unique_ptr<Dialogue> MakeStartControlDialogue(const ProbeTarget& /*target*/) {
-  return nullptr;
+  return std::make_unique<StartControlDialogue>();
 }
 
 }  // namespace portolan::probe::pptp
