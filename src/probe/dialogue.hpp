@@ -32,14 +32,19 @@ struct Step {
     kWrongService,  // something answered that is not the expected protocol; `detail` says what
   };
   Kind kind = Kind::kNeedMore;
-  Bytes bytes;         // kSend
+  // kSend: the next request. kVerified / kWrongService: when not empty, a farewell the engine
+  // sends without waiting for an answer (PPTP's Stop-Control-Connection-Request), so that
+  // politeness can never turn a proven service into a timeout.
+  Bytes bytes;
   std::string detail;  // kVerified, kWrongService: one line, printable ASCII, at most ~200 chars
   // kVerified by the RPC endpoint mapper: the TCP ports it advertised, for follow-through.
   std::vector<int> advertised_tcp_ports;
 
   static Step Send(Bytes bytes) { return {Kind::kSend, std::move(bytes), {}, {}}; }
   static Step NeedMore() { return {}; }
-  static Step Verified(std::string detail) { return {Kind::kVerified, {}, std::move(detail), {}}; }
+  static Step Verified(std::string detail, Bytes farewell = {}) {
+    return {Kind::kVerified, std::move(farewell), std::move(detail), {}};
+  }
   static Step WrongService(std::string detail) { return {Kind::kWrongService, {}, std::move(detail), {}}; }
 };
 

@@ -339,6 +339,9 @@ class Prober {
         result.verdict = next.kind == Step::Kind::kVerified ? Verdict::kVerified : Verdict::kWrongService;
         result.detail = next.detail;
         result.advertised_tcp_ports = next.advertised_tcp_ports;
+        if (!next.bytes.empty() && !closed) {  // the farewell: best effort, still under the deadline
+          co_await asio::async_write(stream, asio::buffer(next.bytes), kUseTuple);
+        }
         co_return;
       }
     }
