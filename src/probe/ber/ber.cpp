@@ -1,4 +1,4 @@
-// BER/DER reader and writer: X.690 8.1 (identifier and length octets), 8.2 (BOOLEAN), 8.3 (INTEGER).
+// BER/DER reader and writer: X.690 8.1 (identifier and length octets), 8.3 (INTEGER).
 // The reader refuses what LDAP (RFC 4511 5.1) and Kerberos (RFC 4120 5) never send: indefinite lengths.
 
 #include "probe/ber/ber.hpp"
@@ -180,11 +180,6 @@ std::optional<std::int64_t> DecodeInteger(ByteView contents) {
   std::uint64_t value = (contents[0] & 0x80) != 0 ? ~std::uint64_t{0} : 0;
   for (const std::uint8_t octet : contents) value = (value << 8) | octet;
   return static_cast<std::int64_t>(value);
-}
-
-std::optional<bool> DecodeBoolean(ByteView contents) {
-  if (contents.size() != 1) return std::nullopt;
-  return contents[0] != 0;
 }
 
 std::string_view AsText(ByteView contents) {

@@ -103,9 +103,8 @@ class Reader {
   std::string error_;
 };
 
-// Contents decoders (X.690 8.3, 8.2). Integers longer than 8 octets do not fit: nothing.
+// Contents decoders (X.690 8.3). Integers longer than 8 octets do not fit: nothing.
 std::optional<std::int64_t> DecodeInteger(ByteView contents);
-std::optional<bool> DecodeBoolean(ByteView contents);
 std::string_view AsText(ByteView contents);
 
 // Writers (DER where a choice exists: minimal lengths and integers).

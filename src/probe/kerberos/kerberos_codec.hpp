@@ -29,9 +29,7 @@ inline constexpr std::int32_t kAes128CtsHmacSha196 = 17;
 inline constexpr std::int32_t kRc4Hmac = 23;
 // Error codes (RFC 4120 7.5.9) that the dialogue treats specially.
 inline constexpr std::int64_t kErrCPrincipalUnknown = 6;
-inline constexpr std::int64_t kErrPreauthRequired = 25;
 inline constexpr std::int64_t kErrResponseTooBig = 52;
-inline constexpr std::int64_t kErrWrongRealm = 68;
 
 struct AsReq {
   std::string client_name;  // one component, NT-PRINCIPAL
