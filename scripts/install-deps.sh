@@ -16,6 +16,8 @@ PACKAGES=(
   iproute2 nftables iptables socat
   # probes: asynchronous sockets and TLS
   libasio-dev libssl-dev
+  # real servers the probe tests talk to, inside network namespaces
+  samba samba-ad-dc samba-ad-provision winbind nginx-light pptpd
 )
 
 missing=()

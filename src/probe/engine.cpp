@@ -514,6 +514,7 @@ std::vector<ProbeResult> RunProbes(const std::vector<ProbeSpec>& specs, const En
   std::vector<std::pair<std::string, int>> seen;
   for (const auto& result : results) {
     for (const int port : result.advertised_tcp_ports) {
+      if (port == result.spec.target.port) continue;  // the endpoint mapper itself, probed already
       const auto key = std::make_pair(result.spec.target.address, port);
       if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
       seen.push_back(key);

@@ -53,9 +53,7 @@ class StartControlDialogue final : public Dialogue {
  public:
   Bytes Start() override { return BuildStartControlRequest(kOurName, kOurName); }
 
-  Step OnReceive(std::span<const std::uint8_t> received, bool closed) override {
-    return AfterStart(received, closed);
-  }
+  Step OnReceive(std::span<const std::uint8_t> received, bool closed) override { return AfterStart(received, closed); }
 
  private:
   Step AfterStart(std::span<const std::uint8_t> received, bool closed) {
