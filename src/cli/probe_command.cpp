@@ -33,6 +33,8 @@ struct ProbeOptions {
   std::optional<std::string> catalog;
   std::optional<std::string> from;
   std::optional<std::string> source;
+  std::optional<std::string> domain;
+  std::optional<std::string> netbios_name;
   std::string timeout = "2s";
   int retries = 1;
   int concurrency = 512;
@@ -168,6 +170,8 @@ std::vector<probe::ProbeSpec> AdHocSpecs(const ProbeOptions& options) {
         probe::ProbeSpec spec;
         spec.target.address = address;
         spec.target.port = port;
+        spec.target.domain = options.domain.value_or("");
+        spec.target.netbios_name = options.netbios_name.value_or("");
         spec.transport = choice.transport;
         spec.service = ChooseService(options, choice.transport, port);
         specs.push_back(std::move(spec));
@@ -286,6 +290,12 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
       ->type_name("NAME");
   command->add_option("--source-address,--source", options->source, "Send from this local address")
       ->type_name("ADDRESS");
+  command
+      ->add_option("--domain", options->domain,
+                   "Ad hoc: the AD domain the requests name (CLDAP, Kerberos realm, DNS SRV), e.g. corp.example")
+      ->type_name("DOMAIN");
+  command->add_option("--netbios-name", options->netbios_name, "Ad hoc: the target's NetBIOS name (session on 139)")
+      ->type_name("NAME");
   command->add_option("--timeout", options->timeout, "Per probe, e.g. 2s or 500ms (default 2s)")->type_name("DURATION");
   command->add_option("--retries", options->retries, "UDP: requests sent again after silence (default 1)")
       ->check(CLI::Range(0, 10));
@@ -300,10 +310,11 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
   command->add_option("-o,--output", options->output, "Write to FILE instead of standard output")->type_name("FILE");
   command->callback([options, &exit_code] {
     std::vector<std::string> notes;
-    const auto specs = options->inventory ? PlanSpecs(*options, notes) : AdHocSpecs(*options);
     if (options->inventory && !options->targets.empty()) {
       BadArgument("HOST", "give either targets or -i with --from, not both");
     }
+    if (!options->inventory && options->from) BadArgument("--from", "--from needs an inventory (-i FILE)");
+    const auto specs = options->inventory ? PlanSpecs(*options, notes) : AdHocSpecs(*options);
     probe::EngineOptions engine;
     engine.timeout = ParseDuration(options->timeout);
     engine.retries = options->retries;

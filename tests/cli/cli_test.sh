@@ -42,7 +42,7 @@ check "no command" 2 "$portolan"
 check "unknown command" 2 "$portolan" frobnicate
 check "top help" 0 "$portolan" --help
 contains "help lists plan" "$work/stdout" "plan"
-for command in catalog plan explain lmhosts mp-script render "catalog lint"; do
+for command in catalog plan explain lmhosts mp-script render probe "catalog lint"; do
   # shellcheck disable=SC2086
   check "help of $command" 0 "$portolan" $command --help
 done
@@ -153,6 +153,27 @@ check "render --out every host" 0 "$portolan" render -i "$example" -t nftables -
 "$portolan" render -i "$example" -t nftables --mode network -o "$work/a.nft" 2>/dev/null
 "$portolan" render -i "$example" -t nftables --mode network -o "$work/b.nft" 2>/dev/null
 cmp -s "$work/a.nft" "$work/b.nft" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: render is not byte-identical"; }
+
+# probe: only this machine's own loopback is probed here (nothing listens on 127.0.0.1:1).
+check "probe needs targets" 2 "$portolan" probe -p 445
+check "probe needs ports" 2 "$portolan" probe 127.0.0.1
+check "probe bad port" 2 "$portolan" probe 127.0.0.1 -p 70000
+contains "probe bad port says why" "$work/stderr" "70000"
+check "probe bad protocol" 2 "$portolan" probe 127.0.0.1 -p 445/sctp
+check "probe bad timeout" 2 "$portolan" probe 127.0.0.1 -p 445 --timeout 2h
+check "probe bad target" 2 "$portolan" probe 127.0.0.300 -p 445
+check "probe too many targets" 2 "$portolan" probe 10.0.0.0/8 -p 445
+check "probe --from without inventory" 2 "$portolan" probe 127.0.0.1 -p 1 --from SMS01
+check "probe unknown --from" 2 "$portolan" probe -i "$example" --from SMS99
+contains "probe unknown --from hint" "$work/stderr" "did you mean"
+check "probe client network needs a source" 2 "$portolan" probe -i "$example" --from hq-desktops
+check "probe closed port" 1 "$portolan" probe 127.0.0.1 -p 1 --timeout 1s -f json
+contains "probe json verdict" "$work/stdout" '"verdict": "NOT_LISTENING"'
+contains "probe json schema" "$work/stdout" '"rtt_ms": '
+check "probe junit" 1 "$portolan" probe 127.0.0.1 -p 1 --timeout 1s -f junit
+contains "probe junit failure" "$work/stdout" '<failure message="NOT_LISTENING"'
+check "probe csv" 1 "$portolan" probe 127.0.0.1 -p 1/udp --timeout 1s -f csv
+contains "probe csv row" "$work/stdout" "127.0.0.1,udp,1,-,NOT_LISTENING"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
