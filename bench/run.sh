@@ -107,3 +107,10 @@ echo "== plan_bench ${bench_args[*]:-}"
 echo
 echo "== summary: $sites sites, $hosts hosts, $clients client networks (seed $seed), $runs runs each"
 printf '%s\n' "${summary[@]}"
+
+# The probe benchmark has a shape of its own (namespaces, nginx, nmap): bench/probe_bench.sh.
+if [[ $smoke -eq 1 ]]; then
+  echo
+  echo "== probe_bench --smoke"
+  bash "$root/bench/probe_bench.sh" --smoke
+fi

@@ -40,6 +40,7 @@ struct ProbeOptions {
   int concurrency = 512;
   double rate = 0;
   bool no_follow = false;
+  bool transport_only = false;
   bool quiet = false;
   report::Format format = report::Format::kTable;
   std::optional<std::string> output;
@@ -304,6 +305,8 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
   command->add_option("--rate", options->rate, "Probes started per second at most (default: no limit)")
       ->check(CLI::Range(0.0, 1000000.0));
   command->add_flag("--no-follow", options->no_follow, "Do not probe the ports the RPC endpoint mapper advertises");
+  command->add_flag("--transport-only", options->transport_only,
+                    "Connect (TCP) or send an empty datagram (UDP) only, like PortQry and nmap -sT: no protocol check");
   command->add_flag("-q,--quiet", options->quiet, "No warnings about the inventory, no progress line");
   AddFormatOption(*command, options->format,
                   {report::Format::kTable, report::Format::kJson, report::Format::kCsv, report::Format::kJunit});
@@ -314,7 +317,10 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
       BadArgument("HOST", "give either targets or -i with --from, not both");
     }
     if (!options->inventory && options->from) BadArgument("--from", "--from needs an inventory (-i FILE)");
-    const auto specs = options->inventory ? PlanSpecs(*options, notes) : AdHocSpecs(*options);
+    auto specs = options->inventory ? PlanSpecs(*options, notes) : AdHocSpecs(*options);
+    if (options->transport_only) {
+      for (auto& spec : specs) spec.service = nullptr;
+    }
     probe::EngineOptions engine;
     engine.timeout = ParseDuration(options->timeout);
     engine.retries = options->retries;

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The probe benchmark of docs/benchmarks.md, in network namespaces this script builds and
+# removes (needs root; nmap is installed with apt-get when missing):
+#   1. a firewall in the way: a server namespace answering for all of 10.88.0.0/22, nginx on 4
+#      of the KB's TCP ports, 8 ports answered with a reset, 8 dropped by nftables; a client
+#      namespace probes 1,024 hosts x those 20 ports with portolan probe and nmap -sT -T4, and
+#      every disagreement between their open/closed/filtered results is printed;
+#   2. nothing in the way: 4,096 loopback hosts x 20 ports against the same listener, portolan
+#      probe --transport-only against a bare epoll connect loop (bench/connect_loop.cpp).
+#
+#   bash bench/probe_bench.sh            the full run
+#   bash bench/probe_bench.sh --smoke    64 hosts per scenario, no nmap (CI)
+#
+# PORTOLAN_BUILD_DIR picks another build directory (default build/). Only lab addresses are
+# probed: 10.88.0.0/22 exists only inside the server namespace, and 127.0.0.0/8 only inside it.
+set -uo pipefail
+
+smoke=0
+case "${1:-}" in
+  --smoke) smoke=1 ;;
+  "") ;;
+  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "probe_bench.sh: unknown argument '$1' (expected --smoke)" >&2; exit 2 ;;
+esac
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${PORTOLAN_BUILD_DIR:-$root/build}"
+portolan="$build/portolan"
+loop="$build/bench/portolan_connect_loop"
+[ -x "$portolan" ] && [ -x "$loop" ] || { echo "probe_bench: build first (bash scripts/build.sh)" >&2; exit 2; }
+if [ "$(id -u)" -ne 0 ]; then
+  echo "probe_bench: SKIPPED: needs root for network namespaces"
+  exit 0
+fi
+for tool in nft nginx; do
+  command -v "$tool" >/dev/null || { echo "probe_bench: $tool missing (bash scripts/install-deps.sh)" >&2; exit 2; }
+done
+if [ $smoke -eq 0 ] && ! command -v nmap >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nmap >/dev/null || exit 2
+fi
+
+TAG="plb$$"
+C="$TAG-cli"
+S="$TAG-srv"
+WORK=$(mktemp -d)
+cleanup() {
+  for ns in "$S" "$C"; do
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    [ -n "$pids" ] && kill $pids 2>/dev/null
+    sleep 0.2
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+OPEN_PORTS=(80 135 389 445)
+RESET_PORTS=(53 88 139 636 1433 1723 3268 3269)
+DROP_PORTS=(42 464 593 2701 2702 2703 2704 3389)
+ALL_PORTS=$(IFS=,; echo "${OPEN_PORTS[*]},${RESET_PORTS[*]},${DROP_PORTS[*]}")
+if [ $smoke -eq 1 ]; then
+  remote_prefix=10.88.0.0/26 remote_hosts=64 loop_prefix=127.1.0.0/26 loop_hosts=64
+else
+  remote_prefix=10.88.0.0/22 remote_hosts=1024 loop_prefix=127.1.0.0/20 loop_hosts=4096
+fi
+
+ip netns add "$C" && ip netns add "$S" || exit 1
+ip link add "$TAG-c" netns "$C" type veth peer name "$TAG-s" netns "$S"
+ip -n "$C" addr add 10.87.0.1/24 dev "$TAG-c"
+ip -n "$S" addr add 10.87.0.2/24 dev "$TAG-s"
+for ns in "$C" "$S"; do ip -n "$ns" link set lo up; done
+ip -n "$C" link set "$TAG-c" up
+ip -n "$S" link set "$TAG-s" up
+ip -n "$C" route add 10.88.0.0/22 via 10.87.0.2
+ip -n "$S" route add local 10.88.0.0/22 dev lo  # the server answers for all 1,024 addresses
+for ns in "$C" "$S"; do
+  ip netns exec "$ns" sysctl -q -w net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=8192 \
+    net.ipv4.ip_local_port_range="10000 65000"
+done
+drop=$(IFS=,; echo "${DROP_PORTS[*]}")
+ip netns exec "$S" nft -f - <<EOF
+table inet bench {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    iifname "$TAG-s" tcp dport { $drop } drop
+  }
+}
+EOF
+
+mkdir -p "$WORK/nginx"
+{
+  echo "daemon off; pid $WORK/nginx/pid; error_log $WORK/nginx/error.log; worker_processes 2;"
+  echo "events { worker_connections 8192; }"
+  echo "http { access_log off; client_body_temp_path $WORK/nginx/b; proxy_temp_path $WORK/nginx/p;"
+  echo "  fastcgi_temp_path $WORK/nginx/f; uwsgi_temp_path $WORK/nginx/u; scgi_temp_path $WORK/nginx/s;"
+  echo "  server {"
+  for port in "${OPEN_PORTS[@]}"; do echo "    listen $port backlog=4096;"; done
+  echo "    location / { return 200 \"bench\\n\"; } } }"
+} >"$WORK/nginx.conf"
+ip netns exec "$S" nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1 &
+for _ in $(seq 100); do
+  [ "$(ip netns exec "$S" ss -Hltn | grep -c 'LISTEN')" -ge 4 ] && break
+  sleep 0.1
+done
+
+# Whole-process wall time of a command, in seconds; the command's own output goes to stderr.
+timed() {
+  local start end
+  start=$(date +%s.%N)
+  "$@" >&2
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
+}
+
+# portolan CSV -> "address port state" with nmap's words.
+portolan_states() {
+  awk -F, 'NR > 1 { s = $5
+    if (s == "VERIFIED" || s == "LISTENING" || s == "WRONG_SERVICE") s = "open"
+    else if (s == "NOT_LISTENING") s = "closed"; else s = "filtered"
+    print $1, $3, s }' "$1" | sort
+}
+nmap_states() {
+  grep -o 'Host: [0-9.]* .*Ports: .*' "$1" | while read -r _ address _ rest; do
+    echo "$rest" | sed 's/.*Ports: //' | tr ',' '\n' | sed 's/^ *//' |
+      awk -F/ -v a="$address" 'NF > 2 { print a, $1, $2 }'
+  done | sort
+}
+
+echo "== 1. A firewall in the way: $remote_hosts hosts x 20 ports (4 open, 8 reset, 8 dropped)"
+probe=(ip netns exec "$C" "$portolan" probe -q "$remote_prefix" -p "$ALL_PORTS" --timeout 1s --concurrency 8192 -f csv)
+t_portolan=$(timed "${probe[@]}" -o "$WORK/portolan.csv")
+echo "portolan probe (protocol checks): $t_portolan s"
+t_transport=$(timed "${probe[@]}" --transport-only -o "$WORK/transport.csv")
+echo "portolan probe --transport-only:  $t_transport s"
+if [ $smoke -eq 0 ]; then
+  t_nmap=$(timed ip netns exec "$C" nmap -sT -T4 -Pn -n -p "$ALL_PORTS" -oG "$WORK/nmap.txt" "$remote_prefix" >/dev/null)
+  echo "nmap -sT -T4 -Pn -n:              $t_nmap s"
+  echo "ratio nmap / portolan:            $(awk "BEGIN { printf \"%.1f\", $t_nmap / $t_portolan }")x"
+  portolan_states "$WORK/portolan.csv" >"$WORK/p.states"
+  nmap_states "$WORK/nmap.txt" >"$WORK/n.states"
+  disagreements=$(comm -3 "$WORK/p.states" "$WORK/n.states" | wc -l)
+  echo "disagreements (lines in one result and not the other): $disagreements"
+  comm -3 "$WORK/p.states" "$WORK/n.states" | head -20
+fi
+awk -F, 'NR > 1 { n[$5]++ } END { for (v in n) printf "  %s %d\n", v, n[v] }' "$WORK/portolan.csv" | sort
+
+echo "== 2. Nothing in the way: $loop_hosts loopback hosts x 20 ports"
+first=${loop_prefix%/*}
+t_loop=$(timed ip netns exec "$S" "$loop" "$first" "$loop_hosts" "$ALL_PORTS" 8192 1000)
+echo "bare epoll connect loop:          $t_loop s"
+t_lo=$(timed ip netns exec "$S" "$portolan" probe -q "$loop_prefix" -p "$ALL_PORTS" --transport-only --timeout 1s \
+  --concurrency 8192 -f csv -o "$WORK/loop.csv")
+echo "portolan probe --transport-only:  $t_lo s ($(awk "BEGIN { printf \"%.0f\", 100 * $t_loop / $t_lo }")% of the loop's rate)"
+if [ $smoke -eq 0 ]; then
+  t_nmap_lo=$(timed ip netns exec "$S" nmap -sT -T4 -Pn -n -p "$ALL_PORTS" -oG /dev/null "$loop_prefix" >/dev/null)
+  echo "nmap -sT -T4 -Pn -n:              $t_nmap_lo s"
+fi
