@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The scale benchmark of docs/benchmarks.md: times `portolan plan` as a user runs it on the
-# generated 500-site inventory, then the in-process phases with plan_bench.
+# generated 500-site inventory, then the in-process phases with plan_bench (and, with --smoke,
+# the smoke run of bench/probe_bench.sh, the probe benchmark).
 #
 #   bash bench/run.sh            the full run (500 sites, 10,000 hosts, 2,000 client networks)
 #   bash bench/run.sh --smoke    a small shape and short benchmark times, for CI (a few seconds)
