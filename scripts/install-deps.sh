@@ -17,7 +17,7 @@ PACKAGES=(
   # probes: asynchronous sockets and TLS
   libasio-dev libssl-dev
   # real servers the probe tests talk to, inside network namespaces
-  samba samba-ad-dc samba-ad-provision winbind nginx-light pptpd
+  samba samba-ad-dc samba-ad-provision winbind nginx-light pptpd dnsmasq-base
 )
 
 missing=()

@@ -41,6 +41,7 @@ struct ProbeOptions {
   double rate = 0;
   bool no_follow = false;
   bool transport_only = false;
+  bool dhcp = false;
   bool quiet = false;
   report::Format format = report::Format::kTable;
   std::optional<std::string> output;
@@ -242,6 +243,13 @@ std::vector<probe::ProbeSpec> PlanSpecs(const ProbeOptions& options, std::vector
               specs[it->second].flows.push_back(flow.id);
               continue;
             }
+            const auto* service = ChooseService(options, transport, port);
+            if (service != nullptr && service->only_when_asked && !options.dhcp) {
+              notes.push_back(fmt::format("{}: {} {}/{} ({}) is probed only with --dhcp", flow.id,
+                                          address.AddressString(), port, probe::TransportName(transport),
+                                          service->description));
+              continue;
+            }
             probe::ProbeSpec spec;
             spec.target.address = address.AddressString();
             spec.target.port = port;
@@ -249,7 +257,7 @@ std::vector<probe::ProbeSpec> PlanSpecs(const ProbeOptions& options, std::vector
             spec.target.netbios_name = destination.name.substr(0, 15);
             spec.target.roles = destination.roles;
             spec.transport = transport;
-            spec.service = ChooseService(options, transport, port);
+            spec.service = service;
             spec.flows = {flow.id};
             spec.rpc_range = rpc_range;
             index.emplace(key, specs.size());
@@ -305,6 +313,8 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
   command->add_option("--rate", options->rate, "Probes started per second at most (default: no limit)")
       ->check(CLI::Range(0.0, 1000000.0));
   command->add_flag("--no-follow", options->no_follow, "Do not probe the ports the RPC endpoint mapper advertises");
+  command->add_flag("--dhcp", options->dhcp,
+                    "With -i: also probe planned DHCP flows with a DHCPINFORM (sent from port 68, needs root)");
   command->add_flag("--transport-only", options->transport_only,
                     "Connect (TCP) or send an empty datagram (UDP) only, like PortQry and nmap -sT: no protocol check");
   command->add_flag("-q,--quiet", options->quiet, "No warnings about the inventory, no progress line");

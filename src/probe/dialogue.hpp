@@ -21,6 +21,7 @@ struct ProbeTarget {
   std::string domain;              // the AD / DNS domain, "corp.example"
   std::string netbios_name;        // the host's NetBIOS name, "DC01"
   std::vector<std::string> roles;  // the host's catalog roles, when it comes from an inventory
+  std::string local_address = {};  // set by the engine: the address this probe is sent from
 };
 
 // What a dialogue decides after each exchange.

@@ -195,17 +195,30 @@ class Prober {
   }
 
  private:
+  // The --source-address, and the fixed port a protocol needs (DHCP answers go to port 68).
   template <typename Socket>
-  void BindSource(Socket& socket) {
-    if (!options_.source) return;
-    socket.bind(typename Socket::endpoint_type(asio::ip::make_address(*options_.source), 0));
+  std::error_code BindSource(Socket& socket, const ProbeSpec& spec, bool ipv4) {
+    const int port = spec.service != nullptr ? spec.service->source_port : 0;
+    if (!options_.source && port == 0) return {};
+    using Endpoint = typename Socket::endpoint_type;
+    const auto address = options_.source ? asio::ip::make_address(*options_.source)
+                         : ipv4          ? asio::ip::address(asio::ip::address_v4::any())
+                                         : asio::ip::address(asio::ip::address_v6::any());
+    std::error_code error;
+    if (port != 0) socket.set_option(asio::socket_base::reuse_address(true), error);
+    socket.bind(Endpoint(address, static_cast<unsigned short>(port)), error);
+    return error;
   }
 
   awaitable<void> RunTcp(const tcp::endpoint& endpoint, ProbeResult& result) {
     const auto start = Clock::now();
     auto socket = std::make_shared<tcp::socket>(executor_);
     socket->open(endpoint.protocol());
-    BindSource(*socket);
+    if (const auto bind_error = BindSource(*socket, result.spec, endpoint.address().is_v4())) {
+      result.verdict = Verdict::kFiltered;
+      result.detail = fmt::format("not sent: cannot bind the source address: {}", bind_error.message());
+      co_return;
+    }
     EnableIcmpErrors(socket->native_handle(), endpoint.address().is_v4());
     auto watch = Watch::Start(executor_, options_.timeout, [socket] {
       std::error_code ignored;
@@ -364,7 +377,15 @@ class Prober {
     const auto start = Clock::now();
     auto socket = std::make_shared<udp::socket>(executor_);
     socket->open(endpoint.protocol());
-    BindSource(*socket);
+    if (const auto bind_error = BindSource(*socket, result.spec, endpoint.address().is_v4())) {
+      result.verdict = Verdict::kFiltered;
+      result.detail = fmt::format("not sent: cannot bind the source {}: {}",
+                                  result.spec.service != nullptr && result.spec.service->source_port != 0
+                                      ? fmt::format("port {} (it needs root)", result.spec.service->source_port)
+                                      : std::string("address"),
+                                  bind_error.message());
+      co_return;
+    }
     EnableIcmpErrors(socket->native_handle(), endpoint.address().is_v4());
     std::error_code connect_error;
     socket->connect(endpoint, connect_error);  // a connected socket: only this peer's datagrams and errors
@@ -374,8 +395,11 @@ class Prober {
       co_return;
     }
     const auto* service = result.spec.service;
+    ProbeTarget target = result.spec.target;
+    std::error_code local_error;
+    target.local_address = socket->local_endpoint(local_error).address().to_string();
     std::unique_ptr<Dialogue> dialogue;
-    if (service != nullptr && service->dialogue != nullptr) dialogue = service->dialogue(result.spec.target);
+    if (service != nullptr && service->dialogue != nullptr) dialogue = service->dialogue(target);
     Bytes request = dialogue ? dialogue->Start() : Bytes{};
     const int attempts = std::max(1, options_.retries + 1);
     const auto slice = options_.timeout / attempts;

@@ -4,6 +4,7 @@
 #include "probe/registry.hpp"
 
 #include "probe/dcerpc/dcerpc_dialogue.hpp"
+#include "probe/dhcp/dhcp_dialogue.hpp"
 #include "probe/dns/dns_dialogue.hpp"
 #include "probe/http/http_dialogue.hpp"
 #include "probe/kerberos/kerberos_dialogue.hpp"
@@ -55,6 +56,15 @@ const std::vector<Service>& Services() {
       {"pptp", kTcp, {1723}, false, pptp::MakeStartControlDialogue, "PPTP Start-Control-Connection"},
       {"dns", kUdp, {53}, false, dns::MakeSrvQueryUdpDialogue, "DNS query for the DC locator SRV record"},
       {"dns", kTcp, {53}, false, dns::MakeSrvQueryTcpDialogue, "DNS query over TCP"},
+      {"dhcp",
+       kUdp,
+       {67},
+       false,
+       dhcp::MakeInformDialogue,
+       "DHCP INFORM (sent from port 68; only when asked)",
+       64 * 1024,
+       68,
+       true},
       {"sms-remote-control",
        kTcp,
        {2701, 2702, 2703, 2704},

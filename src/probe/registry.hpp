@@ -22,6 +22,8 @@ struct Service {
   DialogueFactory dialogue = nullptr;  // nullptr: transport only (no protocol answer is possible)
   std::string_view description;
   std::size_t max_answer = 64 * 1024;  // bytes read at most
+  int source_port = 0;                 // a fixed local port the protocol needs (DHCP: 68); 0: any
+  bool only_when_asked = false;        // not probed from the plan unless asked (DHCP)
 };
 
 const std::vector<Service>& Services();

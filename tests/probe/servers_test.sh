@@ -44,7 +44,7 @@ skip() {
   exit 77
 }
 [ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
-for tool in samba samba-tool nginx pptpd socat; do
+for tool in samba samba-tool nginx pptpd dnsmasq socat; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/install-deps.sh installs it)"
 done
 
@@ -102,6 +102,10 @@ ip netns exec "$SERVER" nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1 &
 printf 'option %s/options.pptpd\nlocalip 192.168.240.1\nremoteip 192.168.240.2-3\n' "$WORK" >"$WORK/pptpd.conf"
 : >"$WORK/options.pptpd"
 ip netns exec "$SERVER" pptpd -f -c "$WORK/pptpd.conf" -l 10.79.0.10 >"$WORK/pptpd.log" 2>&1 &
+# dnsmasq as the DHCP server only (--port=0: no DNS), answering DHCPINFORM for the lab subnet.
+ip netns exec "$SERVER" dnsmasq --no-daemon --port=0 --interface="$TAG-s" --bind-interfaces --leasefile-ro \
+  --dhcp-range=10.79.0.100,10.79.0.200,255.255.255.0 --dhcp-option=6,10.79.0.10 --dhcp-option=15,lab.example \
+  --pid-file="$WORK/dnsmasq.pid" >"$WORK/dnsmasq.log" 2>&1 &
 
 # Hostile peers on the client's own loopback (127.0.0.2): garbage, an endless stream, a byte a second.
 ip netns exec "$CLIENT" socat TCP-LISTEN:389,bind=127.0.0.2,fork,reuseaddr SYSTEM:'head -c 300 /dev/urandom' 2>/dev/null &
@@ -171,6 +175,14 @@ expect "$WORK/adhoc.csv" 445/tcp VERIFIED "SMB2 dialect"
 expect "$WORK/adhoc.csv" 139/tcp VERIFIED "positive session response"
 expect "$WORK/adhoc.csv" 80/tcp VERIFIED "HTTP/1.1 200"
 expect "$WORK/adhoc.csv" 1723/tcp VERIFIED "PPTP Start-Control reply: result 1"
+
+# DHCPINFORM, sent from port 68 (only when asked for, as here).
+for _ in $(seq 50); do
+  ip netns exec "$SERVER" ss -Hlun | grep -q ':67 ' && break
+  sleep 0.1
+done
+probe "$WORK/dhcp.csv" 10.79.0.10 -p 67/udp
+expect "$WORK/dhcp.csv" 67/udp VERIFIED "DHCPACK to our DHCPINFORM"
 
 # 3. The same domain controller speaking SMB1 only, like the servers of the SMS 2003 era.
 stop_namespace_samba() {
