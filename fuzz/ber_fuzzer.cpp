@@ -1,6 +1,7 @@
 // Bytes -> the BER reader (probe/ber): element framing, nested walks and integer decoding.
 // Invariants: every element lies inside its input, a failed reader says why, and an integer
-// that decodes encodes back to the same value.
+// that decodes encodes back to the same value. The input also goes through the detail-line helpers
+// of probe/wire, which must make it printable.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,7 +10,7 @@
 #include <span>
 
 #include "probe/ber/ber.hpp"
-#include "probe/ber/detail_text.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace {
 
@@ -60,9 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Check(!frame.error.empty(), "a malformed element without an error");
   }
   Walk(input, 0);
-  const std::string text = ber::PrintableText(ber::AsText(input));
+  const std::string text = portolan::probe::wire::PrintableText(ber::AsText(input));
   for (const char c : text) Check(c >= 0x20 && c <= 0x7E, "PrintableText let a non-printable byte through");
-  const std::string described = ber::DescribeForeignBytes(input);
+  const std::string described = portolan::probe::wire::DescribeForeignBytes(input);
   for (const char c : described) Check(c >= 0x20 && c <= 0x7E, "DescribeForeignBytes is not printable");
   return 0;
 }

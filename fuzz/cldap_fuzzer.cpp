@@ -1,41 +1,23 @@
 // Bytes -> the CLDAP LDAP ping: as a whole datagram, and as the Netlogon value inside a
 // well-formed answer, so that the NETLOGON_SAM_LOGON_RESPONSE_EX parser and its name-pointer
-// chasing see every input. Invariants: a verdict on every datagram, printable and bounded.
+// chasing see every input. Invariants: a verdict on every well-formed answer, one that agrees with
+// the parser, and those of fuzz/dialogue_harness.hpp with a single request.
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <span>
-#include <string>
 
+#include "fuzz/dialogue_harness.hpp"
 #include "probe/ber/ber.hpp"
 #include "probe/ldap/ldap_codec.hpp"
 #include "probe/ldap/ldap_dialogue.hpp"
 
 namespace {
 
+using portolan::fuzz::Check;
 using portolan::probe::Step;
 namespace ber = portolan::probe::ber;
 namespace ldap = portolan::probe::ldap;
-
-[[noreturn]] void Fail(const char* what) {
-  std::fprintf(stderr, "fuzz invariant violated: %s\n", what);
-  std::abort();
-}
-
-void Check(bool condition, const char* what) {
-  if (!condition) Fail(what);
-}
-
-constexpr std::size_t kMaxDetail = 210;
-
-void CheckStep(const Step& step) {
-  Check(step.kind != Step::Kind::kSend, "the LDAP ping has a single request");
-  if (step.kind == Step::Kind::kNeedMore) return;
-  Check(!step.detail.empty() && step.detail.size() <= kMaxDetail, "detail empty or too long");
-  for (const char c : step.detail) Check(c >= 0x20 && c <= 0x7E, "detail is not printable ASCII");
-}
 
 // SearchResultEntry { "", { netlogon: value } } then SearchResultDone success, messageID 1.
 ber::Bytes AnswerWithNetlogon(ber::ByteView value) {
@@ -63,12 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   target.address = "192.0.2.1";
   target.port = 389;
   target.domain = "corp.example";
+  constexpr portolan::fuzz::DialogueRules kRules{.single_request = true};
   const auto dialogue = ldap::MakeNetlogonPingDialogue(target);
-  Check(!dialogue->Start().empty(), "empty request");
-  CheckStep(dialogue->OnReceive(input, false));
+  portolan::fuzz::StartChecked(*dialogue);
+  portolan::fuzz::Receive(*dialogue, input, false, kRules);
   const ber::Bytes wrapped = AnswerWithNetlogon(input);
-  const Step step = dialogue->OnReceive(ber::View(wrapped), false);
-  CheckStep(step);
+  const Step step = portolan::fuzz::Receive(*dialogue, ber::View(wrapped), false, kRules);
   Check(step.kind != Step::Kind::kNeedMore, "a whole answer left undecided");
   Check((step.kind == Step::Kind::kVerified) == parse.response.has_value(),
         "the dialogue and the parser disagree on a Netlogon value");

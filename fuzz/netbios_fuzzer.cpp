@@ -1,89 +1,43 @@
 // Fuzzed bytes -> the NetBIOS session reply and node status parsers and both dialogues (the
-// session service as a TCP stream in chunks; node status as a datagram given our transaction id).
+// session service as a TCP stream in chunks; node status as a datagram given our transaction
+// id); the dialogue invariants are those of fuzz/dialogue_harness.hpp.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "probe/dialogue.hpp"
+#include "fuzz/dialogue_harness.hpp"
 #include "probe/netbios/netbios_codec.hpp"
 #include "probe/netbios/netbios_dialogue.hpp"
 
-namespace {
-
-[[noreturn]] void Fail(const char* what, const std::string& detail) {
-  std::fprintf(stderr, "fuzz invariant violated: %s ('%s')\n", what, detail.c_str());
-  std::abort();
-}
-
-// Every verdict comes with a short printable line; ports only come with VERIFIED.
-void CheckStep(const portolan::probe::Step& step) {
-  using Kind = portolan::probe::Step::Kind;
-  if (step.detail.size() > 300) Fail("a detail longer than 300 characters", step.detail);
-  for (const char c : step.detail) {
-    if (c < 0x20 || c > 0x7e) Fail("a detail that is not printable ASCII", step.detail);
-  }
-  if ((step.kind == Kind::kVerified || step.kind == Kind::kWrongService) && step.detail.empty()) {
-    Fail("a verdict without a detail", step.detail);
-  }
-  if (step.kind == Kind::kSend && step.bytes.empty()) Fail("an empty request", step.detail);
-  if (step.kind != Kind::kVerified && !step.advertised_tcp_ports.empty()) Fail("ports without VERIFIED", step.detail);
-  for (const int port : step.advertised_tcp_ports) {
-    if (port < 1 || port > 65535) Fail("an advertised port out of range", step.detail);
-  }
-}
-
-// Feeds `stream` to a TCP dialogue as the engine would: growing prefixes of `chunk` more bytes,
-// restarting after each request, then the rest with closed=true.
-void DriveTcp(portolan::probe::Dialogue& dialogue, std::span<const std::uint8_t> stream, std::size_t chunk) {
-  using Kind = portolan::probe::Step::Kind;
-  if (dialogue.Start().empty()) Fail("an empty first request", "");
-  std::size_t start = 0;
-  std::size_t end = 0;
-  while (end < stream.size()) {
-    end = std::min(stream.size(), end + chunk);
-    const auto step = dialogue.OnReceive(stream.subspan(start, end - start), false);
-    CheckStep(step);
-    if (step.kind == Kind::kSend) {
-      start = end;
-      continue;
-    }
-    if (step.kind != Kind::kNeedMore) return;
-  }
-  const auto last = dialogue.OnReceive(stream.subspan(start, end - start), true);
-  CheckStep(last);
-  if (last.kind == Kind::kNeedMore || last.kind == Kind::kSend) Fail("no verdict once the peer closed", last.detail);
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace portolan;
+  constexpr fuzz::DialogueRules kRules{.max_detail_chars = 300};
   using namespace portolan::probe;
   const std::span<const std::uint8_t> input(data, size);
   std::string error;
   const auto status = netbios::ParseNodeStatusResponse(input, &error);
-  if (!status && error.empty()) Fail("a refusal without an error", "");
+  fuzz::Check(status || !error.empty(), "a refusal without an error");
   const auto reply = netbios::ParseSessionReply(input);
-  if (reply.status == netbios::ParseStatus::kInvalid && reply.error.empty()) Fail("no error", "");
+  fuzz::Check(reply.status != netbios::ParseStatus::kInvalid || !reply.error.empty(), "no error");
   if (size == 0) return 0;
 
+  // The first byte chooses the variant; the rest is the answer.
   ProbeTarget target;
   target.address = "10.0.0.10";
   target.port = 139;
   target.netbios_name = (data[0] & 1) != 0 ? "dc01.corp.example" : "";
-  DriveTcp(*netbios::MakeSessionRequestDialogue(target), input.subspan(1), 1 + data[0] % 13);
+  fuzz::FuzzStream(netbios::MakeSessionRequestDialogue, target, input.subspan(1), 1 + data[0] % 13, kRules);
 
   // Give the datagram our transaction id, so that the parse goes past the id check.
   target.port = 137;
-  auto dialogue = netbios::MakeNodeStatusDialogue(target);
-  const Bytes request = dialogue->Start();
+  const auto dialogue = netbios::MakeNodeStatusDialogue(target);
+  const Bytes request = fuzz::StartChecked(*dialogue);
   std::vector<std::uint8_t> datagram(input.begin() + 1, input.end());
   if (datagram.size() >= 2 && (data[0] & 2) != 0) std::copy_n(request.begin(), 2, datagram.begin());
-  CheckStep(dialogue->OnReceive(datagram, false));
+  fuzz::Receive(*dialogue, datagram, false, kRules);
   return 0;
 }

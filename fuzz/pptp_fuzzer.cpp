@@ -1,72 +1,25 @@
-// PPTP control messages -> FrameControlMessage, ParseStartControlReply and the start/stop dialogue.
-// The bytes go to the codec's parser, then to the dialogue's OnReceive: whole, cut at every
-// eighth length (a TCP answer arriving in pieces), and closed; every detail must be one short
-// line of printable ASCII, and a verdict must say something.
+// PPTP control messages -> FrameControlMessage, ParseStartControlReply and the start/stop
+// dialogue; the dialogue invariants are those of fuzz/dialogue_harness.hpp.
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <span>
 #include <string>
 
+#include "fuzz/dialogue_harness.hpp"
 #include "probe/pptp/pptp_codec.hpp"
 #include "probe/pptp/pptp_dialogue.hpp"
 
-namespace {
-
-using portolan::probe::Step;
-
-[[noreturn]] void Fail(const char* what, const std::string& detail) {
-  std::fprintf(stderr, "fuzz invariant violated: %s (detail '%s')\n", what, detail.c_str());
-  std::abort();
-}
-
-void CheckStep(const Step& step) {
-  constexpr std::size_t kMaxDetail = 400;
-  if (step.kind == Step::Kind::kVerified || step.kind == Step::Kind::kWrongService) {
-    if (step.detail.empty()) Fail("a verdict without a detail", step.detail);
-  }
-  if (step.kind == Step::Kind::kSend && step.bytes.empty()) Fail("kSend without bytes", step.detail);
-  if (step.detail.size() > kMaxDetail) Fail("a detail longer than one line", step.detail);
-  for (const char c : step.detail) {
-    if (c < 0x20 || c > 0x7E) Fail("an unprintable character in a detail", step.detail);
-  }
-}
-
-// Drives one fresh dialogue; after a kSend the rest of the bytes answer the next request.
-void Drive(std::span<const std::uint8_t> bytes, std::size_t step_size, bool closed) {
-  portolan::probe::ProbeTarget target{"10.0.0.10", 0, "corp.example", "HOST01", {}};
-  if (!bytes.empty() && (bytes[0] & 1)) target.roles = {"management-point"};
-  const auto dialogue = portolan::probe::pptp::MakeStartControlDialogue(target);
-  if (!dialogue || dialogue->Start().empty()) Fail("no first request", "");
-  std::size_t start = 0;
-  std::size_t end = 0;
-  while (true) {
-    end = step_size == 0 ? bytes.size() : std::min(bytes.size(), end + step_size);
-    const bool last = end == bytes.size();
-    const Step step = dialogue->OnReceive(bytes.subspan(start, end - start), last && closed);
-    CheckStep(step);
-    if (step.kind == Step::Kind::kVerified || step.kind == Step::Kind::kWrongService) return;
-    if (step.kind == Step::Kind::kSend) start = end;
-    if (last) return;
-  }
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace portolan;
+  constexpr fuzz::DialogueRules kRules{.max_detail_chars = 400};
   const std::span<const std::uint8_t> bytes(data, size);
-  {
+  const auto frame = probe::pptp::FrameControlMessage(bytes);
+  if (frame.framing == probe::pptp::Framing::kComplete) {
     std::string error;
-    const auto frame = portolan::probe::pptp::FrameControlMessage(bytes);
-    if (frame.framing == portolan::probe::pptp::Framing::kComplete) {
-      (void)portolan::probe::pptp::ParseStartControlReply(bytes.first(frame.length), &error);
-    }
+    (void)probe::pptp::ParseStartControlReply(bytes.first(frame.length), &error);
   }
-  Drive(bytes, 0, false);
-  Drive(bytes, 0, true);
-  Drive(bytes, size / 8 + 1, true);
+  const probe::ProbeTarget target{"10.0.0.10", 0, "corp.example", "HOST01", {}};
+  fuzz::FuzzStream(probe::pptp::MakeStartControlDialogue, target, bytes, size / 8 + 1, kRules);
   return 0;
 }

@@ -7,13 +7,14 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "probe/netbios/byte_reader.hpp"
+#include "probe/wire/byte_reader.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::dcerpc {
 namespace {
 
-using netbios::ByteReader;
-using netbios::DescribeForeign;
+using wire::ByteReader;
+using wire::DescribeForeignBytes;
 
 // "e1af8308-5d1f-11c9-91a4-08002b14a0fa" -> NDR little-endian wire order.
 constexpr Uuid UuidFromText(const char (&text)[37]) {
@@ -140,7 +141,7 @@ Endpoint ParseTower(std::span<const std::uint8_t> octets) {
         if (floor == 0 && lhs.size() >= 1 + sizeof(Uuid)) {
           Uuid uuid{};
           std::copy_n(lhs.begin() + 1, uuid.size(), uuid.begin());
-          endpoint.interface_uuid = FormatUuid(uuid);
+          endpoint.interface_uuid = wire::FormatGuid(uuid);
         }
         break;
       case kFloorTcp: endpoint.tcp_port = big_endian_port(); break;
@@ -196,7 +197,7 @@ PduRead ReadPdu(std::span<const std::uint8_t> bytes) {
   PduRead read;
   // Judge the version bytes as soon as they arrive, so that foreign bytes need not fill a header.
   if (!bytes.empty() && bytes[0] != kRpcVersion) {
-    read.error = "not a DCE/RPC PDU: " + DescribeForeign(bytes);
+    read.error = "not a DCE/RPC PDU: " + DescribeForeignBytes(bytes);
     return read;
   }
   if (bytes.size() < kCommonHeaderLength) {
@@ -216,7 +217,7 @@ PduRead ReadPdu(std::span<const std::uint8_t> bytes) {
   header.call_id = reader.U32();
   if (header.rpc_vers_minor > 1 || header.frag_length < kCommonHeaderLength) {
     read.error = "not a DCE/RPC PDU: version 5." + std::to_string(header.rpc_vers_minor) + ", fragment length " +
-                 std::to_string(header.frag_length) + " (" + DescribeForeign(bytes) + ")";
+                 std::to_string(header.frag_length) + " (" + DescribeForeignBytes(bytes) + ")";
     return read;
   }
   if (bytes.size() < header.frag_length) {
@@ -368,7 +369,7 @@ Bytes BuildConnectionlessLookup(const Uuid& activity_id) {
 
 std::optional<ClHeader> ParseConnectionless(std::span<const std::uint8_t> datagram, std::string* error) {
   if (datagram.empty() || datagram[0] != kRpcVersionConnectionless) {
-    *error = "not a connectionless DCE/RPC PDU: " + DescribeForeign(datagram);
+    *error = "not a connectionless DCE/RPC PDU: " + DescribeForeignBytes(datagram);
     return std::nullopt;
   }
   if (datagram.size() < kClHeaderLength) {
@@ -412,13 +413,6 @@ std::string StatusName(std::uint32_t status) {
     case 0x1c010014: return std::string(text) + " nca_s_server_too_busy";
     default: return text;
   }
-}
-
-std::string FormatUuid(const Uuid& u) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[3], u[2],
-                u[1], u[0], u[5], u[4], u[7], u[6], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-  return text;
 }
 
 }  // namespace portolan::probe::dcerpc

@@ -110,7 +110,6 @@ struct ClHeader {
 std::optional<ClHeader> ParseConnectionless(std::span<const std::uint8_t> datagram, std::string* error);
 std::string ClPtypeName(std::uint8_t ptype);
 
-std::string FormatUuid(const Uuid& uuid);
 // "0x1c010003 nca_s_unk_if" for the status codes a probe meets, the hex alone otherwise.
 std::string StatusName(std::uint32_t status);
 

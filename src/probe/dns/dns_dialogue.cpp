@@ -7,42 +7,20 @@
 #include <string>
 
 #include "probe/dns/dns_codec.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::dns {
 
 namespace {
 
+using wire::DescribeForeignBytes;
+using wire::PrintableText;
+
 constexpr char kDcLocatorPrefix[] = "_ldap._tcp.dc._msdcs.";  // the AD DC locator record (RFC 2782 SRV)
 constexpr std::size_t kTcpLengthPrefix = 2;                   // RFC 1035 4.2.2, RFC 7766
 constexpr std::size_t kMaxDetail = 200;
 constexpr std::size_t kMaxName = 80;
-constexpr std::size_t kPreviewBytes = 16;
 constexpr std::uint8_t kRcodeNxdomain = 3;
-
-std::string Printable(std::string_view text, std::size_t limit = kMaxName) {
-  std::string out;
-  for (const char c : text.substr(0, limit)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
-  if (text.size() > limit) out += "...";
-  return out;
-}
-
-std::string Preview(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  std::string text;
-  bool printable = true;
-  for (std::size_t i = 0; i < bytes.size() && i < kPreviewBytes; ++i) {
-    if (!hex.empty()) hex += ' ';
-    hex += kHex[bytes[i] >> 4];
-    hex += kHex[bytes[i] & 0xF];
-    if (bytes[i] >= 0x20 && bytes[i] < 0x7F) {
-      text += static_cast<char>(bytes[i]);
-    } else if (bytes[i] != '\r' && bytes[i] != '\n') {
-      printable = false;
-    }
-  }
-  return printable && !text.empty() ? "'" + text + "' (" + hex + ")" : hex;
-}
 
 // A query id that is the same for the same target (reproducible runs and tests) and differs
 // between targets: FNV-1a over address, port and domain, folded to 16 bits.
@@ -73,7 +51,7 @@ class SrvQueryDialogue final : public Dialogue {
         query_ = BuildQuery(id_, *encoded, kTypeSrv);
         return;
       }
-      note_ = " (domain '" + Printable(domain, 40) + "' is not a DNS name: asked the root NS instead)";
+      note_ = " (domain '" + PrintableText(domain, 40) + "' is not a DNS name: asked the root NS instead)";
     } else {
       note_ = " (no domain known: asked the root NS instead of the DC locator SRV)";
     }
@@ -96,27 +74,28 @@ class SrvQueryDialogue final : public Dialogue {
     if (received.size() >= kTcpLengthPrefix) {
       const std::size_t length = (static_cast<std::size_t>(received[0]) << 8) | received[1];
       if (length < kHeaderSize) {
-        return Step::WrongService("a TCP length prefix of " + std::to_string(length) +
-                                  ", shorter than a DNS header; first bytes " + Preview(received));
+        return Step::WrongService("a TCP length prefix of " + std::to_string(length) + ", shorter than a DNS header; " +
+                                  DescribeForeignBytes(received));
       }
       if (received.size() >= kTcpLengthPrefix + length) {
         return Evaluate(received.subspan(kTcpLengthPrefix, length));
       }
     }
-    return closed ? Step::WrongService("DNS response cut short by the close: " + Preview(received)) : Step::NeedMore();
+    return closed ? Step::WrongService("DNS response cut short by the close: " + DescribeForeignBytes(received))
+                  : Step::NeedMore();
   }
 
  private:
   Step WrongId(std::span<const std::uint8_t> received, std::uint16_t id) const {
     return Step::WrongService("not our DNS response: id " + std::to_string(id) + " instead of " + std::to_string(id_) +
-                              "; first bytes " + Preview(received));
+                              "; " + DescribeForeignBytes(received));
   }
 
   Step Evaluate(std::span<const std::uint8_t> message) const {
     const auto header = ParseHeader(message);
     if (!header) {
       return Step::WrongService("a message of " + std::to_string(message.size()) +
-                                " bytes, shorter than a DNS header: " + Preview(message));
+                                " bytes, shorter than a DNS header: " + DescribeForeignBytes(message));
     }
     if (header->id != id_) return WrongId(message, header->id);
     if (!header->is_response) {
@@ -124,13 +103,13 @@ class SrvQueryDialogue final : public Dialogue {
     }
     const auto parsed = ParseResponse(message);
     const Response& response = *parsed.response;
-    std::string detail = "DNS " + RcodeName(response.rcode) + " for " + Printable(question_) + note_;
+    std::string detail = "DNS " + RcodeName(response.rcode) + " for " + PrintableText(question_, kMaxName) + note_;
     if (response.rcode == kRcodeNxdomain && note_.empty()) detail += ": no DC locator record";
     if (!response.srv.empty()) {
       detail += ":";
       for (std::size_t i = 0; i < response.srv.size(); ++i) {
         const auto& srv = response.srv[i];
-        const std::string item = " " + Printable(srv.target, 60) + ":" + std::to_string(srv.port);
+        const std::string item = " " + PrintableText(srv.target, 60) + ":" + std::to_string(srv.port);
         if (detail.size() + item.size() > kMaxDetail) {
           detail += " +" + std::to_string(response.srv.size() - i) + " more";
           break;

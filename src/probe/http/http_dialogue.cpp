@@ -8,10 +8,14 @@
 #include <string>
 
 #include "probe/http/http_codec.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::http {
 
 namespace {
+
+using wire::DescribeForeignBytes;
+using wire::PrintableText;
 
 constexpr char kManagementPointRole[] = "management-point";
 constexpr int kDefaultPort = 80;
@@ -22,32 +26,6 @@ constexpr std::size_t kMaxBody = 8192;
 constexpr std::string_view kMpListOpen = "<MPList";
 constexpr std::string_view kMpListClose = "</MPList>";
 constexpr std::size_t kMaxField = 60;
-constexpr std::size_t kPreviewBytes = 16;
-
-std::string Printable(std::string_view text, std::size_t limit = kMaxField) {
-  std::string out;
-  for (const char c : text.substr(0, limit)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
-  if (text.size() > limit) out += "...";
-  return out;
-}
-
-std::string Preview(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  std::string text;
-  bool printable = true;
-  for (std::size_t i = 0; i < bytes.size() && i < kPreviewBytes; ++i) {
-    if (!hex.empty()) hex += ' ';
-    hex += kHex[bytes[i] >> 4];
-    hex += kHex[bytes[i] & 0xF];
-    if (bytes[i] >= 0x20 && bytes[i] < 0x7F) {
-      text += static_cast<char>(bytes[i]);
-    } else if (bytes[i] != '\r' && bytes[i] != '\n') {
-      printable = false;
-    }
-  }
-  return printable && !text.empty() ? "'" + text + "' (" + hex + ")" : hex;
-}
 
 // RFC 9110 7.2: Host is the authority: an IPv6 literal in brackets, the port when not 80.
 std::string HostField(const ProbeTarget& target) {
@@ -86,11 +64,11 @@ class HttpDialogue final : public Dialogue {
     const HeadResult parsed = ParseResponseHead(received);
     switch (parsed.state) {
       case HeadState::kNotHttp:
-        return Step::WrongService("not HTTP (" + parsed.error + "): first bytes " + Preview(received));
+        return Step::WrongService("not HTTP (" + parsed.error + "): " + DescribeForeignBytes(received));
       case HeadState::kTooLong: return Step::WrongService(parsed.error);
       case HeadState::kIncomplete:
         if (!closed) return Step::NeedMore();
-        if (!parsed.head) return Step::WrongService("closed inside the status line: " + Preview(received));
+        if (!parsed.head) return Step::WrongService("closed inside the status line: " + DescribeForeignBytes(received));
         return Step::Verified(StatusText(*parsed.head) + "; closed inside the header section");
       case HeadState::kComplete: break;
     }
@@ -113,8 +91,8 @@ class HttpDialogue final : public Dialogue {
   static std::string StatusText(const ResponseHead& head) {
     std::string text =
         "HTTP/" + std::to_string(head.major) + "." + std::to_string(head.minor) + " " + std::to_string(head.status);
-    if (!head.reason.empty()) text += " " + Printable(head.reason, 40);
-    if (const auto server = head.Field("Server")) text += "; Server: " + Printable(*server);
+    if (!head.reason.empty()) text += " " + PrintableText(head.reason, 40);
+    if (const auto server = head.Field("Server")) text += "; Server: " + PrintableText(*server, kMaxField);
     return text;
   }
 
@@ -123,7 +101,7 @@ class HttpDialogue final : public Dialogue {
     const auto ranges = head.Field("Accept-Ranges");
     if (head.status == kStatusPartialContent) return "ranges served (206): BITS can resume";
     if (ranges && *ranges == "bytes") return "Accept-Ranges: bytes: BITS can resume";
-    if (ranges) return "Accept-Ranges: " + Printable(*ranges, 20) + ": BITS cannot resume";
+    if (ranges) return "Accept-Ranges: " + PrintableText(*ranges, 20) + ": BITS cannot resume";
     return "no Accept-Ranges: BITS range support unknown";
   }
 

@@ -9,15 +9,15 @@
 
 #include <fmt/format.h>
 
-#include "probe/ber/detail_text.hpp"
 #include "probe/kerberos/kerberos_codec.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::kerberos {
 namespace {
 
-using ber::DescribeForeignBytes;
-using ber::LimitDetail;
-using ber::PrintableText;
+using wire::DescribeForeignBytes;
+using wire::LimitDetail;
+using wire::PrintableText;
 
 constexpr std::string_view kPrincipalPrefix = "portolan-probe-";
 constexpr std::string_view kFallbackRealm = "PORTOLAN.INVALID";  // RFC 6761 6.4: never a real name

@@ -9,15 +9,15 @@
 
 #include <fmt/format.h>
 
-#include "probe/ber/detail_text.hpp"
 #include "probe/ldap/ldap_codec.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::ldap {
 namespace {
 
-using ber::DescribeForeignBytes;
-using ber::LimitDetail;
-using ber::PrintableText;
+using wire::DescribeForeignBytes;
+using wire::LimitDetail;
+using wire::PrintableText;
 
 // One request per connection or datagram: any fixed ID will do (RFC 4511 4.1.1.1: not 0).
 constexpr std::int32_t kMessageId = 1;

@@ -6,10 +6,15 @@
 #include <algorithm>
 #include <cctype>
 
-#include "probe/netbios/byte_reader.hpp"
+#include "probe/wire/byte_reader.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::netbios {
 namespace {
+
+using wire::ByteReader;
+using wire::DescribeForeignBytes;
+using wire::HexPrefix;
 
 constexpr std::size_t kMaxNameLength = kNameLength - 1;
 constexpr std::uint8_t kLabelPointer = 0xc0;  // RFC 1002 4.1 / RFC 1035 4.1.4 label compression
@@ -100,11 +105,11 @@ SessionParse ParseSessionReply(std::span<const std::uint8_t> bytes) {
   const std::uint8_t flags = bytes[1];
   if (type != kPositiveSessionResponse && type != kNegativeSessionResponse && type != kRetargetSessionResponse &&
       type != kSessionKeepAlive && type != kSessionMessage) {
-    parse.error = "not a NetBIOS session packet: " + DescribeForeign(bytes);
+    parse.error = "not a NetBIOS session packet: " + DescribeForeignBytes(bytes);
     return parse;
   }
   if ((flags & ~kSessionLengthExtension) != 0) {
-    parse.error = "not a NetBIOS session packet: reserved flag bits set (" + DescribeForeign(bytes) + ")";
+    parse.error = "not a NetBIOS session packet: reserved flag bits set (" + DescribeForeignBytes(bytes) + ")";
     return parse;
   }
   const std::size_t length = ((flags & kSessionLengthExtension) << 16) | (bytes[2] << 8) | bytes[3];
@@ -172,7 +177,7 @@ std::optional<NodeStatus> ParseNodeStatusResponse(std::span<const std::uint8_t> 
   const std::uint16_t questions = reader.U16();
   const std::uint16_t answers = reader.U16();
   reader.Skip(4);  // NSCOUNT, ARCOUNT
-  if (!reader.Ok()) return fail("too short for a name service header: " + DescribeForeign(bytes));
+  if (!reader.Ok()) return fail("too short for a name service header: " + DescribeForeignBytes(bytes));
   status.response = (flags & kFlagResponse) != 0;
   status.opcode = static_cast<std::uint8_t>((flags >> kOpcodeShift) & kOpcodeMask);
   status.rcode = static_cast<std::uint8_t>(flags & kRcodeMask);

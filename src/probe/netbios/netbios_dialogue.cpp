@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <random>
 
-#include "probe/netbios/byte_reader.hpp"
 #include "probe/netbios/netbios_codec.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::netbios {
 namespace {
@@ -35,7 +35,7 @@ class SessionRequestDialogue final : public Dialogue {
     if (parse.status == ParseStatus::kIncomplete) {
       if (!closed) return Step::NeedMore();
       if (received.empty()) return Step::WrongService("closed without answering the session request");
-      return Step::WrongService("closed after an incomplete answer: " + DescribeForeign(received));
+      return Step::WrongService("closed after an incomplete answer: " + wire::DescribeForeignBytes(received));
     }
     if (parse.status == ParseStatus::kInvalid) return Step::WrongService(parse.error);
 
@@ -54,7 +54,7 @@ class SessionRequestDialogue final : public Dialogue {
         return Step::Verified("retarget session response: to " + reply.retarget_address + ":" +
                               std::to_string(reply.retarget_port) + " (" + called + ")");
       default:
-        return Step::WrongService("a NetBIOS session packet of type 0x" + HexPrefix(received.first(1)) +
+        return Step::WrongService("a NetBIOS session packet of type 0x" + wire::HexPrefix(received.first(1)) +
                                   " instead of a reply to the session request");
     }
   }

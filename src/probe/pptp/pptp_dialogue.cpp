@@ -7,46 +7,25 @@
 #include <string>
 
 #include "probe/pptp/pptp_codec.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::pptp {
 
 namespace {
 
+using wire::DescribeForeignBytes;
+using wire::PrintableText;
+
 constexpr std::uint8_t kResultSuccess = 1;  // RFC 2637 2.2
 constexpr std::size_t kMaxName = 32;
-constexpr std::size_t kPreviewBytes = 16;
 constexpr char kOurName[] = "portolan";
 constexpr char kGreNote[] = "tunnels also need GRE (IP protocol 47)";
-
-std::string Printable(std::string_view text) {
-  std::string out;
-  for (const char c : text.substr(0, kMaxName)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
-  if (text.size() > kMaxName) out += "...";
-  return out;
-}
-
-std::string Preview(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  std::string text;
-  bool printable = true;
-  for (std::size_t i = 0; i < bytes.size() && i < kPreviewBytes; ++i) {
-    if (!hex.empty()) hex += ' ';
-    hex += kHex[bytes[i] >> 4];
-    hex += kHex[bytes[i] & 0xF];
-    if (bytes[i] >= 0x20 && bytes[i] < 0x7F) {
-      text += static_cast<char>(bytes[i]);
-    } else if (bytes[i] != '\r' && bytes[i] != '\n') {
-      printable = false;
-    }
-  }
-  return printable && !text.empty() ? "'" + text + "' (" + hex + ")" : hex;
-}
 
 std::string Describe(const StartControlReply& reply) {
   return "PPTP Start-Control reply: result " + ResultName(reply.result_code) + ", protocol " +
          std::to_string(reply.protocol_version >> 8) + "." + std::to_string(reply.protocol_version & 0xFF) +
-         ", host '" + Printable(reply.host_name) + "', vendor '" + Printable(reply.vendor) + "'";
+         ", host '" + PrintableText(reply.host_name, kMaxName) + "', vendor '" + PrintableText(reply.vendor, kMaxName) +
+         "'";
 }
 
 class StartControlDialogue final : public Dialogue {
@@ -62,10 +41,11 @@ class StartControlDialogue final : public Dialogue {
     }
     const Frame frame = FrameControlMessage(received);
     if (frame.framing == Framing::kNotPptp) {
-      return Step::WrongService("not PPTP: " + frame.error + "; first bytes " + Preview(received));
+      return Step::WrongService("not PPTP: " + frame.error + "; " + DescribeForeignBytes(received));
     }
     if (frame.framing == Framing::kIncomplete) {
-      return closed ? Step::WrongService("PPTP reply cut short by the close: " + Preview(received)) : Step::NeedMore();
+      return closed ? Step::WrongService("PPTP reply cut short by the close: " + DescribeForeignBytes(received))
+                    : Step::NeedMore();
     }
     const auto message = received.first(frame.length);
     if (ControlType(message) != kStartControlReply) {

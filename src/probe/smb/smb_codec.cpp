@@ -6,13 +6,14 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "probe/netbios/byte_reader.hpp"
+#include "probe/wire/byte_reader.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::smb {
 namespace {
 
-using netbios::ByteReader;
-using netbios::DescribeForeign;
+using wire::ByteReader;
+using wire::DescribeForeignBytes;
 
 constexpr std::array<std::uint8_t, 4> kSmb1Protocol = {0xff, 'S', 'M', 'B'};
 constexpr std::array<std::uint8_t, 4> kSmb2Protocol = {0xfe, 'S', 'M', 'B'};
@@ -247,7 +248,7 @@ Frame ReadDirectTcpFrame(std::span<const std::uint8_t> bytes) {
     return frame;
   }
   if (bytes[0] != 0) {
-    frame.error = "not a direct-TCP SMB frame: " + DescribeForeign(bytes);
+    frame.error = "not a direct-TCP SMB frame: " + DescribeForeignBytes(bytes);
     return frame;
   }
   if (bytes.size() < kDirectTcpHeaderLength) {
@@ -257,7 +258,7 @@ Frame ReadDirectTcpFrame(std::span<const std::uint8_t> bytes) {
   const std::size_t length = (std::size_t{bytes[1]} << 16) | (std::size_t{bytes[2]} << 8) | bytes[3];
   if (length > kMaxFrameLength) {
     frame.error = "a frame of " + std::to_string(length) + " bytes, too long for a NEGOTIATE response (" +
-                  DescribeForeign(bytes) + ")";
+                  DescribeForeignBytes(bytes) + ")";
     return frame;
   }
   // Check the protocol id as soon as it is there, so that foreign bytes need not fill a frame.
@@ -266,7 +267,7 @@ Frame ReadDirectTcpFrame(std::span<const std::uint8_t> bytes) {
   const bool smb1 = std::equal(body.begin(), body.begin() + id_bytes, kSmb1Protocol.begin());
   const bool smb2 = std::equal(body.begin(), body.begin() + id_bytes, kSmb2Protocol.begin());
   if (!smb1 && !smb2) {
-    frame.error = "not an SMB message: " + DescribeForeign(bytes);
+    frame.error = "not an SMB message: " + DescribeForeignBytes(bytes);
     return frame;
   }
   if (body.size() < length) {
@@ -283,7 +284,7 @@ std::optional<NegotiateResponse> ParseNegotiateResponse(std::span<const std::uin
   if (error == nullptr) error = &ignored;
   if (StartsWith(message, kSmb1Protocol)) return ParseSmb1(message, error);
   if (StartsWith(message, kSmb2Protocol)) return ParseSmb2(message, error);
-  *error = "not an SMB message: " + DescribeForeign(message);
+  *error = "not an SMB message: " + DescribeForeignBytes(message);
   return std::nullopt;
 }
 
@@ -301,13 +302,6 @@ std::string DialectName(std::uint16_t dialect_revision) {
       return text;
     }
   }
-}
-
-std::string FormatGuid(const Guid& g) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3], g[2],
-                g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
-  return text;
 }
 
 }  // namespace portolan::probe::smb

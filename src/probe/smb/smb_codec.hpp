@@ -62,6 +62,5 @@ struct NegotiateResponse {
 std::optional<NegotiateResponse> ParseNegotiateResponse(std::span<const std::uint8_t> message, std::string* error);
 
 std::string DialectName(std::uint16_t dialect_revision);  // "3.1.1", "2.??? (wildcard)"
-std::string FormatGuid(const Guid& guid);                 // "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 
 }  // namespace portolan::probe::smb

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "probe/smb/smb_codec.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::smb {
 namespace {
@@ -32,7 +33,7 @@ std::string Describe(const NegotiateResponse& response) {
   if (response.no_common_dialect) return smb + " server, no dialect in common with NT LM 0.12 / SMB 2.002";
   std::string detail = smb + " dialect " + response.dialect + ", " + Signing(response);
   if (response.extended_security) detail += ", extended security";
-  if (response.server_guid) detail += ", server GUID " + FormatGuid(*response.server_guid);
+  if (response.server_guid) detail += ", server GUID " + wire::FormatGuid(*response.server_guid);
   return detail;
 }
 

@@ -6,37 +6,21 @@
 #include <string>
 
 #include "probe/sqlr/sqlr_codec.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::sqlr {
 
 namespace {
 
+using wire::DescribeForeignBytes;
+using wire::PrintableText;
+
 constexpr std::size_t kMaxDetail = 200;
 constexpr std::size_t kMaxName = 40;
-constexpr std::size_t kPreviewBytes = 16;
-
-// Names from the wire, made printable and short for a one-line detail.
-std::string Printable(std::string_view text, std::size_t limit = kMaxName) {
-  std::string out;
-  for (const char c : text.substr(0, limit)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
-  if (text.size() > limit) out += "...";
-  return out;
-}
-
-std::string HexPreview(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (std::size_t i = 0; i < bytes.size() && i < kPreviewBytes; ++i) {
-    if (!hex.empty()) hex += ' ';
-    hex += kHex[bytes[i] >> 4];
-    hex += kHex[bytes[i] & 0xF];
-  }
-  return hex;
-}
 
 std::string Describe(const Instance& instance) {
-  std::string text = Printable(instance.server_name) + "\\" + Printable(instance.instance_name) + " " +
-                     Printable(instance.version, 16);
+  std::string text = PrintableText(instance.server_name, kMaxName) + "\\" +
+                     PrintableText(instance.instance_name, kMaxName) + " " + PrintableText(instance.version, 16);
   text += instance.tcp_port ? " tcp/" + std::to_string(*instance.tcp_port) : " no tcp";
   if (instance.clustered) text += " (clustered)";
   return text;
@@ -53,10 +37,10 @@ class ResolutionDialogue final : public Dialogue {
     const auto parsed = ParseServerResponse(received);
     if (!parsed.instances) {
       // The codec's error may quote the wire (a key it could not read): printable only.
-      const std::string error = Printable(parsed.error, kMaxDetail / 2);
+      const std::string error = PrintableText(parsed.error, kMaxDetail / 2);
       const std::string what =
           received[0] == kServerResponse ? "a malformed SVR_RESP: " + error : "not an SVR_RESP: " + error;
-      return Step::WrongService(what + " (first bytes " + HexPreview(received) + ")");
+      return Step::WrongService(what + " (" + DescribeForeignBytes(received) + ")");
     }
     const auto& instances = *parsed.instances;
     if (instances.empty()) return Step::Verified("SQL Server Browser answered (SVR_RESP) but listed no instance");

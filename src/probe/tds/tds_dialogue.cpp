@@ -6,37 +6,19 @@
 #include <string>
 
 #include "probe/tds/tds_codec.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::tds {
 
 namespace {
+
+using wire::DescribeForeignBytes;
 
 // TLS record content types (RFC 8446 5.1) and the first byte of the record's version: a TDS 8.0
 // "strict" server expects a TLS ClientHello before any TDS, and may answer with a TLS alert.
 constexpr std::uint8_t kTlsAlert = 0x15;
 constexpr std::uint8_t kTlsHandshake = 0x16;
 constexpr std::uint8_t kTlsMajorVersion = 0x03;
-constexpr std::size_t kPreviewBytes = 16;
-
-// Up to 16 bytes as hex, and as text when they are printable: what answered instead.
-std::string Preview(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  std::string text;
-  bool printable = true;
-  for (std::size_t i = 0; i < bytes.size() && i < kPreviewBytes; ++i) {
-    if (!hex.empty()) hex += ' ';
-    hex += kHex[bytes[i] >> 4];
-    hex += kHex[bytes[i] & 0xF];
-    const char c = static_cast<char>(bytes[i]);
-    if (bytes[i] >= 0x20 && bytes[i] < 0x7F) {
-      text += c;
-    } else if (c != '\r' && c != '\n') {
-      printable = false;
-    }
-  }
-  return printable && !text.empty() ? "'" + text + "' (" + hex + ")" : hex;
-}
 
 // MS-TDS VERSION holds the product version; the marketing name helps a reader.
 std::string ProductName(std::uint8_t major, std::uint8_t minor) {
@@ -64,16 +46,16 @@ class PreloginDialogue final : public Dialogue {
     }
     if ((received[0] == kTlsAlert || received[0] == kTlsHandshake) &&
         (received.size() < 2 || received[1] == kTlsMajorVersion)) {
-      return Step::WrongService("a TLS record instead of TDS (" + Preview(received) +
+      return Step::WrongService("a TLS record instead of TDS (" + DescribeForeignBytes(received) +
                                 "): a TLS service, or a TDS 8.0 strict server that wants TLS first");
     }
     if (received[0] != kPacketTabularResult) {
-      return Step::WrongService("not a TDS answer: first bytes " + Preview(received));
+      return Step::WrongService("not a TDS answer: " + DescribeForeignBytes(received));
     }
     switch (FrameTdsPacket(received)) {
-      case Framing::kNotTds: return Step::WrongService("not a TDS answer: first bytes " + Preview(received));
+      case Framing::kNotTds: return Step::WrongService("not a TDS answer: " + DescribeForeignBytes(received));
       case Framing::kIncomplete:
-        return closed ? Step::WrongService("TDS answer cut short by the close: " + Preview(received))
+        return closed ? Step::WrongService("TDS answer cut short by the close: " + DescribeForeignBytes(received))
                       : Step::NeedMore();
       case Framing::kComplete: break;
     }

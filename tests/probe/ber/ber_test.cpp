@@ -9,8 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "probe/ber/detail_text.hpp"
-
 namespace portolan::probe::ber {
 namespace {
 
@@ -18,10 +16,6 @@ Bytes B(std::initializer_list<int> values) {
   Bytes out;
   for (const int v : values) out.push_back(static_cast<std::uint8_t>(v));
   return out;
-}
-
-Bytes FromText(std::string_view text) {
-  return Bytes(text.begin(), text.end());
 }
 
 TEST(BerTest, LengthsUseTheShortFormUpTo127AndTheMinimalLongFormBeyond) {
@@ -112,21 +106,6 @@ TEST(BerTest, OptionalSkipsNothingWhenTheTagDiffers) {
   EXPECT_FALSE(reader.Failed());
   EXPECT_TRUE(reader.Optional(Context(1)).has_value());
   EXPECT_TRUE(reader.AtEnd());
-}
-
-TEST(BerTest, ForeignBytesAreDescribedForTheVerdict) {
-  EXPECT_EQ(DescribeForeignBytes(View(FromText("HTTP/1.1 400 Bad Request\r\n"))),
-            "first byte 0x48 ('H', looks like HTTP)");
-  EXPECT_EQ(DescribeForeignBytes(View(FromText("SSH-2.0-OpenSSH_9.2\r\n"))), "first byte 0x53 ('S', looks like SSH)");
-  EXPECT_EQ(DescribeForeignBytes(View(B({0x16, 0x03, 0x03, 0x00}))), "first byte 0x16 (looks like TLS)");
-  EXPECT_EQ(DescribeForeignBytes(View(B({0x00, 0x01}))), "first byte 0x00");
-  EXPECT_EQ(DescribeForeignBytes({}), "no bytes");
-}
-
-TEST(BerTest, PrintableTextEscapesAndBounds) {
-  EXPECT_EQ(PrintableText(std::string("a\nb\x01", 4)), "a\\x0ab\\x01");
-  EXPECT_EQ(PrintableText(std::string(100, 'x'), 10), std::string(10, 'x') + "...");
-  EXPECT_LE(LimitDetail(std::string(1000, 'y')).size(), 203u);
 }
 
 }  // namespace

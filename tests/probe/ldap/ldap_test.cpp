@@ -334,7 +334,8 @@ TEST(RootDseDialogueTest, ForeignAnswersAreWrongServices) {
   const auto dialogue = MakeRootDseDialogue(Target());
   const Step http = Feed(*dialogue, Text("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
   EXPECT_EQ(http.kind, Step::Kind::kWrongService);
-  EXPECT_EQ(http.detail, "not an LDAP message: first byte 0x48 ('H', looks like HTTP)");
+  EXPECT_EQ(http.detail,
+            "not an LDAP message: first bytes 48 54 54 50 2f 31 2e 31 ... ('HTTP/1.1 400 Bad', looks like HTTP)");
   const Step empty = Feed(*dialogue, {}, true);
   EXPECT_EQ(empty.kind, Step::Kind::kWrongService);
   EXPECT_EQ(empty.detail, "connection closed without an answer");

@@ -161,7 +161,7 @@ TEST(PptpDialogue, TruncatedEmptyGarbageAndHttpAreWrongService) {
 TEST(PptpDialogue, UnprintableHostNameIsSanitised) {
   const Step step = FeedOnce(StartReply(2, "a\x01\x02z", "v"), false);
   ASSERT_EQ(step.kind, Step::Kind::kVerified);
-  EXPECT_NE(step.detail.find("host 'a??z'"), std::string::npos) << step.detail;
+  EXPECT_NE(step.detail.find("host 'a\\x01\\x02z'"), std::string::npos) << step.detail;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "probe/smb/smb_codec.hpp"
 #include "probe/smb/smb_dialogue.hpp"
+#include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::smb {
 namespace {
@@ -139,7 +140,7 @@ TEST(SmbCodec, Smb2NegotiateFields) {
 TEST(SmbCodec, FormatsGuidsLikeMsDtyp) {
   Guid guid{};
   std::copy(kGuid.begin(), kGuid.end(), guid.begin());
-  EXPECT_EQ(FormatGuid(guid), "6ba7b810-9dad-11d1-80b4-00c04fd430c8");
+  EXPECT_EQ(wire::FormatGuid(guid), "6ba7b810-9dad-11d1-80b4-00c04fd430c8");
 }
 
 TEST(SmbNegotiate, Smb1ServerIsVerified) {

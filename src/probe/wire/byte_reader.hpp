@@ -1,13 +1,12 @@
 #pragma once
-// A bounds-checked reader over untrusted network bytes, shared by the NetBIOS, SMB and DCE/RPC
-// codecs. A read past the end returns zero and marks the reader failed; callers check Ok().
+// A bounds-checked reader over untrusted network bytes, for the codecs of binary protocols
+// (NetBIOS, SMB, DCE/RPC). A read past the end returns zero and marks the reader failed; callers check Ok().
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <string>
 
-namespace portolan::probe::netbios {
+namespace portolan::probe::wire {
 
 class ByteReader {
  public:
@@ -68,40 +67,4 @@ class ByteReader {
   bool ok_ = true;
 };
 
-// "48 54 54 50" for the first `max` bytes, for details that say what answered.
-inline std::string HexPrefix(std::span<const std::uint8_t> bytes, std::size_t max = 8) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text;
-  for (std::size_t i = 0; i < bytes.size() && i < max; ++i) {
-    if (i > 0) text += ' ';
-    text += kDigits[bytes[i] >> 4];
-    text += kDigits[bytes[i] & 0x0f];
-  }
-  if (bytes.size() > max) text += " ...";
-  return text;
-}
-
-// What a foreign answer looks like, for a wrong-service detail: its first bytes, and a guess
-// when they are text (an HTTP status line, an SSH or FTP banner).
-inline std::string DescribeForeign(std::span<const std::uint8_t> bytes) {
-  if (bytes.empty()) return "no bytes";
-  std::string text = "first bytes " + HexPrefix(bytes);
-  std::string printable;
-  bool all_printable = true;
-  for (std::size_t i = 0; i < bytes.size() && i < 16; ++i) {
-    const auto c = static_cast<char>(bytes[i]);
-    if (c == '\r' || c == '\n') break;
-    const bool is_printable = c >= 0x20 && c < 0x7f;
-    all_printable = all_printable && is_printable;
-    printable += is_printable ? c : '.';
-  }
-  if (printable.size() >= 4 && all_printable) {
-    text += " ('" + printable + "'";
-    if (printable.starts_with("HTTP/")) text += ", looks like HTTP";
-    if (printable.starts_with("SSH-")) text += ", looks like SSH";
-    text += ")";
-  }
-  return text;
-}
-
-}  // namespace portolan::probe::netbios
+}  // namespace portolan::probe::wire
