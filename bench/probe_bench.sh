@@ -106,11 +106,11 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-# Whole-process wall time of a command, in seconds; the command's own output goes to stderr.
+# Whole-process wall time of a command, in seconds; its own output goes to $WORK/last.out.
 timed() {
   local start end
   start=$(date +%s.%N)
-  "$@" >&2
+  "$@" >"$WORK/last.out" 2>&1
   end=$(date +%s.%N)
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
 }
@@ -136,7 +136,7 @@ echo "portolan probe (protocol checks): $t_portolan s"
 t_transport=$(timed "${probe[@]}" --transport-only -o "$WORK/transport.csv")
 echo "portolan probe --transport-only:  $t_transport s"
 if [ $smoke -eq 0 ]; then
-  t_nmap=$(timed ip netns exec "$C" nmap -sT -T4 -Pn -n -p "$ALL_PORTS" -oG "$WORK/nmap.txt" "$remote_prefix" >/dev/null)
+  t_nmap=$(timed ip netns exec "$C" nmap -sT -T4 -Pn -n -p "$ALL_PORTS" -oG "$WORK/nmap.txt" "$remote_prefix")
   echo "nmap -sT -T4 -Pn -n:              $t_nmap s"
   echo "ratio nmap / portolan:            $(awk "BEGIN { printf \"%.1f\", $t_nmap / $t_portolan }")x"
   portolan_states "$WORK/portolan.csv" >"$WORK/p.states"
@@ -150,11 +150,11 @@ awk -F, 'NR > 1 { n[$5]++ } END { for (v in n) printf "  %s %d\n", v, n[v] }' "$
 echo "== 2. Nothing in the way: $loop_hosts loopback hosts x 20 ports"
 first=${loop_prefix%/*}
 t_loop=$(timed ip netns exec "$S" "$loop" "$first" "$loop_hosts" "$ALL_PORTS" 8192 1000)
-echo "bare epoll connect loop:          $t_loop s"
+echo "bare epoll connect loop:          $t_loop s ($(cat "$WORK/last.out"))"
 t_lo=$(timed ip netns exec "$S" "$portolan" probe -q "$loop_prefix" -p "$ALL_PORTS" --transport-only --timeout 1s \
-  --concurrency 8192 -f csv -o "$WORK/loop.csv")
+  --concurrency "${PORTOLAN_BENCH_LOOP_CONCURRENCY:-1024}" -f csv -o "$WORK/loop.csv")
 echo "portolan probe --transport-only:  $t_lo s ($(awk "BEGIN { printf \"%.0f\", 100 * $t_loop / $t_lo }")% of the loop's rate)"
 if [ $smoke -eq 0 ]; then
-  t_nmap_lo=$(timed ip netns exec "$S" nmap -sT -T4 -Pn -n -p "$ALL_PORTS" -oG /dev/null "$loop_prefix" >/dev/null)
+  t_nmap_lo=$(timed ip netns exec "$S" nmap -sT -T4 -Pn -n -p "$ALL_PORTS" -oG /dev/null "$loop_prefix")
   echo "nmap -sT -T4 -Pn -n:              $t_nmap_lo s"
 fi

@@ -41,30 +41,68 @@ std::string Seconds(std::chrono::milliseconds timeout) {
   return fmt::format("{:g} s", static_cast<double>(timeout.count()) / 1000.0);
 }
 
-// A timer that closes whatever the probe has open when the probe runs out of time. Shared with
-// the timer's handler, so a handler that runs after the probe ended touches live memory.
+// What a probe has open, closed when the probe runs out of time. Shared with the sweeper, so a
+// sweep after the probe ended touches live memory.
 struct Watch {
-  explicit Watch(const asio::any_io_executor& executor) : timer(executor) {}
-  asio::steady_timer timer;
+  Clock::time_point deadline;
   std::function<void()> on_expiry;
   bool expired = false;
 
-  static std::shared_ptr<Watch> Start(const asio::any_io_executor& executor, Clock::duration after,
-                                      std::function<void()> on_expiry) {
-    auto watch = std::make_shared<Watch>(executor);
+  void Stop() { on_expiry = nullptr; }
+};
+
+// Deadlines without a timer per probe: one coroutine sweeps the probes in flight every few
+// milliseconds. Arming and cancelling a timer for each of tens of thousands of probes costs a
+// timerfd update each; the sweep costs a pass over the watches, and a deadline is late by at
+// most one sweep interval.
+class Sweeper {
+ public:
+  static constexpr auto kInterval = std::chrono::milliseconds(10);
+
+  explicit Sweeper(const asio::any_io_executor& executor) : timer_(executor) {}
+
+  std::shared_ptr<Watch> Add(Clock::duration after, std::function<void()> on_expiry) {
+    auto watch = std::make_shared<Watch>();
+    watch->deadline = Clock::now() + after;
     watch->on_expiry = std::move(on_expiry);
-    watch->timer.expires_after(after);
-    watch->timer.async_wait([watch](const std::error_code& error) {
-      if (error || !watch->on_expiry) return;
-      watch->expired = true;
-      watch->on_expiry();
-    });
+    watches_.push_back(watch);
     return watch;
   }
-  void Stop() {
-    on_expiry = nullptr;
-    timer.cancel();
+
+  awaitable<void> Run() {
+    while (!finished_) {
+      timer_.expires_after(kInterval);
+      co_await timer_.async_wait(kUseTuple);
+      Sweep();
+    }
   }
+
+  void Finish() {
+    finished_ = true;
+    timer_.cancel();
+  }
+
+ private:
+  void Sweep() {
+    const auto now = Clock::now();
+    std::size_t kept = 0;
+    for (auto& watch : watches_) {
+      if (!watch->on_expiry) continue;  // stopped: its probe is done
+      if (watch->deadline <= now) {
+        watch->expired = true;
+        auto expire = std::move(watch->on_expiry);
+        watch->on_expiry = nullptr;
+        expire();
+        continue;
+      }
+      watches_[kept++] = std::move(watch);
+    }
+    watches_.resize(kept);
+  }
+
+  asio::steady_timer timer_;
+  std::vector<std::shared_ptr<Watch>> watches_;
+  bool finished_ = false;
 };
 
 // --- ICMP errors on UDP sockets ------------------------------------------------------------------
@@ -157,8 +195,8 @@ std::string IcmpText(const IcmpError& error) {
 
 class Prober {
  public:
-  Prober(const asio::any_io_executor& executor, const EngineOptions& options, asio::ssl::context& tls)
-      : executor_(executor), options_(options), tls_(tls) {}
+  Prober(const asio::any_io_executor& executor, const EngineOptions& options, asio::ssl::context& tls, Sweeper& sweeper)
+      : executor_(executor), options_(options), tls_(tls), sweeper_(sweeper) {}
 
   awaitable<ProbeResult> Run(const ProbeSpec& spec) {
     ProbeResult result;
@@ -204,7 +242,7 @@ class Prober {
       co_return;
     }
     EnableIcmpErrors(socket->native_handle(), endpoint.address().is_v4());
-    auto watch = Watch::Start(executor_, options_.timeout, [socket] {
+    auto watch = sweeper_.Add(options_.timeout, [socket] {
       std::error_code ignored;
       socket->close(ignored);
     });
@@ -391,7 +429,7 @@ class Prober {
 
     for (int attempt = 0; attempt < attempts; ++attempt) {
       co_await socket->async_send(asio::buffer(request), kUseTuple);
-      auto watch = Watch::Start(executor_, slice, [socket] {
+      auto watch = sweeper_.Add(slice, [socket] {
         std::error_code ignored;
         socket->cancel(ignored);
       });
@@ -448,6 +486,7 @@ class Prober {
   asio::any_io_executor executor_;
   const EngineOptions& options_;
   asio::ssl::context& tls_;
+  Sweeper& sweeper_;
 };
 
 // Starts probes no faster than the rate allows.
@@ -493,7 +532,8 @@ std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const Engi
   asio::io_context context;
   asio::ssl::context tls(asio::ssl::context::tls_client);
   tls.set_verify_mode(asio::ssl::verify_none);  // reachability, not trust: the certificate is reported
-  Prober prober(context.get_executor(), options, tls);
+  Sweeper sweeper(context.get_executor());
+  Prober prober(context.get_executor(), options, tls, sweeper);
   RateLimiter limiter(context.get_executor(), options.rate);
   std::size_t next = 0;
   std::size_t done = 0;
@@ -507,7 +547,13 @@ std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const Engi
     }
   };
   const auto workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options.concurrency)), specs.size());
-  for (std::size_t w = 0; w < workers; ++w) asio::co_spawn(context, worker(), asio::detached);
+  std::size_t running = workers;
+  for (std::size_t w = 0; w < workers; ++w) {
+    asio::co_spawn(context, worker(), [&](const std::exception_ptr&) {
+      if (--running == 0) sweeper.Finish();
+    });
+  }
+  asio::co_spawn(context, sweeper.Run(), asio::detached);
   context.run();
   return results;
 }
