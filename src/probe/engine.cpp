@@ -41,33 +41,60 @@ std::string Seconds(std::chrono::milliseconds timeout) {
   return fmt::format("{:g} s", static_cast<double>(timeout.count()) / 1000.0);
 }
 
-// What a probe has open, closed when the probe runs out of time. Shared with the sweeper, so a
-// sweep after the probe ended touches live memory.
+// The deadline of the probe a worker is running: when it passes, the sweeper calls `expire` on
+// `context` (closing or cancelling that probe's socket). One per worker, reused probe after
+// probe, so a probe allocates nothing for its deadline.
 struct Watch {
   Clock::time_point deadline;
-  std::function<void()> on_expiry;
+  void (*expire)(void*) = nullptr;
+  void* context = nullptr;
   bool expired = false;
 
-  void Stop() { on_expiry = nullptr; }
+  void Arm(Clock::duration after, void (*on_expiry)(void*), void* target) {
+    deadline = Clock::now() + after;
+    expire = on_expiry;
+    context = target;
+    expired = false;
+  }
+  void Stop() {
+    expire = nullptr;
+    context = nullptr;
+  }
 };
 
-// Deadlines without a timer per probe: one coroutine sweeps the probes in flight every few
+// Stops a watch when the probe's scope ends, before the socket it points at is destroyed.
+class WatchGuard {
+ public:
+  explicit WatchGuard(Watch& watch) : watch_(watch) {}
+  ~WatchGuard() { watch_.Stop(); }
+  WatchGuard(const WatchGuard&) = delete;
+  WatchGuard& operator=(const WatchGuard&) = delete;
+
+ private:
+  Watch& watch_;
+};
+
+template <typename Socket>
+void CloseSocket(void* socket) {
+  std::error_code ignored;
+  static_cast<Socket*>(socket)->close(ignored);
+}
+
+template <typename Socket>
+void CancelSocket(void* socket) {
+  std::error_code ignored;
+  static_cast<Socket*>(socket)->cancel(ignored);
+}
+
+// Deadlines without a timer per probe: one coroutine sweeps the workers' watches every few
 // milliseconds. Arming and cancelling a timer for each of tens of thousands of probes costs a
-// timerfd update each; the sweep costs a pass over the watches, and a deadline is late by at
-// most one sweep interval.
+// timerfd update each; a sweep costs a pass over the workers, and a deadline is late by at most
+// one sweep interval.
 class Sweeper {
  public:
   static constexpr auto kInterval = std::chrono::milliseconds(10);
 
-  explicit Sweeper(const asio::any_io_executor& executor) : timer_(executor) {}
-
-  std::shared_ptr<Watch> Add(Clock::duration after, std::function<void()> on_expiry) {
-    auto watch = std::make_shared<Watch>();
-    watch->deadline = Clock::now() + after;
-    watch->on_expiry = std::move(on_expiry);
-    watches_.push_back(watch);
-    return watch;
-  }
+  Sweeper(const asio::any_io_executor& executor, std::vector<Watch>& watches) : timer_(executor), watches_(watches) {}
 
   awaitable<void> Run() {
     while (!finished_) {
@@ -85,23 +112,18 @@ class Sweeper {
  private:
   void Sweep() {
     const auto now = Clock::now();
-    std::size_t kept = 0;
     for (auto& watch : watches_) {
-      if (!watch->on_expiry) continue;  // stopped: its probe is done
-      if (watch->deadline <= now) {
-        watch->expired = true;
-        auto expire = std::move(watch->on_expiry);
-        watch->on_expiry = nullptr;
-        expire();
-        continue;
-      }
-      watches_[kept++] = std::move(watch);
+      if (watch.expire == nullptr || watch.deadline > now) continue;
+      auto* expire = watch.expire;
+      void* context = watch.context;
+      watch.Stop();
+      watch.expired = true;
+      expire(context);
     }
-    watches_.resize(kept);
   }
 
   asio::steady_timer timer_;
-  std::vector<std::shared_ptr<Watch>> watches_;
+  std::vector<Watch>& watches_;
   bool finished_ = false;
 };
 
@@ -195,10 +217,10 @@ std::string IcmpText(const IcmpError& error) {
 
 class Prober {
  public:
-  Prober(const asio::any_io_executor& executor, const EngineOptions& options, asio::ssl::context& tls, Sweeper& sweeper)
-      : executor_(executor), options_(options), tls_(tls), sweeper_(sweeper) {}
+  Prober(const asio::any_io_executor& executor, const EngineOptions& options, asio::ssl::context& tls)
+      : executor_(executor), options_(options), tls_(tls) {}
 
-  awaitable<ProbeResult> Run(const ProbeSpec& spec) {
+  awaitable<ProbeResult> Run(const ProbeSpec& spec, Watch& watch) {
     ProbeResult result;
     result.spec = spec;
     std::error_code error;
@@ -209,9 +231,9 @@ class Prober {
       co_return result;
     }
     if (spec.transport == Transport::kTcp) {
-      co_await RunTcp(tcp::endpoint(address, static_cast<unsigned short>(spec.target.port)), result);
+      co_await RunTcp(tcp::endpoint(address, static_cast<unsigned short>(spec.target.port)), result, watch);
     } else {
-      co_await RunUdp(udp::endpoint(address, static_cast<unsigned short>(spec.target.port)), result);
+      co_await RunUdp(udp::endpoint(address, static_cast<unsigned short>(spec.target.port)), result, watch);
     }
     co_return result;
   }
@@ -232,9 +254,10 @@ class Prober {
     return error;
   }
 
-  awaitable<void> RunTcp(const tcp::endpoint& endpoint, ProbeResult& result) {
+  awaitable<void> RunTcp(const tcp::endpoint& endpoint, ProbeResult& result, Watch& watch) {
     const auto start = Clock::now();
-    auto socket = std::make_shared<tcp::socket>(executor_);
+    auto socket = std::make_unique<tcp::socket>(executor_);
+    const WatchGuard guard(watch);
     socket->open(endpoint.protocol());
     if (const auto bind_error = BindSource(*socket, result.spec, endpoint.address().is_v4())) {
       result.verdict = Verdict::kFiltered;
@@ -242,16 +265,13 @@ class Prober {
       co_return;
     }
     EnableIcmpErrors(socket->native_handle(), endpoint.address().is_v4());
-    auto watch = sweeper_.Add(options_.timeout, [socket] {
-      std::error_code ignored;
-      socket->close(ignored);
-    });
+    watch.Arm(options_.timeout, CloseSocket<tcp::socket>, socket.get());
     auto [connect_error] = co_await socket->async_connect(endpoint, kUseTuple);
     if (connect_error) {
-      watch->Stop();
+      watch.Stop();
       result.rtt_ms = MillisecondsSince(start);
-      ConnectFailed(connect_error, watch->expired, result);
-      if (const auto icmp = ReadIcmpError(socket->native_handle()); icmp && !watch->expired) {
+      ConnectFailed(connect_error, watch.expired, result);
+      if (const auto icmp = ReadIcmpError(socket->native_handle()); icmp && !watch.expired) {
         result.icmp_from = icmp->from;
         result.detail = IcmpText(*icmp);
       }
@@ -261,7 +281,7 @@ class Prober {
     std::unique_ptr<Dialogue> dialogue;
     if (service != nullptr && service->dialogue != nullptr) dialogue = service->dialogue(result.spec.target);
     if (!dialogue) {
-      watch->Stop();
+      watch.Stop();
       result.rtt_ms = MillisecondsSince(start);
       result.verdict = Verdict::kListening;
       result.detail = service != nullptr ? fmt::format("connection accepted; {}", service->description)
@@ -272,22 +292,22 @@ class Prober {
       asio::ssl::stream<tcp::socket&> stream(*socket, tls_);
       auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
       if (handshake_error) {
-        watch->Stop();
+        watch.Stop();
         result.rtt_ms = MillisecondsSince(start);
         result.verdict = Verdict::kWrongService;
-        result.detail = watch->expired
+        result.detail = watch.expired
                             ? fmt::format("connection accepted, no TLS handshake within {}", Seconds(options_.timeout))
                             : fmt::format("TLS handshake failed: {}", handshake_error.message());
         co_return;
       }
       const std::string certificate = CertificateText(stream.native_handle());
-      co_await Converse(stream, *dialogue, *service, *watch, start, result);
-      watch->Stop();
+      co_await Converse(stream, *dialogue, *service, watch, start, result);
+      watch.Stop();
       result.detail = fmt::format("TLS ({}); {}", certificate, result.detail);
       co_return;
     }
-    co_await Converse(*socket, *dialogue, *service, *watch, start, result);
-    watch->Stop();
+    co_await Converse(*socket, *dialogue, *service, watch, start, result);
+    watch.Stop();
   }
 
   void ConnectFailed(const std::error_code& error, bool expired, ProbeResult& result) {
@@ -395,9 +415,10 @@ class Prober {
                 : why;
   }
 
-  awaitable<void> RunUdp(const udp::endpoint& endpoint, ProbeResult& result) {
+  awaitable<void> RunUdp(const udp::endpoint& endpoint, ProbeResult& result, Watch& watch) {
     const auto start = Clock::now();
-    auto socket = std::make_shared<udp::socket>(executor_);
+    auto socket = std::make_unique<udp::socket>(executor_);
+    const WatchGuard guard(watch);
     socket->open(endpoint.protocol());
     if (const auto bind_error = BindSource(*socket, result.spec, endpoint.address().is_v4())) {
       result.verdict = Verdict::kFiltered;
@@ -429,15 +450,12 @@ class Prober {
 
     for (int attempt = 0; attempt < attempts; ++attempt) {
       co_await socket->async_send(asio::buffer(request), kUseTuple);
-      auto watch = sweeper_.Add(slice, [socket] {
-        std::error_code ignored;
-        socket->cancel(ignored);
-      });
+      watch.Arm(slice, CancelSocket<udp::socket>, socket.get());
       for (;;) {
         auto [error, got] = co_await socket->async_receive(asio::buffer(datagram), kUseTuple);
         if (error) {
-          if (watch->expired) break;  // silence: try again, or give up below
-          watch->Stop();
+          if (watch.expired) break;  // silence: try again, or give up below
+          watch.Stop();
           result.rtt_ms = MillisecondsSince(start);
           const auto icmp = ReadIcmpError(socket->native_handle());
           if (icmp) result.icmp_from = icmp->from;
@@ -451,7 +469,7 @@ class Prober {
           co_return;
         }
         if (!dialogue) {
-          watch->Stop();
+          watch.Stop();
           result.rtt_ms = MillisecondsSince(start);
           result.verdict = Verdict::kListening;
           result.detail = fmt::format("a datagram came back ({} bytes); {}", got,
@@ -464,7 +482,7 @@ class Prober {
           co_await socket->async_send(asio::buffer(next.bytes), kUseTuple);
           continue;
         }
-        watch->Stop();
+        watch.Stop();
         result.rtt_ms = MillisecondsSince(start);
         result.verdict = next.kind == Step::Kind::kVerified ? Verdict::kVerified : Verdict::kWrongService;
         result.detail = next.detail;
@@ -486,7 +504,6 @@ class Prober {
   asio::any_io_executor executor_;
   const EngineOptions& options_;
   asio::ssl::context& tls_;
-  Sweeper& sweeper_;
 };
 
 // Starts probes no faster than the rate allows.
@@ -532,24 +549,25 @@ std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const Engi
   asio::io_context context;
   asio::ssl::context tls(asio::ssl::context::tls_client);
   tls.set_verify_mode(asio::ssl::verify_none);  // reachability, not trust: the certificate is reported
-  Sweeper sweeper(context.get_executor());
-  Prober prober(context.get_executor(), options, tls, sweeper);
+  const auto workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options.concurrency)), specs.size());
+  std::vector<Watch> watches(workers);  // outlives every worker: the sweeper reads them to the end
+  Sweeper sweeper(context.get_executor(), watches);
+  Prober prober(context.get_executor(), options, tls);
   RateLimiter limiter(context.get_executor(), options.rate);
   std::size_t next = 0;
   std::size_t done = 0;
-  const auto worker = [&]() -> awaitable<void> {
+  const auto worker = [&](Watch& watch) -> awaitable<void> {
     while (next < specs.size()) {
       const std::size_t index = next++;
       co_await limiter.Wait();
-      results[index] = co_await prober.Run(specs[index]);
+      results[index] = co_await prober.Run(specs[index], watch);
       ++done;
       if (options.progress) options.progress(done, specs.size());
     }
   };
-  const auto workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options.concurrency)), specs.size());
   std::size_t running = workers;
   for (std::size_t w = 0; w < workers; ++w) {
-    asio::co_spawn(context, worker(), [&](const std::exception_ptr&) {
+    asio::co_spawn(context, worker(watches[w]), [&](const std::exception_ptr&) {
       if (--running == 0) sweeper.Finish();
     });
   }
