@@ -8,36 +8,18 @@
 
 #include "probe/dcerpc/dcerpc_codec.hpp"
 #include "probe/dcerpc/dcerpc_dialogue.hpp"
+#include "probe/probe_test_support.hpp"
 
 namespace portolan::probe::dcerpc {
 namespace {
 
-Bytes Text(std::string_view text) {
-  return Bytes(text.begin(), text.end());
-}
+using test_support::Get16;
+using test_support::Get32;
+using test_support::Put16;
+using test_support::Put32;
+using test_support::Target;
+using test_support::Text;
 
-ProbeTarget Target(int port, std::string netbios_name = "") {
-  ProbeTarget target;
-  target.address = "10.0.0.10";
-  target.port = port;
-  target.netbios_name = std::move(netbios_name);
-  return target;
-}
-
-void Put16(Bytes& out, std::uint16_t value) {
-  out.push_back(static_cast<std::uint8_t>(value));
-  out.push_back(static_cast<std::uint8_t>(value >> 8));
-}
-void Put32(Bytes& out, std::uint32_t value) {
-  Put16(out, static_cast<std::uint16_t>(value));
-  Put16(out, static_cast<std::uint16_t>(value >> 16));
-}
-std::uint16_t Get16(const Bytes& in, std::size_t at) {
-  return static_cast<std::uint16_t>(in[at] | (in[at + 1] << 8));
-}
-std::uint32_t Get32(const Bytes& in, std::size_t at) {
-  return Get16(in, at) | (static_cast<std::uint32_t>(Get16(in, at + 2)) << 16);
-}
 void Align4(Bytes& out) {
   while (out.size() % 4 != 0) out.push_back(0);
 }

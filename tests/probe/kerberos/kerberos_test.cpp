@@ -2,6 +2,7 @@
 // (5.9.1) written out byte by byte, TCP record framing (7.2.2), and foreign answers.
 
 #include "probe/kerberos/kerberos_codec.hpp"
+#include "probe/probe_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,27 +14,15 @@
 namespace portolan::probe::kerberos {
 namespace {
 
+using test_support::B;
+using test_support::Cat;
+using test_support::Text;
+
 using ber::Application;
 using ber::Context;
 using ber::kSequenceTag;
 using ber::Universal;
 using ber::View;
-
-Bytes B(std::initializer_list<int> values) {
-  Bytes out;
-  for (const int v : values) out.push_back(static_cast<std::uint8_t>(v));
-  return out;
-}
-
-Bytes Text(std::string_view text) {
-  return Bytes(text.begin(), text.end());
-}
-
-Bytes Cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
-}
 
 // KRB-ERROR { pvno 5, msg-type 30, stime, susec, error-code CODE, realm CORP.EXAMPLE,
 // sname krbtgt/CORP.EXAMPLE }, as a KDC sends it (RFC 4120 5.9.1), lengths written by hand.

@@ -2,6 +2,7 @@
 // MS-ADTS 6.3.3), hand-built answers of AD, OpenLDAP and foreign services, split TCP answers.
 
 #include "probe/ldap/ldap_codec.hpp"
+#include "probe/probe_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,10 @@
 namespace portolan::probe::ldap {
 namespace {
 
+using test_support::B;
+using test_support::Cat;
+using test_support::Text;
+
 using ber::Application;
 using ber::Encode;
 using ber::EncodeInteger;
@@ -21,22 +26,6 @@ using ber::EncodeString;
 using ber::kSequenceTag;
 using ber::Universal;
 using ber::View;
-
-Bytes B(std::initializer_list<int> values) {
-  Bytes out;
-  for (const int v : values) out.push_back(static_cast<std::uint8_t>(v));
-  return out;
-}
-
-Bytes Text(std::string_view text) {
-  return Bytes(text.begin(), text.end());
-}
-
-Bytes Cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
-}
 
 bool Contains(const Bytes& haystack, const Bytes& needle) {
   return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) != haystack.end();

@@ -7,21 +7,13 @@
 
 #include "probe/netbios/netbios_codec.hpp"
 #include "probe/netbios/netbios_dialogue.hpp"
+#include "probe/probe_test_support.hpp"
 
 namespace portolan::probe::netbios {
 namespace {
 
-Bytes Text(std::string_view text) {
-  return Bytes(text.begin(), text.end());
-}
-
-ProbeTarget Target(int port, std::string netbios_name = "") {
-  ProbeTarget target;
-  target.address = "10.0.0.10";
-  target.port = port;
-  target.netbios_name = std::move(netbios_name);
-  return target;
-}
+using test_support::Target;
+using test_support::Text;
 
 std::string FieldLetters(const Bytes& field) {
   return std::string(field.begin() + 1, field.end() - 1);

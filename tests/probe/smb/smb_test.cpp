@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "probe/probe_test_support.hpp"
 #include "probe/smb/smb_codec.hpp"
 #include "probe/smb/smb_dialogue.hpp"
 #include "probe/wire/detail_text.hpp"
@@ -12,29 +13,11 @@
 namespace portolan::probe::smb {
 namespace {
 
-Bytes Text(std::string_view text) {
-  return Bytes(text.begin(), text.end());
-}
-
-ProbeTarget Target(int port, std::string netbios_name = "") {
-  ProbeTarget target;
-  target.address = "10.0.0.10";
-  target.port = port;
-  target.netbios_name = std::move(netbios_name);
-  return target;
-}
-
-void Put16(Bytes& out, std::uint16_t value) {
-  out.push_back(static_cast<std::uint8_t>(value));
-  out.push_back(static_cast<std::uint8_t>(value >> 8));
-}
-void Put32(Bytes& out, std::uint32_t value) {
-  Put16(out, static_cast<std::uint16_t>(value));
-  Put16(out, static_cast<std::uint16_t>(value >> 16));
-}
-std::uint16_t Get16(const Bytes& in, std::size_t at) {
-  return static_cast<std::uint16_t>(in[at] | (in[at + 1] << 8));
-}
+using test_support::Get16;
+using test_support::Put16;
+using test_support::Put32;
+using test_support::Target;
+using test_support::Text;
 
 Bytes Frame(const Bytes& message) {
   Bytes framed = {0, static_cast<std::uint8_t>(message.size() >> 16), static_cast<std::uint8_t>(message.size() >> 8),
