@@ -3,7 +3,8 @@
 // measures what the kernel allows on this machine, so that `portolan probe --transport-only`
 // can be compared with it rather than with a guess.
 //
-// Usage: connect_loop FIRST_IPV4 COUNT PORT[,PORT...] [IN_FLIGHT] [TIMEOUT_MS]
+// Usage: connect_loop FIRST_IPV4 COUNT PORT[,PORT...] [IN_FLIGHT] [TIMEOUT_MS] [THREADS]
+// IN_FLIGHT is per thread; THREADS (default 1) loops share the work, each with its own epoll.
 // Prints open/closed/filtered counts, the time and the rate. Only for lab addresses.
 
 #include <arpa/inet.h>
@@ -14,12 +15,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -46,57 +49,55 @@ std::vector<int> ParsePorts(const char* text) {
   return ports;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: %s FIRST_IPV4 COUNT PORT[,PORT...] [IN_FLIGHT] [TIMEOUT_MS]\n", argv[0]);
-    return 2;
-  }
-  in_addr first{};
-  if (inet_pton(AF_INET, argv[1], &first) != 1) {
-    std::fprintf(stderr, "not an IPv4 address: %s\n", argv[1]);
-    return 2;
-  }
-  const long count = std::atol(argv[2]);
-  const auto ports = ParsePorts(argv[3]);
-  const long in_flight_max = argc > 4 ? std::atol(argv[4]) : 4096;
-  const auto timeout = std::chrono::milliseconds(argc > 5 ? std::atol(argv[5]) : 1000);
-  rlimit limit{};
-  getrlimit(RLIMIT_NOFILE, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
-
-  const int epoll = epoll_create1(0);
-  std::unordered_map<int, Pending> pending;
-  long next = 0;
-  const long total = count * static_cast<long>(ports.size());
+struct Counts {
   long open = 0;
   long closed = 0;
   long filtered = 0;
-  const auto start = Clock::now();
+};
+
+struct Work {
+  in_addr first{};
+  std::vector<int> ports;
+  long total = 0;
+  long in_flight_max = 4096;
+  std::chrono::milliseconds timeout{1000};
+  std::atomic<long> next{0};
+};
+
+// One loop: takes the next (address, port) from the shared index until none is left.
+Counts Loop(Work& work) {
+  Counts counts;
+  const int epoll = epoll_create1(0);
+  std::unordered_map<int, Pending> pending;
   std::vector<epoll_event> events(1024);
-  while (next < total || !pending.empty()) {
-    while (next < total && static_cast<long>(pending.size()) < in_flight_max) {
-      const long host = next / static_cast<long>(ports.size());
-      const int port = ports[static_cast<std::size_t>(next % static_cast<long>(ports.size()))];
-      ++next;
+  const auto port_count = static_cast<long>(work.ports.size());
+  auto last_sweep = Clock::now();
+  bool more = true;
+  while (more || !pending.empty()) {
+    while (more && static_cast<long>(pending.size()) < work.in_flight_max) {
+      const long item = work.next.fetch_add(1, std::memory_order_relaxed);
+      if (item >= work.total) {
+        more = false;
+        break;
+      }
+      const long host = item / port_count;
+      const int port = work.ports[static_cast<std::size_t>(item % port_count)];
       sockaddr_in address{};
       address.sin_family = AF_INET;
       address.sin_port = htons(static_cast<std::uint16_t>(port));
-      address.sin_addr.s_addr = htonl(ntohl(first.s_addr) + static_cast<std::uint32_t>(host));
+      address.sin_addr.s_addr = htonl(ntohl(work.first.s_addr) + static_cast<std::uint32_t>(host));
       const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
       if (fd < 0) {
         std::perror("socket");
-        return 1;
+        std::exit(1);
       }
       if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-        ++open;
+        ++counts.open;
         close(fd);
         continue;
       }
       if (errno != EINPROGRESS) {
-        ++closed;
+        ++counts.closed;
         close(fd);
         continue;
       }
@@ -113,29 +114,72 @@ int main(int argc, char** argv) {
       socklen_t length = sizeof error;
       getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
       if (error == 0) {
-        ++open;
+        ++counts.open;
       } else if (error == ECONNREFUSED) {
-        ++closed;
+        ++counts.closed;
       } else {
-        ++filtered;
+        ++counts.filtered;
       }
       close(fd);
       pending.erase(fd);
     }
+    // Deadlines: a pass over what is pending at most every 10 ms, not after every wait.
     const auto now = Clock::now();
+    if (now - last_sweep < std::chrono::milliseconds(10)) continue;
+    last_sweep = now;
     for (auto it = pending.begin(); it != pending.end();) {
-      if (now - it->second.started < timeout) {
+      if (now - it->second.started < work.timeout) {
         ++it;
         continue;
       }
-      ++filtered;
+      ++counts.filtered;
       close(it->first);
       it = pending.erase(it);
     }
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("connect_loop: %ld probes in %.2f s (%.0f/s): %ld open, %ld closed, %ld filtered\n", total, seconds,
-              static_cast<double>(total) / seconds, open, closed, filtered);
   close(epoll);
+  return counts;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s FIRST_IPV4 COUNT PORT[,PORT...] [IN_FLIGHT] [TIMEOUT_MS] [THREADS]\n", argv[0]);
+    return 2;
+  }
+  Work work;
+  if (inet_pton(AF_INET, argv[1], &work.first) != 1) {
+    std::fprintf(stderr, "not an IPv4 address: %s\n", argv[1]);
+    return 2;
+  }
+  work.ports = ParsePorts(argv[3]);
+  work.total = std::atol(argv[2]) * static_cast<long>(work.ports.size());
+  work.in_flight_max = argc > 4 ? std::atol(argv[4]) : 4096;
+  work.timeout = std::chrono::milliseconds(argc > 5 ? std::atol(argv[5]) : 1000);
+  const long threads = argc > 6 ? std::max(1L, std::atol(argv[6])) : 1;
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+
+  const auto start = Clock::now();
+  std::vector<Counts> counts(static_cast<std::size_t>(threads));
+  std::vector<std::thread> others;
+  for (long t = 1; t < threads; ++t) {
+    others.emplace_back([&work, &counts, t] { counts[static_cast<std::size_t>(t)] = Loop(work); });
+  }
+  counts[0] = Loop(work);
+  for (auto& thread : others) thread.join();
+  Counts sum;
+  for (const auto& c : counts) {
+    sum.open += c.open;
+    sum.closed += c.closed;
+    sum.filtered += c.filtered;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("connect_loop: %ld probes in %.2f s (%.0f/s) on %ld thread(s): %ld open, %ld closed, %ld filtered\n",
+              work.total, seconds, static_cast<double>(work.total) / seconds, threads, sum.open, sum.closed,
+              sum.filtered);
   return 0;
 }

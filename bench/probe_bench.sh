@@ -6,7 +6,8 @@
 #      namespace probes 1,024 hosts x those 20 ports with portolan probe and nmap -sT -T4, and
 #      every disagreement between their open/closed/filtered results is printed;
 #   2. nothing in the way: 4,096 loopback hosts x 20 ports against the same listener, portolan
-#      probe --transport-only against a bare epoll connect loop (bench/connect_loop.cpp).
+#      probe --transport-only against a bare epoll connect loop (bench/connect_loop.cpp), once
+#      with one thread each and once with a thread per core each.
 #
 #   bash bench/probe_bench.sh            the full run
 #   bash bench/probe_bench.sh --smoke    64 hosts per scenario, no nmap (CI)
@@ -19,7 +20,7 @@ smoke=0
 case "${1:-}" in
   --smoke) smoke=1 ;;
   "") ;;
-  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "probe_bench.sh: unknown argument '$1' (expected --smoke)" >&2; exit 2 ;;
 esac
 
@@ -149,11 +150,19 @@ awk -F, 'NR > 1 { n[$5]++ } END { for (v in n) printf "  %s %d\n", v, n[v] }' "$
 
 echo "== 2. Nothing in the way: $loop_hosts loopback hosts x 20 ports"
 first=${loop_prefix%/*}
-t_loop=$(timed ip netns exec "$S" "$loop" "$first" "$loop_hosts" "$ALL_PORTS" 8192 1000)
-echo "bare epoll connect loop:          $t_loop s ($(cat "$WORK/last.out"))"
+# Two pairings: one thread each, then a thread per core each (the loop's IN_FLIGHT is per thread).
+cores=$(nproc)
+t_loop=$(timed ip netns exec "$S" "$loop" "$first" "$loop_hosts" "$ALL_PORTS" 8192 1000 1)
+echo "bare epoll connect loop, 1 thread:        $t_loop s ($(cat "$WORK/last.out"))"
 t_lo=$(timed ip netns exec "$S" "$portolan" probe -q "$loop_prefix" -p "$ALL_PORTS" --transport-only --timeout 1s \
-  --concurrency "${PORTOLAN_BENCH_LOOP_CONCURRENCY:-1024}" -f csv -o "$WORK/loop.csv")
-echo "portolan probe --transport-only:  $t_lo s ($(awk "BEGIN { printf \"%.0f\", 100 * $t_loop / $t_lo }")% of the loop's rate)"
+  --threads 1 --concurrency 256 -f csv -o "$WORK/loop.csv")
+echo "portolan probe --transport-only --threads 1:  $t_lo s ($(awk "BEGIN { printf \"%.0f\", 100 * $t_loop / $t_lo }")% of the loop's rate)"
+t_loop2=$(timed ip netns exec "$S" "$loop" "$first" "$loop_hosts" "$ALL_PORTS" 1024 1000 "$cores")
+echo "bare epoll connect loop, $cores threads:        $t_loop2 s ($(cat "$WORK/last.out"))"
+t_lo2=$(timed ip netns exec "$S" "$portolan" probe -q "$loop_prefix" -p "$ALL_PORTS" --transport-only --timeout 1s \
+  --concurrency 512 -f csv -o "$WORK/loop.csv")
+echo "portolan probe --transport-only (a thread per core): $t_lo2 s ($(awk "BEGIN { printf \"%.0f\", 100 * $t_loop2 / $t_lo2 }")% of the loop's rate)"
+awk -F, 'NR > 1 { n[$5]++ } END { for (v in n) printf "  %s %d\n", v, n[v] }' "$WORK/loop.csv" | sort
 if [ $smoke -eq 0 ]; then
   t_nmap_lo=$(timed ip netns exec "$S" nmap -sT -T4 -Pn -n -p "$ALL_PORTS" -oG /dev/null "$loop_prefix")
   echo "nmap -sT -T4 -Pn -n:              $t_nmap_lo s"

@@ -38,6 +38,7 @@ struct ProbeOptions {
   std::string timeout = "2s";
   int retries = 1;
   int concurrency = 512;
+  int threads = 0;
   double rate = 0;
   bool no_follow = false;
   bool transport_only = false;
@@ -310,6 +311,8 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 10));
   command->add_option("--concurrency", options->concurrency, "Probes in flight at most (default 512)")
       ->check(CLI::Range(1, 20000));
+  command->add_option("--threads", options->threads, "Threads sharing the probes (default: one per core)")
+      ->check(CLI::Range(1, 64));
   command->add_option("--rate", options->rate, "Probes started per second at most (default: no limit)")
       ->check(CLI::Range(0.0, 1000000.0));
   command->add_flag("--no-follow", options->no_follow, "Do not probe the ports the RPC endpoint mapper advertises");
@@ -335,6 +338,7 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
     engine.timeout = ParseDuration(options->timeout);
     engine.retries = options->retries;
     engine.concurrency = options->concurrency;
+    engine.threads = options->threads;
     engine.rate = options->rate;
     engine.source = options->source;
     engine.follow_epm = !options->no_follow;

@@ -3,14 +3,20 @@
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
@@ -31,7 +37,8 @@ constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 constexpr int kMaxDialogueSteps = 8;  // requests one dialogue may send
 constexpr std::size_t kReadChunk = 4096;
-constexpr std::size_t kMaxDatagram = 65536;  // the largest UDP payload
+constexpr std::size_t kMaxDatagram = 65536;       // the largest UDP payload
+constexpr std::size_t kMinWorkersPerThread = 64;  // fewer probes in flight than this: one thread
 
 double MillisecondsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -45,10 +52,18 @@ std::string Seconds(std::chrono::milliseconds timeout) {
 // `context` (closing or cancelling that probe's socket). One per worker, reused probe after
 // probe, so a probe allocates nothing for its deadline.
 struct Watch {
+  // A suspended coroutine waiting on the ConnectSet, resumed once with the outcome.
+  struct Resume {
+    virtual ~Resume() = default;
+    virtual void operator()(std::error_code error) = 0;
+  };
+
   Clock::time_point deadline;
   void (*expire)(void*) = nullptr;
   void* context = nullptr;
   bool expired = false;
+  int fd = -1;                     // a socket in the ConnectSet, owned by the probe
+  std::unique_ptr<Resume> resume;  // set while the probe waits on the ConnectSet
 
   void Arm(Clock::duration after, void (*on_expiry)(void*), void* target) {
     deadline = Clock::now() + after;
@@ -60,6 +75,18 @@ struct Watch {
     expire = nullptr;
     context = nullptr;
   }
+  // Resumes the waiting probe (once); its socket has left the ConnectSet's attention.
+  void Wake(std::error_code error) {
+    fd = -1;
+    if (auto waiting = std::move(resume)) (*waiting)(error);
+  }
+};
+
+template <typename Handler>
+struct Resumer final : Watch::Resume {
+  explicit Resumer(Handler h) : handler(std::move(h)) {}
+  void operator()(std::error_code error) override { std::move(handler)(error); }
+  Handler handler;
 };
 
 // Stops a watch when the probe's scope ends, before the socket it points at is destroyed.
@@ -124,6 +151,73 @@ class Sweeper {
 
   asio::steady_timer timer_;
   std::vector<Watch>& watches_;
+  bool finished_ = false;
+};
+
+// --- transport-only connects on a private epoll set ----------------------------------------------
+
+// A connect that needs nothing after it (a transport-only check, an endpoint mapper follow-through
+// port) costs, through an Asio socket, socket + ioctl + epoll ADD + connect + epoll MOD + poll +
+// getsockopt + close. Here it costs what a bare scan loop pays: socket (non-blocking from the
+// start), connect, one ADD to a private epoll set, getsockopt, close. The private set is itself
+// one descriptor in Asio's reactor, so these probes still share the thread, the sweeper and the
+// workers with every other probe. Written by hand: Asio has no cheaper way to wait for one
+// connect.
+class ConnectSet {
+ public:
+  explicit ConnectSet(const asio::any_io_executor& executor) : epoll_(executor, epoll_create1(EPOLL_CLOEXEC)) {}
+
+  // The connect's outcome (0 or an errno), or operation_aborted when the deadline closed it.
+  struct Wait {
+    ConnectSet& set;
+    Watch& watch;
+    int fd;
+    template <typename Token>
+    auto operator()(Token&& token) {
+      return asio::async_initiate<Token, void(std::error_code)>(
+          [this](auto handler) {
+            watch.resume = std::make_unique<Resumer<decltype(handler)>>(std::move(handler));
+            epoll_event event{};
+            event.events = EPOLLOUT | EPOLLERR | EPOLLHUP;
+            event.data.ptr = &watch;
+            watch.fd = fd;
+            if (epoll_ctl(set.epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) {
+              watch.Wake(std::error_code(errno, asio::error::get_system_category()));
+            }
+          },
+          token);
+    }
+  };
+
+  // Runs until Finish: drains the private set whenever Asio's reactor says it is readable.
+  awaitable<void> Dispatch() {
+    std::array<epoll_event, 256> events{};
+    while (!finished_) {
+      auto [error] = co_await epoll_.async_wait(asio::posix::descriptor_base::wait_read, kUseTuple);
+      if (error) co_return;
+      for (;;) {
+        const int ready = epoll_wait(epoll_.native_handle(), events.data(), static_cast<int>(events.size()), 0);
+        for (int i = 0; i < ready; ++i) {
+          auto& watch = *static_cast<Watch*>(events[static_cast<std::size_t>(i)].data.ptr);
+          if (watch.fd < 0) continue;  // the deadline closed it after this batch was read
+          int status = 0;
+          socklen_t length = sizeof status;
+          if (getsockopt(watch.fd, SOL_SOCKET, SO_ERROR, &status, &length) != 0) status = errno;
+          watch.Wake(std::error_code(status, asio::error::get_system_category()));
+        }
+        if (ready < static_cast<int>(events.size())) break;
+      }
+    }
+  }
+
+  void Finish() {
+    finished_ = true;
+    std::error_code ignored;
+    epoll_.cancel(ignored);
+  }
+
+ private:
+  asio::posix::stream_descriptor epoll_;
   bool finished_ = false;
 };
 
@@ -217,8 +311,9 @@ std::string IcmpText(const IcmpError& error) {
 
 class Prober {
  public:
-  Prober(const asio::any_io_executor& executor, const EngineOptions& options, asio::ssl::context& tls)
-      : executor_(executor), options_(options), tls_(tls) {}
+  Prober(const asio::any_io_executor& executor, const EngineOptions& options, asio::ssl::context& tls,
+         ConnectSet& connects)
+      : executor_(executor), options_(options), tls_(tls), connects_(&connects) {}
 
   awaitable<ProbeResult> Run(const ProbeSpec& spec, Watch& watch) {
     ProbeResult result;
@@ -254,38 +349,114 @@ class Prober {
     return error;
   }
 
+  // Connects without Asio's connect operation: one non-blocking connect(), a wait for
+  // writability and SO_ERROR. Asio's own path adds a poll() and, for a refused port, nothing we
+  // need; on loopback, where a probe is a handful of syscalls, each one shows in the rate.
+  // IP_RECVERR (which makes the kernel keep the address of the router that sent an ICMP error) is
+  // set only with `icmp_sender`: the caller connects again with it when an ICMP error came back.
+  awaitable<std::error_code> Connect(tcp::socket& socket, const tcp::endpoint& endpoint, Watch& watch,
+                                     bool icmp_sender) {
+    std::error_code error;
+    if (icmp_sender) EnableIcmpErrors(socket.native_handle(), endpoint.address().is_v4());
+    socket.non_blocking(true, error);
+    if (error) co_return error;
+    watch.Arm(options_.timeout, CloseSocket<tcp::socket>, &socket);
+    if (::connect(socket.native_handle(), endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0) {
+      co_return std::error_code{};
+    }
+    if (errno != EINPROGRESS) co_return std::error_code(errno, asio::error::get_system_category());
+    auto [wait_error] = co_await socket.async_wait(tcp::socket::wait_write, kUseTuple);
+    if (wait_error) co_return wait_error;
+    int status = 0;
+    socklen_t length = sizeof status;
+    if (getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &status, &length) != 0) status = errno;
+    co_return std::error_code(status, asio::error::get_system_category());
+  }
+
+  static bool IsIcmpError(const std::error_code& error) {
+    return error == asio::error::host_unreachable || error == asio::error::network_unreachable ||
+           error.value() == EACCES || error.value() == EPROTO;
+  }
+
+  // A transport-only connect on the ConnectSet. Returns the outcome; operation_aborted with
+  // watch.expired when the deadline passed.
+  awaitable<std::error_code> QuickConnect(const tcp::endpoint& endpoint, Watch& watch) {
+    const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) co_return std::error_code(errno, asio::error::get_system_category());
+    std::error_code outcome;
+    if (::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) {
+      if (errno != EINPROGRESS) {
+        outcome = std::error_code(errno, asio::error::get_system_category());
+      } else {
+        watch.Arm(options_.timeout, ExpireQuickConnect, &watch);
+        auto [error] = co_await ConnectSet::Wait{*connects_, watch, fd}(kUseTuple);
+        watch.Stop();
+        outcome = error;
+      }
+    }
+    ::close(fd);
+    co_return outcome;
+  }
+
+  static void ExpireQuickConnect(void* context) { static_cast<Watch*>(context)->Wake(asio::error::operation_aborted); }
+
+  static void Accepted(const Service* service, Clock::time_point start, ProbeResult& result) {
+    result.rtt_ms = MillisecondsSince(start);
+    result.verdict = Verdict::kListening;
+    result.detail = service != nullptr ? fmt::format("connection accepted; {}", service->description)
+                                       : std::string("connection accepted; no protocol check for this port");
+  }
+
   awaitable<void> RunTcp(const tcp::endpoint& endpoint, ProbeResult& result, Watch& watch) {
     const auto start = Clock::now();
-    auto socket = std::make_unique<tcp::socket>(executor_);
+    const auto* service = result.spec.service;
     const WatchGuard guard(watch);
-    socket->open(endpoint.protocol());
-    if (const auto bind_error = BindSource(*socket, result.spec, endpoint.address().is_v4())) {
-      result.verdict = Verdict::kFiltered;
-      result.detail = fmt::format("not sent: cannot bind the source address: {}", bind_error.message());
-      co_return;
+    bool icmp_seen = false;
+    if ((service == nullptr || (service->dialogue == nullptr && service->source_port == 0)) && !options_.source) {
+      const auto outcome = co_await QuickConnect(endpoint, watch);
+      if (!outcome) {
+        Accepted(service, start, result);
+        co_return;
+      }
+      if (watch.expired || !IsIcmpError(outcome)) {
+        result.rtt_ms = MillisecondsSince(start);
+        ConnectFailed(outcome, watch.expired, result);
+        co_return;
+      }
+      icmp_seen = true;  // below, once more with IP_RECVERR, to name the sender
     }
-    EnableIcmpErrors(socket->native_handle(), endpoint.address().is_v4());
-    watch.Arm(options_.timeout, CloseSocket<tcp::socket>, socket.get());
-    auto [connect_error] = co_await socket->async_connect(endpoint, kUseTuple);
-    if (connect_error) {
+    auto socket = std::make_unique<tcp::socket>(executor_);
+    for (bool icmp_sender = icmp_seen;; icmp_sender = true) {
+      socket->open(endpoint.protocol());
+      if (const auto bind_error = BindSource(*socket, result.spec, endpoint.address().is_v4())) {
+        result.verdict = Verdict::kFiltered;
+        result.detail = fmt::format("not sent: cannot bind the source address: {}", bind_error.message());
+        co_return;
+      }
+      const auto connect_error = co_await Connect(*socket, endpoint, watch, icmp_sender);
+      if (!connect_error) break;
       watch.Stop();
+      if (!icmp_sender && !watch.expired && IsIcmpError(connect_error)) {
+        // An ICMP error came back: ask once more, this time keeping the sender's address.
+        std::error_code ignored;
+        socket->close(ignored);
+        continue;
+      }
       result.rtt_ms = MillisecondsSince(start);
       ConnectFailed(connect_error, watch.expired, result);
-      if (const auto icmp = ReadIcmpError(socket->native_handle()); icmp && !watch.expired) {
-        result.icmp_from = icmp->from;
-        result.detail = IcmpText(*icmp);
+      if (!watch.expired && icmp_sender) {
+        if (const auto icmp = ReadIcmpError(socket->native_handle())) {
+          result.icmp_from = icmp->from;
+          result.detail = IcmpText(*icmp);
+        }
       }
       co_return;
     }
-    const auto* service = result.spec.service;
     std::unique_ptr<Dialogue> dialogue;
     if (service != nullptr && service->dialogue != nullptr) dialogue = service->dialogue(result.spec.target);
     if (!dialogue) {
       watch.Stop();
-      result.rtt_ms = MillisecondsSince(start);
-      result.verdict = Verdict::kListening;
-      result.detail = service != nullptr ? fmt::format("connection accepted; {}", service->description)
-                                         : std::string("connection accepted; no protocol check for this port");
+      Accepted(service, start, result);
       co_return;
     }
     if (service->tls) {
@@ -504,6 +675,7 @@ class Prober {
   asio::any_io_executor executor_;
   const EngineOptions& options_;
   asio::ssl::context& tls_;
+  ConnectSet* connects_;
 };
 
 // Starts probes no faster than the rate allows.
@@ -537,6 +709,52 @@ void RaiseDescriptorLimit(int concurrency) {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// One thread's share of a pass: its own io_context, workers, sweeper and rate limiter, taking
+// the next spec from the index the threads share.
+void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options, std::size_t workers, double rate,
+              std::atomic<std::size_t>& next, std::atomic<std::size_t>& done, bool reports_progress,
+              std::vector<ProbeResult>& results) {
+  asio::io_context context(ASIO_CONCURRENCY_HINT_UNSAFE);  // one thread each: no locks inside Asio
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.set_verify_mode(asio::ssl::verify_none);  // reachability, not trust: the certificate is reported
+  std::vector<Watch> watches(workers);          // outlives every worker: the sweeper reads them to the end
+  Sweeper sweeper(context.get_executor(), watches);
+  ConnectSet connects(context.get_executor());
+  Prober prober(context.get_executor(), options, tls, connects);
+  RateLimiter limiter(context.get_executor(), rate);
+  // Specs are claimed from the shared index a batch at a time, so that threads rarely touch the
+  // same cache line; this thread's workers take them one by one.
+  std::size_t cursor = 0;
+  std::size_t batch_end = 0;
+  const std::size_t batch = std::clamp<std::size_t>(specs.size() / (workers * 64), 1, 64);
+  const auto worker = [&](Watch& watch) -> awaitable<void> {
+    for (;;) {
+      if (cursor == batch_end) {
+        cursor = std::min(next.fetch_add(batch, std::memory_order_relaxed), specs.size());
+        batch_end = std::min(cursor + batch, specs.size());
+      }
+      if (cursor >= specs.size()) break;
+      const std::size_t index = cursor++;
+      co_await limiter.Wait();
+      results[index] = co_await prober.Run(specs[index], watch);
+      const std::size_t finished = done.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (reports_progress && options.progress) options.progress(finished, specs.size());
+    }
+  };
+  std::size_t running = workers;
+  for (std::size_t w = 0; w < workers; ++w) {
+    asio::co_spawn(context, worker(watches[w]), [&](const std::exception_ptr&) {
+      if (--running == 0) {
+        sweeper.Finish();
+        connects.Finish();
+      }
+    });
+  }
+  asio::co_spawn(context, sweeper.Run(), asio::detached);
+  asio::co_spawn(context, connects.Dispatch(), asio::detached);
+  context.run();
+}
+
 std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const EngineOptions& options) {
   std::vector<ProbeResult> results(specs.size());
   if (specs.empty()) return results;
@@ -546,33 +764,33 @@ std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const Engi
     if (error) throw std::invalid_argument(fmt::format("source address '{}' is not an IP address", *options.source));
   }
   RaiseDescriptorLimit(options.concurrency);
-  asio::io_context context;
-  asio::ssl::context tls(asio::ssl::context::tls_client);
-  tls.set_verify_mode(asio::ssl::verify_none);  // reachability, not trust: the certificate is reported
-  const auto workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options.concurrency)), specs.size());
-  std::vector<Watch> watches(workers);  // outlives every worker: the sweeper reads them to the end
-  Sweeper sweeper(context.get_executor(), watches);
-  Prober prober(context.get_executor(), options, tls);
-  RateLimiter limiter(context.get_executor(), options.rate);
-  std::size_t next = 0;
-  std::size_t done = 0;
-  const auto worker = [&](Watch& watch) -> awaitable<void> {
-    while (next < specs.size()) {
-      const std::size_t index = next++;
-      co_await limiter.Wait();
-      results[index] = co_await prober.Run(specs[index], watch);
-      ++done;
-      if (options.progress) options.progress(done, specs.size());
+  const auto concurrency = static_cast<std::size_t>(std::max(1, options.concurrency));
+  const std::size_t workers = std::min(concurrency, specs.size());
+  // A thread per core, each with its share of the workers, once there are enough probes to
+  // share: the kernel's half of a connection runs on the thread that makes it.
+  std::size_t threads = options.threads > 0 ? static_cast<std::size_t>(options.threads)
+                                            : std::max(1U, std::thread::hardware_concurrency());
+  threads = std::max<std::size_t>(1, std::min({threads, workers / kMinWorkersPerThread, std::size_t{64}}));
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::vector<std::thread> others;
+  std::exception_ptr failure;
+  std::mutex failure_lock;
+  const double rate = options.rate / static_cast<double>(threads);
+  const auto share = [&](std::size_t t) {
+    const std::size_t mine = workers / threads + (t < workers % threads ? 1 : 0);
+    try {
+      RunShare(specs, options, mine, rate, next, done, t == 0, results);
+    } catch (...) {
+      const std::lock_guard lock(failure_lock);
+      if (!failure) failure = std::current_exception();
     }
   };
-  std::size_t running = workers;
-  for (std::size_t w = 0; w < workers; ++w) {
-    asio::co_spawn(context, worker(watches[w]), [&](const std::exception_ptr&) {
-      if (--running == 0) sweeper.Finish();
-    });
-  }
-  asio::co_spawn(context, sweeper.Run(), asio::detached);
-  context.run();
+  for (std::size_t t = 1; t < threads; ++t) others.emplace_back(share, t);
+  share(0);
+  for (auto& thread : others) thread.join();
+  if (failure) std::rethrow_exception(failure);
+  if (options.progress) options.progress(specs.size(), specs.size());
   return results;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The probe engine: runs many probes at once (Asio, C++20 coroutines, one thread), each with a
+// The probe engine: runs many probes at once (Asio, C++20 coroutines, a thread per core), each with a
 // deadline and bounded reads, and turns what the network did into a verdict. TCP: connect,
 // optional TLS, then the service's dialogue. UDP: a connected socket with IP_RECVERR, so that
 // ICMP errors come back as verdicts naming the address that sent them.
@@ -41,8 +41,10 @@ struct EngineOptions {
   int retries = 1;                          // UDP: requests sent again after silence
   int concurrency = 512;                    // probes in flight at most
   double rate = 0;                          // probes started per second at most; 0: no limit
+  int threads = 0;                          // threads sharing the probes; 0: one per core
   std::optional<std::string> source;        // local address to send from
   bool follow_epm = true;                   // probe every TCP port the endpoint mapper advertises
+  // Called from one thread only, after some probes finished (not after each when threads > 1).
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
 

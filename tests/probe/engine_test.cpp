@@ -1,0 +1,125 @@
+// The probe engine on 127.0.0.1 (no root needed): verdicts, result order and the thread split,
+// against a listener this test owns and a port it holds closed.
+#include "probe/engine.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+namespace portolan::probe {
+namespace {
+
+// A TCP socket on 127.0.0.1 with a kernel-chosen port: listening (accepting and closing on a
+// thread of its own) or bound and not listening, so that connects to it are reset.
+class LocalPort {
+ public:
+  explicit LocalPort(bool listening) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    socklen_t length = sizeof address;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    if (!listening) return;
+    EXPECT_EQ(listen(fd_, 4096), 0);
+    acceptor_ = std::thread([this] {
+      pollfd ready{fd_, POLLIN, 0};
+      while (!stop_) {
+        if (poll(&ready, 1, 20) <= 0) continue;
+        const int client = accept(fd_, nullptr, nullptr);
+        if (client >= 0) close(client);
+      }
+    });
+  }
+  ~LocalPort() {
+    stop_ = true;
+    if (acceptor_.joinable()) acceptor_.join();
+    close(fd_);
+  }
+  LocalPort(const LocalPort&) = delete;
+  LocalPort& operator=(const LocalPort&) = delete;
+
+  [[nodiscard]] int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+};
+
+std::vector<ProbeSpec> Alternating(int count, int open_port, int closed_port) {
+  std::vector<ProbeSpec> specs;
+  for (int i = 0; i < count; ++i) {
+    ProbeSpec spec;
+    spec.target.address = "127.0.0.1";
+    spec.target.port = i % 2 == 0 ? open_port : closed_port;
+    spec.flows = {"F" + std::to_string(i)};
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+void ExpectVerdicts(const std::vector<ProbeSpec>& specs, const std::vector<ProbeResult>& results, int open_port) {
+  ASSERT_EQ(results.size(), specs.size());
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    ASSERT_EQ(results[i].spec.flows, specs[i].flows) << "results keep the order of the specs";
+    const auto expected = specs[i].target.port == open_port ? Verdict::kListening : Verdict::kNotListening;
+    EXPECT_EQ(results[i].verdict, expected) << i << ": " << results[i].detail;
+  }
+}
+
+TEST(ProbeEngine, TransportOnlyVerdictsOnOneThread) {
+  const LocalPort open(true);
+  const LocalPort closed(false);
+  const auto specs = Alternating(200, open.port(), closed.port());
+  EngineOptions options;
+  options.threads = 1;
+  options.concurrency = 64;
+  ExpectVerdicts(specs, RunProbes(specs, options), open.port());
+}
+
+TEST(ProbeEngine, ThreadsShareTheProbesAndKeepTheirOrder) {
+  const LocalPort open(true);
+  const LocalPort closed(false);
+  const auto specs = Alternating(3000, open.port(), closed.port());
+  EngineOptions options;
+  options.threads = 4;
+  options.concurrency = 512;
+  std::size_t last_progress = 0;
+  options.progress = [&](std::size_t done, std::size_t total) {
+    EXPECT_EQ(total, specs.size());
+    last_progress = done;
+  };
+  ExpectVerdicts(specs, RunProbes(specs, options), open.port());
+  EXPECT_EQ(last_progress, specs.size());
+}
+
+TEST(ProbeEngine, ASourceAddressTakesTheSocketPath) {
+  const LocalPort open(true);
+  const LocalPort closed(false);
+  const auto specs = Alternating(50, open.port(), closed.port());
+  EngineOptions options;
+  options.source = "127.0.0.1";
+  ExpectVerdicts(specs, RunProbes(specs, options), open.port());
+}
+
+TEST(ProbeEngine, AnAddressThatDoesNotParseIsAWrongServiceResult) {
+  ProbeSpec spec;
+  spec.target.address = "not-an-address";
+  spec.target.port = 80;
+  const auto results = RunProbes({spec}, EngineOptions{});
+  ASSERT_EQ(results.size(), 1U);
+  EXPECT_EQ(results[0].verdict, Verdict::kWrongService);
+  EXPECT_NE(results[0].detail.find("not an IP address"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace portolan::probe
