@@ -191,6 +191,18 @@ class PidFile {
   bool written_ = false;
 };
 
+// The ports actually bound (on any address), with the plan's notes.
+respond::PortChoice ServedPorts(const respond::Listeners& listeners, const respond::PortChoice& chosen) {
+  respond::PortChoice served;
+  served.flows = chosen.flows;
+  served.not_served = chosen.not_served;
+  for (const auto& socket : listeners.Sockets()) {
+    auto& set = socket.transport == respond::Transport::kTcp ? served.tcp : served.udp;
+    set = set.Union(core::PortSet::Single(socket.port));
+  }
+  return served;
+}
+
 void Run(const RespondOptions& options) {
   if (!respond::IsValidToken(options.token)) {
     BadArgument("--token", fmt::format("'{}' is not a token (1 to 64 of A-Z a-z 0-9 . _ -)", options.token));
@@ -255,13 +267,14 @@ void Run(const RespondOptions& options) {
   }
   if (listeners.Sockets().empty()) BadArgument("--skip-busy", "every port is in use: nothing to serve");
   if (user) respond::DropPrivileges(*user);
+  const respond::PortChoice served = ServedPorts(listeners, stand.ports);
 
   if (!options.quiet) {
     std::cerr << fmt::format(
-        "portolan respond: token {}, host {}: {} on {} ({} sockets); {}; at most {} connections, {} contacts/s per "
+        "portolan respond: token {}, host {}: {} on {} ({} socket{}); {}; at most {} connections, {} contacts/s per "
         "source, idle {}, {}\n",
-        options.token, respond::SafeHostField(stand.name), respond::DescribePorts(stand.ports),
-        fmt::join(bind.addresses, ", "), listeners.Sockets().size(),
+        options.token, respond::SafeHostField(stand.name), respond::DescribePorts(served),
+        fmt::join(bind.addresses, ", "), listeners.Sockets().size(), listeners.Sockets().size() == 1 ? "" : "s",
         user ? fmt::format("running as {}", user->name) : fmt::format("not root: running as uid {}", ::getuid()),
         max_connections, options.rate_per_source, DurationText(idle),
         ttl.count() > 0 ? fmt::format("ending after {}", DurationText(ttl)) : std::string("until stopped"));
@@ -285,7 +298,7 @@ void Run(const RespondOptions& options) {
   header.token = options.token;
   header.host = serve.host;
   header.addresses = bind.addresses;
-  header.served = stand.ports;
+  header.served = served;
   header.skipped = listeners.Skipped();
   header.started = result.started;
   header.ended = result.ended;
