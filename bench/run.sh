@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The scale benchmark of docs/benchmarks.md: times `portolan plan` as a user runs it on the
 # generated 500-site inventory, then the in-process phases with plan_bench (and, with --smoke,
-# the smoke run of bench/probe_bench.sh, the probe benchmark).
+# the smoke runs of bench/probe_bench.sh and bench/respond_bench.sh, the probe and responder
+# benchmarks).
 #
 #   bash bench/run.sh            the full run (500 sites, 10,000 hosts, 2,000 client networks)
 #   bash bench/run.sh --smoke    a small shape and short benchmark times, for CI (a few seconds)
@@ -16,7 +17,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --smoke) smoke=1 ;;
     --runs) runs="${2:?--runs needs a number}"; shift ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (expected --smoke or --runs N)" >&2; exit 2 ;;
   esac
   shift
@@ -109,9 +110,13 @@ echo
 echo "== summary: $sites sites, $hosts hosts, $clients client networks (seed $seed), $runs runs each"
 printf '%s\n' "${summary[@]}"
 
-# The probe benchmark has a shape of its own (namespaces, nginx, nmap): bench/probe_bench.sh.
+# The probe and responder benchmarks have shapes of their own (namespaces, nginx, nmap, socat):
+# bench/probe_bench.sh and bench/respond_bench.sh.
 if [[ $smoke -eq 1 ]]; then
   echo
   echo "== probe_bench --smoke"
   bash "$root/bench/probe_bench.sh" --smoke
+  echo
+  echo "== respond_bench --smoke"
+  bash "$root/bench/respond_bench.sh" --smoke
 fi
