@@ -308,6 +308,24 @@ expect "$WORK/skip.csv" "$SERVER" 7100/tcp WRONG_SERVICE "real"   # the real ser
 expect "$WORK/skip.csv" "$SERVER" 7101/tcp VERIFIED "portolan responder"
 wait "$(cat "$WORK/skip.started")"
 
+# --- 7. every address: 0.0.0.0 and ::, each answer from the address the request reached ---------
+ip -n "$S" addr add fd78::1/64 dev "$TAG-s" nodad
+ip -n "$C" addr add fd78::2/64 dev "$TAG-c" nodad
+start wild --ports 7300,7300/udp --bind 0.0.0.0 --bind :: --ttl 6s --log "$WORK/wild.log" --pid-file "$WORK/run/wild.pid"
+wait_file "$WORK/run/wild.pid" || fail "the wildcard responder did not start: $(cat "$WORK/wild.err")"
+wildcards=$(ip netns exec "$S" ss -Hltun "sport = :7300" | awk '{ print $5 }' | sort | tr '\n' ' ')
+check "bound to 0.0.0.0 and [::] only (found $wildcards)" [ "$wildcards" = "0.0.0.0:7300 0.0.0.0:7300 [::]:7300 [::]:7300 " ]
+# A connected UDP socket takes only answers from the address it sent to: VERIFIED on each
+# address shows that every answer came from the address its request reached.
+probe "$WORK/wild.csv" "$SERVER" "$OTHER" fd78::1 -p 7300,7300/udp --service responder
+for address in "$SERVER" "$OTHER" fd78::1; do
+  expect "$WORK/wild.csv" "$address" 7300/tcp VERIFIED "port 7300/tcp"
+  expect "$WORK/wild.csv" "$address" 7300/udp VERIFIED "port 7300/udp"
+done
+wait "$(cat "$WORK/wild.started")"
+locals=$(python3 -c 'import json, sys; print(" ".join(sorted({json.loads(l)["local"] for l in open(sys.argv[1])})))' "$WORK/wild.log")
+check "the log names each address reached (found $locals)" [ "$locals" = "$SERVER $OTHER fd78::1" ]
+
 ip netns exec "$S" "$PORTOLAN" respond --ports 7200 --bind 10.78.9.9 --ttl 1s 2>"$WORK/addr.err"
 rc=$?
 check "an address the machine does not have is an error (exit $rc)" [ "$rc" -eq 2 ]
