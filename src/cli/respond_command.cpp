@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -18,6 +19,7 @@
 #include "core/atomic_file.hpp"
 #include "core/yaml_reader.hpp"
 #include "plan/planner.hpp"
+#include "respond/monitor.hpp"
 #include "respond/port_selection.hpp"
 #include "respond/privileges.hpp"
 #include "respond/server.hpp"
@@ -152,6 +154,10 @@ class OutputFile {
   OutputFile& operator=(const OutputFile&) = delete;
 
   int fd() const { return fd_; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
 
   void Write(const std::string& text) const {
     if (fd_ < 0) return;
@@ -203,7 +209,7 @@ respond::PortChoice ServedPorts(const respond::Listeners& listeners, const respo
   return served;
 }
 
-void Run(const RespondOptions& options) {
+int Run(const RespondOptions& options) {
   if (!respond::IsValidToken(options.token)) {
     BadArgument("--token", fmt::format("'{}' is not a token (1 to 64 of A-Z a-z 0-9 . _ -)", options.token));
   }
@@ -225,27 +231,30 @@ void Run(const RespondOptions& options) {
     user = respond::FindUser(options.user);
     if (!user) BadArgument("--user", fmt::format("no user '{}' on this machine", options.user));
     if (user->uid == 0) BadArgument("--user", fmt::format("'{}' is root: give an unprivileged user", options.user));
-    if (options.pid_file) {
-      const auto folder = std::filesystem::absolute(*options.pid_file).parent_path();
-      if (!respond::FolderWritableBy(folder, *user)) {
-        BadArgument("--pid-file", fmt::format("user {} cannot write in {}: the pid file is written after root is "
-                                              "dropped (use a folder {} may write in, such as /tmp)",
-                                              user->name, folder.string(), user->name));
-      }
+  }
+  if (options.pid_file) {
+    // Written by this process as it is now: as root (by the monitor, below) or as this user.
+    const auto folder = std::filesystem::absolute(*options.pid_file).parent_path();
+    if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+      BadArgument("--pid-file", fmt::format("cannot write in {}: {}", folder.string(), std::strerror(errno)));
     }
   }
-  const OutputFile log(options.log, "--log");
-  const OutputFile summary_json(options.summary_json, "--summary-json");
+  OutputFile log(options.log, "--log");
+  OutputFile summary_json(options.summary_json, "--summary-json");
 
-  const std::size_t descriptors = respond::RaiseDescriptorLimit();
   const std::size_t sockets = respond::SocketsNeeded(bind);
+  if (sockets == 0) {
+    BadArgument("--bind", fmt::format("the plan asks '{}' to accept nothing in the address family of {}", stand.name,
+                                      fmt::join(bind.addresses, ", ")));
+  }
+  std::size_t max_connections = options.max_connections.value_or(kDefaultMaxConnections);
+  const std::size_t descriptors = respond::RaiseDescriptorLimit(sockets + max_connections + respond::kSpareDescriptors);
   if (sockets + respond::kSpareDescriptors > descriptors) {
     BadArgument(PortOption(options),
                 fmt::format("{} sockets to open, and the descriptor limit is {} (ulimit -n): serve fewer "
                             "ports or addresses",
                             sockets, descriptors));
   }
-  std::size_t max_connections = options.max_connections.value_or(kDefaultMaxConnections);
   const std::size_t budget = respond::ConnectionBudget(descriptors, sockets);
   if (max_connections > budget) {
     if (options.max_connections) {
@@ -266,22 +275,8 @@ void Run(const RespondOptions& options) {
     std::cerr << fmt::format("portolan respond: warning: {} skipped (--skip-busy)\n", skipped);
   }
   if (listeners.Sockets().empty()) BadArgument("--skip-busy", "every port is in use: nothing to serve");
-  if (user) respond::DropPrivileges(*user);
   const respond::PortChoice served = ServedPorts(listeners, stand.ports);
 
-  if (!options.quiet) {
-    std::cerr << fmt::format(
-        "portolan respond: token {}, host {}: {} on {} ({} socket{}); {}; at most {} connections, {} contacts/s per "
-        "source, idle {}, {}\n",
-        options.token, respond::SafeHostField(stand.name), respond::DescribePorts(served),
-        fmt::join(bind.addresses, ", "), listeners.Sockets().size(), listeners.Sockets().size() == 1 ? "" : "s",
-        user ? fmt::format("running as {}", user->name) : fmt::format("not root: running as uid {}", ::getuid()),
-        max_connections, options.rate_per_source, DurationText(idle),
-        ttl.count() > 0 ? fmt::format("ending after {}", DurationText(ttl)) : std::string("until stopped"));
-    for (const auto& note : stand.ports.not_served) std::cerr << fmt::format("portolan respond: note: {}\n", note);
-  }
-
-  PidFile pid_file(options.pid_file);
   respond::ServeOptions serve;
   serve.token = options.token;
   serve.host = respond::SafeHostField(stand.name);
@@ -291,20 +286,50 @@ void Run(const RespondOptions& options) {
   serve.ttl = ttl;
   serve.log_fd = log.fd();
   serve.quiet = options.quiet;
-  serve.ready = [&pid_file] { pid_file.Write(); };
-  auto result = respond::Serve(listeners, serve);
+  // Runs once root is dropped: serves until a signal or the ttl, then says who came.
+  const auto serve_and_report = [&](const std::function<void()>& ready) {
+    if (!options.quiet) {
+      std::cerr << fmt::format(
+          "portolan respond: token {}, host {}: {} on {} ({} socket{}); {}; at most {} connections, {} contacts/s "
+          "per source, idle {}, {}\n",
+          options.token, serve.host, respond::DescribePorts(served), fmt::join(bind.addresses, ", "),
+          listeners.Sockets().size(), listeners.Sockets().size() == 1 ? "" : "s",
+          user ? fmt::format("running as {}", user->name) : fmt::format("not root: running as uid {}", ::getuid()),
+          max_connections, options.rate_per_source, DurationText(idle),
+          ttl.count() > 0 ? fmt::format("ending after {}", DurationText(ttl)) : std::string("until stopped"));
+      for (const auto& note : stand.ports.not_served) std::cerr << fmt::format("portolan respond: note: {}\n", note);
+    }
+    serve.ready = ready;
+    const auto result = respond::Serve(listeners, serve);
+    respond::SummaryHeader header;
+    header.token = options.token;
+    header.host = serve.host;
+    header.addresses = bind.addresses;
+    header.served = served;
+    header.skipped = listeners.Skipped();
+    header.started = result.started;
+    header.ended = result.ended;
+    header.end_reason = result.end_reason;
+    std::cout << result.summary.Table(header) << std::flush;
+    summary_json.Write(result.summary.Json(header));
+    return static_cast<int>(kExitOk);
+  };
 
-  respond::SummaryHeader header;
-  header.token = options.token;
-  header.host = serve.host;
-  header.addresses = bind.addresses;
-  header.served = served;
-  header.skipped = listeners.Skipped();
-  header.started = result.started;
-  header.ended = result.ended;
-  header.end_reason = result.end_reason;
-  std::cout << result.summary.Table(header) << std::flush;
-  summary_json.Write(result.summary.Json(header));
+  if (user && options.pid_file) {
+    // A responder that drops root cannot write or remove its pid file where only root may: a
+    // monitor that stays root, holding no socket, does that (respond/monitor.hpp).
+    return respond::RunAsMonitoredChild(
+        *user, *options.pid_file,
+        [&] {
+          listeners = respond::Listeners();
+          log.Close();
+          summary_json.Close();
+        },
+        serve_and_report);
+  }
+  if (user) respond::DropPrivileges(*user);
+  PidFile pid_file(options.pid_file);
+  return serve_and_report([&pid_file] { pid_file.Write(); });
 }
 
 }  // namespace
@@ -361,16 +386,13 @@ void AddRespondCommand(CLI::App& app, int& exit_code) {
       ->type_name("USER");
   command
       ->add_option("--pid-file", options->pid_file,
-                   "Write the process id here once every socket is bound and root dropped; removed on exit")
+                   "Write the serving process's id here once every socket is bound and root dropped; removed on exit")
       ->type_name("FILE");
   command
       ->add_option("--backlog", options->backlog,
                    "Listen backlog per TCP port (default 4096; net.core.somaxconn caps it)")
       ->check(CLI::Range(1, 1 << 20));
-  command->callback([options, &exit_code] {
-    Run(*options);
-    exit_code = kExitOk;
-  });
+  command->callback([options, &exit_code] { exit_code = Run(*options); });
 }
 
 }  // namespace portolan::cli

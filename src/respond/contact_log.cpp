@@ -125,7 +125,10 @@ std::string ContactSummary::Table(const SummaryHeader& header) const {
   const auto tcp = NotReached(*this, header.served.tcp, Transport::kTcp);
   const auto udp = NotReached(*this, header.served.udp, Transport::kUdp);
   if (!tcp.Empty() || !udp.Empty()) {
-    out += fmt::format("not reached: {}\n", DescribePorts({tcp, udp, {}, {}}));
+    PortChoice not_reached;
+    not_reached.tcp = tcp;
+    not_reached.udp = udp;
+    out += fmt::format("not reached: {}\n", DescribePorts(not_reached));
   }
   for (const auto& skipped : header.skipped) out += fmt::format("skipped: {}\n", skipped);
   for (const auto& note : header.served.not_served) out += fmt::format("note: {}\n", note);

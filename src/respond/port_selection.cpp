@@ -23,8 +23,12 @@ void AddFlow(const plan::Flow& flow, Keep keep, PortChoice& choice) {
                                             catalog::ProtocolNumber(flow.protocol)));
     return;
   }
-  auto& set = flow.protocol == catalog::Protocol::kTcp ? choice.tcp : choice.udp;
-  set = set.Union(ports);
+  const bool tcp = flow.protocol == catalog::Protocol::kTcp;
+  auto& all = tcp ? choice.tcp : choice.udp;
+  all = all.Union(ports);
+  auto& family = flow.family == core::Family::kIPv6 ? choice.ipv6 : choice.ipv4;
+  auto& of_family = tcp ? family.tcp : family.udp;
+  of_family = of_family.Union(ports);
 }
 
 void Finish(PortChoice& choice) {
@@ -100,6 +104,7 @@ std::optional<PortChoice> ParsePortList(std::string_view text, std::string* erro
     if (end == text.size()) break;
     start = end + 1;
   }
+  choice.ipv4 = choice.ipv6 = {choice.tcp, choice.udp};
   return choice;
 }
 

@@ -7,19 +7,30 @@
 #include <string_view>
 #include <vector>
 
+#include "core/address.hpp"
 #include "core/port_set.hpp"
 #include "plan/context.hpp"
 #include "plan/flow.hpp"
 
 namespace portolan::respond {
 
-struct PortChoice {
+struct TransportPorts {
   core::PortSet tcp;
   core::PortSet udp;
+};
+
+struct PortChoice {
+  core::PortSet tcp;  // over both address families
+  core::PortSet udp;
+  // Per family: an address of one family serves the flows of that family (a dual-stack host
+  // may need a port on one of its addresses only). A --ports list is the same for both.
+  TransportPorts ipv4;
+  TransportPorts ipv6;
   std::vector<std::string> flows;       // the plan's flows that ask for them, sorted
   std::vector<std::string> not_served;  // "F23: gre (IP protocol 47) has no ports: not served"
 
   bool Empty() const { return tcp.Empty() && udp.Empty(); }
+  const TransportPorts& Of(core::Family family) const { return family == core::Family::kIPv6 ? ipv6 : ipv4; }
 };
 
 // Every (protocol, port) of the flows whose destinations include `endpoint`.

@@ -2,7 +2,6 @@
 
 #include <grp.h>
 #include <pwd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -50,15 +49,6 @@ void DropPrivileges(const User& user) {
     throw std::runtime_error(fmt::format("dropping root to user {} did not hold: uid {}/{}/{}, gid {}/{}/{}", user.name,
                                          real, effective, saved, real_group, effective_group, saved_group));
   }
-}
-
-bool FolderWritableBy(const std::filesystem::path& folder, const User& user) {
-  struct stat status {};
-  if (::stat(folder.c_str(), &status) != 0 || !S_ISDIR(status.st_mode)) return false;
-  if (user.uid == 0) return true;
-  if (status.st_uid == user.uid) return (status.st_mode & S_IWUSR) != 0 && (status.st_mode & S_IXUSR) != 0;
-  if (status.st_gid == user.gid) return (status.st_mode & S_IWGRP) != 0 && (status.st_mode & S_IXGRP) != 0;
-  return (status.st_mode & S_IWOTH) != 0 && (status.st_mode & S_IXOTH) != 0;
 }
 
 }  // namespace portolan::respond

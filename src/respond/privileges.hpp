@@ -3,7 +3,6 @@
 
 #include <sys/types.h>
 
-#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -24,9 +23,5 @@ bool RunningAsRoot();
 // saved ids are the user's and that setuid(0) fails. Throws std::runtime_error saying what did not
 // work. Only as root.
 void DropPrivileges(const User& user);
-
-// Whether `user` may create and remove files in `folder` (by its owner, group and mode bits; what
-// an access check as that user would say, without ACLs).
-bool FolderWritableBy(const std::filesystem::path& folder, const User& user);
 
 }  // namespace portolan::respond

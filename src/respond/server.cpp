@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -625,15 +626,21 @@ std::size_t ConnectionBudget(std::size_t descriptor_limit, std::size_t sockets) 
 }
 
 std::size_t SocketsNeeded(const BindOptions& options) {
-  return options.addresses.size() * (options.ports.tcp.Count() + options.ports.udp.Count());
+  std::size_t sockets = 0;
+  for (const auto& text : options.addresses) {
+    const auto& ports = options.ports.Of(ParseBindAddress(text).ipv6 ? core::Family::kIPv6 : core::Family::kIPv4);
+    sockets += ports.tcp.Count() + ports.udp.Count();
+  }
+  return sockets;
 }
 
 Listeners Bind(const BindOptions& options) {
   Listeners listeners;
   for (const auto& text : options.addresses) {
     const ParsedAddress parsed = ParseBindAddress(text);
+    const auto& of_family = options.ports.Of(parsed.ipv6 ? core::Family::kIPv6 : core::Family::kIPv4);
     for (const auto transport : {Transport::kTcp, Transport::kUdp}) {
-      const auto& ports = transport == Transport::kTcp ? options.ports.tcp : options.ports.udp;
+      const auto& ports = transport == Transport::kTcp ? of_family.tcp : of_family.udp;
       for (const auto& range : ports.Ranges()) {
         for (int port = range.first; port <= range.last; ++port) {
           const auto where = fmt::format("{} {}/{}", text, port, TransportName(transport));
@@ -683,9 +690,20 @@ ServeResult Serve(const Listeners& listeners, const ServeOptions& options) {
   return server.Run();
 }
 
-std::size_t RaiseDescriptorLimit() {
+std::size_t RaiseDescriptorLimit(std::size_t wanted) {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (geteuid() == 0 && limit.rlim_max != RLIM_INFINITY && limit.rlim_max < wanted) {
+    // Root may raise the hard limit itself, up to the kernel's fs.nr_open.
+    std::size_t ceiling = wanted;
+    if (std::FILE* file = std::fopen("/proc/sys/fs/nr_open", "r")) {
+      unsigned long nr_open = 0;
+      if (std::fscanf(file, "%lu", &nr_open) == 1) ceiling = std::min<std::size_t>(wanted, nr_open);
+      std::fclose(file);
+    }
+    rlimit raised{ceiling, ceiling};
+    if (ceiling > limit.rlim_max && setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
   if (limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);

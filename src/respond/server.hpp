@@ -26,9 +26,9 @@ class BindError : public std::runtime_error {
 
 struct BindOptions {
   std::vector<std::string> addresses;  // IPv4 or IPv6 addresses; 0.0.0.0 and :: bind every address
-  PortChoice ports;
-  int backlog = 4096;      // the kernel caps it at net.core.somaxconn
-  bool skip_busy = false;  // a port in use (EADDRINUSE) is skipped instead of an error
+  PortChoice ports;                    // an address serves the ports of its family
+  int backlog = 4096;                  // the kernel caps it at net.core.somaxconn
+  bool skip_busy = false;              // a port in use (EADDRINUSE) is skipped instead of an error
 };
 
 // Bound sockets, closed when this goes.
@@ -90,8 +90,9 @@ struct ServeResult {
 // Blocks SIGINT, SIGTERM and SIGHUP and serves until one arrives or the ttl passes.
 ServeResult Serve(const Listeners& listeners, const ServeOptions& options);
 
-// The open descriptors this process may have (the soft limit, after raising it to the hard one).
-std::size_t RaiseDescriptorLimit();
+// Raises the open-file limit to the hard limit, and as root the hard limit itself to `wanted`
+// (at most fs.nr_open); returns the limit now in force.
+std::size_t RaiseDescriptorLimit(std::size_t wanted);
 
 // Descriptors besides the sockets and the connections: stdio, the log, epoll, signalfd, the
 // reserve for shedding connections when accept runs out, the pid file's write.

@@ -54,6 +54,20 @@ TEST_F(ExamplePorts, GreIsListedAsNotServed) {
   EXPECT_EQ(ports.not_served[0], "F23: gre (IP protocol 47) has no ports: not served");
 }
 
+TEST(PortsByFamily, ADualStackHostServesEachFamilyItsFlows) {
+  const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "tests/data/inventories/ipv6.yaml");
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  const auto* host = inventory.FindEndpoint("SMSV6");
+  ASSERT_NE(host, nullptr);
+  const auto ports = PortsOfEndpoint(plan, static_cast<int>(host - inventory.endpoints.data()));
+  // Its only console is IPv6-only: the dynamic RPC range is needed on its IPv6 address alone.
+  EXPECT_TRUE(ports.Of(core::Family::kIPv6).tcp.Contains(49152));
+  EXPECT_FALSE(ports.Of(core::Family::kIPv4).tcp.Contains(49152));
+  EXPECT_FALSE(ports.Of(core::Family::kIPv4).tcp.Empty());
+  EXPECT_EQ(ports.tcp, ports.ipv4.tcp.Union(ports.ipv6.tcp));
+  EXPECT_EQ(ports.udp, ports.ipv4.udp.Union(ports.ipv6.udp));
+}
+
 TEST_F(ExamplePorts, AHostThatNothingReachesHasNoPorts) {
   EXPECT_TRUE(OfEndpoint("ADMIN01").Empty());
 }
@@ -77,6 +91,8 @@ TEST(ParsePortList, ProtocolsAndRanges) {
   ASSERT_TRUE(ports);
   EXPECT_EQ(ports->tcp.ToString(), "53,80,1025-1030");
   EXPECT_EQ(ports->udp.ToString(), "53,389");
+  EXPECT_EQ(ports->ipv4.tcp, ports->tcp);
+  EXPECT_EQ(ports->ipv6.udp, ports->udp);
 }
 
 TEST(ParsePortList, Errors) {

@@ -165,13 +165,18 @@ stop() {  # stop NAME: SIGTERM, then wait for it; its exit code in $WORK/NAME.rc
 }
 
 # --- 1. DC01 from the inventory: its own address only, ready only when bound and root dropped --
+# The pid file goes where only root may write, as in a lab: the responder forks, the child drops
+# root and serves, the parent stays root to write and remove the pid file and holds no socket.
+mkdir "$WORK/rootonly" && chmod 700 "$WORK/rootonly"
 start dc -i "$WORK/lab.yaml" --host DC01 --token lab-7 --log "$WORK/dc.log" --summary-json "$WORK/dc.json" \
-  --pid-file "$WORK/run/dc.pid"
-if wait_file "$WORK/run/dc.pid"; then
+  --pid-file "$WORK/rootonly/dc.pid"
+if wait_file "$WORK/rootonly/dc.pid"; then
   pass
   # At the moment the pid file exists, every socket is listening and root is gone.
-  pid=$(cat "$WORK/run/dc.pid")
-  check "the pid file names the responder" [ "$pid" = "$(cat "$WORK/dc.started")" ]
+  pid=$(cat "$WORK/rootonly/dc.pid")
+  monitor=$(cat "$WORK/dc.started")
+  check "the pid file names the server, a child of the process started" \
+    [ "$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")" = "$monitor" ]
   listening_tcp=$(ip netns exec "$S" ss -Hltn | wc -l)
   listening_udp=$(ip netns exec "$S" ss -Hlun | wc -l)
   # DC01: tcp 53,88,135,389,636,3268,3269 and 49152-49160; udp 53,88,135,137,389.
@@ -181,6 +186,11 @@ if wait_file "$WORK/run/dc.pid"; then
   nobody=$(id -u nobody)
   check "uid nobody when ready (found '$uids')" [ "$uids" = "$nobody $nobody $nobody $nobody" ]
   check "no supplementary groups but nogroup" [ "$(awk '/^Groups:/ { print $2 }' "/proc/$pid/status")" = "$(id -g nobody)" ]
+  check "no capabilities left" [ "$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status")" = 0000000000000000 ]
+  sockets_held=$(find "/proc/$monitor/fd" -lname 'socket:*' | wc -l)
+  check "the root parent holds no socket ($sockets_held)" [ "$sockets_held" -eq 0 ]
+  server_sockets=$(find "/proc/$pid/fd" -lname 'socket:*' | wc -l)
+  check "the server holds the 21 sockets ($server_sockets)" [ "$server_sockets" -eq 21 ]
 else
   fail "no pid file within 10 s: $(cat "$WORK/dc.err")"
 fi
@@ -232,7 +242,8 @@ contacts_made=$((plan_probes + 2 + 2 + 4 + 1))  # 445/tcp and the other address 
 # --- 4. SIGTERM: the summary names the source, the log has a line per contact ------------------
 stop dc
 check "exit 0 after SIGTERM (got $(cat "$WORK/dc.rc"))" [ "$(cat "$WORK/dc.rc")" -eq 0 ]
-check "the pid file is removed at exit" [ ! -e "$WORK/run/dc.pid" ]
+check "the pid file is removed at exit" [ ! -e "$WORK/rootonly/dc.pid" ]
+check "the server has ended too" [ ! -e "/proc/$pid" ]
 check "the summary names the client" grep -qE "^389/tcp +[0-9]+ +1 +$CLIENT +$CLIENT " "$WORK/dc.out"
 check "the summary says how it ended" grep -q "ended by SIGTERM" "$WORK/dc.out"
 log_lines=$(wc -l <"$WORK/dc.log")
@@ -325,6 +336,27 @@ done
 wait "$(cat "$WORK/wild.started")"
 locals=$(python3 -c 'import json, sys; print(" ".join(sorted({json.loads(l)["local"] for l in open(sys.argv[1])})))' "$WORK/wild.log")
 check "the log names each address reached (found $locals)" [ "$locals" = "$SERVER $OTHER fd78::1" ]
+
+# --- 8. stopping by the pid in the pid file, and a parent killed outright ------------------------
+start bypid --ports 7400 --bind "$SERVER" --ttl 30s -q --pid-file "$WORK/rootonly/bypid.pid"
+wait_file "$WORK/rootonly/bypid.pid" || fail "the responder did not start: $(cat "$WORK/bypid.err")"
+kill -TERM "$(cat "$WORK/rootonly/bypid.pid")"
+wait "$(cat "$WORK/bypid.started")"
+rc=$?
+check "SIGTERM to the pid in the pid file: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "... the summary, and the pid file removed" grep -q "ended by SIGTERM" "$WORK/bypid.out"
+check "... the pid file removed" [ ! -e "$WORK/rootonly/bypid.pid" ]
+start orphan --ports 7401 --bind "$SERVER" --ttl 30s -q --pid-file "$WORK/rootonly/orphan.pid"
+wait_file "$WORK/rootonly/orphan.pid" || fail "the responder did not start: $(cat "$WORK/orphan.err")"
+server=$(cat "$WORK/rootonly/orphan.pid")
+kill -KILL "$(cat "$WORK/orphan.started")"
+wait "$(cat "$WORK/orphan.started")" 2>/dev/null
+for _ in $(seq 50); do
+  [ -e "/proc/$server" ] || break
+  sleep 0.1
+done
+check "a server whose parent is killed ends by itself" [ ! -e "/proc/$server" ]
+check "... with its summary" grep -q "ended by SIGTERM" "$WORK/orphan.out"
 
 ip netns exec "$S" "$PORTOLAN" respond --ports 7200 --bind 10.78.9.9 --ttl 1s 2>"$WORK/addr.err"
 rc=$?
