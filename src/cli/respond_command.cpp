@@ -232,12 +232,15 @@ int Run(const RespondOptions& options) {
     if (!user) BadArgument("--user", fmt::format("no user '{}' on this machine", options.user));
     if (user->uid == 0) BadArgument("--user", fmt::format("'{}' is root: give an unprivileged user", options.user));
   }
+  // A responder that drops root cannot write or remove its pid file where only root may: then a
+  // monitor that stays root, holding no socket, does that (respond/monitor.hpp).
+  bool monitored = false;
   if (options.pid_file) {
-    // Written by this process as it is now: as root (by the monitor, below) or as this user.
     const auto folder = std::filesystem::absolute(*options.pid_file).parent_path();
     if (::access(folder.c_str(), W_OK | X_OK) != 0) {
       BadArgument("--pid-file", fmt::format("cannot write in {}: {}", folder.string(), std::strerror(errno)));
     }
+    monitored = user && !respond::FolderWritableBy(folder, *user);
   }
   OutputFile log(options.log, "--log");
   OutputFile summary_json(options.summary_json, "--summary-json");
@@ -315,9 +318,7 @@ int Run(const RespondOptions& options) {
     return static_cast<int>(kExitOk);
   };
 
-  if (user && options.pid_file) {
-    // A responder that drops root cannot write or remove its pid file where only root may: a
-    // monitor that stays root, holding no socket, does that (respond/monitor.hpp).
+  if (monitored) {
     return respond::RunAsMonitoredChild(
         *user, *options.pid_file,
         [&] {

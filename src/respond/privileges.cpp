@@ -2,6 +2,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -49,6 +50,33 @@ void DropPrivileges(const User& user) {
     throw std::runtime_error(fmt::format("dropping root to user {} did not hold: uid {}/{}/{}, gid {}/{}/{}", user.name,
                                          real, effective, saved, real_group, effective_group, saved_group));
   }
+}
+
+namespace {
+
+// The permission bits `user` gets on a file: its owner's, its group's or everybody's.
+bool Allows(const struct stat& status, const User& user, mode_t owner_bits) {
+  const mode_t group_bits = owner_bits >> 3;
+  const mode_t other_bits = owner_bits >> 6;
+  if (status.st_uid == user.uid) return (status.st_mode & owner_bits) == owner_bits;
+  if (status.st_gid == user.gid) return (status.st_mode & group_bits) == group_bits;
+  return (status.st_mode & other_bits) == other_bits;
+}
+
+}  // namespace
+
+bool FolderWritableBy(const std::filesystem::path& folder, const User& user) {
+  if (user.uid == 0) return true;
+  const auto absolute = std::filesystem::absolute(folder).lexically_normal();
+  std::filesystem::path walked;
+  for (const auto& part : absolute) {
+    walked /= part;
+    struct stat status {};
+    if (::stat(walked.c_str(), &status) != 0 || !S_ISDIR(status.st_mode)) return false;
+    const bool last = walked == absolute;
+    if (!Allows(status, user, last ? (S_IWUSR | S_IXUSR) : S_IXUSR)) return false;
+  }
+  return true;
 }
 
 }  // namespace portolan::respond

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -23,5 +24,9 @@ bool RunningAsRoot();
 // saved ids are the user's and that setuid(0) fails. Throws std::runtime_error saying what did not
 // work. Only as root.
 void DropPrivileges(const User& user);
+
+// Whether `user` may create and remove files in `folder` and reach it (by owner, group and mode
+// bits of the folder and every folder above it; ACLs are not read).
+bool FolderWritableBy(const std::filesystem::path& folder, const User& user);
 
 }  // namespace portolan::respond

@@ -276,6 +276,9 @@ assert ports[(389, "tcp")]["source_addresses"] == [sys.argv[2]], ports[(389, "tc
 start limits --ports 7000,7001/udp --bind "$SERVER" --rate-per-source 5 --max-connections 3 --idle 1s --ttl 8s \
   --summary-json "$WORK/limits.json" -q --pid-file "$WORK/run/limits.pid"
 wait_file "$WORK/run/limits.pid" || fail "the second responder did not start: $(cat "$WORK/limits.err")"
+# nobody may write in run/: one process, which wrote its own pid file as nobody.
+check "a pid file nobody may write is the process started" [ "$(cat "$WORK/run/limits.pid")" = "$(cat "$WORK/limits.started")" ]
+check "... owned by nobody" [ "$(stat -c %U "$WORK/run/limits.pid")" = nobody ]
 started=$(date +%s)
 answered=$(peer udp-burst "$SERVER" 7001 30)
 check "5 of 30 datagrams answered at 5 per second (got $answered)" [ "$answered" -ge 5 -a "$answered" -le 6 ]
