@@ -1,6 +1,7 @@
 #include "cli/common.hpp"
 
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -49,6 +50,28 @@ void Emit(const std::string& content, const std::optional<std::string>& path) {
   }
   std::cout << content;
   std::cout.flush();
+}
+
+std::chrono::milliseconds ParseDuration(const std::string& option, const std::string& text,
+                                        std::chrono::milliseconds least, std::chrono::milliseconds most) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    BadArgument(option, fmt::format("'{}' is not a duration (expected e.g. 500ms, 2s, 10m or 2h)", text));
+  }
+  const std::string unit = text.substr(used);
+  static const std::map<std::string, double> kUnits = {
+      {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}, {"h", 3600000}};
+  const auto it = kUnits.find(unit);
+  if (it == kUnits.end())
+    BadArgument(option, fmt::format("'{}': unknown unit '{}' (expected ms, s, m or h)", text, unit));
+  const double milliseconds = value * it->second;
+  if (!(milliseconds >= static_cast<double>(least.count()) && milliseconds <= static_cast<double>(most.count()))) {
+    BadArgument(option, fmt::format("'{}' is out of range ({} ms to {} s)", text, least.count(), most.count() / 1000));
+  }
+  return std::chrono::milliseconds(static_cast<long long>(milliseconds));
 }
 
 }  // namespace portolan::cli

@@ -1,6 +1,7 @@
 #pragma once
 // What every subcommand shares: exit codes, loading with diagnostics, writing output.
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -34,6 +35,11 @@ void AddFormatOption(CLI::App& command, report::Format& format, const std::vecto
 
 // Ends the command with exit code 2: "OPTION: error: MESSAGE".
 [[noreturn]] void BadArgument(const std::string& option, const std::string& message);
+
+// "500ms", "2s", "10m", "2h" (a bare number is seconds), between least and most; anything else
+// ends the command with exit code 2, naming the option.
+std::chrono::milliseconds ParseDuration(const std::string& option, const std::string& text,
+                                        std::chrono::milliseconds least, std::chrono::milliseconds most);
 
 // Writes to the file (atomically) when a path is given, else to stdout.
 void Emit(const std::string& content, const std::optional<std::string>& path);

@@ -48,29 +48,6 @@ struct ProbeOptions {
   std::optional<std::string> output;
 };
 
-std::chrono::milliseconds ParseDuration(const std::string& text) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    BadArgument("--timeout", fmt::format("'{}' is not a duration (expected e.g. 2s or 500ms)", text));
-  }
-  const std::string unit = text.substr(used);
-  double milliseconds = 0;
-  if (unit == "ms") {
-    milliseconds = value;
-  } else if (unit == "s" || unit.empty()) {
-    milliseconds = value * 1000;
-  } else {
-    BadArgument("--timeout", fmt::format("'{}': unknown unit '{}' (expected s or ms)", text, unit));
-  }
-  if (milliseconds < 1 || milliseconds > 600000) {
-    BadArgument("--timeout", fmt::format("'{}' is out of range (1 ms to 600 s)", text));
-  }
-  return std::chrono::milliseconds(static_cast<long>(milliseconds));
-}
-
 struct PortChoice {
   probe::Transport transport;
   core::PortRange range;
@@ -335,7 +312,8 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
       for (auto& spec : specs) spec.service = nullptr;
     }
     probe::EngineOptions engine;
-    engine.timeout = ParseDuration(options->timeout);
+    engine.timeout =
+        ParseDuration("--timeout", options->timeout, std::chrono::milliseconds(1), std::chrono::minutes(10));
     engine.retries = options->retries;
     engine.concurrency = options->concurrency;
     engine.threads = options->threads;
