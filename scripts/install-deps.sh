@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   # tests and benchmarks
-  googletest libgtest-dev libgmock-dev libbenchmark-dev time
+  googletest libgtest-dev libgmock-dev libbenchmark-dev time jq
   # fuzzing (libFuzzer with ASan/UBSan through clang)
   clang libclang-rt-14-dev
   # kernel checks of rendered policies: nft/iptables load into network namespaces

@@ -215,6 +215,20 @@ void AddLabCommand(CLI::App& app, int& exit_code) {
     exit_code = g_interrupted.load() ? kExitInterrupted : code;
   });
 
+  auto* load = lab->add_subcommand(
+      "load", "Replace the router's policy of a running lab (a ruleset file, or the rendered policy again)");
+  load->add_option("--name", options->name, "The lab (default: the only one)")->type_name("LAB");
+  load->add_option("--ruleset", options->ruleset, "nft -f text or iptables-restore input (default: render it again)")
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
+  load->add_flag("-q,--quiet", options->input.quiet, "Say nothing on success");
+  load->callback([options] {
+    RequirePrivileges();
+    const auto name = NameOrOnlyLab(options->name);
+    const auto what = lab::Reload(name, options->ruleset);
+    if (!options->input.quiet) std::cerr << fmt::format("lab: {} now routes through {}\n", name, what);
+  });
+
   auto* list = lab->add_subcommand("list", "The labs that exist on this machine");
   list->callback([] {
     for (const auto& name : lab::ListLabs()) std::cout << name << "\n";

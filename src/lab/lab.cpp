@@ -228,8 +228,18 @@ RulesetKind DetectRuleset(const std::string& content) {
   return RulesetKind::kNftables;
 }
 
-void LoadRuleset(const std::string& netns, const std::string& content, const fs::path& file) {
+// Checks the ruleset first (nft -c, iptables-restore --test), so that a bad one changes nothing.
+void CheckRuleset(const std::string& netns, const std::string& content, const fs::path& file) {
   core::WriteFileAtomically(file, content);
+  switch (DetectRuleset(content)) {
+    case RulesetKind::kNftables: RunChecked({"nft", "-c", "-f", file.string()}, {}, netns); break;
+    case RulesetKind::kIptables: RunChecked({"iptables-restore", "--test"}, content, netns); break;
+    case RulesetKind::kIp6tables: RunChecked({"ip6tables-restore", "--test"}, content, netns); break;
+  }
+}
+
+void LoadRuleset(const std::string& netns, const std::string& content, const fs::path& file) {
+  CheckRuleset(netns, content, file);
   switch (DetectRuleset(content)) {
     case RulesetKind::kNftables: RunChecked({"nft", "-f", file.string()}, {}, netns); break;
     case RulesetKind::kIptables: RunChecked({"iptables-restore"}, content, netns); break;
@@ -514,6 +524,34 @@ void Up(const UpOptions& options) {
   Save(state);
 }
 
+std::string Reload(const std::string& name, const std::optional<std::string>& ruleset) {
+  if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
+  auto state = LoadState(name);
+  if (!state || !state->ready) throw LabError(fmt::format("no lab named {} is up (portolan lab up first)", name));
+  const auto directory = LabDirectory(name);
+  std::string policy;
+  if (ruleset) {
+    policy = core::ReadFile(*ruleset);
+    state->policy = fmt::format("the ruleset {}", *ruleset);
+  } else {
+    std::optional<std::string> catalog;
+    if (state->catalog) catalog = (directory / kCatalogCopy).string();
+    const auto loaded = inventory::LoadInventory((directory / kInventoryCopy).string(), catalog);
+    const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
+    for (const auto& output : RenderPolicy(loaded, plan, state->target, render::Mode::kNetwork, std::nullopt)) {
+      policy += output.content;
+    }
+    state->policy = fmt::format("the {} network policy rendered from {}", state->target, state->inventory);
+  }
+  const auto router = RouterNamespace(name);
+  CheckRuleset(router, policy, directory / "router.rules");
+  // The router namespace is the lab's own: everything in its ruleset came from the lab.
+  RunChecked({"nft", "flush", "ruleset"}, {}, router);
+  LoadRuleset(router, policy, directory / "router.rules");
+  Save(*state);
+  return state->policy;
+}
+
 std::vector<std::string> Down(const std::string& name) {
   if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
   if (const auto problem = CheckLabName(name); !problem.empty()) throw LabError("--name: " + problem);
@@ -582,7 +620,13 @@ VerifyReport Verify(const VerifyOptions& options) {
     if (const auto* setting = loaded.catalog.FindSetting("rpc_dynamic_ports")) rpc_range = setting->default_ports;
   }
   const std::set<std::string> samba_ports(state->samba_ports.begin(), state->samba_ports.end());
-  const auto* responder = probe::FindService("responder");
+  // The responder's greeting check, one row per transport in the probe registry.
+  const auto responder = [](probe::Transport transport) -> const probe::Service* {
+    for (const auto& service : probe::Services()) {
+      if (service.id == "responder" && service.transport == transport) return &service;
+    }
+    return nullptr;
+  };
 
   // One probe run per source namespace, all at once, each in a thread inside that namespace.
   std::map<int, std::vector<std::size_t>> by_source;
@@ -607,7 +651,7 @@ VerifyReport Verify(const VerifyOptions& options) {
       const bool by_samba =
           state->samba_host && *state->samba_host == destination.name &&
           samba_ports.contains(fmt::format("{}/{}", probe::TransportName(check.transport), check.port));
-      spec.service = by_samba ? probe::ServiceFor(check.transport, check.port) : responder;
+      spec.service = by_samba ? probe::ServiceFor(check.transport, check.port) : responder(check.transport);
       spec.flows = check.flows;
       spec.rpc_range = rpc_range;
       specs.push_back(std::move(spec));

@@ -45,6 +45,9 @@ struct VerifyOptions {
 // Throws LabError (a step failed: what was built is removed again) or core::InputError.
 void Up(const UpOptions& options);
 VerifyReport Verify(const VerifyOptions& options);
+// Replaces the router's policy of a running lab: with the ruleset file, or (none given) with the
+// policy rendered from the lab's inventory again. Returns what was loaded, in words.
+std::string Reload(const std::string& name, const std::optional<std::string>& ruleset);
 // Removes every namespace and process the lab's record names, and the record. Returns what it
 // removed, one line each. Throws LabError when there is no lab of that name.
 std::vector<std::string> Down(const std::string& name);

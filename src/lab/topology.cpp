@@ -98,11 +98,13 @@ std::string Topology::AddressOf(const LabEndpoint& endpoint, core::Family family
   return {};
 }
 
+std::string RouterNamespace(std::string_view lab) { return fmt::format("pl-{}-router", lab); }
+
 Topology BuildTopology(const inventory::Inventory& inventory, std::string_view lab) {
   Topology topology;
   topology.lab = std::string(lab);
   const std::string prefix = fmt::format("pl-{}-", lab);
-  topology.router_namespace = prefix + "router";
+  topology.router_namespace = RouterNamespace(lab);
   const auto zone_names = inventory.Zones();
   for (std::size_t z = 0; z < zone_names.size(); ++z) {
     topology.zones.push_back(LabZone{zone_names[z], fmt::format("{}zone{}", prefix, z), fmt::format("z{}", z), {}});

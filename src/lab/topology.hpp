@@ -55,6 +55,9 @@ struct Topology {
   std::string AddressOf(const LabEndpoint& endpoint, core::Family family) const;
 };
 
+// The name of a lab's router namespace.
+std::string RouterNamespace(std::string_view lab);
+
 // Throws core::InputError when the lab cannot be built (a client network with no free address).
 Topology BuildTopology(const inventory::Inventory& inventory, std::string_view lab);
 
