@@ -98,7 +98,9 @@ std::string Topology::AddressOf(const LabEndpoint& endpoint, core::Family family
   return {};
 }
 
-std::string RouterNamespace(std::string_view lab) { return fmt::format("pl-{}-router", lab); }
+std::string RouterNamespace(std::string_view lab) {
+  return fmt::format("pl-{}-router", lab);
+}
 
 Topology BuildTopology(const inventory::Inventory& inventory, std::string_view lab) {
   Topology topology;

@@ -411,8 +411,12 @@ class Prober {
     const auto start = Clock::now();
     const auto* service = result.spec.service;
     const WatchGuard guard(watch);
-    bool icmp_seen = false;
-    if ((service == nullptr || (service->dialogue == nullptr && service->source_port == 0)) && !options_.source) {
+    // IPv6 keeps IPV6_RECVERR from the start: without it Linux treats an ICMPv6 error to a SYN as
+    // soft and reports it only after the SYN is sent again, a second later.
+    const bool ipv4 = endpoint.address().is_v4();
+    bool icmp_seen = !ipv4;
+    if (ipv4 && (service == nullptr || (service->dialogue == nullptr && service->source_port == 0)) &&
+        !options_.source) {
       const auto outcome = co_await QuickConnect(endpoint, watch);
       if (!outcome) {
         Accepted(service, start, result);
