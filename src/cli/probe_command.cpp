@@ -17,6 +17,7 @@
 #include "plan/planner.hpp"
 #include "probe/engine.hpp"
 #include "report/probe_report.hpp"
+#include "respond/greeting.hpp"
 
 namespace portolan::cli {
 
@@ -35,6 +36,7 @@ struct ProbeOptions {
   std::optional<std::string> source;
   std::optional<std::string> domain;
   std::optional<std::string> netbios_name;
+  std::optional<std::string> token;
   std::string timeout = "2s";
   int retries = 1;
   int concurrency = 512;
@@ -141,6 +143,9 @@ std::vector<probe::ProbeSpec> AdHocSpecs(const ProbeOptions& options) {
     for (const auto& service : probe::Services()) {
       if (service.id != *options.service) continue;
       for (const int port : service.ports) ports.push_back({service.transport, {port, port}});
+    }
+    if (ports.empty()) {
+      BadArgument("--ports", fmt::format("the service '{}' has no default ports: give them with -p", *options.service));
     }
   }
   std::vector<probe::ProbeSpec> specs;
@@ -283,6 +288,11 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
       ->type_name("DOMAIN");
   command->add_option("--netbios-name", options->netbios_name, "Ad hoc: the target's NetBIOS name (session on 139)")
       ->type_name("NAME");
+  command
+      ->add_option("--token", options->token,
+                   "A portolan responder must greet with this token (portolan respond --token); another token is "
+                   "WRONG_SERVICE")
+      ->type_name("TOKEN");
   command->add_option("--timeout", options->timeout, "Per probe, e.g. 2s or 500ms (default 2s)")->type_name("DURATION");
   command->add_option("--retries", options->retries, "UDP: requests sent again after silence (default 1)")
       ->check(CLI::Range(0, 10));
@@ -310,6 +320,12 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
     auto specs = options->inventory ? PlanSpecs(*options, notes) : AdHocSpecs(*options);
     if (options->transport_only) {
       for (auto& spec : specs) spec.service = nullptr;
+    }
+    if (options->token) {
+      if (!respond::IsValidToken(*options->token)) {
+        BadArgument("--token", fmt::format("'{}' is not a token (1 to 64 of A-Z a-z 0-9 . _ -)", *options->token));
+      }
+      for (auto& spec : specs) spec.target.responder_token = *options->token;
     }
     probe::EngineOptions engine;
     engine.timeout =

@@ -22,6 +22,9 @@ struct ProbeTarget {
   std::string netbios_name;        // the host's NetBIOS name, "DC01"
   std::vector<std::string> roles;  // the host's catalog roles, when it comes from an inventory
   std::string local_address = {};  // set by the engine: the address this probe is sent from
+  // The token a portolan responder standing in for the service must greet with (`--token`);
+  // empty: any responder's greeting proves the path.
+  std::string responder_token = {};
 };
 
 // What a dialogue decides after each exchange.

@@ -25,6 +25,8 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ssl.hpp>
 
+#include "probe/responder/responder_dialogue.hpp"
+
 namespace portolan::probe {
 
 namespace {
@@ -307,6 +309,63 @@ std::string IcmpText(const IcmpError& error) {
                      error.from.empty() ? std::string("an unknown sender") : error.from);
 }
 
+// --- a portolan responder standing in for the service ---------------------------------------------
+
+// A responder (`portolan respond`) greets every connection and datagram on every port it stands
+// in on: its greeting proves the path to that port, whatever the service's dialogue would make of
+// it. nullopt: not a greeting, the dialogue decides.
+std::optional<Step> StandIn(std::span<const std::uint8_t> answer, bool final, const ProbeSpec& spec) {
+  if (spec.service == nullptr || spec.service->id == "responder") return std::nullopt;  // its own dialogue judges
+  return responder::JudgeGreeting(answer, final, spec.target, spec.service->id);
+}
+
+// The stream under a TLS probe, keeping the first bytes it read: a responder standing in for
+// LDAPS greets in plain text, which fails the handshake, and the greeting must still be judged.
+class RecordingStream {
+ public:
+  using executor_type = tcp::socket::executor_type;
+  using lowest_layer_type = tcp::socket::lowest_layer_type;
+
+  explicit RecordingStream(tcp::socket& socket) : socket_(socket) {}
+
+  executor_type get_executor() { return socket_.get_executor(); }
+  lowest_layer_type& lowest_layer() { return socket_.lowest_layer(); }
+  const lowest_layer_type& lowest_layer() const { return socket_.lowest_layer(); }
+  std::span<const std::uint8_t> Recorded() const { return recorded_; }
+
+  template <typename Buffers, typename Token>
+  auto async_read_some(const Buffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(std::error_code, std::size_t)>(
+        [this](auto handler, const Buffers& into) {
+          socket_.async_read_some(
+              into, [this, into, handler = std::move(handler)](std::error_code error, std::size_t got) mutable {
+                Record(into, got);
+                std::move(handler)(error, got);
+              });
+        },
+        token, buffers);
+  }
+
+  template <typename Buffers, typename Token>
+  auto async_write_some(const Buffers& buffers, Token&& token) {
+    return socket_.async_write_some(buffers, std::forward<Token>(token));
+  }
+
+ private:
+  template <typename Buffers>
+  void Record(const Buffers& buffers, std::size_t got) {
+    const std::size_t keep = std::min(got, kMaxRecorded - recorded_.size());
+    if (keep == 0) return;
+    const std::size_t old_size = recorded_.size();
+    recorded_.resize(old_size + keep);
+    asio::buffer_copy(asio::buffer(recorded_.data() + old_size, keep), buffers, keep);
+  }
+
+  static constexpr std::size_t kMaxRecorded = 256;  // a greeting is at most 178 bytes
+  tcp::socket& socket_;
+  Bytes recorded_;
+};
+
 // --- one probe --------------------------------------------------------------------------------
 
 class Prober {
@@ -464,11 +523,16 @@ class Prober {
       co_return;
     }
     if (service->tls) {
-      asio::ssl::stream<tcp::socket&> stream(*socket, tls_);
+      asio::ssl::stream<RecordingStream> stream(RecordingStream(*socket), tls_);
       auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
       if (handshake_error) {
         watch.Stop();
         result.rtt_ms = MillisecondsSince(start);
+        if (const auto stand_in = StandIn(stream.next_layer().Recorded(), true, result.spec)) {
+          result.verdict = stand_in->kind == Step::Kind::kVerified ? Verdict::kVerified : Verdict::kWrongService;
+          result.detail = stand_in->detail;
+          co_return;
+        }
         result.verdict = Verdict::kWrongService;
         result.detail = watch.expired
                             ? fmt::format("connection accepted, no TLS handshake within {}", Seconds(options_.timeout))
@@ -552,7 +616,8 @@ class Prober {
                  service, start, result);
           co_return;
         }
-        const Step next = dialogue.OnReceive(answer, closed);
+        auto stand_in = StandIn(answer, closed, result.spec);
+        const Step next = stand_in ? *std::move(stand_in) : dialogue.OnReceive(answer, closed);
         if (next.kind == Step::Kind::kNeedMore) {
           if (!closed) continue;
           result.rtt_ms = MillisecondsSince(start);
@@ -651,7 +716,9 @@ class Prober {
                                       service != nullptr ? service->description : "no protocol check for this port");
           co_return;
         }
-        const Step next = dialogue->OnReceive(std::span(datagram.data(), got), false);
+        const std::span<const std::uint8_t> received(datagram.data(), got);
+        auto stand_in = StandIn(received, true, result.spec);
+        const Step next = stand_in ? *std::move(stand_in) : dialogue->OnReceive(received, false);
         if (next.kind == Step::Kind::kNeedMore) continue;
         if (next.kind == Step::Kind::kSend) {
           co_await socket->async_send(asio::buffer(next.bytes), kUseTuple);

@@ -11,6 +11,7 @@
 #include "probe/ldap/ldap_dialogue.hpp"
 #include "probe/netbios/netbios_dialogue.hpp"
 #include "probe/pptp/pptp_dialogue.hpp"
+#include "probe/responder/responder_dialogue.hpp"
 #include "probe/smb/smb_dialogue.hpp"
 #include "probe/sqlr/sqlr_dialogue.hpp"
 #include "probe/tds/tds_dialogue.hpp"
@@ -77,6 +78,9 @@ const std::vector<Service>& Services() {
        false,
        nullptr,
        "SMS Remote Control: no public protocol, transport only"},
+      // portolan's own responder (`portolan respond`), on whatever port it stands in on.
+      {"responder", kTcp, {}, false, responder::MakeTcpDialogue, "portolan responder greeting"},
+      {"responder", kUdp, {}, false, responder::MakeUdpDialogue, "portolan responder greeting"},
   };
   return services;
 }
