@@ -211,21 +211,31 @@ void BuildNetwork(const Topology& topology, State& state) {
 
 enum class RulesetKind { kNftables, kIptables, kIp6tables };
 
+// nft text, or iptables-restore input for IPv4 or IPv6 (an ip6tables-save header, a rendered
+// "IPv6 file", or an IPv6 address in a rule).
 RulesetKind DetectRuleset(const std::string& content) {
   std::istringstream lines(content);
   std::string line;
+  bool iptables = false;
   bool ipv6 = false;
   while (std::getline(lines, line)) {
     const auto start = line.find_first_not_of(" \t");
     if (start == std::string::npos) continue;
     if (line[start] == '#') {
-      if (line.find("ip6tables") != std::string::npos && line.find("IPv6") != std::string::npos) ipv6 = true;
+      if (line.find("ip6tables-save") != std::string::npos || line.find("IPv6 file") != std::string::npos) ipv6 = true;
       continue;
     }
-    if (line[start] == '*') return ipv6 ? RulesetKind::kIp6tables : RulesetKind::kIptables;
-    return RulesetKind::kNftables;
+    if (!iptables && line[start] != '*') return RulesetKind::kNftables;
+    iptables = true;
+    for (const std::string_view option : {" -s ", " -d ", " --source ", " --destination "}) {
+      const auto at = line.find(option);
+      if (at == std::string::npos) continue;
+      const auto value = line.substr(at + option.size(), line.find(' ', at + option.size()) - at - option.size());
+      if (value.find(':') != std::string::npos) ipv6 = true;
+    }
   }
-  return RulesetKind::kNftables;
+  if (!iptables) return RulesetKind::kNftables;
+  return ipv6 ? RulesetKind::kIp6tables : RulesetKind::kIptables;
 }
 
 // Checks the ruleset first (nft -c, iptables-restore --test), so that a bad one changes nothing.
@@ -407,15 +417,17 @@ void StartResponders(const UpOptions& options, const plan::Plan& plan, const Top
 }
 
 void BuildLab(const UpOptions& options, const inventory::LoadedInventory& loaded, const plan::Plan& plan,
-              const Topology& topology, const std::string& router_policy, const std::vector<render::Output>& hosts,
-              const fs::path& directory, State& state) {
+              const Topology& topology, const std::vector<std::string>& router_policy,
+              const std::vector<render::Output>& hosts, const fs::path& directory, State& state) {
   Say(options,
       fmt::format("building {} namespaces: {} endpoints in {} zones behind router {}", topology.Namespaces().size(),
                   topology.endpoints.size(), topology.zones.size(), topology.router_namespace));
   BuildNetwork(topology, state);
   CheckInterrupted(options.interrupted);
   Say(options, fmt::format("loading {} into {}", state.policy, topology.router_namespace));
-  LoadRuleset(topology.router_namespace, router_policy, directory / "router.rules");
+  for (std::size_t i = 0; i < router_policy.size(); ++i) {
+    LoadRuleset(topology.router_namespace, router_policy[i], directory / fmt::format("router-{}.rules", i));
+  }
   for (const auto& output : hosts) {
     const auto* member = topology.FindEndpoint(output.stem);
     if (member == nullptr || output.content.empty()) continue;
@@ -483,16 +495,13 @@ void Up(const UpOptions& options) {
   state.token = NewToken(options.name);
   state.target = options.target;
   state.host_firewall = options.host_firewall;
-  std::string router_policy;
+  std::vector<std::string> router_policy;  // one ruleset per family for iptables
   if (options.ruleset) {
-    router_policy = core::ReadFile(*options.ruleset);
+    router_policy.push_back(core::ReadFile(*options.ruleset));
     state.policy = fmt::format("the ruleset {}", *options.ruleset);
   } else {
-    const auto outputs = RenderPolicy(loaded, plan, options.target, render::Mode::kNetwork, std::nullopt);
-    for (const auto& output : outputs) router_policy += output.content;
-    if (outputs.size() != 1) {
-      throw LabError(
-          fmt::format("the {} network policy is {} files; the lab loads one", options.target, outputs.size()));
+    for (const auto& output : RenderPolicy(loaded, plan, options.target, render::Mode::kNetwork, std::nullopt)) {
+      router_policy.push_back(output.content);
     }
     state.policy = fmt::format("the {} network policy rendered from {}", options.target, options.inventory);
   }
@@ -529,9 +538,9 @@ std::string Reload(const std::string& name, const std::optional<std::string>& ru
   auto state = LoadState(name);
   if (!state || !state->ready) throw LabError(fmt::format("no lab named {} is up (portolan lab up first)", name));
   const auto directory = LabDirectory(name);
-  std::string policy;
+  std::vector<std::string> policy;
   if (ruleset) {
-    policy = core::ReadFile(*ruleset);
+    policy.push_back(core::ReadFile(*ruleset));
     state->policy = fmt::format("the ruleset {}", *ruleset);
   } else {
     std::optional<std::string> catalog;
@@ -539,15 +548,19 @@ std::string Reload(const std::string& name, const std::optional<std::string>& ru
     const auto loaded = inventory::LoadInventory((directory / kInventoryCopy).string(), catalog);
     const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
     for (const auto& output : RenderPolicy(loaded, plan, state->target, render::Mode::kNetwork, std::nullopt)) {
-      policy += output.content;
+      policy.push_back(output.content);
     }
     state->policy = fmt::format("the {} network policy rendered from {}", state->target, state->inventory);
   }
   const auto router = RouterNamespace(name);
-  CheckRuleset(router, policy, directory / "router.rules");
+  for (std::size_t i = 0; i < policy.size(); ++i) {
+    CheckRuleset(router, policy[i], directory / fmt::format("router-{}.rules", i));
+  }
   // The router namespace is the lab's own: everything in its ruleset came from the lab.
   RunChecked({"nft", "flush", "ruleset"}, {}, router);
-  LoadRuleset(router, policy, directory / "router.rules");
+  for (std::size_t i = 0; i < policy.size(); ++i) {
+    LoadRuleset(router, policy[i], directory / fmt::format("router-{}.rules", i));
+  }
   Save(*state);
   return state->policy;
 }
@@ -652,6 +665,9 @@ VerifyReport Verify(const VerifyOptions& options) {
           state->samba_host && *state->samba_host == destination.name &&
           samba_ports.contains(fmt::format("{}/{}", probe::TransportName(check.transport), check.port));
       spec.service = by_samba ? probe::ServiceFor(check.transport, check.port) : responder(check.transport);
+      // A responder's greeting proves the path only with this lab's token; where Samba serves
+      // the port, no responder may answer for it, so no token can match.
+      spec.target.responder_token = by_samba ? std::string("samba-serves-this-port") : state->token;
       spec.flows = check.flows;
       spec.rpc_range = rpc_range;
       specs.push_back(std::move(spec));
