@@ -1,5 +1,6 @@
 #include "report/lab_report.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -123,20 +124,30 @@ std::string Table(const lab::VerifyReport& report, const LabReportOptions& optio
       "cell: checks that came out as expected / checks (required ports that passed, other ports FILTERED); "
       "-: nothing to check\n";
 
-  TextTable failures(
-      {{"FROM", 0}, {"TO", 0}, {"PORT", 0}, {"EXPECTED", 0}, {"GOT", 0}, {"FLOWS / WHY", 30}, {"DETAIL", 50}});
-  int failed = 0;
-  for (const auto& result : report.results) {
-    if (result.pass) continue;
-    ++failed;
-    failures.AddRow({Name(report, result.check.source),
-                     fmt::format("{} {}", Name(report, result.check.destination), result.check.address),
-                     PortText(result), Expected(result), std::string(probe::VerdictName(result.probe.verdict)),
-                     Reason(result), Printable(result.probe.detail)});
-  }
+  const auto checks_table = [&](bool failed_only) {
+    TextTable table({{"FROM", 0},
+                     {"TO", 0},
+                     {"PORT", 0},
+                     {"EXPECTED", 0},
+                     {"GOT", 0},
+                     {"RESULT", 0},
+                     {"FLOWS / WHY", 30},
+                     {"DETAIL", 50}});
+    for (const auto& result : report.results) {
+      if (failed_only && result.pass) continue;
+      table.AddRow({Name(report, result.check.source),
+                    fmt::format("{} {}", Name(report, result.check.destination), result.check.address),
+                    PortText(result), Expected(result), std::string(probe::VerdictName(result.probe.verdict)),
+                    result.pass ? "ok" : "FAIL", Reason(result), Printable(result.probe.detail)});
+    }
+    return table.ToString();
+  };
+  if (options.all) text += "\nEvery check:\n" + checks_table(false);
+  const auto failed =
+      std::count_if(report.results.begin(), report.results.end(), [](const lab::CheckResult& r) { return !r.pass; });
   if (failed > 0) {
     text += fmt::format("\n{} checks FAILED:\n", failed);
-    text += failures.ToString();
+    text += checks_table(true);
     const auto flows = report.FailedFlows();
     if (!flows.empty()) text += fmt::format("Required flows with a failed check: {}\n", fmt::join(flows, ", "));
   }

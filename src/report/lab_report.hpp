@@ -10,6 +10,7 @@ namespace portolan::report {
 
 struct LabReportOptions {
   bool colour = false;  // table: ok / FAIL in colour
+  bool all = false;     // table: every check, not only the failed ones
 };
 
 std::string RenderLabReport(const lab::VerifyReport& report, Format format, const LabReportOptions& options = {});
