@@ -447,6 +447,55 @@ void BuildLab(const UpOptions& options, const inventory::LoadedInventory& loaded
   StartResponders(options, plan, topology, directory, state);
 }
 
+// What the responders' contact logs show: "protocol source local local_port" per contact.
+std::set<std::string> LoggedContacts(const fs::path& directory, const Topology& topology) {
+  constexpr std::uintmax_t kMaxLog = 64ULL * 1024 * 1024;  // read no more of a log than this
+  std::set<std::string> contacts;
+  for (const auto& member : topology.endpoints) {
+    const auto path = directory / fmt::format("contacts-{}.jsonl", member.endpoint);
+    std::error_code error;
+    if (!fs::exists(path, error) || fs::file_size(path, error) > kMaxLog) continue;
+    std::ifstream file(path);
+    std::string line;
+    while (std::getline(file, line)) {
+      const auto json = Json::parse(line, nullptr, false);
+      if (json.is_discarded() || !json.is_object()) continue;
+      contacts.insert(fmt::format("{} {} {} {}", json.value("protocol", ""), json.value("source", ""),
+                                  json.value("local", ""), json.value("local_port", 0)));
+    }
+  }
+  return contacts;
+}
+
+std::string ContactKey(const CheckResult& result, const Topology& topology) {
+  const auto& source = topology.endpoints[static_cast<std::size_t>(result.check.source)];
+  return fmt::format("{} {} {} {}", probe::TransportName(result.check.transport),
+                     topology.AddressOf(source, result.check.family), result.check.address,
+                     result.probe.spec.target.port);
+}
+
+bool AnsweredByResponder(const CheckResult& result) {
+  return result.probe.verdict == probe::Verdict::kVerified &&
+         result.probe.detail.find("portolan responder") != std::string::npos;
+}
+
+// Marks every check a responder answered with whether its log shows the contact. The logs are
+// written as contacts happen; a contact logged a moment after its answer gets a second look.
+void AddResponderEvidence(const fs::path& directory, VerifyReport& report) {
+  constexpr int kLooks = 5;
+  for (int look = 0; look < kLooks; ++look) {
+    const auto logged = LoggedContacts(directory, report.topology);
+    int missing = 0;
+    for (auto& result : report.results) {
+      if (!AnsweredByResponder(result)) continue;
+      result.logged_by_responder = logged.contains(ContactKey(result, report.topology));
+      if (!*result.logged_by_responder) ++missing;
+    }
+    if (missing == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 }  // namespace
 
 fs::path LabsDirectory() {
@@ -720,6 +769,7 @@ VerifyReport Verify(const VerifyOptions& options) {
       report.results.push_back(std::move(result));
     }
   }
+  AddResponderEvidence(directory, report);
   return report;
 }
 

@@ -17,4 +17,15 @@ std::vector<std::string> VerifyReport::FailedFlows() const {
   return {flows.begin(), flows.end()};
 }
 
+std::pair<int, int> VerifyReport::ResponderEvidence() const {
+  int answered = 0;
+  int logged = 0;
+  for (const auto& result : results) {
+    if (!result.logged_by_responder) continue;
+    ++answered;
+    if (*result.logged_by_responder) ++logged;
+  }
+  return {answered, logged};
+}
+
 }  // namespace portolan::lab

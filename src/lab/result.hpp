@@ -17,6 +17,8 @@ struct CheckResult {
   probe::ProbeResult probe;
   bool pass = false;
   bool follow_through = false;  // a port the endpoint mapper handed out, probed after it
+  // A responder answered it: whether the destination's responder logged the contact too.
+  std::optional<bool> logged_by_responder;
 };
 
 struct VerifyReport {
@@ -30,6 +32,9 @@ struct VerifyReport {
   std::vector<std::string> notes;
 
   bool Passed() const;
+  // Checks a responder answered, and how many of them its contact log shows (evidence from the
+  // destination's side).
+  std::pair<int, int> ResponderEvidence() const;
   std::vector<std::string> FailedFlows() const;  // the required flows with a failed check, sorted
 };
 

@@ -85,7 +85,11 @@ std::string Table(const lab::VerifyReport& report, const LabReportOptions& optio
                       report.host_firewall ? "host-mode policies in every host" : "none",
                       report.samba_host ? fmt::format("the domain controller on {}", *report.samba_host) : "none");
   text += fmt::format("Required:     {} of {} checks passed\n", total.required_passed, total.required);
-  text += fmt::format("Not required: {} of {} checks FILTERED\n\n", total.other_filtered, total.other);
+  text += fmt::format("Not required: {} of {} checks FILTERED\n", total.other_filtered, total.other);
+  if (const auto [answered, logged] = report.ResponderEvidence(); answered > 0) {
+    text += fmt::format("Evidence:     the responders logged {} of the {} contacts they answered\n", logged, answered);
+  }
+  text += "\n";
 
   // The matrix: a cell counts the checks that came out as expected, of all checks of the pair.
   std::vector<TextTable::Column> columns{{"FROM \\ TO", 0}};
@@ -172,7 +176,9 @@ std::string JsonReport(const lab::VerifyReport& report) {
                          {"required_passed", total.required_passed},
                          {"other_checks", total.other},
                          {"other_filtered", total.other_filtered},
-                         {"failed_flows", report.FailedFlows()}};
+                         {"failed_flows", report.FailedFlows()},
+                         {"responder_answers", report.ResponderEvidence().first},
+                         {"responder_logged", report.ResponderEvidence().second}};
   document["endpoints"] = Json::array();
   for (const auto& endpoint : report.topology.endpoints) {
     Json addresses = Json::array();
@@ -196,6 +202,7 @@ std::string JsonReport(const lab::VerifyReport& report) {
       item["why"] = result.check.why;
     }
     if (result.follow_through) item["follow_through"] = true;
+    if (result.logged_by_responder) item["logged_by_responder"] = *result.logged_by_responder;
     item["service"] = ServiceId(result.probe);
     item["verdict"] = probe::VerdictName(result.probe.verdict);
     item["detail"] = Printable(result.probe.detail);

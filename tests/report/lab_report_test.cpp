@@ -44,6 +44,8 @@ lab::VerifyReport Sample() {
   add("SMS02", "DC01", 445, false, probe::Verdict::kNotListening, "connection refused (TCP reset)", false);
   add("SMS02", "DC01", 22, false, probe::Verdict::kFiltered, "no answer to the connection request within 1 s", true);
   add("SMS01", "SQL01", 1433, true, probe::Verdict::kVerified, "portolan responder (token t, host SQL01)", true);
+  report.results[0].logged_by_responder = true;
+  report.results[4].logged_by_responder = false;
   report.notes = {"F23: gre (IP protocol 47) has no ports; the lab does not check it"};
   return report;
 }
