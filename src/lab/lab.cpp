@@ -1,6 +1,7 @@
 #include "lab/lab.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -693,6 +694,16 @@ VerifyReport Verify(const VerifyOptions& options) {
   // One probe run per source namespace, all at once, each in a thread inside that namespace.
   std::map<int, std::vector<std::size_t>> by_source;
   for (std::size_t i = 0; i < list.checks.size(); ++i) by_source[list.checks[i].source].push_back(i);
+  // They share this process's descriptors: take all there are, and share them out.
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+  constexpr rlim_t kSpareDescriptors = 256;
+  const auto budget = limit.rlim_cur > kSpareDescriptors * 2
+                          ? (limit.rlim_cur - kSpareDescriptors) / std::max<rlim_t>(1, by_source.size())
+                          : 16;
+  const int concurrency = static_cast<int>(std::min<rlim_t>(static_cast<rlim_t>(options.concurrency), budget));
   std::vector<std::vector<probe::ProbeResult>> outcomes(by_source.size());
   std::vector<std::string> failures(by_source.size());
   std::vector<std::thread> threads;
@@ -727,7 +738,7 @@ VerifyReport Verify(const VerifyOptions& options) {
         const NamespaceScope scope(netns);
         probe::EngineOptions engine;
         engine.timeout = options.timeout;
-        engine.concurrency = options.concurrency;
+        engine.concurrency = concurrency;
         engine.threads = 1;
         engine.retries = 1;
         outcomes[slot] = probe::RunProbes(specs, engine);

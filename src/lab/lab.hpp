@@ -38,7 +38,7 @@ struct UpOptions {
 struct VerifyOptions {
   std::string name;
   std::chrono::milliseconds timeout{1000};
-  int concurrency = 256;  // probes in flight per source namespace
+  int concurrency = 1024;  // probes in flight per source namespace (fewer when descriptors are short)
   const std::atomic<bool>* interrupted = nullptr;
 };
 
