@@ -270,19 +270,31 @@ std::vector<render::Output> RenderPolicy(const inventory::LoadedInventory& loade
 
 // --- processes --------------------------------------------------------------------------------
 
+// The last lines of a log file, for an error message.
+std::string Tail(const std::string& path, std::size_t lines) {
+  std::string text;
+  try {
+    text = core::ReadFile(path);
+  } catch (const std::exception&) {
+    return "(no log)";
+  }
+  std::size_t at = text.size();
+  for (std::size_t n = 0; n <= lines && at > 0; ++n) {
+    const auto newline = text.rfind('\n', at - 1);
+    if (newline == std::string::npos) return text;
+    at = newline;
+  }
+  return text.substr(at + 1);
+}
+
 // Waits until every responder wrote its pid file (it does so once every socket is bound).
 void WaitForResponders(const std::vector<std::pair<LabProcess, fs::path>>& responders, const fs::path& directory) {
   const auto deadline = std::chrono::steady_clock::now() + kReadyLimit;
   for (const auto& [process, pid_file] : responders) {
     while (!fs::exists(pid_file)) {
       if (!StillRunning(process) || std::chrono::steady_clock::now() > deadline) {
-        std::string log;
-        try {
-          log = core::ReadFile(directory / fmt::format("{}.log", process.what));
-        } catch (const std::exception&) {
-        }
-        if (log.size() > 2000) log = log.substr(log.size() - 2000);
-        throw LabError(fmt::format("{} did not come up in {}:\n{}", process.what, process.netns, log));
+        throw LabError(fmt::format("{} did not come up in {}; the end of its log:\n{}", process.what, process.netns,
+                                   Tail((directory / fmt::format("{}.log", process.what)).string(), 20)));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -355,18 +367,22 @@ void StartSamba(const inventory::LoadedInventory& loaded, const Topology& topolo
   Save(state);
   // Up when its core services listen and the list of its sockets has stopped growing.
   const auto deadline = std::chrono::steady_clock::now() + kSambaLimit;
+  const auto settle_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::vector<std::string> previous;
   for (;;) {
     CheckInterrupted(options.interrupted);
     if (!StillRunning(state.processes.back()) || std::chrono::steady_clock::now() > deadline) {
-      throw LabError(fmt::format("Samba did not come up in {} (its log: {})", host.namespace_name, log));
+      throw LabError(fmt::format("Samba did not come up in {} (listening: {}); the end of its log:\n{}",
+                                 host.namespace_name, fmt::join(previous, " "), Tail(log, 30)));
     }
     auto now = Listening(host.namespace_name);
     static constexpr std::array<std::string_view, 4> kCore = {"tcp/88", "tcp/135", "tcp/389", "tcp/445"};
     const bool core = std::all_of(kCore.begin(), kCore.end(), [&](std::string_view port) {
       return std::find(now.begin(), now.end(), port) != now.end();
     });
-    if (core && now == previous) break;
+    // Its RPC servers keep opening ports for a while; waiting for them all is not needed.
+    const bool settled = now == previous || std::chrono::steady_clock::now() > settle_by;
+    if (core && settled) break;
     previous = std::move(now);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
