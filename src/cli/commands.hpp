@@ -11,5 +11,6 @@ void AddExplainCommand(CLI::App& app, int& exit_code);
 void AddLmhostsCommands(CLI::App& app, int& exit_code);  // lmhosts and mp-script
 void AddRenderCommand(CLI::App& app, int& exit_code);
 void AddProbeCommand(CLI::App& app, int& exit_code);
+void AddAuditCommand(CLI::App& app, int& exit_code);
 
 }  // namespace portolan::cli
