@@ -330,7 +330,7 @@ class Auditor {
         const auto assignment = candidates.AnyAssignment();
         auto [ref, decided] = DecidingDrop(*e.ruleset, hook_eval, assignment, hook);
         verdict.blocked.push_back({PacketSet::PacketOf(assignment), ref, explaining_uncertain});
-        blocked -= (decided & given).ExistsHidden();
+        blocked -= (decided & given & blocked).ExistsHidden();
       }
     }
     if (!uncertain.Empty()) verdict.depends_on = DependsOn(packets, hook);
@@ -362,7 +362,7 @@ class Auditor {
         const auto& chain = e.ruleset->chains[c];
         for (std::size_t r = 0; r < chain.rules.size(); ++r) {
           const auto& rule = chain.rules[r];
-          if (rule.unmodelled.empty() || !hook_eval.hit[c][r].ExistsHidden().Intersects(packets)) continue;
+          if (rule.unmodelled.empty() || !hook_eval.hit[c][r].Intersects(packets)) continue;
           for (const auto& text : rule.unmodelled) {
             const auto item = fmt::format("{} ({})", text, rule.where.ToString());
             if (std::find(texts.begin(), texts.end(), item) == texts.end()) texts.push_back(item);

@@ -21,7 +21,7 @@ enum class CtState { kNew = 0, kEstablished = 1, kRelated = 2, kInvalid = 3, kUn
 constexpr int kCtStateCount = 5;
 
 // The modelled fields, in BDD variable order (most significant bit first within a field).
-// Addresses are 128 bits; an IPv4 address sits in the top 32 bits and the rest are zero.
+// Addresses are 128 bits; an IPv4 address sits in the top 32 bits and the rest are ignored.
 // ICMP and ICMPv6 put type * 256 + code into the destination port field.
 enum class Field {
   kFamily,
@@ -105,8 +105,8 @@ class PacketSet {
   static PacketSet InInterface(int code);
   static PacketSet OutInterface(int code);
   static PacketSet Unknown(int variable);  // a free boolean: an unmodelled match
-  // Packets that exist: IPv4 addresses with zero low bits, states in range, ports zero for
-  // protocols without ports and the source port zero for ICMP.
+  // Packets that exist: states in range, ports zero for protocols without ports and the
+  // source port zero for ICMP. (IPv4 addresses leave the low 96 bits of their field free.)
   static PacketSet WellFormed();
 
   PacketSet operator&(const PacketSet& other) const { return PacketSet(bdd_ & other.bdd_); }
