@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   AddRenderCommand(app, exit_code);
   AddProbeCommand(app, exit_code);
   AddLabCommand(app, exit_code);
+  AddAuditCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);
