@@ -11,7 +11,8 @@ void AddExplainCommand(CLI::App& app, int& exit_code);
 void AddLmhostsCommands(CLI::App& app, int& exit_code);  // lmhosts and mp-script
 void AddRenderCommand(CLI::App& app, int& exit_code);
 void AddProbeCommand(CLI::App& app, int& exit_code);
-void AddLabCommand(CLI::App& app, int& exit_code);  // lab up, verify, down, run, list
+void AddRespondCommand(CLI::App& app, int& exit_code);
+void AddLabCommand(CLI::App& app, int& exit_code);  // lab up, verify, load, down, run, list
 void AddAuditCommand(CLI::App& app, int& exit_code);
 
 }  // namespace portolan::cli

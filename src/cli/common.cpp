@@ -43,17 +43,8 @@ void AddFormatOption(CLI::App& command, report::Format& format, const std::vecto
   throw core::InputError(std::move(diags));
 }
 
-void Emit(const std::string& content, const std::optional<std::string>& path) {
-  if (path) {
-    core::WriteFileAtomically(*path, content);
-    return;
-  }
-  std::cout << content;
-  std::cout.flush();
-}
-
 std::chrono::milliseconds ParseDuration(const std::string& option, const std::string& text,
-                                        std::chrono::milliseconds least, std::chrono::milliseconds most) {
+                                        std::chrono::milliseconds min, std::chrono::milliseconds max) {
   std::size_t used = 0;
   double value = 0;
   try {
@@ -62,16 +53,39 @@ std::chrono::milliseconds ParseDuration(const std::string& option, const std::st
     BadArgument(option, fmt::format("'{}' is not a duration (expected e.g. 500ms, 2s, 10m or 2h)", text));
   }
   const std::string unit = text.substr(used);
-  static const std::map<std::string, double> kUnits = {
-      {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}, {"h", 3600000}};
-  const auto it = kUnits.find(unit);
-  if (it == kUnits.end())
+  double milliseconds = 0;
+  if (unit == "ms") {
+    milliseconds = value;
+  } else if (unit == "s" || unit.empty()) {
+    milliseconds = value * 1000;
+  } else if (unit == "m" || unit == "min") {
+    milliseconds = value * 60 * 1000;
+  } else if (unit == "h") {
+    milliseconds = value * 3600 * 1000;
+  } else {
     BadArgument(option, fmt::format("'{}': unknown unit '{}' (expected ms, s, m or h)", text, unit));
-  const double milliseconds = value * it->second;
-  if (!(milliseconds >= static_cast<double>(least.count()) && milliseconds <= static_cast<double>(most.count()))) {
-    BadArgument(option, fmt::format("'{}' is out of range ({} ms to {} s)", text, least.count(), most.count() / 1000));
   }
-  return std::chrono::milliseconds(static_cast<long long>(milliseconds));
+  if (!(milliseconds >= static_cast<double>(min.count()) && milliseconds <= static_cast<double>(max.count()))) {
+    BadArgument(option, fmt::format("'{}' is out of range ({} to {})", text, DurationText(min), DurationText(max)));
+  }
+  return std::chrono::milliseconds(static_cast<long>(milliseconds));
+}
+
+std::string DurationText(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms != 0 && ms % (3600 * 1000) == 0) return fmt::format("{} h", ms / (3600 * 1000));
+  if (ms != 0 && ms % (60 * 1000) == 0) return fmt::format("{} min", ms / (60 * 1000));
+  if (ms % 1000 == 0) return fmt::format("{} s", ms / 1000);
+  return fmt::format("{} ms", ms);
+}
+
+void Emit(const std::string& content, const std::optional<std::string>& path) {
+  if (path) {
+    core::WriteFileAtomically(*path, content);
+    return;
+  }
+  std::cout << content;
+  std::cout.flush();
 }
 
 }  // namespace portolan::cli

@@ -36,10 +36,12 @@ void AddFormatOption(CLI::App& command, report::Format& format, const std::vecto
 // Ends the command with exit code 2: "OPTION: error: MESSAGE".
 [[noreturn]] void BadArgument(const std::string& option, const std::string& message);
 
-// "500ms", "2s", "10m", "2h" (a bare number is seconds), between least and most; anything else
-// ends the command with exit code 2, naming the option.
+// "500ms", "2s", "90s", "10m", "2h" (a bare number is seconds), between min and max; ends the
+// command with exit code 2 ("OPTION: error: ...") otherwise.
 std::chrono::milliseconds ParseDuration(const std::string& option, const std::string& text,
-                                        std::chrono::milliseconds least, std::chrono::milliseconds most);
+                                        std::chrono::milliseconds min, std::chrono::milliseconds max);
+// "500 ms", "30 s", "10 min", "2 h"
+std::string DurationText(std::chrono::milliseconds duration);
 
 // Writes to the file (atomically) when a path is given, else to stdout.
 void Emit(const std::string& content, const std::optional<std::string>& path);

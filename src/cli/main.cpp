@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   AddLmhostsCommands(app, exit_code);
   AddRenderCommand(app, exit_code);
   AddProbeCommand(app, exit_code);
+  AddRespondCommand(app, exit_code);
   AddLabCommand(app, exit_code);
   AddAuditCommand(app, exit_code);
 

@@ -1,12 +1,15 @@
 #include "lab/lab.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -401,21 +404,41 @@ std::set<int> Reached(const plan::Plan& plan) {
   return reached;
 }
 
+// The responders drop root to nobody before they write their pid files: those, and their
+// contact logs, live in a folder of the lab's that nobody owns.
+fs::path ResponderDirectory(const fs::path& directory) {
+  return directory / "responders";
+}
+
+void PrepareResponderDirectory(const fs::path& directory) {
+  const auto run = ResponderDirectory(directory);
+  fs::create_directories(run);
+  const passwd* nobody = getpwnam("nobody");
+  if (nobody == nullptr) throw LabError("there is no user nobody for the responders to run as");
+  if (chown(run.c_str(), nobody->pw_uid, nobody->pw_gid) != 0) {
+    throw LabError(fmt::format("cannot hand {} to nobody: {}", run.string(), std::strerror(errno)));
+  }
+  // The lab's own folder stays root's, but nobody may pass through it to reach its own.
+  fs::permissions(directory, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::replace);
+}
+
 void StartResponders(const UpOptions& options, const plan::Plan& plan, const Topology& topology,
                      const fs::path& directory, State& state) {
   const auto self = SelfExecutable();
+  PrepareResponderDirectory(directory);
+  const auto run = ResponderDirectory(directory);
   std::vector<std::pair<LabProcess, fs::path>> started;
   for (const int e : Reached(plan)) {
     const auto& member = topology.endpoints[static_cast<std::size_t>(e)];
-    std::vector<std::string> argv{
-        self,         "respond",
-        "-i",         (directory / kInventoryCopy).string(),
-        "--host",     member.name,
-        "--token",    state.token,
-        "--ttl",      fmt::format("{}s", options.responder_ttl.count()),
-        "--log",      (directory / fmt::format("contacts-{}.jsonl", member.endpoint)).string(),
-        "--pid-file", (directory / fmt::format("respond-{}.pid", member.endpoint)).string(),
-        "-q"};
+    std::vector<std::string> argv{self,         "respond",
+                                  "-i",         (directory / kInventoryCopy).string(),
+                                  "--host",     member.name,
+                                  "--token",    state.token,
+                                  "--ttl",      fmt::format("{}s", options.responder_ttl.count()),
+                                  "--log",      (run / fmt::format("contacts-{}.jsonl", member.endpoint)).string(),
+                                  "--pid-file", (run / fmt::format("respond-{}.pid", member.endpoint)).string(),
+                                  "-q"};
     if (state.catalog) {
       argv.push_back("--catalog");
       argv.push_back((directory / kCatalogCopy).string());
@@ -428,7 +451,7 @@ void StartResponders(const UpOptions& options, const plan::Plan& plan, const Top
     const auto what = fmt::format("respond-{}", member.endpoint);
     state.processes.push_back(Spawn(argv, member.namespace_name, (directory / (what + ".log")).string(), what));
     Save(state);
-    started.emplace_back(state.processes.back(), directory / fmt::format("respond-{}.pid", member.endpoint));
+    started.emplace_back(state.processes.back(), run / fmt::format("respond-{}.pid", member.endpoint));
   }
   WaitForResponders(started, directory);
 }
@@ -469,7 +492,7 @@ std::set<std::string> LoggedContacts(const fs::path& directory, const Topology& 
   constexpr std::uintmax_t kMaxLog = 64ULL * 1024 * 1024;  // read no more of a log than this
   std::set<std::string> contacts;
   for (const auto& member : topology.endpoints) {
-    const auto path = directory / fmt::format("contacts-{}.jsonl", member.endpoint);
+    const auto path = ResponderDirectory(directory) / fmt::format("contacts-{}.jsonl", member.endpoint);
     std::error_code error;
     if (!fs::exists(path, error) || fs::file_size(path, error) > kMaxLog) continue;
     std::ifstream file(path);

@@ -179,7 +179,13 @@ std::optional<unsigned long long> ProcessStartTime(pid_t pid) {
 
 bool StillRunning(const LabProcess& process) {
   const auto start = ProcessStartTime(process.pid);
-  return start && *start == process.start_time;
+  if (!start || *start != process.start_time) return false;
+  // An exited child of ours that nobody reaped yet is a zombie: not running.
+  std::ifstream file(fmt::format("/proc/{}/stat", process.pid));
+  std::string text;
+  std::getline(file, text);
+  const auto close_paren = text.rfind(')');
+  return close_paren == std::string::npos || close_paren + 2 >= text.size() || text[close_paren + 2] != 'Z';
 }
 
 LabProcess Spawn(const std::vector<std::string>& argv, const std::string& netns, const std::string& log_path,
