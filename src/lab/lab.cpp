@@ -423,8 +423,43 @@ void PrepareResponderDirectory(const fs::path& directory) {
                   fs::perm_options::replace);
 }
 
-void StartResponders(const UpOptions& options, const plan::Plan& plan, const Topology& topology,
-                     const fs::path& directory, State& state) {
+// More ports than this on one endpoint (the 16,384-port RPC range of newer Windows, on two
+// addresses) and its responder opens only the ports the lab checks, not every port of the plan.
+constexpr std::size_t kMaxResponderSockets = 4096;
+
+// "80/tcp,389/udp,1025-1030/tcp": the ports the lab checks on one endpoint, for respond --ports.
+std::string CheckedPorts(const std::vector<Check>& checks, int endpoint) {
+  std::map<probe::Transport, std::set<int>> ports;
+  for (const auto& check : checks) {
+    if (check.required && check.destination == endpoint) ports[check.transport].insert(check.port);
+  }
+  std::vector<std::string> items;
+  for (const auto& [transport, set] : ports) {
+    for (auto it = set.begin(); it != set.end();) {
+      int last = *it;
+      auto next = std::next(it);
+      while (next != set.end() && *next == last + 1) last = *next++;
+      items.push_back(*it == last ? fmt::format("{}/{}", *it, probe::TransportName(transport))
+                                  : fmt::format("{}-{}/{}", *it, last, probe::TransportName(transport)));
+      it = next;
+    }
+  }
+  return fmt::format("{}", fmt::join(items, ","));
+}
+
+// How many sockets `respond --host` would open for an endpoint: its ports times its addresses.
+std::size_t PlannedSockets(const plan::Plan& plan, const LabEndpoint& member) {
+  std::size_t ports = 0;
+  for (const auto& flow : plan.flows) {
+    if (!catalog::ProtocolHasPorts(flow.protocol)) continue;
+    if (!std::binary_search(flow.destinations.begin(), flow.destinations.end(), member.endpoint)) continue;
+    for (const auto& range : flow.Ports().Ranges()) ports += static_cast<std::size_t>(range.last - range.first + 1);
+  }
+  return ports * member.addresses.size();
+}
+
+void StartResponders(const UpOptions& options, const plan::Plan& plan, const std::vector<Check>& checks,
+                     const Topology& topology, const fs::path& directory, State& state) {
   const auto self = SelfExecutable();
   PrepareResponderDirectory(directory);
   const auto run = ResponderDirectory(directory);
@@ -432,16 +467,18 @@ void StartResponders(const UpOptions& options, const plan::Plan& plan, const Top
   for (const int e : Reached(plan)) {
     const auto& member = topology.endpoints[static_cast<std::size_t>(e)];
     std::vector<std::string> argv{self,         "respond",
-                                  "-i",         (directory / kInventoryCopy).string(),
-                                  "--host",     member.name,
                                   "--token",    state.token,
                                   "--ttl",      fmt::format("{}s", options.responder_ttl.count()),
                                   "--log",      (run / fmt::format("contacts-{}.jsonl", member.endpoint)).string(),
                                   "--pid-file", (run / fmt::format("respond-{}.pid", member.endpoint)).string(),
                                   "-q"};
-    if (state.catalog) {
-      argv.push_back("--catalog");
-      argv.push_back((directory / kCatalogCopy).string());
+    if (PlannedSockets(plan, member) <= kMaxResponderSockets) {
+      argv.insert(argv.end(), {"-i", (directory / kInventoryCopy).string(), "--host", member.name});
+      if (state.catalog) argv.insert(argv.end(), {"--catalog", (directory / kCatalogCopy).string()});
+    } else {
+      const auto ports = CheckedPorts(checks, e);
+      if (ports.empty()) continue;
+      argv.insert(argv.end(), {"--ports", ports});
     }
     for (const auto& address : member.addresses) {
       argv.push_back("--bind");
@@ -484,7 +521,8 @@ void BuildLab(const UpOptions& options, const inventory::LoadedInventory& loaded
   }
   CheckInterrupted(options.interrupted);
   Say(options, "starting the responders");
-  StartResponders(options, plan, topology, directory, state);
+  const auto checks = BuildChecks(loaded.catalog, plan, topology, CheckOptions{options.host_firewall});
+  StartResponders(options, plan, checks.checks, topology, directory, state);
 }
 
 // What the responders' contact logs show: "protocol source local local_port" per contact.
