@@ -585,7 +585,11 @@ std::vector<std::string> ListLabs() {
   std::vector<std::string> names;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(LabsDirectory(), error)) {
-    if (fs::exists(entry.path() / kStateFile)) names.push_back(entry.path().filename().string());
+    // A lab's folder may be closed to other users: then its name is all there is to tell.
+    std::error_code unreadable;
+    if (fs::exists(entry.path() / kStateFile, unreadable) || unreadable) {
+      names.push_back(entry.path().filename().string());
+    }
   }
   std::sort(names.begin(), names.end());
   return names;
