@@ -822,7 +822,10 @@ class Reader {
         return selector;
       }
       if (protocol == "icmp" || protocol == "icmpv6") {
-        selector.dependency = PacketSet::Protocol(protocol == "icmp" ? kProtocolIcmp : kProtocolIcmpV6);
+        // nft adds meta nfproto too: icmp only in IPv4, icmpv6 only in IPv6 (nft --debug=netlink).
+        selector.dependency = protocol == "icmp"
+                                  ? PacketSet::Family(core::Family::kIPv4) & PacketSet::Protocol(kProtocolIcmp)
+                                  : PacketSet::Family(core::Family::kIPv6) & PacketSet::Protocol(kProtocolIcmpV6);
         if (field == "type") selector.kind = protocol == "icmp" ? FieldKind::kIcmpType : FieldKind::kIcmpV6Type;
         return selector;
       }
