@@ -1,6 +1,7 @@
 #include "audit/analysis.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -92,20 +93,23 @@ HookEvaluation EvaluateHook(const Ruleset& ruleset, Hook hook) {
   std::vector<Attachment> attached;
   for (const auto& attachment : ruleset.attachments)
     if (attachment.hook == hook) attached.push_back(attachment);
-  std::stable_sort(attached.begin(), attached.end(),
-                   [](const Attachment& a, const Attachment& b) { return a.priority < b.priority; });
+  std::stable_sort(attached.begin(), attached.end(), [&ruleset](const Attachment& a, const Attachment& b) {
+    return std::tie(ruleset.chains[a.chain].stage, a.priority) < std::tie(ruleset.chains[b.chain].stage, b.priority);
+  });
   result.attached = !attached.empty();
   PacketSet passing = PacketSet::WellFormed();
   for (const auto& attachment : attached) {
-    const auto outcome = evaluator.Run(attachment.chain, passing, 0);
     const auto& chain = ruleset.chains[attachment.chain];
+    const auto seen = chain.family ? passing & PacketSet::Family(*chain.family) : passing;
+    const auto passing_by = passing - seen;
+    const auto outcome = evaluator.Run(attachment.chain, seen, 0);
     result.dropped |= outcome.dropped;
     result.policy_decided[attachment.chain] |= outcome.returned;
     const bool policy_accepts = !chain.policy || *chain.policy == Action::kAccept;
     if (policy_accepts) {
-      passing = outcome.accepted | outcome.returned;
+      passing = passing_by | outcome.accepted | outcome.returned;
     } else {
-      passing = outcome.accepted;
+      passing = passing_by | outcome.accepted;
       result.dropped |= outcome.returned;
     }
   }

@@ -40,6 +40,11 @@ struct Chain {
   // Base chains: what happens to packets that fall off the end. User chains return.
   std::optional<Action> policy;
   core::SourceLocation where;  // where the chain or its policy is declared
+  // nftables base chains: a table of family ip or ip6 sees only that family's packets (the others
+  // pass it by), and a chain on prerouting (-1) or postrouting (1) runs before or after every
+  // chain on input, forward or output (0), whatever the priorities.
+  std::optional<core::Family> family;
+  int stage = 0;
 };
 
 // A base chain attached to a hook; several on one hook run in priority order, and a packet must

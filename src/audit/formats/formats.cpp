@@ -8,6 +8,7 @@ const std::vector<RulesetFormat>& RulesetFormats() {
   static const std::vector<RulesetFormat> kFormats = {
       {"iptables", "iptables-save / ip6tables-save, and iptables-restore input (portolan render -t iptables)",
        LooksLikeIptablesSave, ReadIptablesSave},
+      {"nftables-json", "nftables JSON (nft -j list ruleset)", LooksLikeNftablesJson, ReadNftablesJson},
   };
   return kFormats;
 }

@@ -35,5 +35,7 @@ Ruleset ReadRuleset(std::string_view text, const std::string& file, std::string_
 // One reader per format (a file each).
 bool LooksLikeIptablesSave(std::string_view text);
 Ruleset ReadIptablesSave(std::string_view text, const std::string& file, const ReadOptions& options);
+bool LooksLikeNftablesJson(std::string_view text);
+Ruleset ReadNftablesJson(std::string_view text, const std::string& file, const ReadOptions& options);
 
 }  // namespace portolan::audit::formats
