@@ -8,6 +8,10 @@ const std::vector<RulesetFormat>& RulesetFormats() {
   static const std::vector<RulesetFormat> kFormats = {
       {"iptables", "iptables-save / ip6tables-save, and iptables-restore input (portolan render -t iptables)",
        LooksLikeIptablesSave, ReadIptablesSave},
+      {"cisco-asa", "Cisco ASA access-lists and objects (portolan render -t cisco-asa)", LooksLikeCiscoAsa,
+       ReadCiscoAsa},
+      {"cisco-ios", "Cisco IOS / IOS-XE extended, standard and IPv6 ACLs (portolan render -t cisco-ios)",
+       LooksLikeCiscoIos, ReadCiscoIos},
   };
   return kFormats;
 }
