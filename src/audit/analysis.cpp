@@ -78,6 +78,15 @@ class Evaluator {
         }
       }
     }
+    // A called chain with a policy of its own (a Cisco ACL's implicit deny) decides what falls off its end.
+    if (depth > 0 && chain.policy && !remaining.Empty()) {
+      out_.policy_decided[chain_index] |= remaining;
+      if (*chain.policy == Action::kAccept)
+        outcome.accepted |= remaining;
+      else
+        outcome.dropped |= remaining;
+      return outcome;
+    }
     outcome.returned |= remaining;
     return outcome;
   }

@@ -117,11 +117,21 @@ PacketSet RuleSet(const render::Policy& policy, const render::Rule& rule) {
   return set;
 }
 
+// The replies of a rule's connections as packets of their own: what a stateless filter must let
+// back through (from the destination's ports to the source).
+PacketSet ReplySet(const render::Policy& policy, const render::Rule& rule) {
+  auto set = Sources(policy.Destinations(rule).networks) & Destinations(policy.Sources(rule).networks) &
+             PacketSet::Protocol(catalog::ProtocolNumber(rule.protocol));
+  if (catalog::ProtocolHasPorts(rule.protocol)) set &= PacketSet::SourcePorts(rule.Ports());
+  return set;
+}
+
 struct RequiredFlow {
   std::string id;
   render::Direction direction;
   std::vector<const render::Rule*> rules;
   PacketSet packets;
+  PacketSet replies;
 };
 
 std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy) {
@@ -132,11 +142,12 @@ std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy) {
     auto it = index.find(key);
     if (it == index.end()) {
       it = index.emplace(key, flows.size()).first;
-      flows.push_back({rule.flow_id, rule.direction, {}, PacketSet::None()});
+      flows.push_back({rule.flow_id, rule.direction, {}, PacketSet::None(), PacketSet::None()});
     }
     auto& flow = flows[it->second];
     flow.rules.push_back(&rule);
     flow.packets |= RuleSet(policy, rule);
+    flow.replies |= ReplySet(policy, rule);
   }
   return flows;
 }
@@ -158,7 +169,11 @@ RuleRef PolicyRef(const Ruleset& ruleset, int chain) {
   const auto policy = c.policy ? std::string(ActionName(*c.policy)) : std::string("accept");
   std::string upper;
   for (const char ch : policy) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return {c.where, c.name, fmt::format("chain {} policy {}", c.name, upper), true, {}};
+  return {c.where,
+          c.name,
+          c.policy_text.empty() ? fmt::format("chain {} policy {}", c.name, upper) : c.policy_text,
+          true,
+          {}};
 }
 
 RuleRef UnfilteredRef(const Ruleset& ruleset, Hook hook) {
@@ -238,11 +253,17 @@ class Auditor {
     const auto definite = accepted.ForAllHidden(given);
 
     auto required = PacketSet::None();
+    auto stateless = PacketSet::None();
+    for (const auto& e : evaluated_)
+      if (e.ruleset->stateless) stateless |= e.families;
     for (const auto& flow : flows) {
       if (flow.direction != direction) continue;
       const auto packets = flow.packets & PacketSet::WellFormed() & PacketSet::State(CtState::kNew);
-      required |= packets;
       result_.flows.push_back(Verdict(flow, packets & covered_, hook, possible, definite, given));
+      required |= packets;
+      // A stateless filter sees replies as new packets: they are return traffic, not excess.
+      if (!stateless.Empty())
+        required |= flow.replies & stateless & PacketSet::WellFormed() & PacketSet::State(CtState::kNew);
     }
 
     const auto excess = (possible & domain) - required - Infrastructure();

@@ -37,8 +37,10 @@ struct Rule {
 struct Chain {
   std::string name;  // "filter/INPUT", "inet portolan/input", "ACL PORTOLAN-FROM-AAA"
   std::vector<Rule> rules;
-  // Base chains: what happens to packets that fall off the end. User chains return.
+  // Base chains: what happens to packets that fall off the end. User chains return, unless they
+  // have a policy too: a Cisco ACL's implicit deny applies wherever the ACL is called from.
   std::optional<Action> policy;
+  std::string policy_text;     // how the report names the policy; empty: "chain NAME policy DROP"
   core::SourceLocation where;  // where the chain or its policy is declared
   // nftables base chains: a table of family ip or ip6 sees only that family's packets (the others
   // pass it by), and a chain on prerouting (-1) or postrouting (1) runs before or after every
@@ -78,6 +80,9 @@ struct Ruleset {
   std::vector<Chain> chains;
   std::vector<Attachment> attachments;
   std::vector<std::string> notes;  // what the reader left out (other tables, ...), for the report
+  // The filter keeps no connection state (Cisco IOS ACLs): it can only let the replies of a
+  // required flow through as packets of their own, so those are not counted as excess.
+  bool stateless = false;
   Symbols symbols;
 
   int FindChain(const std::string& name) const;  // -1 when absent

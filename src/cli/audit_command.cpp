@@ -123,6 +123,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
     const auto policy_options = MakePolicyOptions(*options, loaded.inventory);
     audit::formats::Ipsets ipsets;
     audit::formats::ReadOptions read_options;
+    read_options.inventory = &loaded.inventory;
     if (options->ipset) {
       ipsets = audit::formats::ParseIpsetSave(ReadInput(*options->ipset), *options->ipset);
       read_options.ipsets = &ipsets;

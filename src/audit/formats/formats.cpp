@@ -9,6 +9,10 @@ const std::vector<RulesetFormat>& RulesetFormats() {
       {"iptables", "iptables-save / ip6tables-save, and iptables-restore input (portolan render -t iptables)",
        LooksLikeIptablesSave, ReadIptablesSave},
       {"nftables-json", "nftables JSON (nft -j list ruleset)", LooksLikeNftablesJson, ReadNftablesJson},
+      {"cisco-asa", "Cisco ASA access-lists and objects (portolan render -t cisco-asa)", LooksLikeCiscoAsa,
+       ReadCiscoAsa},
+      {"cisco-ios", "Cisco IOS / IOS-XE extended, standard and IPv6 ACLs (portolan render -t cisco-ios)",
+       LooksLikeCiscoIos, ReadCiscoIos},
   };
   return kFormats;
 }

@@ -9,11 +9,15 @@
 
 #include "audit/formats/ipset.hpp"
 #include "audit/ruleset.hpp"
+#include "inventory/inventory.hpp"
 
 namespace portolan::audit::formats {
 
 struct ReadOptions {
   const Ipsets* ipsets = nullptr;  // iptables -m set contents (--ipset FILE)
+  // Cisco: ACLs named as portolan renders them (PORTOLAN-FROM-<zone>) filter what enters from
+  // that zone of the inventory.
+  const inventory::Inventory* inventory = nullptr;
 };
 
 struct RulesetFormat {
@@ -37,5 +41,9 @@ bool LooksLikeIptablesSave(std::string_view text);
 Ruleset ReadIptablesSave(std::string_view text, const std::string& file, const ReadOptions& options);
 bool LooksLikeNftablesJson(std::string_view text);
 Ruleset ReadNftablesJson(std::string_view text, const std::string& file, const ReadOptions& options);
+bool LooksLikeCiscoIos(std::string_view text);
+Ruleset ReadCiscoIos(std::string_view text, const std::string& file, const ReadOptions& options);
+bool LooksLikeCiscoAsa(std::string_view text);
+Ruleset ReadCiscoAsa(std::string_view text, const std::string& file, const ReadOptions& options);
 
 }  // namespace portolan::audit::formats
