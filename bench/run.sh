@@ -120,3 +120,10 @@ if [[ $smoke -eq 1 ]]; then
   echo "== respond_bench --smoke"
   bash "$root/bench/respond_bench.sh" --smoke
 fi
+
+# The audit benchmark: generated iptables rulesets against the example plan (bench/audit_bench.sh).
+if [[ $smoke -eq 1 ]]; then
+  echo
+  echo "== audit_bench --smoke"
+  bash "$root/bench/audit_bench.sh" --smoke
+fi

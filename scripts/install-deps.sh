@@ -9,11 +9,13 @@ PACKAGES=(
   # libraries
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   # tests and benchmarks
-  googletest libgtest-dev libgmock-dev libbenchmark-dev time
+  googletest libgtest-dev libgmock-dev libbenchmark-dev time jq
   # fuzzing (libFuzzer with ASan/UBSan through clang)
   clang libclang-rt-14-dev
   # kernel checks of rendered policies: nft/iptables load into network namespaces
   iproute2 nftables iptables socat
+  # audit: BDDs for exact packet sets; ipset for the kernel-oracle test of -m set
+  libbdd-dev ipset
   # probes: asynchronous sockets and TLS
   libasio-dev libssl-dev
   # real servers the probe tests talk to, inside network namespaces

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the bundled example: install, build, print every required flow of
-# examples/sms2003-site.yaml, and write the generated files (plan, LMHOSTS, scripts, and the
-# firewall policy for every render target) into out/example/.
+# examples/sms2003-site.yaml, write the generated files (plan, LMHOSTS, scripts, and the
+# firewall policy for every render target) into out/example/, then build the whole site in
+# network namespaces behind its rendered nftables policy and prove that every required flow
+# passes and nothing else does (portolan lab run; needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -25,3 +27,10 @@ for target in iptables nftables cisco-ios cisco-asa pf; do render "$target" netw
 echo
 echo "Generated files in $out/:"
 find "$out" -type f | sort | sed 's/^/  /'
+echo
+if [ "$(id -u)" -eq 0 ]; then
+  echo "The example site in network namespaces, behind its rendered firewall (portolan lab run):"
+  "$portolan" lab run -i examples/sms2003-site.yaml --name example
+else
+  echo "Skipped portolan lab run: it builds network namespaces and needs root (run this script as root)."
+fi

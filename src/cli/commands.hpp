@@ -12,5 +12,7 @@ void AddLmhostsCommands(CLI::App& app, int& exit_code);  // lmhosts and mp-scrip
 void AddRenderCommand(CLI::App& app, int& exit_code);
 void AddProbeCommand(CLI::App& app, int& exit_code);
 void AddRespondCommand(CLI::App& app, int& exit_code);
+void AddLabCommand(CLI::App& app, int& exit_code);  // lab up, verify, load, down, run, list
+void AddAuditCommand(CLI::App& app, int& exit_code);
 
 }  // namespace portolan::cli

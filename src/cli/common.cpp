@@ -1,6 +1,7 @@
 #include "cli/common.hpp"
 
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 

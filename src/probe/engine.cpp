@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -441,7 +442,10 @@ class Prober {
   // watch.expired when the deadline passed.
   awaitable<std::error_code> QuickConnect(const tcp::endpoint& endpoint, Watch& watch) {
     const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) co_return std::error_code(errno, asio::error::get_system_category());
+    if (fd < 0) {
+      // Nothing was sent: this machine's failure (out of descriptors, say), not the network's.
+      throw std::system_error(errno, std::system_category(), "cannot open a socket for a probe");
+    }
     std::error_code outcome;
     if (::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) {
       if (errno != EINPROGRESS) {
@@ -470,8 +474,12 @@ class Prober {
     const auto start = Clock::now();
     const auto* service = result.spec.service;
     const WatchGuard guard(watch);
-    bool icmp_seen = false;
-    if ((service == nullptr || (service->dialogue == nullptr && service->source_port == 0)) && !options_.source) {
+    // IPv6 keeps IPV6_RECVERR from the start: without it Linux treats an ICMPv6 error to a SYN as
+    // soft and reports it only after the SYN is sent again, a second later.
+    const bool ipv4 = endpoint.address().is_v4();
+    bool icmp_seen = !ipv4;
+    if (ipv4 && (service == nullptr || (service->dialogue == nullptr && service->source_port == 0)) &&
+        !options_.source) {
       const auto outcome = co_await QuickConnect(endpoint, watch);
       if (!outcome) {
         Accepted(service, start, result);
@@ -794,8 +802,10 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
   std::size_t cursor = 0;
   std::size_t batch_end = 0;
   const std::size_t batch = std::clamp<std::size_t>(specs.size() / (workers * 64), 1, 64);
+  std::exception_ptr failure;
   const auto worker = [&](Watch& watch) -> awaitable<void> {
     for (;;) {
+      if (failure) break;  // the run is failing: finish what is in flight, start nothing new
       if (cursor == batch_end) {
         cursor = std::min(next.fetch_add(batch, std::memory_order_relaxed), specs.size());
         batch_end = std::min(cursor + batch, specs.size());
@@ -810,7 +820,10 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
   };
   std::size_t running = workers;
   for (std::size_t w = 0; w < workers; ++w) {
-    asio::co_spawn(context, worker(watches[w]), [&](const std::exception_ptr&) {
+    // A worker that throws met a failure of this machine (no socket could be opened): the run
+    // stops and says so, rather than reporting probes that were never sent.
+    asio::co_spawn(context, worker(watches[w]), [&](const std::exception_ptr& error) {
+      if (error && !failure) failure = error;
       if (--running == 0) {
         sweeper.Finish();
         connects.Finish();
@@ -820,6 +833,7 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
   asio::co_spawn(context, sweeper.Run(), asio::detached);
   asio::co_spawn(context, connects.Dispatch(), asio::detached);
   context.run();
+  if (failure) std::rethrow_exception(failure);
 }
 
 std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const EngineOptions& options) {

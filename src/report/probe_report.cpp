@@ -10,9 +10,6 @@
 
 namespace portolan::report {
 
-namespace {
-
-// Details quote servers; keep only printable ASCII so that no output format can break.
 std::string Printable(std::string_view text) {
   std::string out;
   for (const char c : text) out += (c >= 0x20 && c < 0x7F) ? c : '?';
@@ -22,6 +19,8 @@ std::string Printable(std::string_view text) {
 std::string ServiceId(const probe::ProbeResult& result) {
   return result.spec.service != nullptr ? std::string(result.spec.service->id) : std::string("-");
 }
+
+namespace {
 
 std::string Rtt(const probe::ProbeResult& result) {
   return fmt::format("{:.1f}", result.rtt_ms);

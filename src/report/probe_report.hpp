@@ -15,6 +15,11 @@ struct ProbeReportOptions {
   std::vector<std::string> notes;  // table and JSON: what was not probed, and why
 };
 
+// Details quote servers; only printable ASCII is kept, so that no output format can break.
+std::string Printable(std::string_view text);
+// The id of the service a probe checked, "-" for a transport-only check.
+std::string ServiceId(const probe::ProbeResult& result);
+
 std::string RenderProbeResults(const std::vector<probe::ProbeResult>& results, Format format,
                                const ProbeReportOptions& options = {});
 

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <system_error>
 #include <thread>
 
 namespace portolan::probe {
@@ -109,6 +111,32 @@ TEST(ProbeEngine, ASourceAddressTakesTheSocketPath) {
   EngineOptions options;
   options.source = "127.0.0.1";
   ExpectVerdicts(specs, RunProbes(specs, options), open.port());
+}
+
+// A probe that could not be sent is this machine's failure, not a verdict: with no descriptors
+// left the run throws instead of reporting FILTERED for probes that never left.
+// Runs in a child process, whose descriptor limit (hard too) can be lowered without harm.
+[[noreturn]] void ProbeWithTooFewDescriptors(const std::vector<ProbeSpec>& specs) {
+  rlimit tight{};
+  tight.rlim_cur = 64;
+  tight.rlim_max = 64;
+  setrlimit(RLIMIT_NOFILE, &tight);
+  EngineOptions options;
+  options.threads = 1;
+  options.concurrency = 300;  // more in flight than descriptors
+  try {
+    RunProbes(specs, options);
+  } catch (const std::system_error&) {
+    std::_Exit(3);
+  }
+  std::_Exit(0);
+}
+
+TEST(ProbeEngine, RunningOutOfDescriptorsIsAnErrorNotAVerdict) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const LocalPort open(true);
+  const auto specs = Alternating(400, open.port(), open.port());
+  EXPECT_EXIT(ProbeWithTooFewDescriptors(specs), ::testing::ExitedWithCode(3), "");
 }
 
 TEST(ProbeEngine, AnAddressThatDoesNotParseIsAWrongServiceResult) {

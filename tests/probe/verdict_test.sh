@@ -45,6 +45,14 @@ ip -n "$R" link set "$TAG-rs" up
 ip -n "$C" route add default via 10.77.1.1
 ip -n "$S" route add default via 10.77.2.1
 ip netns exec "$R" sysctl -q -w net.ipv4.ip_forward=1
+# The same over IPv6 (no duplicate address detection: the addresses are usable at once).
+ip -n "$C" addr add fd77:1::2/64 dev "$TAG-c" nodad
+ip -n "$R" addr add fd77:1::1/64 dev "$TAG-rc" nodad
+ip -n "$R" addr add fd77:2::1/64 dev "$TAG-rs" nodad
+ip -n "$S" addr add fd77:2::2/64 dev "$TAG-s" nodad
+ip -n "$C" route add default via fd77:1::1
+ip -n "$S" route add default via fd77:2::1
+ip netns exec "$R" sysctl -q -w net.ipv6.conf.all.forwarding=1
 
 ip netns exec "$R" nft -f - <<'EOF'
 table inet verdicts {
@@ -52,9 +60,11 @@ table inet verdicts {
     type filter hook forward priority filter; policy accept;
     tcp dport 8082 reject with tcp reset
     tcp dport 8083 drop
-    tcp dport 8084 reject with icmp type admin-prohibited
+    meta nfproto ipv4 tcp dport 8084 reject with icmp type admin-prohibited
+    meta nfproto ipv6 tcp dport 8084 reject with icmpv6 type admin-prohibited
     udp dport 5355 drop
-    udp dport 5356 reject with icmp type admin-prohibited
+    meta nfproto ipv4 udp dport 5356 reject with icmp type admin-prohibited
+    meta nfproto ipv6 udp dport 5356 reject with icmpv6 type admin-prohibited
   }
 }
 EOF
@@ -63,8 +73,12 @@ ip netns exec "$S" socat TCP-LISTEN:8080,bind=10.77.2.2,fork,reuseaddr SYSTEM:'c
 PIDS+=($!)
 ip netns exec "$S" socat UDP-RECVFROM:5353,bind=10.77.2.2,fork SYSTEM:'echo pong' 2>/dev/null &
 PIDS+=($!)
+ip netns exec "$S" socat TCP6-LISTEN:8080,bind=[fd77:2::2],fork,reuseaddr SYSTEM:'cat >/dev/null' 2>/dev/null &
+PIDS+=($!)
+ip netns exec "$S" socat UDP6-RECVFROM:5353,bind=[fd77:2::2],fork SYSTEM:'echo pong' 2>/dev/null &
+PIDS+=($!)
 for _ in $(seq 50); do
-  [ "$(ip netns exec "$S" ss -Hltnu | wc -l)" -ge 2 ] && break
+  [ "$(ip netns exec "$S" ss -Hltnu | wc -l)" -ge 4 ] && break
   sleep 0.1
 done
 
@@ -105,6 +119,38 @@ else
   cat "$WORK/results.json"
 fi
 if [ "$status" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: exit $status, expected 1"; fi
+
+# The same verdicts over IPv6: ICMPv6 errors name the router (fd77:1::1) or the server. First
+# the link-local addresses must leave duplicate address detection (neighbor discovery needs them).
+for _ in $(seq 50); do
+  [ "$(for ns in "$C" "$R" "$S"; do ip -n "$ns" -6 addr; done | grep -c tentative)" -eq 0 ] && break
+  sleep 0.1
+done
+ip netns exec "$C" "$PORTOLAN" probe fd77:2::2 -p 8080,8081,8082,8083,8084,5353/udp,5354/udp,5355/udp,5356/udp \
+  --timeout 1s -f csv -o "$WORK/results6.csv"
+expect6() {
+  local line verdict
+  line=$(grep "^fd77:2::2,${1#*/},${1%/*}," "$WORK/results6.csv")
+  verdict=$(echo "$line" | cut -d, -f5)
+  if [ "$verdict" != "$2" ]; then
+    failed=$((failed + 1))
+    echo "FAIL: IPv6 $1: expected $2, got '$verdict' ($line)"
+  elif [ -n "${3:-}" ] && ! grep -qF -- "$3" <<<"$line"; then
+    failed=$((failed + 1))
+    echo "FAIL: IPv6 $1: the detail lacks '$3' ($line)"
+  else
+    passed=$((passed + 1))
+  fi
+}
+expect6 8080/tcp LISTENING "connection accepted"
+expect6 8081/tcp NOT_LISTENING "TCP reset"
+expect6 8082/tcp NOT_LISTENING "TCP reset"
+expect6 8083/tcp FILTERED "no answer"
+expect6 8084/tcp FILTERED "ICMPv6 administratively prohibited (type 1 code 1) from fd77:1::1"
+expect6 5353/udp LISTENING "a datagram came back"
+expect6 5354/udp NOT_LISTENING "ICMPv6 port unreachable (type 1 code 4) from fd77:2::2"
+expect6 5355/udp LISTENING_OR_FILTERED "no answer and no ICMP error"
+expect6 5356/udp FILTERED "ICMPv6 administratively prohibited (type 1 code 1) from fd77:1::1"
 
 echo "probe verdicts: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

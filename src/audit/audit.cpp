@@ -1,0 +1,486 @@
+#include "audit/audit.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace portolan::audit {
+
+namespace {
+
+// A required flow shows how to find why it is blocked; a few examples are enough to act on.
+constexpr int kMaxBlockedExamples = 3;
+
+constexpr int kIcmpV6RouterSolicitation = 133;
+constexpr int kIcmpV6NeighborAdvertisement = 136;
+
+PacketSet Sources(const std::vector<core::Network>& networks) {
+  auto set = PacketSet::None();
+  for (const auto& network : networks) set |= PacketSet::Source(network);
+  return set;
+}
+
+PacketSet Destinations(const std::vector<core::Network>& networks) {
+  auto set = PacketSet::None();
+  for (const auto& network : networks) set |= PacketSet::Destination(network);
+  return set;
+}
+
+// IPv6 neighbor discovery (RFC 4890: must not be dropped): a host's firewall passes it, and
+// no plan lists it, so it is not counted as excess.
+PacketSet Infrastructure() {
+  return PacketSet::Family(core::Family::kIPv6) & PacketSet::Protocol(kProtocolIcmpV6) &
+         PacketSet::DestinationPorts(kIcmpV6RouterSolicitation * 256, kIcmpV6NeighborAdvertisement * 256 + 255);
+}
+
+// Interfaces: the audited packets cross the firewall on real interfaces, never on loopback.
+PacketSet NotLoopback() {
+  return ~PacketSet::InInterface(kLoopbackCode) & ~PacketSet::OutInterface(kLoopbackCode);
+}
+
+Hook HookOf(render::Direction direction) {
+  switch (direction) {
+    case render::Direction::kInbound: return Hook::kInput;
+    case render::Direction::kOutbound: return Hook::kOutput;
+    case render::Direction::kForward: return Hook::kForward;
+  }
+  return Hook::kForward;
+}
+
+std::vector<core::Network> EndpointNetworks(const inventory::Inventory& inventory, const std::vector<int>& endpoints) {
+  std::vector<core::Network> networks;
+  for (const int endpoint : endpoints)
+    for (const auto& network : inventory.endpoints[endpoint].addresses) networks.push_back(network);
+  return networks;
+}
+
+std::vector<int> ZoneMembers(const inventory::Inventory& inventory, const std::string& zone, bool outside) {
+  std::vector<int> members;
+  for (std::size_t i = 0; i < inventory.endpoints.size(); ++i) {
+    const bool in_zone = inventory.ZoneOf(static_cast<int>(i)) == zone;
+    if (in_zone != outside) members.push_back(static_cast<int>(i));
+  }
+  return members;
+}
+
+// The packets this firewall sees and the audit judges, before the state and family limits.
+PacketSet Domain(const render::Policy& policy, render::Direction direction) {
+  const auto& inventory = *policy.inventory;
+  const auto& options = policy.options;
+  if (direction != render::Direction::kForward) {
+    std::vector<core::Network> host;
+    for (const auto family : {core::Family::kIPv4, core::Family::kIPv6})
+      for (const auto& network : policy.HostNetworks(family)) host.push_back(network);
+    if (direction == render::Direction::kInbound) return Destinations(host) - Sources(host);
+    return Sources(host) - Destinations(host);
+  }
+  if (options.edge) {
+    const auto inside = EndpointNetworks(inventory, ZoneMembers(inventory, *options.edge, false));
+    const auto src = Sources(inside);
+    const auto dst = Destinations(inside);
+    return (src - dst) | (dst - src);
+  }
+  const auto zones = options.zones.empty() ? inventory.Zones() : options.zones;
+  std::vector<std::pair<PacketSet, PacketSet>> ends;
+  for (const auto& zone : zones) {
+    const auto networks = EndpointNetworks(inventory, ZoneMembers(inventory, zone, false));
+    ends.emplace_back(Sources(networks), Destinations(networks));
+  }
+  auto internal = PacketSet::None();
+  for (const auto& [src, dst] : ends) internal |= src & dst;
+  if (options.zones.empty()) return ~internal;  // everything that crosses zones, or comes from elsewhere
+  auto between = PacketSet::None();
+  for (std::size_t a = 0; a < ends.size(); ++a)
+    for (std::size_t b = 0; b < ends.size(); ++b)
+      if (a != b) between |= ends[a].first & ends[b].second;
+  return between;
+}
+
+std::string Members(const render::Policy& policy, const std::vector<const render::Rule*>& rules, bool sources) {
+  std::vector<std::string> names;
+  for (const auto* rule : rules) {
+    const auto& group = sources ? policy.Sources(*rule) : policy.Destinations(*rule);
+    for (const int endpoint : group.endpoints) {
+      const auto& name = policy.inventory->endpoints[endpoint].name;
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+PacketSet RuleSet(const render::Policy& policy, const render::Rule& rule) {
+  auto set = Sources(policy.Sources(rule).networks) & Destinations(policy.Destinations(rule).networks) &
+             PacketSet::Protocol(catalog::ProtocolNumber(rule.protocol));
+  if (catalog::ProtocolHasPorts(rule.protocol)) set &= PacketSet::DestinationPorts(rule.Ports());
+  return set;
+}
+
+// The replies of a rule's connections as packets of their own: what a stateless filter must let
+// back through (from the destination's ports to the source).
+PacketSet ReplySet(const render::Policy& policy, const render::Rule& rule) {
+  auto set = Sources(policy.Destinations(rule).networks) & Destinations(policy.Sources(rule).networks) &
+             PacketSet::Protocol(catalog::ProtocolNumber(rule.protocol));
+  if (catalog::ProtocolHasPorts(rule.protocol)) set &= PacketSet::SourcePorts(rule.Ports());
+  return set;
+}
+
+struct RequiredFlow {
+  std::string id;
+  render::Direction direction;
+  std::vector<const render::Rule*> rules;
+  PacketSet packets;
+  PacketSet replies;
+};
+
+std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy) {
+  std::vector<RequiredFlow> flows;
+  std::map<std::pair<std::string, render::Direction>, std::size_t> index;
+  for (const auto& rule : policy.rules) {
+    const auto key = std::make_pair(rule.flow_id, rule.direction);
+    auto it = index.find(key);
+    if (it == index.end()) {
+      it = index.emplace(key, flows.size()).first;
+      flows.push_back({rule.flow_id, rule.direction, {}, PacketSet::None(), PacketSet::None()});
+    }
+    auto& flow = flows[it->second];
+    flow.rules.push_back(&rule);
+    flow.packets |= RuleSet(policy, rule);
+    flow.replies |= ReplySet(policy, rule);
+  }
+  return flows;
+}
+
+// One ruleset with its evaluation.
+struct Evaluated {
+  const Ruleset* ruleset;
+  Evaluation evaluation;
+  PacketSet families;
+};
+
+RuleRef RefOf(const Ruleset& ruleset, int chain, int rule) {
+  const auto& r = ruleset.chains[chain].rules[rule];
+  return {r.where, ruleset.chains[chain].name, r.text, false, r.unmodelled};
+}
+
+RuleRef PolicyRef(const Ruleset& ruleset, int chain) {
+  const auto& c = ruleset.chains[chain];
+  const auto policy = c.policy ? std::string(ActionName(*c.policy)) : std::string("accept");
+  std::string upper;
+  for (const char ch : policy) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return {c.where,
+          c.name,
+          c.policy_text.empty() ? fmt::format("chain {} policy {}", c.name, upper) : c.policy_text,
+          true,
+          {}};
+}
+
+RuleRef UnfilteredRef(const Ruleset& ruleset, Hook hook) {
+  return {{ruleset.file, 0, 0},
+          "",
+          fmt::format("no chain filters the {} hook: everything passes", HookName(hook)),
+          true,
+          {}};
+}
+
+class Auditor {
+ public:
+  Auditor(const std::vector<Ruleset>& rulesets, const render::Policy& policy) : policy_(policy) {
+    std::set<core::Family> seen;
+    for (const auto& ruleset : rulesets) {
+      auto families = PacketSet::None();
+      for (const auto family : ruleset.families) {
+        if (!seen.insert(family).second) {
+          core::Diagnostics diagnostics;
+          diagnostics.Error(
+              {ruleset.file, 0, 0},
+              fmt::format("a second ruleset for {}: give at most one per address family", core::FamilyName(family)));
+          throw core::InputError(diagnostics);
+        }
+        families |= PacketSet::Family(family);
+      }
+      evaluated_.push_back({&ruleset, Evaluate(ruleset), families});
+      covered_ |= families;
+    }
+  }
+
+  AuditResult Run() {
+    result_.mode = ModeText();
+    for (const auto& e : evaluated_) {
+      std::vector<std::string> families;
+      for (const auto family : e.ruleset->families) families.emplace_back(core::FamilyName(family));
+      result_.rulesets.push_back(
+          fmt::format("{} ({}, {})", e.ruleset->file, e.ruleset->format, fmt::join(families, ", ")));
+      for (const auto& note : e.ruleset->notes) result_.notes.push_back(note);
+    }
+    for (const auto family : {core::Family::kIPv4, core::Family::kIPv6}) {
+      if (!covered_.Intersects(PacketSet::Family(family)) && policy_.HasFamily(family))
+        result_.notes.push_back(
+            fmt::format("{}: no ruleset given; its flows are not audited", core::FamilyName(family)));
+    }
+    const auto flows = RequiredFlows(policy_);
+    std::vector<render::Direction> directions;
+    if (policy_.options.mode == render::Mode::kNetwork) {
+      directions = {render::Direction::kForward};
+    } else {
+      directions = {render::Direction::kInbound};
+      if (policy_.options.egress) directions.push_back(render::Direction::kOutbound);
+    }
+    for (const auto direction : directions) AuditDirection(direction, flows);
+    FindShadowed();
+    return std::move(result_);
+  }
+
+ private:
+  std::string ModeText() const {
+    const auto& options = policy_.options;
+    if (options.mode == render::Mode::kHost)
+      return fmt::format("host {} ({})", policy_.HostName(), options.egress ? "inbound and outbound" : "inbound");
+    if (options.edge) return fmt::format("network, edge of zone {}", *options.edge);
+    if (!options.zones.empty()) return fmt::format("network, between zones {}", fmt::join(options.zones, ", "));
+    return "network, between all zones";
+  }
+
+  void AuditDirection(render::Direction direction, const std::vector<RequiredFlow>& flows) {
+    const Hook hook = HookOf(direction);
+    const auto given = NotLoopback();
+    const auto well_formed_new = PacketSet::WellFormed() & PacketSet::State(CtState::kNew) & covered_;
+    const auto domain = Domain(policy_, direction) & well_formed_new;
+    auto accepted = PacketSet::None();
+    for (const auto& e : evaluated_) accepted |= e.evaluation.hooks.at(hook).accepted & e.families;
+    const auto possible = (accepted & given).ExistsHidden();
+    const auto definite = accepted.ForAllHidden(given);
+
+    auto required = PacketSet::None();
+    auto stateless = PacketSet::None();
+    for (const auto& e : evaluated_)
+      if (e.ruleset->stateless) stateless |= e.families;
+    for (const auto& flow : flows) {
+      if (flow.direction != direction) continue;
+      const auto packets = flow.packets & PacketSet::WellFormed() & PacketSet::State(CtState::kNew);
+      result_.flows.push_back(Verdict(flow, packets & covered_, hook, possible, definite, given));
+      required |= packets;
+      // A stateless filter sees replies as new packets: they are return traffic, not excess.
+      if (!stateless.Empty())
+        required |= flow.replies & stateless & PacketSet::WellFormed() & PacketSet::State(CtState::kNew);
+    }
+
+    const auto excess = (possible & domain) - required - Infrastructure();
+    const auto excess_given = excess & given;
+    const auto judged = domain - Infrastructure();
+    const auto judged_given = judged & given;
+    for (const auto& e : evaluated_) {
+      const auto& hook_eval = e.evaluation.hooks.at(hook);
+      const auto& ruleset = *e.ruleset;
+      if (!hook_eval.attached) {
+        AddExcess(direction, excess & e.families, UnfilteredRef(ruleset, hook), definite);
+        continue;
+      }
+      for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
+        const auto& chain = ruleset.chains[c];
+        for (std::size_t r = 0; r < chain.rules.size(); ++r) {
+          if (chain.rules[r].action != Action::kAccept) continue;
+          const auto& hit = hook_eval.hit[c][r];
+          if (hit.Empty()) continue;
+          const auto ref = RefOf(ruleset, static_cast<int>(c), static_cast<int>(r));
+          if (!excess.Empty()) {
+            const auto granted = hit & excess_given;
+            if (!granted.Empty()) AddExcess(direction, granted.ExistsHidden(), ref, definite);
+          }
+          const auto serves = hit & judged_given;
+          if (!serves.Empty() && !serves.Intersects(required)) {
+            result_.unused.push_back({ref, fmt::format("accepts {} traffic that no required flow needs",
+                                                       render::Direction::kForward == direction   ? "forwarded"
+                                                       : direction == render::Direction::kInbound ? "inbound"
+                                                                                                  : "outbound")});
+          }
+        }
+        const bool accepts = !chain.policy || *chain.policy == Action::kAccept;
+        if (accepts && !excess.Empty()) {
+          const auto granted = hook_eval.policy_decided[c] & excess_given;
+          if (!granted.Empty())
+            AddExcess(direction, granted.ExistsHidden(), PolicyRef(ruleset, static_cast<int>(c)), definite);
+        }
+      }
+    }
+  }
+
+  void AddExcess(render::Direction direction, const PacketSet& granted, const RuleRef& ref, const PacketSet& definite) {
+    if (granted.Empty()) return;
+    for (const bool uncertain : {false, true}) {
+      const auto part = uncertain ? granted - definite : granted & definite;
+      for (auto& box : part.Boxes()) result_.excess.push_back({direction, std::move(box), ref, uncertain});
+    }
+  }
+
+  FlowVerdict Verdict(const RequiredFlow& flow, const PacketSet& packets, Hook hook, const PacketSet& possible,
+                      const PacketSet& definite, const PacketSet& given) {
+    const auto& first = *flow.rules.front();
+    FlowVerdict verdict;
+    verdict.flow_id = flow.id;
+    verdict.direction = flow.direction;
+    verdict.family = first.family;
+    verdict.protocol = std::string(catalog::ProtocolName(first.protocol));
+    auto ports = core::PortSet();
+    for (const auto* rule : flow.rules) ports = ports.Union(rule->Ports());
+    verdict.ports = catalog::ProtocolHasPorts(first.protocol) ? ports.ToString() : "-";
+    verdict.from = Members(policy_, flow.rules, true);
+    verdict.to = Members(policy_, flow.rules, false);
+    if (packets.Empty()) {
+      verdict.status = FlowStatus::kNotAudited;
+      return verdict;
+    }
+    auto blocked = packets - possible;
+    const auto uncertain = (packets & possible) - definite;
+    if (blocked.Empty() && uncertain.Empty()) {
+      verdict.status = FlowStatus::kAllowed;
+    } else if (!packets.Intersects(possible)) {
+      verdict.status = FlowStatus::kBlocked;
+    } else {
+      verdict.status = blocked.Empty() ? FlowStatus::kUncertain : FlowStatus::kPartial;
+    }
+    // Explain: an example packet for each dropping rule, in turn, until the blocked part is covered.
+    const bool explaining_uncertain = blocked.Empty();
+    if (explaining_uncertain) blocked = uncertain;
+    for (const auto& e : evaluated_) {
+      const auto& hook_eval = e.evaluation.hooks.at(hook);
+      for (int n = 0; n < kMaxBlockedExamples && !blocked.Empty(); ++n) {
+        const auto candidates = (blocked & given & e.families) - hook_eval.accepted;
+        if (candidates.Empty()) break;
+        const auto assignment = candidates.AnyAssignment();
+        auto [ref, decided] = DecidingDrop(*e.ruleset, hook_eval, assignment, hook);
+        verdict.blocked.push_back({PacketSet::PacketOf(assignment), ref, explaining_uncertain});
+        blocked -= (decided & given & blocked).ExistsHidden();
+      }
+    }
+    if (!uncertain.Empty()) verdict.depends_on = DependsOn(packets, hook);
+    return verdict;
+  }
+
+  // The rule (or policy) that dropped one concrete packet, and everything it drops.
+  std::pair<RuleRef, PacketSet> DecidingDrop(const Ruleset& ruleset, const HookEvaluation& hook_eval,
+                                             const PacketSet::Assignment& packet, Hook hook) {
+    for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
+      const auto& chain = ruleset.chains[c];
+      for (std::size_t r = 0; r < chain.rules.size(); ++r) {
+        const auto action = chain.rules[r].action;
+        if (action != Action::kDrop && action != Action::kReject) continue;
+        const auto& hit = hook_eval.hit[c][r];
+        if (hit.Contains(packet)) return {RefOf(ruleset, static_cast<int>(c), static_cast<int>(r)), hit};
+      }
+      if (chain.policy && *chain.policy != Action::kAccept && hook_eval.policy_decided[c].Contains(packet))
+        return {PolicyRef(ruleset, static_cast<int>(c)), hook_eval.policy_decided[c]};
+    }
+    return {UnfilteredRef(ruleset, hook), PacketSet::All()};
+  }
+
+  std::vector<std::string> DependsOn(const PacketSet& packets, Hook hook) {
+    std::vector<std::string> texts;
+    for (const auto& e : evaluated_) {
+      const auto& hook_eval = e.evaluation.hooks.at(hook);
+      for (std::size_t c = 0; c < e.ruleset->chains.size(); ++c) {
+        const auto& chain = e.ruleset->chains[c];
+        for (std::size_t r = 0; r < chain.rules.size(); ++r) {
+          const auto& rule = chain.rules[r];
+          if (rule.unmodelled.empty() || !hook_eval.hit[c][r].Intersects(packets)) continue;
+          for (const auto& text : rule.unmodelled) {
+            const auto item = fmt::format("{} ({})", text, rule.where.ToString());
+            if (std::find(texts.begin(), texts.end(), item) == texts.end()) texts.push_back(item);
+          }
+        }
+      }
+    }
+    return texts;
+  }
+
+  void FindShadowed() {
+    for (const auto& e : evaluated_) {
+      const auto& ruleset = *e.ruleset;
+      const auto universe = PacketSet::WellFormed() & e.families;
+      for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
+        const auto& chain = ruleset.chains[c];
+        bool entered = false;
+        for (const auto& [hook, hook_eval] : e.evaluation.hooks)
+          for (const bool reached : hook_eval.reached[c]) entered = entered || reached;
+        if (!entered) {
+          if (!chain.rules.empty()) {
+            result_.shadowed.push_back({{chain.where,
+                                         chain.name,
+                                         fmt::format("chain {} ({} rules)", chain.name, chain.rules.size()),
+                                         false,
+                                         {}},
+                                        "no packet ever enters this chain: no hook and no reachable rule leads to it"});
+          }
+          continue;
+        }
+        for (std::size_t r = 0; r < chain.rules.size(); ++r) {
+          bool reached = false;
+          bool hit = false;
+          for (const auto& [hook, hook_eval] : e.evaluation.hooks) {
+            reached = reached || hook_eval.reached[c][r];
+            hit = hit || !hook_eval.hit[c][r].Empty();
+          }
+          if (hit) continue;
+          const auto& rule = chain.rules[r];
+          const auto ref = RefOf(ruleset, static_cast<int>(c), static_cast<int>(r));
+          if ((rule.match & universe).Empty()) {
+            result_.shadowed.push_back({ref, "matches no packet at all"});
+            continue;
+          }
+          std::vector<std::string> covering;
+          for (std::size_t earlier = 0; earlier < r; ++earlier) {
+            if (chain.rules[earlier].action == Action::kContinue) continue;
+            bool overlaps = false;
+            for (const auto& [hook, hook_eval] : e.evaluation.hooks)
+              overlaps = overlaps || hook_eval.hit[c][earlier].Intersects(rule.match);
+            if (overlaps) covering.push_back(std::to_string(chain.rules[earlier].where.line));
+          }
+          if (!reached || covering.empty()) {
+            result_.shadowed.push_back(
+                {ref, fmt::format("no packet that reaches chain {} at this point matches it", chain.name)});
+          } else {
+            result_.shadowed.push_back({ref, fmt::format("shadowed by the union of the rules on line{} {}",
+                                                         covering.size() == 1 ? "" : "s", fmt::join(covering, ", "))});
+          }
+        }
+      }
+    }
+  }
+
+  const render::Policy& policy_;
+  std::vector<Evaluated> evaluated_;
+  PacketSet covered_;
+  AuditResult result_;
+};
+
+}  // namespace
+
+std::string_view FlowStatusName(FlowStatus status) {
+  switch (status) {
+    case FlowStatus::kAllowed: return "ALLOWED";
+    case FlowStatus::kBlocked: return "BLOCKED";
+    case FlowStatus::kPartial: return "PARTIAL";
+    case FlowStatus::kUncertain: return "UNCERTAIN";
+    case FlowStatus::kNotAudited: return "NOT-AUDITED";
+  }
+  return "?";
+}
+
+std::string RuleRef::ToString() const {
+  if (where.line <= 0) return text;
+  return fmt::format("{}: {}", where.ToString(), text);
+}
+
+bool AuditResult::AnyBlocked() const {
+  return std::any_of(flows.begin(), flows.end(), [](const FlowVerdict& flow) {
+    return flow.status == FlowStatus::kBlocked || flow.status == FlowStatus::kPartial ||
+           flow.status == FlowStatus::kUncertain;
+  });
+}
+
+AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy) {
+  return Auditor(rulesets, policy).Run();
+}
+
+}  // namespace portolan::audit

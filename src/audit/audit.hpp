@@ -1,0 +1,79 @@
+#pragma once
+// The audit: the plan's required flows, cut to one firewall's view exactly as render cuts them,
+// against what a ruleset really permits. Which required flows it blocks (with an example packet
+// and the rule), what it permits that nothing requires (as boxes, with the rules that grant
+// them), and which rules can never match or serve no required flow.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/analysis.hpp"
+#include "audit/ruleset.hpp"
+#include "render/policy.hpp"
+
+namespace portolan::audit {
+
+enum class FlowStatus { kAllowed, kBlocked, kPartial, kUncertain, kNotAudited };
+std::string_view FlowStatusName(FlowStatus status);  // "ALLOWED", ...
+
+// A rule, or a chain's policy, as the report names it.
+struct RuleRef {
+  core::SourceLocation where;
+  std::string chain;
+  std::string text;  // the rule as written, or "policy DROP"
+  bool is_policy = false;
+  std::vector<std::string> unmodelled;
+
+  std::string ToString() const;  // "file:line: text"
+};
+
+struct BlockedPart {
+  Packet example;
+  RuleRef rule;
+  bool uncertain = false;  // dropped only when an unmodelled match or interface says so
+};
+
+struct FlowVerdict {
+  std::string flow_id;
+  render::Direction direction = render::Direction::kForward;
+  core::Family family = core::Family::kIPv4;
+  std::string protocol;  // "tcp"
+  std::string ports;     // "88,135,1025-5000" or "-"
+  std::string from;      // endpoint names
+  std::string to;
+  FlowStatus status = FlowStatus::kAllowed;
+  std::vector<BlockedPart> blocked;     // up to a few examples, each with the rule that drops it
+  std::vector<std::string> depends_on;  // unmodelled matches the verdict depends on
+};
+
+struct ExcessBox {
+  render::Direction direction = render::Direction::kForward;
+  Box box;
+  RuleRef rule;            // the rule (or policy) that grants it
+  bool uncertain = false;  // granted only for some values of interfaces or unmodelled matches
+};
+
+struct RuleFinding {
+  RuleRef rule;
+  std::string detail;
+};
+
+struct AuditResult {
+  std::string mode;                   // "host SMS01 (inbound)", "network (zones AAA, BBB)"
+  std::vector<std::string> rulesets;  // "file (format, ipv4)"
+  std::vector<FlowVerdict> flows;
+  std::vector<ExcessBox> excess;
+  std::vector<RuleFinding> shadowed;  // can never match
+  std::vector<RuleFinding> unused;    // accept rules that no required flow uses
+  std::vector<std::string> notes;
+
+  bool AnyBlocked() const;  // BLOCKED, PARTIAL or UNCERTAIN
+  bool AnyExcess() const { return !excess.empty(); }
+};
+
+// Audits rulesets (one per address family at most) against the policy render would write for
+// the same options. Throws core::InputError when two rulesets cover one family.
+AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy);
+
+}  // namespace portolan::audit

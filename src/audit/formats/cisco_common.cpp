@@ -1,0 +1,440 @@
+#include "audit/formats/cisco_common.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace portolan::audit::formats::cisco {
+
+namespace {
+
+// A non-contiguous wildcard is a union of networks, one per value of its stray bits: a few are
+// fine, more would be a wildcard nobody writes on purpose.
+constexpr int kMaxStrayWildcardBits = 10;
+
+constexpr std::string_view kZoneAclPrefix = "PORTOLAN-FROM-";
+constexpr std::string_view kIpv6AclSuffix = "-V6";
+// render --edge Z: every zone but Z is one, named so.
+constexpr std::string_view kOutsideZone = "outside";
+
+std::optional<int> Number(std::string_view text, int max) {
+  int value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || value < 0 || value > max) return std::nullopt;
+  return value;
+}
+
+std::uint32_t Ipv4Bits(const core::Network& address) {
+  std::uint32_t bits = 0;
+  for (int i = 0; i < 4; ++i) bits = (bits << 8) | address.bytes[i];
+  return bits;
+}
+
+core::Network Ipv4Network(std::uint32_t bits, int prefix) {
+  core::Network network;
+  network.family = core::Family::kIPv4;
+  for (int i = 0; i < 4; ++i) network.bytes[i] = static_cast<std::uint8_t>(bits >> (24 - 8 * i));
+  network.prefix_length = prefix;
+  return network;
+}
+
+PacketSet Side(const core::Network& network, bool source) {
+  return source ? PacketSet::Source(network) : PacketSet::Destination(network);
+}
+
+}  // namespace
+
+std::optional<int> ParsePort(std::string_view text) {
+  // The names IOS and ASA print in their configurations (where they differ from /etc/services,
+  // Cisco's meaning: ASA's kerberos is 750, IOS's netbios-ss is 139).
+  static const std::map<std::string_view, int> kNames = {{"aol", 5190},
+                                                         {"bgp", 179},
+                                                         {"biff", 512},
+                                                         {"bootpc", 68},
+                                                         {"bootps", 67},
+                                                         {"chargen", 19},
+                                                         {"cifs", 3020},
+                                                         {"citrix-ica", 1494},
+                                                         {"cmd", 514},
+                                                         {"ctiqbe", 2748},
+                                                         {"daytime", 13},
+                                                         {"discard", 9},
+                                                         {"dnsix", 195},
+                                                         {"domain", 53},
+                                                         {"echo", 7},
+                                                         {"exec", 512},
+                                                         {"finger", 79},
+                                                         {"ftp", 21},
+                                                         {"ftp-data", 20},
+                                                         {"gopher", 70},
+                                                         {"h323", 1720},
+                                                         {"hostname", 101},
+                                                         {"http", 80},
+                                                         {"https", 443},
+                                                         {"ident", 113},
+                                                         {"imap4", 143},
+                                                         {"irc", 194},
+                                                         {"isakmp", 500},
+                                                         {"kerberos", 750},
+                                                         {"klogin", 543},
+                                                         {"kshell", 544},
+                                                         {"ldap", 389},
+                                                         {"ldaps", 636},
+                                                         {"login", 513},
+                                                         {"lotusnotes", 1352},
+                                                         {"lpd", 515},
+                                                         {"mobile-ip", 434},
+                                                         {"msrpc", 135},
+                                                         {"nameserver", 42},
+                                                         {"netbios-dgm", 138},
+                                                         {"netbios-ns", 137},
+                                                         {"netbios-ss", 139},
+                                                         {"netbios-ssn", 139},
+                                                         {"nfs", 2049},
+                                                         {"nntp", 119},
+                                                         {"non500-isakmp", 4500},
+                                                         {"ntp", 123},
+                                                         {"onep-plain", 15001},
+                                                         {"pcanywhere-data", 5631},
+                                                         {"pcanywhere-status", 5632},
+                                                         {"pim-auto-rp", 496},
+                                                         {"pop2", 109},
+                                                         {"pop3", 110},
+                                                         {"pptp", 1723},
+                                                         {"radius", 1645},
+                                                         {"radius-acct", 1646},
+                                                         {"rip", 520},
+                                                         {"rsh", 514},
+                                                         {"rtsp", 554},
+                                                         {"secureid-udp", 5510},
+                                                         {"sip", 5060},
+                                                         {"smtp", 25},
+                                                         {"snmp", 161},
+                                                         {"snmptrap", 162},
+                                                         {"sqlnet", 1521},
+                                                         {"ssh", 22},
+                                                         {"sunrpc", 111},
+                                                         {"syslog", 514},
+                                                         {"tacacs", 49},
+                                                         {"talk", 517},
+                                                         {"telnet", 23},
+                                                         {"tftp", 69},
+                                                         {"time", 37},
+                                                         {"uucp", 540},
+                                                         {"vxlan", 4789},
+                                                         {"who", 513},
+                                                         {"whois", 43},
+                                                         {"www", 80},
+                                                         {"xdmcp", 177}};
+  const auto it = kNames.find(text);
+  if (it != kNames.end()) return it->second;
+  return Number(text, 65535);
+}
+
+std::optional<PacketSet> ParsePortOperator(const std::vector<Token>& tokens, std::size_t& i, bool source,
+                                           bool multiple_eq, std::string* error) {
+  error->clear();
+  if (i >= tokens.size()) return std::nullopt;
+  const auto& op = tokens[i].text;
+  if (op != "eq" && op != "neq" && op != "lt" && op != "gt" && op != "range") return std::nullopt;
+  auto port_at = [&](std::size_t k) -> std::optional<int> {
+    if (k >= tokens.size()) return std::nullopt;
+    return ParsePort(tokens[k].text);
+  };
+  auto ports = [&](int first, int last) {
+    return source ? PacketSet::SourcePorts(first, last) : PacketSet::DestinationPorts(first, last);
+  };
+  constexpr int kMaxPort = 65535;
+  if (op == "range") {
+    const auto first = port_at(i + 1);
+    const auto last = port_at(i + 2);
+    if (!first || !last || *first > *last) {
+      *error = "range needs two ports, the first not above the second";
+      return std::nullopt;
+    }
+    i += 3;
+    return ports(*first, *last);
+  }
+  const auto port = port_at(i + 1);
+  if (!port) {
+    *error = fmt::format("{} needs a port (a number or a name such as www, domain, netbios-ssn)", op);
+    return std::nullopt;
+  }
+  i += 2;
+  if (op == "lt") return *port == 0 ? PacketSet::None() : ports(0, *port - 1);
+  if (op == "gt") return *port == kMaxPort ? PacketSet::None() : ports(*port + 1, kMaxPort);
+  if (op == "neq") return ports(0, kMaxPort) - ports(*port, *port);
+  auto set = ports(*port, *port);
+  while (multiple_eq && i < tokens.size()) {
+    const auto more = ParsePort(tokens[i].text);
+    if (!more) break;
+    set |= ports(*more, *more);
+    ++i;
+  }
+  return set;
+}
+
+std::optional<PacketSet> IcmpTypeName(std::string_view text, bool v6) {
+  static const std::map<std::string_view, std::pair<int, int>> kV4 = {{"echo-reply", {0, -1}},
+                                                                      {"unreachable", {3, -1}},
+                                                                      {"net-unreachable", {3, 0}},
+                                                                      {"host-unreachable", {3, 1}},
+                                                                      {"protocol-unreachable", {3, 2}},
+                                                                      {"port-unreachable", {3, 3}},
+                                                                      {"packet-too-big", {3, 4}},
+                                                                      {"source-quench", {4, -1}},
+                                                                      {"redirect", {5, -1}},
+                                                                      {"alternate-address", {6, -1}},
+                                                                      {"echo", {8, -1}},
+                                                                      {"router-advertisement", {9, -1}},
+                                                                      {"router-solicitation", {10, -1}},
+                                                                      {"time-exceeded", {11, -1}},
+                                                                      {"ttl-exceeded", {11, 0}},
+                                                                      {"parameter-problem", {12, -1}},
+                                                                      {"timestamp-request", {13, -1}},
+                                                                      {"timestamp-reply", {14, -1}},
+                                                                      {"information-request", {15, -1}},
+                                                                      {"information-reply", {16, -1}},
+                                                                      {"mask-request", {17, -1}},
+                                                                      {"mask-reply", {18, -1}},
+                                                                      {"traceroute", {30, -1}},
+                                                                      {"conversion-error", {31, -1}}};
+  static const std::map<std::string_view, std::pair<int, int>> kV6 = {{"unreachable", {1, -1}},
+                                                                      {"packet-too-big", {2, -1}},
+                                                                      {"time-exceeded", {3, -1}},
+                                                                      {"parameter-problem", {4, -1}},
+                                                                      {"echo-request", {128, -1}},
+                                                                      {"echo", {128, -1}},
+                                                                      {"echo-reply", {129, -1}},
+                                                                      {"mld-query", {130, -1}},
+                                                                      {"mld-report", {131, -1}},
+                                                                      {"mld-reduction", {132, -1}},
+                                                                      {"router-solicitation", {133, -1}},
+                                                                      {"router-advertisement", {134, -1}},
+                                                                      {"nd-ns", {135, -1}},
+                                                                      {"nd-na", {136, -1}},
+                                                                      {"redirect", {137, -1}}};
+  const auto& names = v6 ? kV6 : kV4;
+  const auto it = names.find(text);
+  if (it == names.end()) return std::nullopt;
+  const auto [type, code] = it->second;
+  return PacketSet::IcmpType(type, code < 0 ? std::nullopt : std::optional<int>(code));
+}
+
+std::optional<PacketSet> MaskedAddress(std::string_view address, std::string_view mask, bool wildcard, bool source) {
+  const auto base = core::ParseAddress(address);
+  const auto mask_address = core::ParseAddress(mask);
+  if (!base || !mask_address || base->family != core::Family::kIPv4 || mask_address->family != core::Family::kIPv4)
+    return std::nullopt;
+  const std::uint32_t free_bits = wildcard ? Ipv4Bits(*mask_address) : ~Ipv4Bits(*mask_address);
+  if (!wildcard) {
+    // A netmask is contiguous ones.
+    const int prefix = std::countl_one(~free_bits);
+    if (prefix < 32 && (~free_bits << prefix) != 0) return std::nullopt;
+  }
+  // The low run of free bits is a prefix; the free bits above it are enumerated.
+  const int low = std::countr_one(free_bits);
+  const std::uint32_t stray = low == 32 ? 0 : free_bits & ~((1ull << low) - 1);
+  const int stray_count = std::popcount(stray);
+  if (stray_count > kMaxStrayWildcardBits) return std::nullopt;
+  const std::uint32_t fixed = Ipv4Bits(*base) & ~free_bits;
+  auto set = PacketSet::None();
+  std::vector<int> positions;
+  for (int bit = 0; bit < 32; ++bit)
+    if (stray & (1u << bit)) positions.push_back(bit);
+  for (std::uint32_t combination = 0; combination < (1u << stray_count); ++combination) {
+    std::uint32_t value = fixed;
+    for (int k = 0; k < stray_count; ++k)
+      if (combination & (1u << k)) value |= 1u << positions[k];
+    set |= Side(Ipv4Network(value, 32 - low), source);
+  }
+  return set;
+}
+
+std::optional<Action> ParseAction(std::string_view text) {
+  if (text == "permit") return Action::kAccept;
+  if (text == "deny") return Action::kDrop;
+  return std::nullopt;
+}
+
+bool IsLogKeyword(std::string_view text) {
+  return text == "log" || text == "log-input" || text == "inactive";
+}
+
+Acl& AclSet::Get(const std::string& name, const PacketSet& family, const core::SourceLocation& where) {
+  auto it = acls_.find(name);
+  if (it != acls_.end()) {
+    it->second.family |= family;
+    return it->second;
+  }
+  Chain chain;
+  chain.name = "ACL " + name;
+  chain.policy = Action::kDrop;
+  chain.policy_text = fmt::format("the implicit deny at the end of ACL {}", name);
+  chain.where = {where.file, where.line, 0};
+  ruleset_.chains.push_back(std::move(chain));
+  order_.push_back(name);
+  return acls_.emplace(name, Acl{static_cast<int>(ruleset_.chains.size()) - 1, family, where}).first->second;
+}
+
+const Acl* AclSet::Find(const std::string& name) const {
+  const auto it = acls_.find(name);
+  return it == acls_.end() ? nullptr : &it->second;
+}
+
+void AclSet::AddRule(const std::string& name, Rule rule) {
+  ruleset_.chains[acls_.at(name).chain].rules.push_back(std::move(rule));
+}
+
+void AclSet::Attach(const std::vector<Binding>& given, const ReadOptions& options, core::Diagnostics& diagnostics) {
+  (void)diagnostics;
+  std::vector<Binding> bindings;
+  std::set<std::string> bound;
+  for (const auto& binding : given) {
+    if (!Find(binding.acl)) {
+      // IOS and ASA accept a binding of a missing ACL, and then filter nothing on it.
+      ruleset_.notes.push_back(fmt::format("{}: {} names ACL {}, which is not defined: that interface filters nothing",
+                                           binding.where.ToString(), binding.text, binding.acl));
+      continue;
+    }
+    bindings.push_back(binding);
+    bound.insert(binding.acl);
+  }
+  // portolan's naming: PORTOLAN-FROM-<zone> filters what enters from that zone; with --edge, the
+  // zone "outside" is every endpoint in none of the other zones named so.
+  std::set<std::string> synthetic;
+  if (options.inventory) {
+    const auto& inventory = *options.inventory;
+    const auto zones = inventory.Zones();
+    std::vector<std::pair<std::string, std::string>> named;  // ACL, zone
+    std::set<std::string> named_zones;
+    for (const auto& name : order_) {
+      if (bound.count(name) || !name.starts_with(kZoneAclPrefix)) continue;
+      auto zone = name.substr(kZoneAclPrefix.size());
+      if (zone.ends_with(kIpv6AclSuffix) && !acls_.at(name).family.Intersects(PacketSet::Family(core::Family::kIPv4)))
+        zone.resize(zone.size() - kIpv6AclSuffix.size());
+      const bool known = std::find(zones.begin(), zones.end(), zone) != zones.end();
+      if (!known && zone != kOutsideZone) continue;
+      named.emplace_back(name, zone);
+      if (known) named_zones.insert(zone);
+    }
+    for (const auto& [name, zone] : named) {
+      const auto& acl = acls_.at(name);
+      Binding binding;
+      binding.acl = name;
+      binding.interface = fmt::format("<interface facing {}>", zone);
+      for (std::size_t e = 0; e < inventory.endpoints.size(); ++e) {
+        const auto& endpoint_zone = inventory.ZoneOf(static_cast<int>(e));
+        const bool member = zone == kOutsideZone ? !named_zones.count(endpoint_zone) : endpoint_zone == zone;
+        if (member)
+          for (const auto& network : inventory.endpoints[e].addresses) binding.home.push_back(network);
+      }
+      binding.where = acl.where;
+      binding.text =
+          fmt::format("ACL {} applied inbound on the interface facing zone {} (portolan's naming)", name, zone);
+      bindings.push_back(std::move(binding));
+      bound.insert(name);
+      synthetic.insert(name);
+    }
+  }
+  auto families = PacketSet::None();
+  for (const auto& name : order_) {
+    if (bound.count(name)) families |= acls_.at(name).family;
+  }
+  if (bindings.empty()) {
+    // A bare list of ACLs: each is audited as the filter of every forwarded packet.
+    int priority = 0;
+    for (const auto& name : order_) {
+      const auto& acl = acls_.at(name);
+      ruleset_.attachments.push_back({Hook::kForward, acl.chain, priority++});
+      families |= acl.family;
+      ruleset_.notes.push_back(
+          fmt::format("{}: ACL {} is applied to no interface: audited as the filter of every forwarded packet",
+                      acl.where.ToString(), name));
+    }
+  } else {
+    for (const auto& name : order_) {
+      if (!bound.count(name))
+        ruleset_.notes.push_back(
+            fmt::format("{}: ACL {} is applied to no interface: not audited", acls_.at(name).where.ToString(), name));
+    }
+  }
+  ruleset_.families.clear();
+  for (const auto family : {core::Family::kIPv4, core::Family::kIPv6})
+    if (families.Intersects(PacketSet::Family(family))) ruleset_.families.push_back(family);
+  if (ruleset_.families.empty()) {
+    ruleset_.families.push_back(core::Family::kIPv4);
+    ruleset_.notes.push_back(fmt::format("{}: no {} ACL: every packet passes", ruleset_.file, kind_));
+  }
+
+  int priority = 0;
+  for (const bool inbound : {true, false}) {
+    std::vector<const Binding*> side;
+    for (const auto& binding : bindings)
+      if (binding.inbound == inbound) side.push_back(&binding);
+    if (side.empty()) continue;
+    Chain chain;
+    chain.name = inbound ? "ACLs applied inbound" : "ACLs applied outbound";
+    chain.policy = Action::kAccept;
+    chain.policy_text = inbound ? "no ACL is applied inbound on the interface the packet enters: it passes"
+                                : "no ACL is applied outbound on the interface the packet leaves: it passes";
+    chain.where = {ruleset_.file, 0, 0};
+    auto end = [&](const core::Network& network) { return Side(network, inbound); };
+    auto homes = PacketSet::None();
+    for (const auto* binding : side) {
+      const auto& acl = acls_.at(binding->acl);
+      auto home = PacketSet::None();
+      for (const auto& network : binding->home) home |= end(network);
+      homes |= home;
+      Rule rule;
+      rule.match = home & acl.family;
+      if (rule.match.Empty()) continue;
+      rule.action = Action::kJump;
+      rule.target = acl.chain;
+      rule.where = binding->where;
+      rule.text = binding->text;
+      chain.rules.push_back(std::move(rule));
+    }
+    // A packet from (to) anywhere else may come in (go out) on any of the interfaces: which one
+    // is a hidden variable, so what depends on it is reported as uncertain.
+    for (const auto* binding : side) {
+      const auto& acl = acls_.at(binding->acl);
+      Rule rule;
+      const auto interface = inbound ? ruleset_.symbols.InInterface(binding->interface)
+                                     : ruleset_.symbols.OutInterface(binding->interface);
+      rule.match = (acl.family - homes) & interface;
+      rule.action = Action::kJump;
+      rule.target = acl.chain;
+      rule.where = binding->where;
+      rule.text = fmt::format("{} {} {} (a packet {} none of its networks)", binding->text,
+                              inbound ? "entering on" : "leaving on", binding->interface, inbound ? "from" : "to");
+      rule.unmodelled.push_back(
+          fmt::format("the interface a packet {} {}", inbound ? "enters on:" : "leaves on:", binding->interface));
+      chain.rules.push_back(std::move(rule));
+    }
+    // portolan's layout binds an ACL to every zone's interface: packets from elsewhere enter on
+    // one of them too (on the first, when they name none).
+    auto caught = PacketSet::None();
+    for (const auto* binding : side) {
+      if (!synthetic.count(binding->acl)) continue;
+      const auto& acl = acls_.at(binding->acl);
+      Rule rule;
+      rule.match = acl.family - homes - caught;
+      if (rule.match.Empty()) continue;
+      caught |= rule.match;
+      rule.action = Action::kJump;
+      rule.target = acl.chain;
+      rule.where = binding->where;
+      rule.text = fmt::format("{} (a packet from outside every zone, on no other zone's interface)", binding->text);
+      chain.rules.push_back(std::move(rule));
+    }
+    ruleset_.chains.push_back(std::move(chain));
+    ruleset_.attachments.push_back({Hook::kForward, static_cast<int>(ruleset_.chains.size()) - 1, priority++});
+  }
+}
+
+}  // namespace portolan::audit::formats::cisco

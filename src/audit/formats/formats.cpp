@@ -1,0 +1,49 @@
+#include "audit/formats/formats.hpp"
+
+#include <fmt/format.h>
+
+namespace portolan::audit::formats {
+
+const std::vector<RulesetFormat>& RulesetFormats() {
+  static const std::vector<RulesetFormat> kFormats = {
+      {"iptables", "iptables-save / ip6tables-save, and iptables-restore input (portolan render -t iptables)",
+       LooksLikeIptablesSave, ReadIptablesSave},
+      {"nftables-json", "nftables JSON (nft -j list ruleset)", LooksLikeNftablesJson, ReadNftablesJson},
+      {"cisco-asa", "Cisco ASA access-lists and objects (portolan render -t cisco-asa)", LooksLikeCiscoAsa,
+       ReadCiscoAsa},
+      {"cisco-ios", "Cisco IOS / IOS-XE extended, standard and IPv6 ACLs (portolan render -t cisco-ios)",
+       LooksLikeCiscoIos, ReadCiscoIos},
+  };
+  return kFormats;
+}
+
+const RulesetFormat* FindRulesetFormat(std::string_view id) {
+  for (const auto& format : RulesetFormats())
+    if (format.id == id) return &format;
+  return nullptr;
+}
+
+const RulesetFormat* DetectRulesetFormat(std::string_view text) {
+  for (const auto& format : RulesetFormats())
+    if (format.looks_like(text)) return &format;
+  return nullptr;
+}
+
+Ruleset ReadRuleset(std::string_view text, const std::string& file, std::string_view format,
+                    const ReadOptions& options) {
+  const RulesetFormat* reader = format.empty() ? DetectRulesetFormat(text) : FindRulesetFormat(format);
+  if (reader == nullptr) {
+    core::Diagnostics diagnostics;
+    std::vector<std::string> ids;
+    for (const auto& known : RulesetFormats()) ids.emplace_back(known.id);
+    diagnostics.Error({file, 1, 1},
+                      format.empty() ? fmt::format("cannot tell the ruleset format from the content; give "
+                                                   "--ruleset-format ({})",
+                                                   fmt::join(ids, ", "))
+                                     : fmt::format("unknown ruleset format '{}' ({})", format, fmt::join(ids, ", ")));
+    throw core::InputError(diagnostics);
+  }
+  return reader->read(text, file, options);
+}
+
+}  // namespace portolan::audit::formats

@@ -1,0 +1,151 @@
+// `portolan audit`: an existing firewall ruleset against the plan: which required flows it
+// blocks, what it permits that nothing requires, and which rules never match or serve nothing.
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "audit/audit.hpp"
+#include "audit/audit_report.hpp"
+#include "audit/formats/formats.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "core/atomic_file.hpp"
+#include "core/yaml_reader.hpp"
+#include "plan/planner.hpp"
+
+namespace portolan::cli {
+
+namespace {
+
+struct AuditCommandOptions {
+  InventoryOptions input;
+  std::vector<std::string> rulesets;
+  std::optional<std::string> ruleset_format;
+  std::optional<std::string> ipset;
+  std::optional<std::string> mode;
+  std::optional<std::string> host;
+  std::vector<std::string> zones;
+  std::optional<std::string> edge;
+  bool egress = false;
+  report::Format format = report::Format::kTable;
+  std::optional<std::string> output;
+  bool strict = false;
+};
+
+std::string ReadInput(const std::string& path) {
+  try {
+    return core::ReadFile(path);
+  } catch (const std::exception& e) {
+    core::Diagnostics diagnostics;
+    diagnostics.Error({path, 0, 0}, e.what());
+    throw core::InputError(std::move(diagnostics));
+  }
+}
+
+render::PolicyOptions MakePolicyOptions(const AuditCommandOptions& options, const inventory::Inventory& inventory) {
+  render::PolicyOptions policy;
+  policy.mode = options.mode ? (*options.mode == "host" ? render::Mode::kHost : render::Mode::kNetwork)
+                             : (options.host ? render::Mode::kHost : render::Mode::kNetwork);
+  if (policy.mode == render::Mode::kHost) {
+    if (!options.host) BadArgument("--host", "host mode audits one host's firewall: give --host NAME");
+    if (!options.zones.empty() || options.edge) BadArgument("--zones", "--zones and --edge need network mode");
+    std::vector<std::string> names;
+    for (const auto& endpoint : inventory.endpoints) names.push_back(endpoint.name);
+    const auto* endpoint = inventory.FindEndpoint(*options.host);
+    if (endpoint == nullptr) {
+      BadArgument("--host", fmt::format("no host or client network named '{}'{} in {}", *options.host,
+                                        core::DidYouMean(*options.host, names), inventory.file));
+    }
+    policy.host = static_cast<int>(endpoint - inventory.endpoints.data());
+    policy.egress = options.egress;
+  } else {
+    if (options.host) BadArgument("--host", "--host needs host mode (--mode host)");
+    if (options.egress) BadArgument("--egress", "--egress is for host mode");
+    if (!options.zones.empty() && options.edge) BadArgument("--edge", "give --zones or --edge, not both");
+    policy.zones = options.zones;
+    policy.edge = options.edge;
+  }
+  return policy;
+}
+
+std::string FormatHelp() {
+  std::string help = "Ruleset formats (detected from the content unless --ruleset-format is given):\n";
+  for (const auto& format : audit::formats::RulesetFormats())
+    help += fmt::format("  {:<15} {}\n", format.id, format.title);
+  help +=
+      "Give one ruleset per address family (e.g. the iptables and the ip6tables dump); a family without one is\n"
+      "not audited. Exit codes: 0 nothing required is blocked (with --strict: and nothing unneeded is permitted),\n"
+      "1 something required is blocked, partly blocked or depends on what the audit cannot see\n"
+      "(with --strict: or something unneeded is permitted), 2 bad usage or bad input.";
+  return help;
+}
+
+}  // namespace
+
+void AddAuditCommand(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<AuditCommandOptions>();
+  auto* command = app.add_subcommand(
+      "audit",
+      "Audit an existing firewall ruleset against the plan: required flows it blocks (with the rule), what it permits "
+      "that nothing requires, and rules that never match or serve no required flow; exact, not sampled");
+  AddInventoryOptions(*command, options->input);
+  command->add_option("--ruleset", options->rulesets, "The ruleset to audit (repeat for another address family)")
+      ->required()
+      ->type_name("FILE");
+  std::vector<std::string> ids;
+  for (const auto& format : audit::formats::RulesetFormats()) ids.emplace_back(format.id);
+  command->add_option("--ruleset-format", options->ruleset_format, "The rulesets' format (default: detected)")
+      ->check(CLI::IsMember(ids))
+      ->type_name("FORMAT");
+  command->add_option("--ipset", options->ipset, "iptables: the contents of the sets -m set matches (ipset save)")
+      ->type_name("FILE");
+  command
+      ->add_option("--mode", options->mode,
+                   "host: one host's own firewall (--host); network: a firewall between zones (default without --host)")
+      ->check(CLI::IsMember({"host", "network"}))
+      ->type_name("MODE");
+  command->add_option("--host", options->host, "Host mode: the host (or client network) whose firewall this is")
+      ->type_name("NAME");
+  command->add_flag("--egress", options->egress, "Host mode: audit outbound traffic too (default: inbound only)");
+  command->add_option("--zones", options->zones, "Network mode: only the flows between these zones")
+      ->delimiter(',')
+      ->type_name("ZONE,...");
+  command->add_option("--edge", options->edge, "Network mode: the firewall at the edge of this zone")
+      ->type_name("ZONE");
+  AddFormatOption(*command, options->format, {report::Format::kTable, report::Format::kJson, report::Format::kCsv});
+  command->add_option("-o,--output", options->output, "Write the report to FILE instead of standard output")
+      ->type_name("FILE");
+  command->add_flag("--strict", options->strict, "Exit 1 also when anything that no flow requires is permitted");
+  command->footer(FormatHelp());
+  command->callback([options, &exit_code] {
+    const auto loaded = Load(options->input);
+    const auto policy_options = MakePolicyOptions(*options, loaded.inventory);
+    audit::formats::Ipsets ipsets;
+    audit::formats::ReadOptions read_options;
+    read_options.inventory = &loaded.inventory;
+    if (options->ipset) {
+      ipsets = audit::formats::ParseIpsetSave(ReadInput(*options->ipset), *options->ipset);
+      read_options.ipsets = &ipsets;
+    }
+    std::vector<audit::Ruleset> rulesets;
+    core::Diagnostics problems;
+    for (const auto& path : options->rulesets) {
+      try {
+        rulesets.push_back(
+            audit::formats::ReadRuleset(ReadInput(path), path, options->ruleset_format.value_or(""), read_options));
+      } catch (const core::InputError& error) {
+        for (const auto& item : error.diagnostics().All()) problems.Error(item.where, item.message);
+      }
+    }
+    if (problems.HasErrors()) throw core::InputError(problems);
+    const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
+    const auto policy = render::BuildPolicy(loaded.catalog, loaded.inventory, plan, policy_options);
+    const auto result = audit::RunAudit(rulesets, policy);
+    Emit(audit::RenderAuditReport(result, options->format), options->output);
+    const bool findings = result.AnyBlocked() || (options->strict && result.AnyExcess());
+    exit_code = findings ? kExitFindings : kExitOk;
+  });
+}
+
+}  // namespace portolan::cli

@@ -1,0 +1,868 @@
+#include "lab/lab.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
+#include "inventory/inventory_loader.hpp"
+#include "plan/planner.hpp"
+#include "render/render.hpp"
+#include "render/target.hpp"
+
+namespace portolan::lab {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+constexpr auto kProcessGrace = std::chrono::milliseconds(2000);
+constexpr auto kReadyLimit = std::chrono::seconds(30);
+constexpr auto kSambaLimit = std::chrono::seconds(90);
+constexpr std::string_view kStateFile = "state.json";
+constexpr std::string_view kInventoryCopy = "inventory.yaml";
+constexpr std::string_view kCatalogCopy = "catalog.yaml";
+constexpr std::string_view kGlobalCatalogRole = "global-catalog";
+
+// --- the lab's record -------------------------------------------------------------------------
+
+struct State {
+  std::string name;
+  std::string inventory;  // as the user gave it
+  bool catalog = false;   // a catalog file was given (and copied)
+  std::string token;
+  std::string target;
+  std::string policy;  // what the router loaded, in words
+  bool host_firewall = false;
+  std::optional<std::string> samba_host;
+  std::vector<std::string> samba_ports;  // "tcp/389", what Samba listens on
+  std::vector<std::string> namespaces;   // created (or being created), in order
+  std::vector<LabProcess> processes;
+  bool ready = false;
+};
+
+fs::path LabDirectory(const std::string& name) {
+  return LabsDirectory() / name;
+}
+
+void Save(const State& state) {
+  Json json;
+  json["name"] = state.name;
+  json["inventory"] = state.inventory;
+  json["catalog"] = state.catalog;
+  json["token"] = state.token;
+  json["target"] = state.target;
+  json["policy"] = state.policy;
+  json["host_firewall"] = state.host_firewall;
+  json["samba_host"] = state.samba_host ? Json(*state.samba_host) : Json(nullptr);
+  json["samba_ports"] = state.samba_ports;
+  json["namespaces"] = state.namespaces;
+  json["processes"] = Json::array();
+  for (const auto& process : state.processes) {
+    json["processes"].push_back(
+        {{"pid", process.pid}, {"start_time", process.start_time}, {"what", process.what}, {"netns", process.netns}});
+  }
+  json["ready"] = state.ready;
+  core::WriteFileAtomically(LabDirectory(state.name) / kStateFile, json.dump(2) + "\n");
+}
+
+std::optional<State> LoadState(const std::string& name) {
+  const auto path = LabDirectory(name) / kStateFile;
+  if (!fs::exists(path)) return std::nullopt;
+  State state;
+  try {
+    const auto json = Json::parse(core::ReadFile(path));
+    state.name = json.at("name").get<std::string>();
+    state.inventory = json.at("inventory").get<std::string>();
+    state.catalog = json.value("catalog", false);
+    state.token = json.at("token").get<std::string>();
+    state.target = json.value("target", std::string("nftables"));
+    state.policy = json.value("policy", std::string());
+    state.host_firewall = json.value("host_firewall", false);
+    if (json.contains("samba_host") && json["samba_host"].is_string()) {
+      state.samba_host = json["samba_host"].get<std::string>();
+    }
+    state.samba_ports = json.value("samba_ports", std::vector<std::string>{});
+    state.namespaces = json.at("namespaces").get<std::vector<std::string>>();
+    for (const auto& item : json.at("processes")) {
+      state.processes.push_back(LabProcess{item.at("pid").get<pid_t>(), item.at("start_time").get<unsigned long long>(),
+                                           item.at("what").get<std::string>(), item.at("netns").get<std::string>()});
+    }
+    state.ready = json.value("ready", false);
+  } catch (const std::exception& e) {
+    throw LabError(fmt::format("the record of lab {} ({}) cannot be read: {}", name, path.string(), e.what()));
+  }
+  return state;
+}
+
+std::string NewToken(const std::string& name) {
+  std::array<unsigned char, 6> random{};
+  std::ifstream source("/dev/urandom", std::ios::binary);
+  source.read(reinterpret_cast<char*>(random.data()), random.size());
+  std::string token = "pl-" + name + "-";
+  for (const auto byte : random) token += fmt::format("{:02x}", byte);
+  return token;
+}
+
+void Say(const UpOptions& options, const std::string& line) {
+  if (options.say) options.say(line);
+}
+
+void CheckInterrupted(const std::atomic<bool>* interrupted) {
+  if (interrupted != nullptr && interrupted->load()) throw LabError("interrupted");
+}
+
+// --- building the network ---------------------------------------------------------------------
+
+void IpBatch(const std::string& netns, const std::vector<std::string>& commands) {
+  if (commands.empty()) return;
+  std::string input;
+  for (const auto& command : commands) input += command + "\n";
+  RunChecked({"ip", "-n", netns, "-batch", "-"}, input);
+}
+
+void WriteSysctls(const std::string& netns, const std::vector<std::pair<std::string, std::string>>& settings) {
+  const NamespaceScope scope(netns);
+  for (const auto& [key, value] : settings) {
+    std::string path = "/proc/sys/" + key;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    std::ofstream file(path);
+    file << value;
+    if (!file) throw LabError(fmt::format("cannot set {} = {} in {}", key, value, netns));
+  }
+}
+
+std::string HostRoute(const core::Network& address) {
+  return fmt::format("route add {} dev eth0", address.ToString());
+}
+
+void BuildNetwork(const Topology& topology, State& state) {
+  for (const auto& name : topology.Namespaces()) {
+    state.namespaces.push_back(name);
+    Save(state);  // recorded before it exists: a killed run leaves nothing unrecorded
+    RunChecked({"ip", "netns", "add", name});
+    WriteSysctls(name, {{"net.ipv6.conf.default.accept_dad", "0"}, {"net.ipv6.conf.all.accept_dad", "0"}});
+    IpBatch(name, {"link set lo up"});
+  }
+  WriteSysctls(topology.router_namespace, {{"net.ipv4.ip_forward", "1"}, {"net.ipv6.conf.all.forwarding", "1"}});
+  std::vector<std::string> router;
+  for (const auto& zone : topology.zones) {
+    std::vector<std::string> lan{"link add br0 type bridge", "link set br0 up",
+                                 fmt::format("link add uplink type veth peer name {} netns {}", zone.router_interface,
+                                             topology.router_namespace),
+                                 "link set uplink master br0", "link set uplink up"};
+    router.push_back(fmt::format("link set {} up", zone.router_interface));
+    router.push_back(fmt::format("addr add {}/32 dev {}", kGatewayV4, zone.router_interface));
+    router.push_back(fmt::format("addr add {}/64 dev {} nodad", kGatewayV6, zone.router_interface));
+    for (const int m : zone.members) {
+      const auto& member = topology.endpoints[static_cast<std::size_t>(m)];
+      lan.push_back(fmt::format("link add p{} type veth peer name eth0 netns {}", member.port, member.namespace_name));
+      lan.push_back(fmt::format("link set p{} master br0", member.port));
+      lan.push_back(fmt::format("link set p{} up", member.port));
+      for (const auto& address : member.addresses) {
+        router.push_back(fmt::format("route add {} dev {}", address.ToString(), zone.router_interface));
+      }
+    }
+    IpBatch(zone.switch_namespace, lan);
+  }
+  IpBatch(topology.router_namespace, router);
+  for (const auto& member : topology.endpoints) {
+    std::vector<std::string> commands{"link set eth0 up"};
+    bool v4 = false;
+    bool v6 = false;
+    for (const auto& address : member.addresses) {
+      const bool is_v4 = address.family == core::Family::kIPv4;
+      commands.push_back(fmt::format("addr add {} dev eth0{}", address.ToString(), is_v4 ? "" : " nodad"));
+      v4 = v4 || is_v4;
+      v6 = v6 || !is_v4;
+    }
+    if (v4) {
+      commands.push_back(fmt::format("route add {}/32 dev eth0", kGatewayV4));
+      commands.push_back(fmt::format("route add default via {} dev eth0", kGatewayV4));
+    }
+    if (v6) commands.push_back(fmt::format("route add default via {} dev eth0", kGatewayV6));
+    // The zone is one LAN: its other members are reached directly, not through the router.
+    for (const int m : topology.zones[static_cast<std::size_t>(member.zone)].members) {
+      const auto& peer = topology.endpoints[static_cast<std::size_t>(m)];
+      if (peer.namespace_name == member.namespace_name) continue;
+      for (const auto& address : peer.addresses) {
+        const bool same_family = std::any_of(member.addresses.begin(), member.addresses.end(),
+                                             [&](const core::Network& own) { return own.family == address.family; });
+        if (same_family) commands.push_back(HostRoute(address));
+      }
+    }
+    IpBatch(member.namespace_name, commands);
+  }
+}
+
+// --- policies ---------------------------------------------------------------------------------
+
+enum class RulesetKind { kNftables, kIptables, kIp6tables };
+
+// nft text, or iptables-restore input for IPv4 or IPv6 (an ip6tables-save header, a rendered
+// "IPv6 file", or an IPv6 address in a rule).
+RulesetKind DetectRuleset(const std::string& content) {
+  std::istringstream lines(content);
+  std::string line;
+  bool iptables = false;
+  bool ipv6 = false;
+  while (std::getline(lines, line)) {
+    const auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    if (line[start] == '#') {
+      if (line.find("ip6tables-save") != std::string::npos || line.find("IPv6 file") != std::string::npos) ipv6 = true;
+      continue;
+    }
+    if (!iptables && line[start] != '*') return RulesetKind::kNftables;
+    iptables = true;
+    for (const std::string_view option : {" -s ", " -d ", " --source ", " --destination "}) {
+      const auto at = line.find(option);
+      if (at == std::string::npos) continue;
+      const auto value = line.substr(at + option.size(), line.find(' ', at + option.size()) - at - option.size());
+      if (value.find(':') != std::string::npos) ipv6 = true;
+    }
+  }
+  if (!iptables) return RulesetKind::kNftables;
+  return ipv6 ? RulesetKind::kIp6tables : RulesetKind::kIptables;
+}
+
+// Checks the ruleset first (nft -c, iptables-restore --test), so that a bad one changes nothing.
+void CheckRuleset(const std::string& netns, const std::string& content, const fs::path& file) {
+  core::WriteFileAtomically(file, content);
+  switch (DetectRuleset(content)) {
+    case RulesetKind::kNftables: RunChecked({"nft", "-c", "-f", file.string()}, {}, netns); break;
+    case RulesetKind::kIptables: RunChecked({"iptables-restore", "--test"}, content, netns); break;
+    case RulesetKind::kIp6tables: RunChecked({"ip6tables-restore", "--test"}, content, netns); break;
+  }
+}
+
+void LoadRuleset(const std::string& netns, const std::string& content, const fs::path& file) {
+  CheckRuleset(netns, content, file);
+  switch (DetectRuleset(content)) {
+    case RulesetKind::kNftables: RunChecked({"nft", "-f", file.string()}, {}, netns); break;
+    case RulesetKind::kIptables: RunChecked({"iptables-restore"}, content, netns); break;
+    case RulesetKind::kIp6tables: RunChecked({"ip6tables-restore"}, content, netns); break;
+  }
+}
+
+std::vector<render::Output> RenderPolicy(const inventory::LoadedInventory& loaded, const plan::Plan& plan,
+                                         const std::string& target_id, render::Mode mode, std::optional<int> host) {
+  render::Request request;
+  request.target = render::FindTarget(target_id);
+  if (request.target == nullptr) throw LabError(fmt::format("no renderer named '{}'", target_id));
+  request.policy.mode = mode;
+  request.policy.host = host;
+  return render::RenderRequest(loaded.catalog, loaded.inventory, plan, request);
+}
+
+// --- processes --------------------------------------------------------------------------------
+
+// The last lines of a log file, for an error message.
+std::string Tail(const std::string& path, std::size_t lines) {
+  std::string text;
+  try {
+    text = core::ReadFile(path);
+  } catch (const std::exception&) {
+    return "(no log)";
+  }
+  std::size_t at = text.size();
+  for (std::size_t n = 0; n <= lines && at > 0; ++n) {
+    const auto newline = text.rfind('\n', at - 1);
+    if (newline == std::string::npos) return text;
+    at = newline;
+  }
+  return text.substr(at + 1);
+}
+
+// Waits until every responder wrote its pid file (it does so once every socket is bound).
+void WaitForResponders(const std::vector<std::pair<LabProcess, fs::path>>& responders, const fs::path& directory) {
+  const auto deadline = std::chrono::steady_clock::now() + kReadyLimit;
+  for (const auto& [process, pid_file] : responders) {
+    while (!fs::exists(pid_file)) {
+      if (!StillRunning(process) || std::chrono::steady_clock::now() > deadline) {
+        throw LabError(fmt::format("{} did not come up in {}; the end of its log:\n{}", process.what, process.netns,
+                                   Tail((directory / fmt::format("{}.log", process.what)).string(), 20)));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+// The sockets listening in a namespace, as "tcp/389" and "udp/53".
+std::vector<std::string> Listening(const std::string& netns) {
+  std::set<std::string> ports;
+  for (const auto& [flag, name] : {std::pair{"-Hltn", "tcp"}, std::pair{"-Hlun", "udp"}}) {
+    const auto result = RunCommand({"ss", flag}, {}, netns);
+    std::istringstream lines(result.output);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::string state;
+      std::string receive;
+      std::string send;
+      std::string local;
+      if (!(fields >> state >> receive >> send >> local)) continue;
+      const auto colon = local.rfind(':');
+      if (colon == std::string::npos) continue;
+      ports.insert(fmt::format("{}/{}", name, local.substr(colon + 1)));
+    }
+  }
+  return {ports.begin(), ports.end()};
+}
+
+std::string Upper(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+void StartSamba(const inventory::LoadedInventory& loaded, const Topology& topology, const LabEndpoint& host,
+                const fs::path& directory, State& state, const UpOptions& options) {
+  const auto address = topology.AddressOf(host, core::Family::kIPv4);
+  if (address.empty()) throw LabError(fmt::format("--with-samba: {} has no IPv4 address for Samba", host.name));
+  const auto& domain = loaded.inventory.domain.name;
+  std::string netbios_domain = Upper(domain.substr(0, domain.find('.')));
+  netbios_domain = netbios_domain.substr(0, 15);
+  std::optional<core::PortSet> range = loaded.inventory.domain.rpc_dynamic_ports;
+  if (!range) {
+    if (const auto* setting = loaded.catalog.FindSetting("rpc_dynamic_ports")) range = setting->default_ports;
+  }
+  const auto samba_dir = directory / "samba";
+  fs::create_directories(samba_dir);
+  Say(options, fmt::format("provisioning Samba as the domain controller of {} on {} ({})", domain, host.name, address));
+  std::vector<std::string> provision{"samba-tool",
+                                     "domain",
+                                     "provision",
+                                     "--realm=" + Upper(domain),
+                                     "--domain=" + netbios_domain,
+                                     "--server-role=dc",
+                                     "--dns-backend=SAMBA_INTERNAL",
+                                     "--adminpass=Portolan-Lab-1!",
+                                     "--targetdir=" + samba_dir.string(),
+                                     "--host-ip=" + address,
+                                     "--host-name=" + host.name.substr(0, 15),
+                                     "--option=interfaces=eth0",
+                                     "--option=bind interfaces only=yes",
+                                     "--option=dns forwarder = " + address};
+  if (range && !range->Ranges().empty()) {
+    const auto& first = range->Ranges().front();
+    provision.push_back(fmt::format("--option=rpc server dynamic port range = {}-{}", first.first, first.last));
+  }
+  RunChecked(provision, {}, host.namespace_name);
+  const auto log = (directory / "samba.log").string();
+  state.processes.push_back(Spawn({"/usr/sbin/samba", "-i", "-s", (samba_dir / "etc" / "smb.conf").string()},
+                                  host.namespace_name, log, "samba"));
+  Save(state);
+  // Up when its core services listen and the list of its sockets has stopped growing.
+  const auto deadline = std::chrono::steady_clock::now() + kSambaLimit;
+  const auto settle_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::vector<std::string> previous;
+  for (;;) {
+    CheckInterrupted(options.interrupted);
+    if (!StillRunning(state.processes.back()) || std::chrono::steady_clock::now() > deadline) {
+      throw LabError(fmt::format("Samba did not come up in {} (listening: {}); the end of its log:\n{}",
+                                 host.namespace_name, fmt::join(previous, " "), Tail(log, 30)));
+    }
+    auto now = Listening(host.namespace_name);
+    static constexpr std::array<std::string_view, 4> kCore = {"tcp/88", "tcp/135", "tcp/389", "tcp/445"};
+    const bool core = std::all_of(kCore.begin(), kCore.end(), [&](std::string_view port) {
+      return std::find(now.begin(), now.end(), port) != now.end();
+    });
+    // Its RPC servers keep opening ports for a while; waiting for them all is not needed.
+    const bool settled = now == previous || std::chrono::steady_clock::now() > settle_by;
+    if (core && settled) break;
+    previous = std::move(now);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  state.samba_host = host.name;
+  state.samba_ports = previous;
+  Save(state);
+}
+
+// The endpoints that some flow with ports reaches: they get a responder.
+std::set<int> Reached(const plan::Plan& plan) {
+  std::set<int> reached;
+  for (const auto& flow : plan.flows) {
+    if (!catalog::ProtocolHasPorts(flow.protocol)) continue;
+    reached.insert(flow.destinations.begin(), flow.destinations.end());
+  }
+  return reached;
+}
+
+// The responders drop root to nobody before they write their pid files: those, and their
+// contact logs, live in a folder of the lab's that nobody owns.
+fs::path ResponderDirectory(const fs::path& directory) {
+  return directory / "responders";
+}
+
+void PrepareResponderDirectory(const fs::path& directory) {
+  const auto run = ResponderDirectory(directory);
+  fs::create_directories(run);
+  const passwd* nobody = getpwnam("nobody");
+  if (nobody == nullptr) throw LabError("there is no user nobody for the responders to run as");
+  if (chown(run.c_str(), nobody->pw_uid, nobody->pw_gid) != 0) {
+    throw LabError(fmt::format("cannot hand {} to nobody: {}", run.string(), std::strerror(errno)));
+  }
+  // The lab's own folder stays root's, but nobody may pass through it to reach its own.
+  fs::permissions(directory, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::replace);
+}
+
+// More ports than this on one endpoint (the 16,384-port RPC range of newer Windows, on two
+// addresses) and its responder opens only the ports the lab checks, not every port of the plan.
+constexpr std::size_t kMaxResponderSockets = 4096;
+
+// "80/tcp,389/udp,1025-1030/tcp": the ports the lab checks on one endpoint, for respond --ports.
+std::string CheckedPorts(const std::vector<Check>& checks, int endpoint) {
+  std::map<probe::Transport, std::set<int>> ports;
+  for (const auto& check : checks) {
+    if (check.required && check.destination == endpoint) ports[check.transport].insert(check.port);
+  }
+  std::vector<std::string> items;
+  for (const auto& [transport, set] : ports) {
+    for (auto it = set.begin(); it != set.end();) {
+      int last = *it;
+      auto next = std::next(it);
+      while (next != set.end() && *next == last + 1) last = *next++;
+      items.push_back(*it == last ? fmt::format("{}/{}", *it, probe::TransportName(transport))
+                                  : fmt::format("{}-{}/{}", *it, last, probe::TransportName(transport)));
+      it = next;
+    }
+  }
+  return fmt::format("{}", fmt::join(items, ","));
+}
+
+// How many sockets `respond --host` would open for an endpoint: its ports times its addresses.
+std::size_t PlannedSockets(const plan::Plan& plan, const LabEndpoint& member) {
+  std::size_t ports = 0;
+  for (const auto& flow : plan.flows) {
+    if (!catalog::ProtocolHasPorts(flow.protocol)) continue;
+    if (!std::binary_search(flow.destinations.begin(), flow.destinations.end(), member.endpoint)) continue;
+    for (const auto& range : flow.Ports().Ranges()) ports += static_cast<std::size_t>(range.last - range.first + 1);
+  }
+  return ports * member.addresses.size();
+}
+
+void StartResponders(const UpOptions& options, const plan::Plan& plan, const std::vector<Check>& checks,
+                     const Topology& topology, const fs::path& directory, State& state) {
+  const auto self = SelfExecutable();
+  PrepareResponderDirectory(directory);
+  const auto run = ResponderDirectory(directory);
+  std::vector<std::pair<LabProcess, fs::path>> started;
+  for (const int e : Reached(plan)) {
+    const auto& member = topology.endpoints[static_cast<std::size_t>(e)];
+    std::vector<std::string> argv{self,         "respond",
+                                  "--token",    state.token,
+                                  "--ttl",      fmt::format("{}s", options.responder_ttl.count()),
+                                  "--log",      (run / fmt::format("contacts-{}.jsonl", member.endpoint)).string(),
+                                  "--pid-file", (run / fmt::format("respond-{}.pid", member.endpoint)).string(),
+                                  "-q"};
+    if (PlannedSockets(plan, member) <= kMaxResponderSockets) {
+      argv.insert(argv.end(), {"-i", (directory / kInventoryCopy).string(), "--host", member.name});
+      if (state.catalog) argv.insert(argv.end(), {"--catalog", (directory / kCatalogCopy).string()});
+    } else {
+      const auto ports = CheckedPorts(checks, e);
+      if (ports.empty()) continue;
+      argv.insert(argv.end(), {"--ports", ports});
+    }
+    for (const auto& address : member.addresses) {
+      argv.push_back("--bind");
+      argv.push_back(address.AddressString());
+    }
+    if (state.samba_host && *state.samba_host == member.name) argv.push_back("--skip-busy");
+    const auto what = fmt::format("respond-{}", member.endpoint);
+    state.processes.push_back(Spawn(argv, member.namespace_name, (directory / (what + ".log")).string(), what));
+    Save(state);
+    started.emplace_back(state.processes.back(), run / fmt::format("respond-{}.pid", member.endpoint));
+  }
+  WaitForResponders(started, directory);
+}
+
+void BuildLab(const UpOptions& options, const inventory::LoadedInventory& loaded, const plan::Plan& plan,
+              const Topology& topology, const std::vector<std::string>& router_policy,
+              const std::vector<render::Output>& hosts, const fs::path& directory, State& state) {
+  Say(options,
+      fmt::format("building {} namespaces: {} endpoints in {} zones behind router {}", topology.Namespaces().size(),
+                  topology.endpoints.size(), topology.zones.size(), topology.router_namespace));
+  BuildNetwork(topology, state);
+  CheckInterrupted(options.interrupted);
+  Say(options, fmt::format("loading {} into {}", state.policy, topology.router_namespace));
+  for (std::size_t i = 0; i < router_policy.size(); ++i) {
+    LoadRuleset(topology.router_namespace, router_policy[i], directory / fmt::format("router-{}.rules", i));
+  }
+  for (const auto& output : hosts) {
+    const auto* member = topology.FindEndpoint(output.stem);
+    if (member == nullptr || output.content.empty()) continue;
+    LoadRuleset(member->namespace_name, output.content, directory / ("host-" + output.file_name));
+  }
+  CheckInterrupted(options.interrupted);
+  if (options.with_samba) {
+    const auto it = std::find_if(topology.endpoints.begin(), topology.endpoints.end(), [&](const LabEndpoint& e) {
+      return !e.client_network &&
+             loaded.inventory.endpoints[static_cast<std::size_t>(e.endpoint)].HasRole(kGlobalCatalogRole);
+    });
+    if (it == topology.endpoints.end()) throw LabError("--with-samba: the inventory has no global-catalog host");
+    StartSamba(loaded, topology, *it, directory, state, options);
+  }
+  CheckInterrupted(options.interrupted);
+  Say(options, "starting the responders");
+  const auto checks = BuildChecks(loaded.catalog, plan, topology, CheckOptions{options.host_firewall});
+  StartResponders(options, plan, checks.checks, topology, directory, state);
+}
+
+// What the responders' contact logs show: "protocol source local local_port" per contact.
+std::set<std::string> LoggedContacts(const fs::path& directory, const Topology& topology) {
+  constexpr std::uintmax_t kMaxLog = 64ULL * 1024 * 1024;  // read no more of a log than this
+  std::set<std::string> contacts;
+  for (const auto& member : topology.endpoints) {
+    const auto path = ResponderDirectory(directory) / fmt::format("contacts-{}.jsonl", member.endpoint);
+    std::error_code error;
+    if (!fs::exists(path, error) || fs::file_size(path, error) > kMaxLog) continue;
+    std::ifstream file(path);
+    std::string line;
+    while (std::getline(file, line)) {
+      const auto json = Json::parse(line, nullptr, false);
+      if (json.is_discarded() || !json.is_object()) continue;
+      contacts.insert(fmt::format("{} {} {} {}", json.value("protocol", ""), json.value("source", ""),
+                                  json.value("local", ""), json.value("local_port", 0)));
+    }
+  }
+  return contacts;
+}
+
+std::string ContactKey(const CheckResult& result, const Topology& topology) {
+  const auto& source = topology.endpoints[static_cast<std::size_t>(result.check.source)];
+  return fmt::format("{} {} {} {}", probe::TransportName(result.check.transport),
+                     topology.AddressOf(source, result.check.family), result.check.address,
+                     result.probe.spec.target.port);
+}
+
+bool AnsweredByResponder(const CheckResult& result) {
+  return result.probe.verdict == probe::Verdict::kVerified &&
+         result.probe.detail.find("portolan responder") != std::string::npos;
+}
+
+// Marks every check a responder answered with whether its log shows the contact. The logs are
+// written as contacts happen; a contact logged a moment after its answer gets a second look.
+void AddResponderEvidence(const fs::path& directory, VerifyReport& report) {
+  constexpr int kLooks = 5;
+  for (int look = 0; look < kLooks; ++look) {
+    const auto logged = LoggedContacts(directory, report.topology);
+    int missing = 0;
+    for (auto& result : report.results) {
+      if (!AnsweredByResponder(result)) continue;
+      result.logged_by_responder = logged.contains(ContactKey(result, report.topology));
+      if (!*result.logged_by_responder) ++missing;
+    }
+    if (missing == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace
+
+fs::path LabsDirectory() {
+  if (const char* custom = std::getenv("PORTOLAN_LAB_DIR"); custom != nullptr && *custom != '\0') return custom;
+  return "/run/portolan/labs";
+}
+
+std::vector<std::string> ListLabs() {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(LabsDirectory(), error)) {
+    // A lab's folder may be closed to other users: then its name is all there is to tell.
+    std::error_code unreadable;
+    if (fs::exists(entry.path() / kStateFile, unreadable) || unreadable) {
+      names.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void Up(const UpOptions& options) {
+  if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
+  if (const auto problem = CheckLabName(options.name); !problem.empty()) throw LabError("--name: " + problem);
+  const auto directory = LabDirectory(options.name);
+  if (fs::exists(directory / kStateFile)) {
+    throw LabError(fmt::format("a lab named {} exists already; remove it first: portolan lab down --name {}",
+                               options.name, options.name));
+  }
+  const auto loaded = inventory::LoadInventory(options.inventory, options.catalog);
+  const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
+  const auto topology = BuildTopology(loaded.inventory, options.name);
+  for (const auto& name : topology.Namespaces()) {
+    if (NamespaceExists(name)) {
+      throw LabError(
+          fmt::format("network namespace {} exists already (a lab without a record?); remove it with: ip "
+                      "netns del {}",
+                      name, name));
+    }
+  }
+  if (options.with_samba && (!fs::exists("/usr/sbin/samba") || !fs::exists("/usr/bin/samba-tool"))) {
+    throw LabError("--with-samba needs Samba (apt-get install samba samba-ad-dc; scripts/install-deps.sh has it)");
+  }
+
+  // Everything that can be refused is worked out before anything is created.
+  State state;
+  state.name = options.name;
+  state.inventory = options.inventory;
+  state.catalog = options.catalog.has_value();
+  state.token = NewToken(options.name);
+  state.target = options.target;
+  state.host_firewall = options.host_firewall;
+  std::vector<std::string> router_policy;  // one ruleset per family for iptables
+  if (options.ruleset) {
+    router_policy.push_back(core::ReadFile(*options.ruleset));
+    state.policy = fmt::format("the ruleset {}", *options.ruleset);
+  } else {
+    for (const auto& output : RenderPolicy(loaded, plan, options.target, render::Mode::kNetwork, std::nullopt)) {
+      router_policy.push_back(output.content);
+    }
+    state.policy = fmt::format("the {} network policy rendered from {}", options.target, options.inventory);
+  }
+  std::vector<render::Output> host_policies;
+  if (options.host_firewall) {
+    for (const auto& member : topology.endpoints) {
+      if (member.client_network) continue;
+      for (auto& output : RenderPolicy(loaded, plan, options.target, render::Mode::kHost, member.endpoint)) {
+        host_policies.push_back(std::move(output));
+      }
+    }
+  }
+
+  fs::create_directories(directory);
+  fs::permissions(directory, fs::perms::owner_all, fs::perm_options::replace);
+  fs::copy_file(options.inventory, directory / kInventoryCopy, fs::copy_options::overwrite_existing);
+  if (options.catalog) fs::copy_file(*options.catalog, directory / kCatalogCopy, fs::copy_options::overwrite_existing);
+  Save(state);
+  try {
+    BuildLab(options, loaded, plan, topology, router_policy, host_policies, directory, state);
+  } catch (...) {
+    try {
+      Down(options.name);
+    } catch (const std::exception&) {
+    }
+    throw;
+  }
+  state.ready = true;
+  Save(state);
+}
+
+std::string Reload(const std::string& name, const std::optional<std::string>& ruleset) {
+  if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
+  auto state = LoadState(name);
+  if (!state || !state->ready) throw LabError(fmt::format("no lab named {} is up (portolan lab up first)", name));
+  const auto directory = LabDirectory(name);
+  std::vector<std::string> policy;
+  if (ruleset) {
+    policy.push_back(core::ReadFile(*ruleset));
+    state->policy = fmt::format("the ruleset {}", *ruleset);
+  } else {
+    std::optional<std::string> catalog;
+    if (state->catalog) catalog = (directory / kCatalogCopy).string();
+    const auto loaded = inventory::LoadInventory((directory / kInventoryCopy).string(), catalog);
+    const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
+    for (const auto& output : RenderPolicy(loaded, plan, state->target, render::Mode::kNetwork, std::nullopt)) {
+      policy.push_back(output.content);
+    }
+    state->policy = fmt::format("the {} network policy rendered from {}", state->target, state->inventory);
+  }
+  const auto router = RouterNamespace(name);
+  for (std::size_t i = 0; i < policy.size(); ++i) {
+    CheckRuleset(router, policy[i], directory / fmt::format("router-{}.rules", i));
+  }
+  // The router namespace is the lab's own: everything in its ruleset came from the lab.
+  RunChecked({"nft", "flush", "ruleset"}, {}, router);
+  for (std::size_t i = 0; i < policy.size(); ++i) {
+    LoadRuleset(router, policy[i], directory / fmt::format("router-{}.rules", i));
+  }
+  Save(*state);
+  return state->policy;
+}
+
+std::vector<std::string> Down(const std::string& name) {
+  if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
+  if (const auto problem = CheckLabName(name); !problem.empty()) throw LabError("--name: " + problem);
+  const auto state = LoadState(name);
+  if (!state) {
+    const auto labs = ListLabs();
+    throw LabError(fmt::format(
+        "no lab named {}{}", name,
+        labs.empty() ? std::string(" (there is none)") : fmt::format(" (labs: {})", fmt::join(labs, ", "))));
+  }
+  std::vector<std::string> removed;
+  for (auto it = state->processes.rbegin(); it != state->processes.rend(); ++it) {
+    if (!StillRunning(*it)) continue;
+    Stop(*it, kProcessGrace);
+    removed.push_back(fmt::format("process {} ({})", it->pid, it->what));
+  }
+  for (auto it = state->namespaces.rbegin(); it != state->namespaces.rend(); ++it) {
+    if (!NamespaceExists(*it)) continue;
+    // Anything still running inside a namespace of the lab was started by the lab (Samba's
+    // children, say): it goes with the namespace.
+    for (const pid_t pid : ProcessesIn(*it)) {
+      const auto start = ProcessStartTime(pid);
+      if (!start) continue;
+      Stop(LabProcess{pid, *start, "leftover", *it}, kProcessGrace);
+      removed.push_back(fmt::format("process {} (in {})", pid, *it));
+    }
+    RunChecked({"ip", "netns", "del", *it});
+    removed.push_back(fmt::format("namespace {}", *it));
+  }
+  std::error_code ignored;
+  fs::remove_all(LabDirectory(name), ignored);
+  return removed;
+}
+
+VerifyReport Verify(const VerifyOptions& options) {
+  if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
+  const auto state = LoadState(options.name);
+  if (!state) throw LabError(fmt::format("no lab named {} (portolan lab up first)", options.name));
+  if (!state->ready) {
+    throw LabError(
+        fmt::format("lab {} is not ready (its lab up did not finish); remove it: portolan lab down --name {}",
+                    options.name, options.name));
+  }
+  const auto directory = LabDirectory(options.name);
+  std::optional<std::string> catalog;
+  if (state->catalog) catalog = (directory / kCatalogCopy).string();
+  const auto loaded = inventory::LoadInventory((directory / kInventoryCopy).string(), catalog);
+  const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
+
+  VerifyReport report;
+  report.lab = state->name;
+  report.inventory = state->inventory;
+  report.policy = state->policy;
+  report.host_firewall = state->host_firewall;
+  report.samba_host = state->samba_host;
+  report.topology = BuildTopology(loaded.inventory, state->name);
+  for (const auto& name : report.topology.Namespaces()) {
+    if (!NamespaceExists(name))
+      throw LabError(fmt::format("lab {} is broken: namespace {} is gone", options.name, name));
+  }
+  auto list = BuildChecks(loaded.catalog, plan, report.topology, CheckOptions{state->host_firewall});
+  report.notes = std::move(list.notes);
+
+  std::optional<core::PortSet> rpc_range = loaded.inventory.domain.rpc_dynamic_ports;
+  if (!rpc_range) {
+    if (const auto* setting = loaded.catalog.FindSetting("rpc_dynamic_ports")) rpc_range = setting->default_ports;
+  }
+  const std::set<std::string> samba_ports(state->samba_ports.begin(), state->samba_ports.end());
+  // The responder's greeting check, one row per transport in the probe registry.
+  const auto responder = [](probe::Transport transport) -> const probe::Service* {
+    for (const auto& service : probe::Services()) {
+      if (service.id == "responder" && service.transport == transport) return &service;
+    }
+    return nullptr;
+  };
+
+  // One probe run per source namespace, all at once, each in a thread inside that namespace.
+  std::map<int, std::vector<std::size_t>> by_source;
+  for (std::size_t i = 0; i < list.checks.size(); ++i) by_source[list.checks[i].source].push_back(i);
+  // They share this process's descriptors: take all there are, and share them out.
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+  constexpr rlim_t kSpareDescriptors = 256;
+  const auto budget = limit.rlim_cur > kSpareDescriptors * 2
+                          ? (limit.rlim_cur - kSpareDescriptors) / std::max<rlim_t>(1, by_source.size())
+                          : 16;
+  const int concurrency = static_cast<int>(std::min<rlim_t>(static_cast<rlim_t>(options.concurrency), budget));
+  std::vector<std::vector<probe::ProbeResult>> outcomes(by_source.size());
+  std::vector<std::string> failures(by_source.size());
+  std::vector<std::thread> threads;
+  std::size_t slot = 0;
+  for (const auto& [source, indices] : by_source) {
+    std::vector<probe::ProbeSpec> specs;
+    for (const auto index : indices) {
+      const auto& check = list.checks[index];
+      const auto& destination = report.topology.endpoints[static_cast<std::size_t>(check.destination)];
+      const auto& endpoint = loaded.inventory.endpoints[static_cast<std::size_t>(destination.endpoint)];
+      probe::ProbeSpec spec;
+      spec.target.address = check.address;
+      spec.target.port = check.port;
+      spec.target.domain = loaded.inventory.domain.name;
+      spec.target.netbios_name = endpoint.name.substr(0, 15);
+      spec.target.roles = endpoint.roles;
+      spec.transport = check.transport;
+      const bool by_samba =
+          state->samba_host && *state->samba_host == destination.name &&
+          samba_ports.contains(fmt::format("{}/{}", probe::TransportName(check.transport), check.port));
+      spec.service = by_samba ? probe::ServiceFor(check.transport, check.port) : responder(check.transport);
+      // A responder's greeting proves the path only with this lab's token; where Samba serves
+      // the port, no responder may answer for it, so no token can match.
+      spec.target.responder_token = by_samba ? std::string("samba-serves-this-port") : state->token;
+      spec.flows = check.flows;
+      spec.rpc_range = rpc_range;
+      specs.push_back(std::move(spec));
+    }
+    const auto& netns = report.topology.endpoints[static_cast<std::size_t>(source)].namespace_name;
+    threads.emplace_back([&, specs = std::move(specs), netns, slot] {
+      try {
+        const NamespaceScope scope(netns);
+        probe::EngineOptions engine;
+        engine.timeout = options.timeout;
+        engine.concurrency = concurrency;
+        engine.threads = 1;
+        engine.retries = 1;
+        outcomes[slot] = probe::RunProbes(specs, engine);
+      } catch (const std::exception& e) {
+        failures[slot] = fmt::format("probing from {}: {}", netns, e.what());
+      }
+    });
+    ++slot;
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& failure : failures) {
+    if (!failure.empty()) throw LabError(failure);
+  }
+
+  slot = 0;
+  for (const auto& [source, indices] : by_source) {
+    auto& results = outcomes[slot++];
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      CheckResult result;
+      if (i < indices.size()) {
+        result.check = list.checks[indices[i]];
+      } else {
+        // The endpoint mapper's follow-through: a port it handed out, which must answer.
+        const auto& origin = std::find_if(list.checks.begin(), list.checks.end(), [&](const Check& check) {
+          return check.source == source && check.address == results[i].spec.target.address && check.port == 135 &&
+                 check.transport == probe::Transport::kTcp;
+        });
+        if (origin == list.checks.end()) continue;
+        result.check = *origin;
+        result.check.port = results[i].spec.target.port;
+        result.follow_through = true;
+      }
+      result.probe = std::move(results[i]);
+      const bool outside_range =
+          result.follow_through && rpc_range && !rpc_range->Contains(result.probe.spec.target.port);
+      result.pass = result.check.required ? probe::VerdictPasses(result.probe.verdict) && !outside_range
+                                          : result.probe.verdict == probe::Verdict::kFiltered ||
+                                                result.probe.verdict == probe::Verdict::kListeningOrFiltered;
+      report.results.push_back(std::move(result));
+    }
+  }
+  AddResponderEvidence(directory, report);
+  return report;
+}
+
+}  // namespace portolan::lab

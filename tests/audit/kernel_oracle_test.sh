@@ -1,0 +1,330 @@
+#!/usr/bin/env bash
+# The kernel is the audit's oracle. Hand-written, realistic rulesets (user chains, multiport,
+# negation, RETURN and goto, ipsets; nft sets, concatenations, verdict maps, two base chains on
+# one hook) are loaded with iptables-restore and nft -f into a router namespace, dumped back with
+# iptables-save and nft -j list ruleset, and audited (portolan audit -f json). Then a few hundred
+# (source, destination, protocol, port) samples are sent as real connections from a client
+# namespace through the router to a server namespace that answers on every port, and each
+# outcome must equal the audit's verdict for that packet (portolan_verdict_query).
+#
+# Usage: kernel_oracle_test.sh PORTOLAN VERDICT_QUERY SOURCE_DIR. Needs root; exits 77 (skipped,
+# with the reason) without it. Traffic stays in the namespaces this script creates (aor<pid>-*);
+# they and the processes it starts are removed by name and pid on exit.
+set -uo pipefail
+
+PORTOLAN=$1
+QUERY=$2
+SOURCE=$3
+TAG="aor$$"
+C="$TAG-c"  # client: every sample's source address
+R="$TAG-r"  # router: the ruleset under test, on FORWARD from lan0 to dmz0
+S="$TAG-s"  # server: answers TCP and UDP on every port of 10.9.0.0/16
+WORK=$(mktemp -d)
+PIDS=()
+NAMESPACES=()
+failures=0
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+skip() {
+  echo "audit.kernel_oracle: SKIPPED: $1"
+  exit 77
+}
+[ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
+for tool in nft iptables-restore iptables-save ipset python3; do
+  command -v "$tool" >/dev/null || skip "$tool not installed (scripts/install-deps.sh installs it)"
+done
+ip netns add "$TAG-probe" 2>/dev/null || skip "cannot create network namespaces here"
+ip netns del "$TAG-probe"
+
+fail() {
+  failures=$((failures + 1))
+  echo "FAIL: $*"
+}
+
+# --- the three namespaces --------------------------------------------------------------------
+for ns in "$C" "$R" "$S"; do ip netns add "$ns" && NAMESPACES+=("$ns"); done
+ip link add eth0 netns "$C" type veth peer name lan0 netns "$R"
+ip link add dmz0 netns "$R" type veth peer name eth0 netns "$S"
+for ns in "$C" "$R" "$S"; do ip -n "$ns" link set lo up; done
+ip -n "$C" link set eth0 up
+ip -n "$S" link set eth0 up
+ip -n "$R" link set lan0 up
+ip -n "$R" link set dmz0 up
+CLIENTS=(10.1.0.2 10.1.0.3 10.1.5.7 10.1.9.9 10.1.200.1)
+for address in "${CLIENTS[@]}"; do ip -n "$C" addr add "$address/16" dev eth0; done
+ip -n "$C" route add default via 10.1.255.254
+ip -n "$R" addr add 10.1.255.254/16 dev lan0
+ip -n "$R" addr add 10.2.0.1/24 dev dmz0
+ip -n "$R" route add 10.9.0.0/16 via 10.2.0.2
+ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$S" addr add 10.2.0.2/24 dev eth0
+ip -n "$S" route add default via 10.2.0.1
+ip -n "$S" route add local 10.9.0.0/16 dev lo
+# Every port of every server address leads to one listener (the NAT is the server's own, after
+# the router has decided).
+ip netns exec "$S" nft -f - <<'EOF'
+table ip answer {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    ip daddr 10.9.0.0/16 meta l4proto { tcp, udp } redirect to :7777
+  }
+}
+EOF
+cat > "$WORK/server.py" <<'EOF'
+import select, socket
+tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+tcp.bind(("0.0.0.0", 7777))
+tcp.listen(1024)
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.bind(("0.0.0.0", 7777))
+while True:
+    for ready in select.select([tcp, udp], [], [])[0]:
+        if ready is tcp:
+            tcp.accept()[0].close()
+        else:
+            data, peer = udp.recvfrom(512)
+            udp.sendto(data, peer)
+EOF
+ip netns exec "$S" python3 "$WORK/server.py" &
+PIDS+=($!)
+
+# The client: every sample at once, non-blocking; a TCP connect that completes or a UDP answer
+# that comes back is "accept", anything else (reset, ICMP error, silence for 2 s) is "drop".
+cat > "$WORK/client.py" <<'EOF'
+import errno, select, socket, sys, time
+samples = [line.split() for line in open(sys.argv[1]) if line.strip()]
+socks, result = {}, ["drop"] * len(samples)
+for i, (hook, src, dst, proto, port, *rest) in enumerate(samples):
+    src, dst = src.split("/")[0], dst.split("/")[0]
+    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    s = socket.socket(socket.AF_INET, kind)
+    s.setblocking(False)
+    s.bind((src, 0))
+    if proto == "tcp":
+        if s.connect_ex((dst, int(port))) not in (0, errno.EINPROGRESS):
+            s.close()
+            continue
+    else:
+        s.connect((dst, int(port)))
+        s.send(b"portolan-oracle")
+    socks[s] = (i, proto)
+deadline = time.time() + 2.0
+while socks and time.time() < deadline:
+    tcp = [s for s, (_, p) in socks.items() if p == "tcp"]
+    udp = [s for s, (_, p) in socks.items() if p == "udp"]
+    readable, writable, _ = select.select(udp, tcp, [], max(0.0, deadline - time.time()))
+    for s in writable:
+        i, _ = socks.pop(s)
+        if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+            result[i] = "accept"
+        s.close()
+    for s in readable:
+        i, _ = socks.pop(s)
+        try:
+            if s.recv(512):
+                result[i] = "accept"
+        except OSError:
+            pass
+        s.close()
+print("\n".join(result))
+EOF
+
+# --- samples ------------------------------------------------------------------------------------
+python3 - "${CLIENTS[@]}" > "$WORK/samples.txt" <<'EOF'
+import random, sys
+rng = random.Random(826852)
+clients = sys.argv[1:]
+servers = ["10.9.1.5", "10.9.1.7", "10.9.2.3", "10.9.3.15", "10.9.3.30", "10.9.4.4", "10.9.5.5", "10.9.6.6",
+           "10.9.7.7", "10.9.8.8"]
+tcp = [22, 23, 25, 80, 443, 999, 1000, 1500, 2000, 2001, 3389, 8000, 8005, 8010, 8011, 8080, 9050]
+udp = [53, 123, 500, 550, 999, 1001, 5000]
+everything = [(s, d, "tcp", p) for s in clients for d in servers for p in tcp]
+everything += [(s, d, "udp", p) for s in clients for d in servers for p in udp]
+for s, d, proto, p in sorted(rng.sample(everything, 300)):
+    print(f"forward {s}/32 {d}/32 {proto} {p} lan0 dmz0")
+EOF
+
+cat > "$WORK/site.yaml" <<'EOF'
+# The oracle's topology as an inventory, so that the dumps go through portolan audit too.
+catalog: sms2003
+domain:
+  name: oracle.example
+  rpc_dynamic_ports: 1025-5000
+sites:
+  - code: ORA
+    hosts:
+      - name: SRV1
+        address: 10.9.1.5
+        roles: [site-server, site-database, management-point, distribution-point]
+  - code: BRA
+    parent: ORA
+    type: secondary
+    hosts:
+      - name: SRV2
+        address: 10.1.200.1
+        roles: [site-server, proxy-management-point]
+    clients:
+      - name: clients
+        network: 10.1.0.0/17
+EOF
+
+# run_case NAME DUMP [QUERY ARGS...]: the audit end to end, then the sampled verdicts against the kernel.
+run_case() {
+  local name=$1 dump=$2
+  shift 2
+  "$PORTOLAN" audit -i "$WORK/site.yaml" --ruleset "$dump" "$@" -f json -o "$WORK/$name.audit.json"
+  local rc=$?
+  if [ "$rc" -gt 1 ]; then
+    fail "$name: portolan audit exit $rc"
+  elif ! python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["flows"]' "$WORK/$name.audit.json"; then
+    fail "$name: the audit's JSON report has no flows"
+  fi
+  if ! "$QUERY" "$@" "$dump" < "$WORK/samples.txt" > "$WORK/$name.audit.txt"; then
+    fail "$name: the verdict query failed"
+    return
+  fi
+  ip netns exec "$C" python3 "$WORK/client.py" "$WORK/samples.txt" > "$WORK/$name.kernel.txt"
+  local total agree accepted
+  total=$(wc -l < "$WORK/samples.txt")
+  agree=$(paste -d' ' "$WORK/$name.audit.txt" "$WORK/$name.kernel.txt" | awk '$1 == $2' | wc -l)
+  accepted=$(grep -c '^accept$' "$WORK/$name.kernel.txt")
+  echo "$name: $agree of $total samples agree with the kernel ($accepted accepted by the kernel)"
+  if [ "$agree" != "$total" ]; then
+    fail "$name: $((total - agree)) samples disagree (the first 20 follow)"
+    paste -d' ' "$WORK/$name.audit.txt" "$WORK/$name.kernel.txt" "$WORK/samples.txt" | awk '$1 != $2' | head -20 |
+      while read -r audit kernel sample; do echo "  $sample: audit $audit, kernel $kernel"; done
+  fi
+  # Both outcomes must be exercised, or the comparison proves little.
+  if [ "$accepted" -lt 30 ] || [ "$accepted" -gt $((total - 30)) ]; then
+    fail "$name: only $accepted of $total samples accepted: the samples do not exercise the ruleset"
+  fi
+}
+
+# --- iptables: user chains, multiport, negation, RETURN, goto, iprange, an ipset, REJECT ---------
+cat > "$WORK/sets.ipset" <<'EOF'
+create admins hash:net family inet hashsize 1024 maxelem 65536
+add admins 10.1.0.3
+add admins 10.1.5.0/24
+add admins 10.1.5.7 nomatch
+EOF
+cat > "$WORK/fw.rules" <<'EOF'
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:WEB - [0:0]
+:ADMIN - [0:0]
+:BLOCKLIST - [0:0]
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -m conntrack --ctstate INVALID -j DROP
+-A FORWARD -j BLOCKLIST
+-A FORWARD -i lan0 -o dmz0 -d 10.9.1.0/24 -p tcp -m multiport --dports 80,443,8000:8010 -j WEB
+-A FORWARD -i lan0 ! -s 10.1.5.0/24 -p tcp --dport 22 -j ADMIN
+-A FORWARD -d 10.9.2.0/24 -p udp -m multiport --dports 53,123 -j ACCEPT
+-A FORWARD -p tcp -m set --match-set admins src --dport 3389 -j ACCEPT
+-A FORWARD -p tcp -m iprange --dst-range 10.9.3.10-10.9.3.20 --dport 1000:2000 -j ACCEPT
+-A FORWARD -p tcp --dport 25 -j REJECT --reject-with tcp-reset
+-A FORWARD -d 10.9.4.0/24 -p udp ! --dport 1:1000 -j ACCEPT
+-A FORWARD -p tcp --dport 9000:9100 -g ADMIN
+-A FORWARD -d 10.9.6.0/24 -p tcp -m comment --comment "a whole subnet" -j ACCEPT
+-A WEB -s 10.1.9.0/24 -j RETURN
+-A WEB -p tcp --dport 8005 -j DROP
+-A WEB -j ACCEPT
+-A ADMIN -d 10.9.1.5/32 -j ACCEPT
+-A ADMIN -d 10.9.2.0/24 -j RETURN
+-A ADMIN ! -d 10.9.8.0/24 -j ACCEPT
+-A BLOCKLIST -s 10.1.200.0/24 -p tcp --dport 443 -j DROP
+-A BLOCKLIST -d 10.9.5.0/24 -j REJECT --reject-with icmp-port-unreachable
+-A BLOCKLIST -d 10.9.6.0/24 -p tcp --dport 23 -j DROP
+COMMIT
+EOF
+if ip netns exec "$R" ipset restore < "$WORK/sets.ipset" && ip netns exec "$R" iptables-restore < "$WORK/fw.rules"; then
+  ip netns exec "$R" iptables-save > "$WORK/dump.rules"
+  ip netns exec "$R" ipset save > "$WORK/dump.ipset"
+  run_case iptables "$WORK/dump.rules" --ipset "$WORK/dump.ipset"
+else
+  fail "iptables: the ruleset does not load"
+fi
+ip netns exec "$R" iptables -F
+ip netns exec "$R" iptables -X
+ip netns exec "$R" iptables -P FORWARD ACCEPT
+ip netns exec "$R" nft flush ruleset
+ip netns exec "$R" ipset destroy
+
+# --- nftables: sets, concatenations, verdict maps, jump/goto/return, negation, priorities ---------
+cat > "$WORK/fw.nft" <<'EOF'
+table inet fw {
+  set admins {
+    type ipv4_addr
+    flags interval
+    elements = { 10.1.0.3, 10.1.5.0/24 }
+  }
+  set svc {
+    type ipv4_addr . inet_service
+    flags interval
+    elements = { 10.9.1.0/24 . 8080, 10.9.3.10-10.9.3.20 . 1000-2000 }
+  }
+  map web_ports {
+    type inet_service : verdict
+    flags interval
+    elements = { 80 : jump web, 443 : jump web, 8000-8010 : jump web, 23 : drop }
+  }
+  chain web {
+    ip saddr 10.1.9.0/24 return
+    tcp dport 8005 drop
+    accept
+  }
+  chain admin {
+    ip daddr 10.9.1.5 accept
+    ip daddr 10.9.2.0/24 return
+    ip daddr != 10.9.8.0/24 accept
+  }
+  chain guard {
+    type filter hook forward priority -10; policy accept;
+    ip saddr 10.1.200.0/24 tcp dport 443 drop
+    ip daddr 10.9.5.0/24 reject
+    ip daddr 10.9.6.0/24 tcp dport { 1-1023 } accept comment "accepted here, but the next chain still decides"
+  }
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    ct state invalid drop
+    ip daddr . tcp dport @svc accept
+    tcp dport 25 reject with tcp reset
+    iifname "lan0" oifname "dmz0" ip daddr 10.9.1.0/24 tcp dport vmap @web_ports
+    tcp dport 22 ip saddr != 10.1.5.0/24 jump admin
+    ip saddr @admins tcp dport 3389 accept
+    ip daddr 10.9.2.0/24 udp dport { 53, 123 } accept
+    meta l4proto udp ip daddr 10.9.4.0/24 udp dport != 1-1000 accept
+    tcp dport 9000-9100 goto admin
+    ip daddr . meta l4proto { 10.9.7.7 . udp, 10.9.3.30 . tcp } accept
+    udp dport vmap { 500-600 : accept, 999 : drop }
+  }
+}
+table ip late {
+  chain forward {
+    type filter hook forward priority 10; policy accept;
+    ip daddr 10.9.7.0/24 udp dport 550 drop
+  }
+}
+EOF
+if ip netns exec "$R" nft -f "$WORK/fw.nft"; then
+  ip netns exec "$R" nft -j list ruleset > "$WORK/dump.json"
+  run_case nftables "$WORK/dump.json"
+else
+  fail "nftables: the ruleset does not load"
+fi
+
+[ "$failures" -eq 0 ] || {
+  echo "audit.kernel_oracle: $failures failures"
+  exit 1
+}
+echo "audit.kernel_oracle: every sampled verdict of the audit equals the kernel's"

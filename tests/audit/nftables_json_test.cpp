@@ -1,0 +1,296 @@
+// Reading `nft -j list ruleset`: every construct the audit models, priorities across base chains,
+// free variables for what it cannot model, and errors with line:column and the JSON path.
+
+#include <gtest/gtest.h>
+
+#include "audit/analysis.hpp"
+#include "audit/formats/formats.hpp"
+#include "core/atomic_file.hpp"
+#include "support/test_support.hpp"
+
+namespace portolan::audit {
+namespace {
+
+core::Network Net(const char* text) {
+  return *core::ParseNetwork(text);
+}
+
+PacketSet Packet(const char* from, const char* to, int protocol, int port, CtState state = CtState::kNew) {
+  auto set = PacketSet::Source(Net(from)) & PacketSet::Destination(Net(to)) & PacketSet::Protocol(protocol) &
+             PacketSet::State(state) & PacketSet::WellFormed() & PacketSet::InInterface(0) & PacketSet::OutInterface(0);
+  if (ProtocolHasPorts(protocol)) set &= PacketSet::DestinationPorts(port, port);
+  return set;
+}
+
+PacketSet Tcp(const char* from, const char* to, int port) {
+  return Packet(from, to, kProtocolTcp, port);
+}
+
+// A whole dump from table, chain and rule lines, as nft -j writes them.
+std::string Dump(const std::vector<std::string>& items) {
+  std::string text = R"({"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}})";
+  for (const auto& item : items) text += ", " + item;
+  return text + "]}";
+}
+
+std::string Table(const std::string& family = "inet", const std::string& name = "f") {
+  return R"({"table": {"family": ")" + family + R"(", "name": ")" + name + R"(", "handle": 1}})";
+}
+
+std::string BaseChain(const std::string& name, const std::string& hook, int prio, const std::string& policy,
+                      const std::string& family = "inet", const std::string& table = "f") {
+  return R"({"chain": {"family": ")" + family + R"(", "table": ")" + table + R"(", "name": ")" + name +
+         R"(", "type": "filter", "hook": ")" + hook + R"(", "prio": )" + std::to_string(prio) + R"(, "policy": ")" +
+         policy + R"("}})";
+}
+
+std::string UserChain(const std::string& name) {
+  return R"({"chain": {"family": "inet", "table": "f", "name": ")" + name + R"("}})";
+}
+
+std::string RuleIn(const std::string& chain, const std::string& expr, const std::string& family = "inet",
+                   const std::string& table = "f") {
+  return R"({"rule": {"family": ")" + family + R"(", "table": ")" + table + R"(", "chain": ")" + chain +
+         R"(", "expr": [)" + expr + "]}}";
+}
+
+Ruleset Read(const std::string& text) {
+  return formats::ReadRuleset(text, "t.json", "", {});
+}
+
+PacketSet Accepted(const std::string& text, Hook hook = Hook::kForward) {
+  return Evaluate(Read(text)).hooks.at(hook).accepted;
+}
+
+std::string Errors(const std::string& text) {
+  try {
+    formats::ReadRuleset(text, "t.json", "nftables-json", {});
+  } catch (const core::InputError& error) {
+    return error.diagnostics().ToString();
+  }
+  return "";
+}
+
+const char* kAccept = R"({"accept": null})";
+const char* kDrop = R"({"drop": null})";
+
+std::string MatchOf(const std::string& left, const std::string& right, const std::string& op = "==") {
+  return R"({"match": {"op": ")" + op + R"(", "left": )" + left + R"(, "right": )" + right + "}}";
+}
+
+const char* kSaddr = R"({"payload": {"protocol": "ip", "field": "saddr"}})";
+const char* kDaddr = R"({"payload": {"protocol": "ip", "field": "daddr"}})";
+const char* kTcpDport = R"({"payload": {"protocol": "tcp", "field": "dport"}})";
+
+TEST(NftablesJson, DetectedFromTheContent) {
+  const auto* format = formats::DetectRulesetFormat("\n  {\n \"nftables\": []}");
+  ASSERT_NE(format, nullptr);
+  EXPECT_EQ(format->id, "nftables-json");
+  EXPECT_EQ(formats::DetectRulesetFormat(R"({"SecurityGroups": []})"), nullptr);
+}
+
+TEST(NftablesJson, PrefixesRangesSetsAndNegation) {
+  const auto text =
+      Dump({Table(), BaseChain("fw", "forward", 0, "drop"),
+            R"({"set": {"family": "inet", "table": "f", "name": "web", "type": "ipv4_addr",
+                              "flags": ["interval"], "elem": [{"prefix": {"addr": "10.0.0.0", "len": 24}},
+                              {"range": ["10.1.0.1", "10.1.0.9"]}, "192.168.1.1"]}})",
+            RuleIn("fw", MatchOf(kDaddr, "\"@web\"") + "," +
+                             MatchOf(kTcpDport, R"({"set": [80, {"range": [8000, 8010]}]})") + "," + kAccept),
+            RuleIn("fw", MatchOf(kSaddr, R"({"prefix": {"addr": "10.9.0.0", "len": 16}})", "!=") + "," +
+                             MatchOf(kTcpDport, "22") + "," + kAccept),
+            RuleIn("fw", MatchOf(kTcpDport, "60000", ">") + "," + kAccept)});
+  const auto accepted = Accepted(text);
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "10.0.0.7/32", 80).SubsetOf(accepted));
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "10.1.0.9/32", 8010).SubsetOf(accepted));
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "192.168.1.1/32", 8000).SubsetOf(accepted));
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "10.1.0.10/32", 80).Intersects(accepted));
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "10.0.0.7/32", 443).Intersects(accepted));
+  EXPECT_TRUE(Tcp("10.8.0.1/32", "10.5.0.1/32", 22).SubsetOf(accepted));
+  EXPECT_FALSE(Tcp("10.9.3.1/32", "10.5.0.1/32", 22).Intersects(accepted));
+  // != keeps the dependency: an IPv6 packet has no ip saddr and does not match.
+  EXPECT_FALSE(Tcp("2001:db8::1/128", "2001:db8::2/128", 22).Intersects(accepted));
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "2.2.2.2/32", 60001).SubsetOf(accepted));
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "2.2.2.2/32", 60000).Intersects(accepted));
+  EXPECT_FALSE(Packet("1.1.1.1/32", "2.2.2.2/32", kProtocolUdp, 60001).Intersects(accepted));
+}
+
+TEST(NftablesJson, JumpGotoReturnAndVerdictMaps) {
+  const auto text = Dump(
+      {Table(), BaseChain("fw", "forward", 0, "drop"), UserChain("web"), UserChain("deny"),
+       R"({"map": {"family": "inet", "table": "f", "name": "vm", "type": "inet_service", "map": "verdict",
+           "elem": [[22, {"accept": null}], [23, {"drop": null}], [{"range": [1000, 2000]}, {"jump": {"target": "web"}}]]}})",
+       RuleIn("fw", MatchOf(kDaddr, "\"10.0.0.1\"") + R"(, {"vmap": {"key": )" + kTcpDport + R"(, "data": "@vm"}})"),
+       RuleIn("fw", MatchOf(kTcpDport, "25") + R"(, {"goto": {"target": "deny"}})"),
+       RuleIn("fw", MatchOf(kTcpDport, R"({"set": [23, 25]})") + "," + kAccept),
+       RuleIn("fw", R"({"vmap": {"key": {"payload": {"protocol": "udp", "field": "dport"}}, "data": {"set": [[53,
+                    {"accept": null}], [{"range": [54, 60]}, {"drop": null}]]}}})"),
+       RuleIn("web", MatchOf(kSaddr, R"({"prefix": {"addr": "10.5.0.0", "len": 16}})") + R"(, {"return": null})"),
+       RuleIn("web", std::string(R"({"counter": {"packets": 0, "bytes": 0}})") + "," + kAccept),
+       RuleIn("deny", MatchOf(kSaddr, R"({"prefix": {"addr": "10.6.0.0", "len": 16}})") + "," + kDrop)});
+  const auto accepted = Accepted(text);
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "10.0.0.1/32", 22).SubsetOf(accepted));
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "10.0.0.1/32", 1500).SubsetOf(accepted));
+  EXPECT_FALSE(Tcp("10.5.0.1/32", "10.0.0.1/32", 1500).Intersects(accepted));  // RETURN, then the policy
+  // The map drops 23 for 10.0.0.1 before the later accept; for other addresses the accept wins.
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "10.0.0.1/32", 23).Intersects(accepted));
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "10.0.0.2/32", 23).SubsetOf(accepted));
+  // goto: a miss in deny ends at fw's policy, never at the accept after the goto.
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "10.0.0.2/32", 25).Intersects(accepted));
+  EXPECT_TRUE(Packet("1.1.1.1/32", "10.0.0.2/32", kProtocolUdp, 53).SubsetOf(accepted));
+  EXPECT_FALSE(Packet("1.1.1.1/32", "10.0.0.2/32", kProtocolUdp, 55).Intersects(accepted));
+}
+
+TEST(NftablesJson, ConcatenationsInNamedAndAnonymousSets) {
+  const std::string concat = R"({"concat": [)" + std::string(kSaddr) + "," + kTcpDport + "]}";
+  const auto text = Dump({Table(), BaseChain("fw", "forward", 0, "drop"),
+                          R"({"set": {"family": "inet", "table": "f", "name": "svc", "type": ["ipv4_addr",
+                              "inet_service"], "flags": ["interval"], "elem": [{"concat": ["10.0.0.1", 22]},
+                              {"concat": [{"prefix": {"addr": "10.2.0.0", "len": 24}}, {"range": [1000, 2000]}]}]}})",
+                          RuleIn("fw", MatchOf(concat, "\"@svc\"") + "," + kAccept),
+                          RuleIn("fw", MatchOf(concat, R"({"set": [{"concat": ["10.3.0.1", 80]}]})") + "," + kAccept)});
+  const auto accepted = Accepted(text);
+  EXPECT_TRUE(Tcp("10.0.0.1/32", "9.9.9.9/32", 22).SubsetOf(accepted));
+  EXPECT_FALSE(Tcp("10.0.0.1/32", "9.9.9.9/32", 1000).Intersects(accepted));
+  EXPECT_TRUE(Tcp("10.2.0.77/32", "9.9.9.9/32", 1999).SubsetOf(accepted));
+  EXPECT_FALSE(Tcp("10.2.0.77/32", "9.9.9.9/32", 22).Intersects(accepted));
+  EXPECT_TRUE(Tcp("10.3.0.1/32", "9.9.9.9/32", 80).SubsetOf(accepted));
+  EXPECT_FALSE(Tcp("10.3.0.1/32", "9.9.9.9/32", 22).Intersects(accepted));
+}
+
+TEST(NftablesJson, BaseChainsOnOneHookRunInPriorityOrderAndFamiliesPassOtherTables) {
+  // An accept at priority -10 does not skip the drop at priority 10; the ip table's drop policy
+  // does not touch IPv6 packets.
+  const auto text =
+      Dump({Table("inet", "a"), Table("ip", "b"), BaseChain("early", "forward", -10, "accept", "inet", "a"),
+            BaseChain("late", "forward", 10, "drop", "ip", "b"),
+            RuleIn("early", MatchOf(kTcpDport, "22") + "," + kAccept, "inet", "a"),
+            RuleIn("late", MatchOf(kTcpDport, "80") + "," + kAccept, "ip", "b")});
+  const auto ruleset = Read(text);
+  EXPECT_EQ(ruleset.families.size(), 2U);
+  const auto accepted = Evaluate(ruleset).hooks.at(Hook::kForward).accepted;
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "2.2.2.2/32", 22).Intersects(accepted));
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "2.2.2.2/32", 80).SubsetOf(accepted));
+  EXPECT_TRUE(Tcp("2001:db8::1/128", "2001:db8::2/128", 22).SubsetOf(accepted));
+  // A drop in an earlier chain is final.
+  const auto dropping =
+      Dump({Table(), BaseChain("early", "forward", -10, "accept"), BaseChain("late", "forward", 10, "accept"),
+            RuleIn("early", MatchOf(kTcpDport, "22") + "," + kDrop),
+            RuleIn("late", MatchOf(kTcpDport, "22") + "," + kAccept)});
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "2.2.2.2/32", 22).Intersects(Accepted(dropping)));
+  // A prerouting chain runs before the forward chain whatever its priority.
+  const auto pre =
+      Dump({Table(), BaseChain("fw", "forward", -400, "accept"), BaseChain("pre", "prerouting", 0, "accept"),
+            RuleIn("pre", MatchOf(kSaddr, "\"1.2.3.4\"") + "," + kDrop)});
+  EXPECT_FALSE(Tcp("1.2.3.4/32", "2.2.2.2/32", 22).Intersects(Accepted(pre)));
+  EXPECT_FALSE(Tcp("1.2.3.4/32", "2.2.2.2/32", 22).Intersects(Accepted(pre, Hook::kInput)));
+  EXPECT_TRUE(Tcp("1.2.3.4/32", "2.2.2.2/32", 22).SubsetOf(Accepted(pre, Hook::kOutput)));
+}
+
+TEST(NftablesJson, StatesInterfacesProtocolsAndIcmp) {
+  const auto text =
+      Dump({Table(), BaseChain("in", "input", 0, "drop"),
+            RuleIn("in", MatchOf(R"({"ct": {"key": "state"}})", R"(["established", "related"])", "in") + "," + kAccept),
+            RuleIn("in", MatchOf(R"({"meta": {"key": "iifname"}})", R"("lo")") + "," + kAccept),
+            RuleIn("in", MatchOf(R"({"meta": {"key": "l4proto"}})", R"({"set": ["gre", 50]})") + "," + kAccept),
+            RuleIn("in", MatchOf(R"({"payload": {"protocol": "icmpv6", "field": "type"}})",
+                                 R"({"set": ["echo-request", "nd-neighbor-solicit"]})") +
+                             "," + kAccept),
+            RuleIn("in", MatchOf(R"({"meta": {"key": "l4proto"}})", R"({"set": ["tcp", "udp"]})") + "," +
+                             MatchOf(R"({"payload": {"protocol": "th", "field": "dport"}})", "53") + "," + kAccept)});
+  const auto accepted = Accepted(text, Hook::kInput);
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "2.2.2.2/32", 4000).Intersects(accepted) == false);
+  EXPECT_TRUE((PacketSet::State(CtState::kEstablished) & PacketSet::WellFormed()).SubsetOf(accepted));
+  EXPECT_TRUE((PacketSet::InInterface(kLoopbackCode) & PacketSet::WellFormed()).SubsetOf(accepted));
+  EXPECT_TRUE(Packet("1.1.1.1/32", "2.2.2.2/32", 47, 0).SubsetOf(accepted));
+  EXPECT_TRUE(Packet("1.1.1.1/32", "2.2.2.2/32", 50, 0).SubsetOf(accepted));
+  EXPECT_TRUE(
+      (Packet("2001:db8::1/128", "2001:db8::2/128", kProtocolIcmpV6, 0) & PacketSet::IcmpType(135, std::nullopt))
+          .SubsetOf(accepted));
+  EXPECT_FALSE(
+      (Packet("2001:db8::1/128", "2001:db8::2/128", kProtocolIcmpV6, 0) & PacketSet::IcmpType(129, std::nullopt))
+          .Intersects(accepted));
+  EXPECT_TRUE(Packet("1.1.1.1/32", "2.2.2.2/32", kProtocolUdp, 53).SubsetOf(accepted));
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "2.2.2.2/32", 53).SubsetOf(accepted));
+}
+
+TEST(NftablesJson, UnmodelledMatchesAreFreeVariablesNamedWithTheRule) {
+  const auto text =
+      Dump({Table(), BaseChain("fw", "forward", 0, "drop"),
+            R"({"set": {"family": "inet", "table": "f", "name": "dyn", "type": "ipv4_addr", "flags": ["timeout"]}})",
+            RuleIn("fw", MatchOf(R"({"meta": {"key": "mark"}})", "1") + "," + kAccept),
+            RuleIn("fw", MatchOf(kTcpDport, "22") + R"(, {"limit": {"rate": 5, "per": "second"}}, )" + kAccept),
+            RuleIn("fw", MatchOf(kSaddr, "\"@dyn\"") + "," + kAccept)});
+  const auto ruleset = Read(text);
+  const auto& rules = ruleset.chains[ruleset.FindChain("inet f/fw")].rules;
+  ASSERT_EQ(rules.size(), 3U);
+  EXPECT_EQ(rules[0].unmodelled, std::vector<std::string>{"mark 1"});
+  EXPECT_EQ(rules[1].unmodelled, std::vector<std::string>{"limit rate 5/second"});
+  ASSERT_EQ(rules[2].unmodelled.size(), 1U);
+  EXPECT_NE(rules[2].unmodelled[0].find("@dyn"), std::string::npos);
+  const auto accepted = Evaluate(ruleset).hooks.at(Hook::kForward).accepted;
+  const auto packet = Tcp("1.1.1.1/32", "2.2.2.2/32", 22);
+  // Accepted for some values of the free variables, not for all: both directions are kept.
+  EXPECT_TRUE(packet.Intersects(accepted));
+  EXPECT_FALSE(packet.SubsetOf(accepted));
+  EXPECT_EQ(rules[1].text, "tcp dport 22 limit rate 5/second accept");
+}
+
+TEST(NftablesJson, NatAndOtherFamiliesAreNotesAndAnEmptyRulesetFiltersNothing) {
+  const auto text = Dump({Table("ip", "nat"), Table("bridge", "br"),
+                          R"({"chain": {"family": "ip", "table": "nat", "name": "post", "type": "nat",
+                              "hook": "postrouting", "prio": 100, "policy": "accept"}})",
+                          RuleIn("post", R"({"masquerade": null})", "ip", "nat")});
+  const auto ruleset = Read(text);
+  EXPECT_EQ(ruleset.notes.size(), 2U);
+  EXPECT_TRUE(ruleset.chains.empty());
+  const auto empty = Read(Dump({}));
+  EXPECT_EQ(empty.families.size(), 2U);
+  EXPECT_FALSE(Evaluate(empty).hooks.at(Hook::kForward).attached);
+}
+
+TEST(NftablesJson, RulesAreLocatedAndPrintedInNftSyntax) {
+  const auto ruleset = Read(core::ReadFile(testing::SourceDir() / "tests" / "data" / "audit" / "nftables-rich.json"));
+  const auto& chain = ruleset.chains[ruleset.FindChain("inet f/fw")];
+  ASSERT_GT(chain.rules.size(), 3U);
+  EXPECT_EQ(chain.rules[0].text, "ct state established,related accept");
+  EXPECT_EQ(chain.rules[2].text,
+            R"(iifname eth* oifname != lo ip daddr @web tcp dport { 80, 443 } counter log prefix "x " accept)");
+  EXPECT_EQ(chain.rules[0].where.line, 1);
+  EXPECT_GT(chain.rules[1].where.column, chain.rules[0].where.column);
+  EXPECT_EQ(chain.policy, Action::kDrop);
+}
+
+TEST(NftablesJson, TheKernelsOwnDumpReadsAndEvaluates) {
+  const auto ruleset = Read(core::ReadFile(testing::SourceDir() / "tests" / "data" / "audit" / "nftables-rich.json"));
+  const auto accepted = Evaluate(ruleset).hooks.at(Hook::kForward).accepted;
+  EXPECT_TRUE(Tcp("10.0.0.1/32", "9.9.9.9/32", 22).SubsetOf(accepted));       // @svc
+  EXPECT_TRUE(Tcp("10.0.0.5/32", "9.9.9.9/32", 1500).SubsetOf(accepted));     // @svcr
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "10.9.0.2/32", 8080).SubsetOf(accepted));     // anonymous concatenation
+  EXPECT_FALSE(Tcp("1.2.3.4/32", "10.9.0.2/32", 8080).Intersects(accepted));  // dropped in prerouting
+}
+
+TEST(NftablesJson, ErrorsNameLineColumnAndJsonPath) {
+  EXPECT_EQ(Errors("{\"nftables\": [\n  {\"table\": }\n]}"),
+            "t.json:2:13: error: malformed JSON: syntax error while parsing value - unexpected '}'; expected '[', "
+            "'{', or a literal\n");
+  EXPECT_EQ(Errors("[]"), "t.json:1:1: error: expected {\"nftables\": [...]} as nft -j list ruleset writes it\n");
+  const auto bad_port =
+      Dump({Table(), BaseChain("fw", "forward", 0, "drop"), RuleIn("fw", MatchOf(kTcpDport, "70000") + "," + kAccept)});
+  const auto errors = Errors(bad_port);
+  EXPECT_NE(errors.find("error: nftables[3].rule.expr[0].match.right: '70000' is not a port"), std::string::npos)
+      << errors;
+  const auto column = bad_port.find("70000") + 1;
+  EXPECT_NE(errors.find("t.json:1:" + std::to_string(column) + ":"), std::string::npos) << errors;
+  const auto unknown = Dump({Table(), BaseChain("fw", "forward", 0, "drop"), RuleIn("fw", R"({"frobnicate": 1})"),
+                             RuleIn("fw", R"({"jump": {"target": "nowhere"}})")});
+  const auto unknown_errors = Errors(unknown);
+  EXPECT_NE(unknown_errors.find("nftables[3].rule.expr[0].frobnicate: unknown statement 'frobnicate'"),
+            std::string::npos)
+      << unknown_errors;
+  EXPECT_NE(unknown_errors.find("nftables[4].rule.expr[0]: no chain nowhere in table inet f"), std::string::npos)
+      << unknown_errors;
+}
+
+}  // namespace
+}  // namespace portolan::audit
