@@ -5,6 +5,7 @@
 // for prefix lists, the source is a free variable and the verdicts that depend on it are uncertain.
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -39,6 +40,13 @@ std::string Scalar(const Json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
+// Endpoint names compare as the inventory compares them: case-insensitively, like NetBIOS.
+bool SameName(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
 struct Group {
   std::string name;
   std::string id;
@@ -54,17 +62,7 @@ class Reader {
     ruleset_.file = file_;
     ruleset_.format = "aws-sg";
     ruleset_.families = {core::Family::kIPv4, core::Family::kIPv6};
-    Json root;
-    try {
-      root = Json::parse(text_);
-    } catch (const Json::parse_error& error) {
-      const auto offset = error.byte > 0 ? std::min<std::size_t>(error.byte - 1, text_.size()) : 0;
-      std::string message = error.what();
-      const auto colon = message.find(": ", message.find("column"));
-      if (colon != std::string::npos) message = message.substr(colon + 2);
-      diagnostics_.Error(locator_.AtOffset(offset), "malformed JSON: " + message);
-      throw core::InputError(diagnostics_);
-    }
+    const Json root = ParseJson(text_, locator_);
     try {
       ReadGroups(root);
       ReadAttach(root);
@@ -116,7 +114,7 @@ class Reader {
         const int group = FindGroup(Scalar(names[i]));
         if (group < 0) Fail(Append(path, i), fmt::format("no security group '{}' in this file", Scalar(names[i])));
         carriers_[group].push_back(instance);
-        if (instance == options_.host) protecting_.insert(group);
+        if (SameName(instance, options_.host)) protecting_.insert(group);
       }
     }
   }
@@ -129,9 +127,9 @@ class Reader {
   void BuildChains(const Json& root) {
     if (!has_attach_ || options_.host.empty()) {
       for (std::size_t i = 0; i < groups_.size(); ++i) protecting_.insert(static_cast<int>(i));
-      ruleset_.notes.push_back(fmt::format(
-          "{}: {} (no Attach map{}): every group in the file is taken as attached to the audited host", file_,
-          groups_.size(), has_attach_ ? "" : " of instance -> groups", options_.host.empty() ? "" : " entry"));
+      ruleset_.notes.push_back(
+          fmt::format("{}: {}: the {} groups in the file are all taken as attached to the audited host", file_,
+                      has_attach_ ? "no --host" : "no Attach map (instance -> groups)", groups_.size()));
     } else if (protecting_.empty()) {
       ruleset_.notes.push_back(
           fmt::format("{}: Attach lists no group for {}: every inbound packet is denied", file_, options_.host));

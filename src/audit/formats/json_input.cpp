@@ -137,4 +137,18 @@ core::SourceLocation JsonLocator::Where(const JsonPath& path) const {
   return AtOffset(Skimmer(text_).OffsetOf(path));
 }
 
+nlohmann::json ParseJson(std::string_view text, const JsonLocator& locator) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    const auto offset = error.byte > 0 ? std::min<std::size_t>(error.byte - 1, text.size()) : 0;
+    std::string message = error.what();
+    const auto colon = message.find(": ", message.find("column"));
+    if (colon != std::string::npos) message = message.substr(colon + 2);
+    core::Diagnostics diagnostics;
+    diagnostics.Error(locator.AtOffset(offset), "malformed JSON: " + message);
+    throw core::InputError(diagnostics);
+  }
+}
+
 }  // namespace portolan::audit::formats

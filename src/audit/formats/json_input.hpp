@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/diagnostics.hpp"
 
 namespace portolan::audit::formats {
@@ -36,5 +38,8 @@ class JsonLocator {
   std::string file_;
   std::vector<std::size_t> line_starts_;
 };
+
+// Parses; malformed JSON throws core::InputError at the line and column where it breaks.
+nlohmann::json ParseJson(std::string_view text, const JsonLocator& locator);
 
 }  // namespace portolan::audit::formats

@@ -32,8 +32,8 @@ constexpr int kDirectionOutbound = 2;
 constexpr int kActionAllow = 2;
 constexpr int kActionBlock = 4;
 constexpr int kEnabledTrue = 1;
-
 constexpr int kEnabledFalse = 2;
+constexpr int kMaxIcmpValue = 255;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -270,10 +270,10 @@ class RuleBuilder {
     const std::string_view value = field.value;
     if (IsAny(value)) return PacketSet::All();
     const auto colon = value.find(':');
-    const auto type = Number(value.substr(0, colon), 255);
+    const auto type = Number(value.substr(0, colon), kMaxIcmpValue);
     std::optional<int> code;
     const bool any_code = colon == std::string_view::npos || value.substr(colon + 1) == "*";
-    if (!any_code) code = Number(value.substr(colon + 1), 255);
+    if (!any_code) code = Number(value.substr(colon + 1), kMaxIcmpValue);
     if (!type || (!any_code && !code)) {
       Error(field, "not an ICMP type:code");
       return PacketSet::None();
@@ -443,17 +443,7 @@ Ruleset ReadRuleJson(std::string_view text, const std::string& file) {
   ruleset.format = "windows";
   core::Diagnostics diagnostics;
   const JsonLocator locator(text, file);
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::parse_error& error) {
-    const auto offset = error.byte > 0 ? std::min<std::size_t>(error.byte - 1, text.size()) : 0;
-    std::string message = error.what();
-    const auto colon = message.find(": ", message.find("column"));
-    if (colon != std::string::npos) message = message.substr(colon + 2);
-    diagnostics.Error(locator.AtOffset(offset), "malformed JSON: " + message);
-    throw core::InputError(diagnostics);
-  }
+  Json root = ParseJson(text, locator);
   const bool single = root.is_object();
   if (single) root = Json::array({root});
   if (!root.is_array()) {
