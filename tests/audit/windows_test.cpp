@@ -102,8 +102,10 @@ TEST(AuditWindows, GetNetFirewallRuleJson) {
    "LocalAddress": "Any", "RemoteAddress": ["10.0.0.0/255.0.0.0", "2001:db8::/32"]},
   {"Name": "no-lab", "Enabled": 1, "Direction": 1, "Action": 4, "Profile": 0, "Protocol": "6",
    "LocalPort": "80", "RemoteAddress": "10.1.0.0/16"},
-  {"Name": "ipsec", "Enabled": true, "Direction": "Inbound", "Action": "Allow", "OverrideBlockRules": true,
+  {"Name": "ipsec", "Enabled": true, "PrimaryStatus": 1, "CimClass": {"CimSuperClassName": "MSFT"}, "Direction": "Inbound", "Action": "Allow", "OverrideBlockRules": true,
    "Protocol": "TCP", "LocalPort": "80", "RemoteAddress": "10.1.2.3"},
+  {"Name": "any", "Enabled": "True", "Direction": "Outbound", "Action": "Block", "Protocol": "Any",
+   "LocalPort": "Any", "RemotePort": "Any", "IcmpType": "Any", "RemoteAddress": "192.0.2.66"},
   {"Name": "off", "Enabled": "False", "Direction": "Inbound", "Action": "Allow", "Protocol": "UDP", "LocalPort": "161"}
 ])";
   ASSERT_TRUE(formats::DetectRulesetFormat(text) != nullptr);
@@ -111,12 +113,17 @@ TEST(AuditWindows, GetNetFirewallRuleJson) {
   const auto ruleset = formats::ReadRuleset(text, "fw.json", "", {});
   EXPECT_EQ(ruleset.chains[0].rules.size(), 3u);
   EXPECT_EQ(ruleset.chains[0].rules[0].where.line, 7);  // the bypass tier first
+  // CIM bookkeeping (PrimaryStatus, CimClass) describes; only the IPsec condition is unmodelled
+  EXPECT_EQ(ruleset.chains[0].rules[0].unmodelled, std::vector<std::string>{"IPsec authentication"});
   const auto& in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
   EXPECT_TRUE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 443).SubsetOf(in));
   EXPECT_TRUE(Packet("2001:db8::1", "2001:db8:1::1", kProtocolTcp, 80).SubsetOf(in));
   EXPECT_FALSE(Packet("10.1.0.1", "10.9.0.1", kProtocolTcp, 80).Intersects(in));
   const auto ipsec = Packet("10.1.2.3", "10.9.0.1", kProtocolTcp, 80);
   EXPECT_TRUE(ipsec.Intersects(in) && !ipsec.SubsetOf(in));
+  const auto& out = Evaluate(ruleset).hooks.at(Hook::kOutput).accepted;
+  EXPECT_FALSE(Packet("10.9.0.1", "192.0.2.66", kProtocolUdp, 53).Intersects(out));
+  EXPECT_TRUE(Packet("10.9.0.1", "192.0.2.67", kProtocolUdp, 53).SubsetOf(out));
 }
 
 TEST(AuditWindows, ErrorsCarryLineAndColumn) {

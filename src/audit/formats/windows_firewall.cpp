@@ -88,10 +88,50 @@ struct BuiltRule {
 
 // Fields that only describe a rule, and those that restrict it in ways the audit cannot see
 // (the program, the service, the interface, the user, IPsec): the latter are free variables.
+// Get-NetFirewallRule piped whole into ConvertTo-Json carries its CIM bookkeeping too.
 bool Descriptive(const std::string& key) {
-  static const std::vector<std::string> kKeys = {"Name",        "Desc",     "EmbedCtxt", "Edge",
-                                                 "Defer",       "Platform", "Platform2", "DisplayName",
-                                                 "Description", "Group",    "TTK"};
+  static const std::vector<std::string> kKeys = {"Name",
+                                                 "Desc",
+                                                 "EmbedCtxt",
+                                                 "Edge",
+                                                 "Defer",
+                                                 "Platform",
+                                                 "Platform2",
+                                                 "DisplayName",
+                                                 "Description",
+                                                 "Group",
+                                                 "TTK",
+                                                 "DisplayGroup",
+                                                 "Profiles",
+                                                 "PolicyStoreSource",
+                                                 "PolicyStoreSourceType",
+                                                 "Status",
+                                                 "PrimaryStatus",
+                                                 "EnforcementStatus",
+                                                 "EdgeTraversalPolicy",
+                                                 "LooseSourceMapping",
+                                                 "LocalOnlyMapping",
+                                                 "ElementName",
+                                                 "InstanceID",
+                                                 "Caption",
+                                                 "CommonName",
+                                                 "ConditionListType",
+                                                 "CreationClassName",
+                                                 "ExecutionStrategy",
+                                                 "Mandatory",
+                                                 "PolicyDecisionStrategy",
+                                                 "PolicyRuleName",
+                                                 "Priority",
+                                                 "RuleGroup",
+                                                 "RuleUsage",
+                                                 "SequencedActions",
+                                                 "SystemCreationClassName",
+                                                 "SystemName",
+                                                 "StatusCode",
+                                                 "CimClass",
+                                                 "CimInstanceProperties",
+                                                 "CimSystemProperties",
+                                                 "PSComputerName"};
   return std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end();
 }
 
@@ -162,6 +202,7 @@ class RuleBuilder {
       const auto& key = field.key;
       if (key == "Action" || key == "Dir" || key == "Active" || key == "Protocol" || Descriptive(key)) continue;
       if (key == "LPort" || key == "RPort" || key == "LPort2_10" || key == "RPort2_10") {
+        if (IsAny(field.value)) continue;  // what a port filter shows for a rule of any protocol
         if (!protocol || !ProtocolHasPorts(*protocol)) {
           Error(field, "ports need a protocol with ports (TCP or UDP)");
           continue;
@@ -476,6 +517,7 @@ Ruleset ReadRuleJson(std::string_view text, const std::string& file) {
         continue;
       }
       const auto known = kKeys.find(key);
+      if (known == kKeys.end() && Descriptive(key)) continue;
       std::string name = known == kKeys.end() ? key : known->second;
       std::vector<std::string> values;
       if (value.is_array()) {
