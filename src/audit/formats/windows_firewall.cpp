@@ -202,13 +202,17 @@ class RuleBuilder {
       const auto& key = field.key;
       if (key == "Action" || key == "Dir" || key == "Active" || key == "Protocol" || Descriptive(key)) continue;
       if (key == "LPort" || key == "RPort" || key == "LPort2_10" || key == "RPort2_10") {
-        if (IsAny(field.value)) continue;  // what a port filter shows for a rule of any protocol
+        const auto kind = key.substr(0, 5);
+        if (IsAny(field.value)) {  // what a port filter shows for a rule of any protocol, too
+          Unite(sides, kind, PacketSet::All());
+          continue;
+        }
         if (!protocol || !ProtocolHasPorts(*protocol)) {
           Error(field, "ports need a protocol with ports (TCP or UDP)");
           continue;
         }
         const bool local = key[0] == 'L';
-        Unite(sides, key.substr(0, 5), Port(rule, field, local == built.inbound, local));
+        Unite(sides, kind, Port(rule, field, local == built.inbound, local));
       } else if (key == "LA" || key == "RA" || key == "LA4" || key == "RA4" || key == "LA6" || key == "RA6" ||
                  key == "RA42" || key == "RA62") {
         const bool local = key[0] == 'L';
@@ -257,10 +261,10 @@ class RuleBuilder {
     if (!fresh) it->second |= set;
   }
 
-  // "445", "1000-2000", "Any"; keywords (RPC, RPC-EPMap, IPHTTPS, Ply2Disc, ...) are unmodelled.
+  // "445", "1000-2000" ("Any" is handled by the caller); keywords (RPC, RPC-EPMap, IPHTTPS, Ply2Disc, ...) are
+  // unmodelled.
   PacketSet Port(Rule& rule, const Field& field, bool destination, bool local) {
     const std::string_view value = field.value;
-    if (IsAny(value)) return PacketSet::All();
     const auto dash = value.find('-');
     const auto first = Number(value.substr(0, dash), kMaxPort);
     const auto last = dash == std::string_view::npos ? first : Number(value.substr(dash + 1), kMaxPort);
