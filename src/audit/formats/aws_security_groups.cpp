@@ -175,7 +175,11 @@ class Reader {
   }
 
   // The protocol and port part of a permission, and its text ("tcp 80-81").
-  std::pair<PacketSet, std::string> Service(const Json& permission, const JsonPath& path) const {
+  struct Service {
+    PacketSet set;
+    std::string text;
+  };
+  Service ServiceOf(const Json& permission, const JsonPath& path) const {
     if (!permission.contains("IpProtocol")) Fail(path, "a permission needs an IpProtocol");
     const auto protocol_text = Scalar(permission["IpProtocol"]);
     if (protocol_text == kAllProtocols) return {PacketSet::All(), "all traffic"};
@@ -216,16 +220,16 @@ class Reader {
 
   void AddPermission(Chain& chain, const Group& group, const Json& permission, const JsonPath& path, bool inbound) {
     if (!permission.is_object()) Fail(path, "a permission is an object");
-    const auto [service, service_text] = Service(permission, path);
+    const auto service = ServiceOf(permission, path);
     const auto peer_word = inbound ? "from" : "to";
     auto add = [&](const JsonPath& where, PacketSet peer, const std::string& peer_text,
                    std::vector<std::string> unmodelled) {
       Rule rule;
-      rule.match = service & peer;
+      rule.match = service.set & peer;
       rule.action = Action::kAccept;
       rule.where = locator_.Where(where);
       rule.text =
-          fmt::format("{}: {} {} {}", group.name.empty() ? group.id : group.name, service_text, peer_word, peer_text);
+          fmt::format("{}: {} {} {}", group.name.empty() ? group.id : group.name, service.text, peer_word, peer_text);
       rule.unmodelled = std::move(unmodelled);
       chain.rules.push_back(std::move(rule));
     };
