@@ -124,6 +124,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
     audit::formats::Ipsets ipsets;
     audit::formats::ReadOptions read_options;
     read_options.inventory = &loaded.inventory;
+    read_options.host = options->host.value_or("");
     if (options->ipset) {
       ipsets = audit::formats::ParseIpsetSave(ReadInput(*options->ipset), *options->ipset);
       read_options.ipsets = &ipsets;

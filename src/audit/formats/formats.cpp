@@ -13,6 +13,10 @@ const std::vector<RulesetFormat>& RulesetFormats() {
        ReadCiscoAsa},
       {"cisco-ios", "Cisco IOS / IOS-XE extended, standard and IPv6 ACLs (portolan render -t cisco-ios)",
        LooksLikeCiscoIos, ReadCiscoIos},
+      {"aws-sg", "AWS security groups (aws ec2 describe-security-groups; portolan render -t aws-sg)",
+       LooksLikeAwsSecurityGroups, ReadAwsSecurityGroups},
+      {"windows", "Windows Firewall rule strings (registry, GPO; MS-GPFAS) or Get-NetFirewallRule JSON",
+       LooksLikeWindowsFirewall, ReadWindowsFirewall},
   };
   return kFormats;
 }

@@ -18,6 +18,8 @@ struct ReadOptions {
   // Cisco: ACLs named as portolan renders them (PORTOLAN-FROM-<zone>) filter what enters from
   // that zone of the inventory.
   const inventory::Inventory* inventory = nullptr;
+  // Host mode: the audited host (--host). AWS: the groups Attach lists for it protect it.
+  std::string host;
 };
 
 struct RulesetFormat {
@@ -45,5 +47,9 @@ bool LooksLikeCiscoIos(std::string_view text);
 Ruleset ReadCiscoIos(std::string_view text, const std::string& file, const ReadOptions& options);
 bool LooksLikeCiscoAsa(std::string_view text);
 Ruleset ReadCiscoAsa(std::string_view text, const std::string& file, const ReadOptions& options);
+bool LooksLikeAwsSecurityGroups(std::string_view text);
+Ruleset ReadAwsSecurityGroups(std::string_view text, const std::string& file, const ReadOptions& options);
+bool LooksLikeWindowsFirewall(std::string_view text);
+Ruleset ReadWindowsFirewall(std::string_view text, const std::string& file, const ReadOptions& options);
 
 }  // namespace portolan::audit::formats

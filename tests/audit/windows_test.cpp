@@ -1,0 +1,165 @@
+// Reading Windows Firewall rules: MS-GPFAS rule strings (bare, Name=value, registry export) and
+// Get-NetFirewallRule JSON; precedence (allow-bypass over block over allow, then the default),
+// errors with file:line:column, and golden reports of a block beating an allow and an
+// allow-bypass beating a block.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "audit/analysis.hpp"
+#include "audit/audit.hpp"
+#include "audit/audit_report.hpp"
+#include "audit/formats/formats.hpp"
+#include "core/atomic_file.hpp"
+#include "plan/planner.hpp"
+#include "support/test_support.hpp"
+
+namespace portolan::audit {
+namespace {
+
+PacketSet Packet(const char* from, const char* to, int protocol, int port) {
+  auto set = PacketSet::Source(*core::ParseNetwork(from)) & PacketSet::Destination(*core::ParseNetwork(to)) &
+             PacketSet::Protocol(protocol) & PacketSet::State(CtState::kNew) & PacketSet::WellFormed() &
+             PacketSet::InInterface(0) & PacketSet::OutInterface(0);
+  if (ProtocolHasPorts(protocol)) set &= PacketSet::DestinationPorts(port, port) & PacketSet::SourcePorts(40000, 40000);
+  return set;
+}
+
+Evaluation Read(const std::string& text) {
+  return Evaluate(formats::ReadRuleset(text, "fw.txt", "", {}));
+}
+
+std::string Errors(const std::string& text) {
+  try {
+    formats::ReadRuleset(text, "fw.txt", "windows", {});
+  } catch (const core::InputError& error) {
+    return error.diagnostics().ToString();
+  }
+  return "";
+}
+
+TEST(AuditWindows, BlockBeatsAllowWhateverTheOrder) {
+  const std::string text =
+      "v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=80|RA4=10.0.0.0/255.0.0.0|Name=web|\n"
+      "v2.10|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=80|RA4=10.1.0.0/16|Name=no-lab|\n"
+      "v2.10|Action=Allow|Active=TRUE|Dir=Out|Protocol=17|RPort=53|Name=dns|\n"
+      "v2.10|Action=Block|Active=TRUE|Dir=Out|Protocol=6|RPort=25|Name=no-smtp|\n";
+  ASSERT_TRUE(formats::DetectRulesetFormat(text) != nullptr);
+  EXPECT_EQ(formats::DetectRulesetFormat(text)->id, "windows");
+  const auto evaluation = Read(text);
+  const auto& in = evaluation.hooks.at(Hook::kInput).accepted;
+  EXPECT_TRUE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 80).SubsetOf(in));
+  EXPECT_FALSE(Packet("10.1.0.1", "10.9.0.1", kProtocolTcp, 80).Intersects(in));  // the later block wins
+  EXPECT_FALSE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 81).Intersects(in));  // default inbound: block
+  const auto& out = evaluation.hooks.at(Hook::kOutput).accepted;
+  EXPECT_FALSE(Packet("10.9.0.1", "192.0.2.1", kProtocolTcp, 25).Intersects(out));
+  EXPECT_TRUE(Packet("10.9.0.1", "192.0.2.1", kProtocolTcp, 443).SubsetOf(out));  // default outbound: allow
+}
+
+TEST(AuditWindows, BypassBeatsBlockForAuthenticatedTraffic) {
+  const std::string text =
+      "v2.10|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=445|Name=no-smb|\n"
+      "v2.10|Action=ByPass|Active=TRUE|Dir=In|Protocol=6|LPort=445|RA4=10.0.0.5|Security=AuthenticateEncrypt|\n";
+  const auto ruleset = formats::ReadRuleset(text, "fw.txt", "", {});
+  const auto& chain = ruleset.chains[0];
+  ASSERT_EQ(chain.rules.size(), 2u);
+  EXPECT_EQ(chain.rules[0].where.line, 2);  // the bypass tier first
+  const auto& in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
+  const auto smb = Packet("10.0.0.5", "10.9.0.1", kProtocolTcp, 445);
+  EXPECT_TRUE(smb.Intersects(in));  // authenticated: passes despite the block
+  EXPECT_FALSE(smb.SubsetOf(in));   // unauthenticated: blocked
+  EXPECT_FALSE(Packet("10.0.0.6", "10.9.0.1", kProtocolTcp, 445).Intersects(in));
+}
+
+TEST(AuditWindows, FieldsListsRangesKeywordsAndRegistryExports) {
+  const std::string text =
+      "Windows Registry Editor Version 5.00\n"
+      "\n"
+      "[HKEY_LOCAL_"
+      "MACHINE\\SYSTEM\\CurrentControlSet\\Services\\SharedAccess\\Parameters\\FirewallPolicy\\FirewallRules]\n"
+      "\"{1}\"=\"v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=1000-2000|LPort=3000|RA4=192.0.2.10-192.0.2.20|"
+      "\"\n"
+      "two=v2.30|Action=Allow|Active=TRUE|Dir=In|Protocol=1|ICMP4=8:*|RA6=2001:db8::/32|RA4=LocalSubnet|\n"
+      "v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=RPC|App=C:\\x.exe|\n"
+      "v2.10|Action=Allow|Active=FALSE|Dir=In|Protocol=17|LPort=161|Name=off|\n";
+  const auto ruleset = formats::ReadRuleset(text, "fw.reg", "", {});
+  ASSERT_EQ(ruleset.chains[0].rules.size(), 3u);
+  EXPECT_EQ(ruleset.chains[0].rules[0].where.line, 4);
+  EXPECT_EQ(ruleset.chains[0].rules[0].where.column, 8);
+  EXPECT_EQ(ruleset.chains[0].rules[2].unmodelled.size(), 2u);  // the RPC keyword and the program
+  ASSERT_EQ(ruleset.notes.size(), 1u);                          // the inactive rule
+  const auto& in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
+  EXPECT_TRUE(Packet("192.0.2.15", "10.0.0.1", kProtocolTcp, 3000).SubsetOf(in));
+  EXPECT_FALSE(Packet("192.0.2.21", "10.0.0.1", kProtocolTcp, 3000).SubsetOf(in));
+  EXPECT_TRUE(Packet("192.0.2.21", "10.0.0.1", kProtocolTcp, 3000).Intersects(in));  // maybe the RPC rule
+  EXPECT_FALSE(Packet("192.0.2.21", "10.0.0.1", kProtocolUdp, 161).Intersects(in));
+}
+
+TEST(AuditWindows, GetNetFirewallRuleJson) {
+  const std::string text = R"([
+  {"Name": "web", "DisplayName": "Web", "Enabled": "True", "Direction": "Inbound", "Action": "Allow",
+   "Profile": "Any", "Protocol": "TCP", "LocalPort": ["80", "443"], "RemotePort": "Any",
+   "LocalAddress": "Any", "RemoteAddress": ["10.0.0.0/255.0.0.0", "2001:db8::/32"]},
+  {"Name": "no-lab", "Enabled": 1, "Direction": 1, "Action": 4, "Profile": 0, "Protocol": "6",
+   "LocalPort": "80", "RemoteAddress": "10.1.0.0/16"},
+  {"Name": "ipsec", "Enabled": true, "PrimaryStatus": 1, "CimClass": {"CimSuperClassName": "MSFT"}, "Direction": "Inbound", "Action": "Allow", "OverrideBlockRules": true,
+   "Protocol": "TCP", "LocalPort": "80", "RemoteAddress": "10.1.2.3"},
+  {"Name": "any", "Enabled": "True", "Direction": "Outbound", "Action": "Block", "Protocol": "Any",
+   "LocalPort": "Any", "RemotePort": "Any", "IcmpType": "Any", "RemoteAddress": "192.0.2.66"},
+  {"Name": "off", "Enabled": "False", "Direction": "Inbound", "Action": "Allow", "Protocol": "UDP", "LocalPort": "161"}
+])";
+  ASSERT_TRUE(formats::DetectRulesetFormat(text) != nullptr);
+  EXPECT_EQ(formats::DetectRulesetFormat(text)->id, "windows");
+  const auto ruleset = formats::ReadRuleset(text, "fw.json", "", {});
+  EXPECT_EQ(ruleset.chains[0].rules.size(), 3u);
+  EXPECT_EQ(ruleset.chains[0].rules[0].where.line, 7);  // the bypass tier first
+  // CIM bookkeeping (PrimaryStatus, CimClass) describes; only the IPsec condition is unmodelled
+  EXPECT_EQ(ruleset.chains[0].rules[0].unmodelled, std::vector<std::string>{"IPsec authentication"});
+  const auto& in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
+  EXPECT_TRUE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 443).SubsetOf(in));
+  EXPECT_TRUE(Packet("2001:db8::1", "2001:db8:1::1", kProtocolTcp, 80).SubsetOf(in));
+  EXPECT_FALSE(Packet("10.1.0.1", "10.9.0.1", kProtocolTcp, 80).Intersects(in));
+  const auto ipsec = Packet("10.1.2.3", "10.9.0.1", kProtocolTcp, 80);
+  EXPECT_TRUE(ipsec.Intersects(in) && !ipsec.SubsetOf(in));
+  const auto& out = Evaluate(ruleset).hooks.at(Hook::kOutput).accepted;
+  EXPECT_FALSE(Packet("10.9.0.1", "192.0.2.66", kProtocolUdp, 53).Intersects(out));
+  EXPECT_TRUE(Packet("10.9.0.1", "192.0.2.67", kProtocolUdp, 53).SubsetOf(out));
+}
+
+TEST(AuditWindows, ErrorsCarryLineAndColumn) {
+  EXPECT_EQ(Errors("v2.10|Action=Allow|Dir=In|Protocol=6|LPort=80|RA4=10.0.0.300|\n"),
+            "fw.txt:1:47: error: RA4=10.0.0.300: not an IPv4 address, subnet or range\n");
+  EXPECT_NE(Errors("\nv2.10|Action=Maybe|Dir=In|\n").find("fw.txt:2:7: error: Action=Maybe"), std::string::npos);
+  EXPECT_NE(Errors("v2.10|Action=Allow|Protocol=6|\n").find("fw.txt:1:1: error: the rule has no direction"),
+            std::string::npos);
+  EXPECT_NE(Errors("v2.10|Action=Allow|Dir=In|LPort=80|\n").find("need a protocol with ports"), std::string::npos);
+  EXPECT_NE(Errors("[{\"Name\": \"x\", \"Direction\": \"Sideways\", \"Action\": \"Allow\"}]")
+                .find("fw.txt:1:29: error: Dir=Sideways"),
+            std::string::npos);
+  EXPECT_NE(Errors("[{\"Direction\": 1,\n \"Action\": }]").find("fw.txt:2:12: error: malformed JSON"),
+            std::string::npos);
+}
+
+TEST(AuditWindows, GoldenReportsOfPrecedence) {
+  const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  const std::string file = "tests/golden/audit/windows/precedence-host.rules";
+  std::vector<Ruleset> rulesets;
+  rulesets.push_back(formats::ReadRuleset(core::ReadFile(testing::SourceDir() / file), file, "", {}));
+  render::PolicyOptions host;
+  host.mode = render::Mode::kHost;
+  host.host = static_cast<int>(inventory.FindEndpoint("SMS01") - inventory.endpoints.data());
+  const auto result = RunAudit(rulesets, render::BuildPolicy(testing::Sms2003(), inventory, plan, host));
+  for (const auto format : {report::Format::kTable, report::Format::kJson, report::Format::kCsv})
+    testing::ExpectGolden(fmt::format("audit/windows/precedence-host.{}", report::FormatExtension(format)),
+                          RenderAuditReport(result, format));
+  std::map<std::string, FlowStatus> status;
+  for (const auto& flow : result.flows) status[flow.flow_id] = flow.status;
+  EXPECT_EQ(status["F04"], FlowStatus::kAllowed);
+  EXPECT_EQ(status["F10"], FlowStatus::kPartial);    // the block of 10.1.5.0/24 beats the allow
+  EXPECT_EQ(status["F21"], FlowStatus::kUncertain);  // the bypass beats the block, for IPsec only
+  EXPECT_TRUE(result.AnyExcess());                   // remote desktop from anywhere
+}
+
+}  // namespace
+}  // namespace portolan::audit
