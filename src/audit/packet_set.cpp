@@ -22,19 +22,46 @@ constexpr int kIPv4Bits = 32;
 constexpr int kInterfaceBits = 6;  // 2^6 == kInterfaceCodes
 constexpr int kStateBits = 3;
 
-// Variable order: family, protocol, destination, source, ports, state, then the hidden fields.
-// Addresses before ports keeps the BDD of a rule a short path. Boxes() walks the fields in
-// this order.
-constexpr std::array<int, 10> kWidths = {1,  8,          kAddressBits,   kAddressBits,   16,
-                                         16, kStateBits, kInterfaceBits, kInterfaceBits, kUnknownVariables};
+// Variable order: the hidden fields (interfaces, unmodelled matches) and the state first, then
+// family, protocol, destination, source and ports. Addresses before ports keeps the BDD of a rule
+// a short path. The fields every audited set is quantified over or restricted by sit at the top,
+// where BuDDy's quantification stops as soon as it is below the last quantified variable and a
+// restriction adds a node or two instead of rebuilding every path. Boxes() walks the visible
+// fields in this order.
+constexpr std::array<Field, 10> kOrder = {
+    Field::kInInterface, Field::kOutInterface, Field::kUnknown, Field::kState,           Field::kFamily,
+    Field::kProtocol,    Field::kDestination,  Field::kSource,  Field::kDestinationPort, Field::kSourcePort};
+
+constexpr int Width(Field field) {
+  switch (field) {
+    case Field::kFamily: return 1;
+    case Field::kProtocol: return 8;
+    case Field::kDestination:
+    case Field::kSource: return kAddressBits;
+    case Field::kDestinationPort:
+    case Field::kSourcePort: return 16;
+    case Field::kState: return kStateBits;
+    case Field::kInInterface:
+    case Field::kOutInterface: return kInterfaceBits;
+    case Field::kUnknown: return kUnknownVariables;
+  }
+  return 0;
+}
 
 constexpr FieldLayout Layout(Field field) {
   int first = 0;
-  for (int i = 0; i < static_cast<int>(field); ++i) first += kWidths[i];
-  return {first, kWidths[static_cast<int>(field)]};
+  for (const auto f : kOrder) {
+    if (f == field) break;
+    first += Width(f);
+  }
+  return {first, Width(field)};
 }
 
-constexpr int kVariableCount = Layout(Field::kUnknown).first + kUnknownVariables;
+constexpr int kVariableCount = [] {
+  int count = 0;
+  for (const auto f : kOrder) count += Width(f);
+  return count;
+}();
 
 // BuDDy's sizes: a first node table of 2M nodes (40 MB), grown by up to 4M nodes at a time.
 constexpr int kInitialNodes = 2'000'000;
@@ -51,13 +78,15 @@ bdd Var(int index, bool value) {
   return value ? bdd_ithvarpp(index) : bdd_nithvarpp(index);
 }
 
-// The field's value (width bits, most significant first) as a BDD, `value` given right-aligned.
+// The field's value (width bits, most significant first) as a BDD, `value` given right-aligned;
+// only the first bits_to_match bits are tested. Built from the last tested bit upwards, so that
+// each step adds exactly one node (top-down would build and drop a growing chain at every step).
 bdd FieldEquals(Field field, Uint128 value, int bits_to_match) {
   const auto layout = Layout(field);
   bdd result = bddtruepp;
   for (int i = bits_to_match - 1; i >= 0; --i) {
     const bool bit = (value >> (layout.width - 1 - i)) & 1;
-    result &= Var(layout.first + i, bit);
+    result = Var(layout.first + i, bit) & result;
   }
   return result;
 }

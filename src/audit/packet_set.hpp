@@ -20,7 +20,8 @@ __extension__ typedef unsigned __int128 Uint128;  // addresses; GCC and clang ha
 enum class CtState { kNew = 0, kEstablished = 1, kRelated = 2, kInvalid = 3, kUntracked = 4 };
 constexpr int kCtStateCount = 5;
 
-// The modelled fields, in BDD variable order (most significant bit first within a field).
+// The modelled fields (packet_set.cpp gives their BDD variable order; most significant bit first
+// within a field).
 // Addresses are 128 bits; an IPv4 address sits in the top 32 bits and the rest are ignored.
 // ICMP and ICMPv6 put type * 256 + code into the destination port field.
 enum class Field {
@@ -111,7 +112,9 @@ class PacketSet {
 
   PacketSet operator&(const PacketSet& other) const { return PacketSet(bdd_ & other.bdd_); }
   PacketSet operator|(const PacketSet& other) const { return PacketSet(bdd_ | other.bdd_); }
-  PacketSet operator-(const PacketSet& other) const { return PacketSet(bdd_ & bdd_not(other.bdd_)); }
+  // BuDDy has no complement edges and its difference operator has no shortcuts, so a - b is
+  // computed as a & !(a & b): every step walks only the smaller operand's paths.
+  PacketSet operator-(const PacketSet& other) const { return PacketSet(Difference(bdd_, other.bdd_)); }
   PacketSet operator~() const { return PacketSet(bdd_not(bdd_)); }
   PacketSet& operator&=(const PacketSet& other) {
     bdd_ &= other.bdd_;
@@ -122,7 +125,7 @@ class PacketSet {
     return *this;
   }
   PacketSet& operator-=(const PacketSet& other) {
-    bdd_ &= bdd_not(other.bdd_);
+    bdd_ = Difference(bdd_, other.bdd_);
     return *this;
   }
   bool operator==(const PacketSet& other) const { return bdd_ == other.bdd_; }
@@ -157,6 +160,12 @@ class PacketSet {
 
  private:
   explicit PacketSet(bdd b) : bdd_(std::move(b)) {}
+  static bdd Difference(const bdd& a, const bdd& b) {
+    const bdd common = a & b;
+    if (common == bddfalsepp) return a;
+    if (common == a) return bddfalsepp;
+    return a & bdd_not(common);
+  }
   bdd bdd_;
 };
 
