@@ -113,7 +113,7 @@ class PacketSet {
   PacketSet operator&(const PacketSet& other) const { return PacketSet(bdd_ & other.bdd_); }
   PacketSet operator|(const PacketSet& other) const { return PacketSet(bdd_ | other.bdd_); }
   // BuDDy has no complement edges and its difference operator has no shortcuts, so a - b is
-  // computed as a & !(a & b): every step walks only the smaller operand's paths.
+  // computed as a & !(a & b), as one if-then-else: every step walks only the overlap's paths.
   PacketSet operator-(const PacketSet& other) const { return PacketSet(Difference(bdd_, other.bdd_)); }
   PacketSet operator~() const { return PacketSet(bdd_not(bdd_)); }
   PacketSet& operator&=(const PacketSet& other) {
@@ -164,7 +164,8 @@ class PacketSet {
     const bdd common = a & b;
     if (common == bddfalsepp) return a;
     if (common == a) return bddfalsepp;
-    return a & bdd_not(common);
+    // if-then-else(common, false, a): walks common's paths and never builds its complement.
+    return bdd_ite(common, bddfalsepp, a);
   }
   bdd bdd_;
 };
