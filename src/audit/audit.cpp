@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -99,30 +100,47 @@ PacketSet Domain(const render::Policy& policy, render::Direction direction) {
 }
 
 std::string Members(const render::Policy& policy, const std::vector<const render::Rule*>& rules, bool sources) {
-  std::vector<std::string> names;
+  std::vector<std::string_view> names;
+  std::set<int> seen;  // a flow's rules repeat the same groups; big groups must not cost n^2
+  std::set<int> groups;
   for (const auto* rule : rules) {
+    if (!groups.insert(sources ? rule->sources : rule->destinations).second) continue;
     const auto& group = sources ? policy.Sources(*rule) : policy.Destinations(*rule);
-    for (const int endpoint : group.endpoints) {
-      const auto& name = policy.inventory->endpoints[endpoint].name;
-      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-    }
+    for (const int endpoint : group.endpoints)
+      if (seen.insert(endpoint).second) names.push_back(policy.inventory->endpoints[endpoint].name);
   }
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
-PacketSet RuleSet(const render::Policy& policy, const render::Rule& rule) {
-  auto set = Sources(policy.Sources(rule).networks) & Destinations(policy.Destinations(rule).networks) &
-             PacketSet::Protocol(catalog::ProtocolNumber(rule.protocol));
-  if (catalog::ProtocolHasPorts(rule.protocol)) set &= PacketSet::DestinationPorts(rule.Ports());
-  return set;
-}
+// The address groups of a policy as packet sets, each built once: a big site's flows share
+// groups of thousands of networks.
+class GroupSets {
+ public:
+  explicit GroupSets(const render::Policy& policy)
+      : policy_(policy), sources_(policy.groups.size()), destinations_(policy.groups.size()) {}
 
-// The replies of a rule's connections as packets of their own: what a stateless filter must let
-// back through (from the destination's ports to the source).
-PacketSet ReplySet(const render::Policy& policy, const render::Rule& rule) {
-  auto set = Sources(policy.Destinations(rule).networks) & Destinations(policy.Sources(rule).networks) &
-             PacketSet::Protocol(catalog::ProtocolNumber(rule.protocol));
-  if (catalog::ProtocolHasPorts(rule.protocol)) set &= PacketSet::SourcePorts(rule.Ports());
+  const PacketSet& Sources(int group) { return Get(sources_, group, true); }
+  const PacketSet& Destinations(int group) { return Get(destinations_, group, false); }
+
+ private:
+  const PacketSet& Get(std::vector<std::optional<PacketSet>>& cache, int group, bool source) {
+    auto& slot = cache[group];
+    if (!slot) {
+      const auto& networks = policy_.groups[group].networks;
+      slot = source ? audit::Sources(networks) : audit::Destinations(networks);
+    }
+    return *slot;
+  }
+
+  const render::Policy& policy_;
+  std::vector<std::optional<PacketSet>> sources_;
+  std::vector<std::optional<PacketSet>> destinations_;
+};
+
+PacketSet ServiceSet(const render::Rule& rule, bool replies) {
+  auto set = PacketSet::Protocol(catalog::ProtocolNumber(rule.protocol));
+  if (catalog::ProtocolHasPorts(rule.protocol))
+    set &= replies ? PacketSet::SourcePorts(rule.Ports()) : PacketSet::DestinationPorts(rule.Ports());
   return set;
 }
 
@@ -131,10 +149,14 @@ struct RequiredFlow {
   render::Direction direction;
   std::vector<const render::Rule*> rules;
   PacketSet packets;
-  PacketSet replies;
+  PacketSet replies;  // only when a stateless filter is audited
 };
 
-std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy) {
+// The required flows, each with its packets; with `replies`, also the replies of its
+// connections as packets of their own (from the destination's ports to the source), which is
+// what a stateless filter must let back through.
+std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool replies) {
+  GroupSets groups(policy);
   std::vector<RequiredFlow> flows;
   std::map<std::pair<std::string, render::Direction>, std::size_t> index;
   for (const auto& rule : policy.rules) {
@@ -146,8 +168,9 @@ std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy) {
     }
     auto& flow = flows[it->second];
     flow.rules.push_back(&rule);
-    flow.packets |= RuleSet(policy, rule);
-    flow.replies |= ReplySet(policy, rule);
+    flow.packets |= groups.Sources(rule.sources) & groups.Destinations(rule.destinations) & ServiceSet(rule, false);
+    if (replies)
+      flow.replies |= groups.Sources(rule.destinations) & groups.Destinations(rule.sources) & ServiceSet(rule, true);
   }
   return flows;
 }
@@ -219,7 +242,9 @@ class Auditor {
         result_.notes.push_back(
             fmt::format("{}: no ruleset given; its flows are not audited", core::FamilyName(family)));
     }
-    const auto flows = RequiredFlows(policy_);
+    bool any_stateless = false;
+    for (const auto& e : evaluated_) any_stateless = any_stateless || e.ruleset->stateless;
+    const auto flows = RequiredFlows(policy_, any_stateless);
     std::vector<render::Direction> directions;
     if (policy_.options.mode == render::Mode::kNetwork) {
       directions = {render::Direction::kForward};
