@@ -36,6 +36,12 @@ std::vector<GoldenCase> Cases() {
   render::PolicyOptions network;
   network.mode = render::Mode::kNetwork;
   cases.push_back({"iptables/broken-network", "examples/sms2003-site.yaml", "examples/broken-iptables.rules", network});
+  cases.push_back({"cisco-ios/broken-network", "tests/data/inventories/bits-mixed.yaml",
+                   "tests/golden/audit/cisco-ios/broken-network.cfg", network});
+  cases.push_back({"cisco-asa/broken-network", "tests/data/inventories/remote-sql.yaml",
+                   "tests/golden/audit/cisco-asa/broken-network.cfg", network});
+  cases.push_back({"nftables/broken-network", "tests/data/inventories/netbios-rc.yaml",
+                   "tests/golden/audit/nftables/broken-network.nft.json", network});
   return cases;
 }
 
@@ -63,6 +69,73 @@ TEST(AuditGolden, BrokenExampleFindsEveryPlantedFault) {
   ASSERT_EQ(result.shadowed.size(), 3u);
   EXPECT_EQ(result.shadowed[2].rule.where.line, 20);  // covered by the union of two /25 rules
   EXPECT_TRUE(result.AnyExcess());
+}
+
+GoldenCase NetworkCase(const std::string& inventory, const std::string& ruleset) {
+  render::PolicyOptions network;
+  network.mode = render::Mode::kNetwork;
+  return {"", inventory, ruleset, network};
+}
+
+std::map<std::string, FlowStatus> StatusByFlow(const AuditResult& result) {
+  std::map<std::string, FlowStatus> status;
+  for (const auto& flow : result.flows) status[flow.flow_id] = flow.status;
+  return status;
+}
+
+std::vector<int> Lines(const std::vector<RuleFinding>& findings) {
+  std::vector<int> lines;
+  for (const auto& finding : findings) lines.push_back(finding.rule.where.line);
+  return lines;
+}
+
+// The router between the two sites of bits-mixed.yaml, as `show running-config` prints it.
+TEST(AuditGolden, CiscoIosFindsEveryPlantedFault) {
+  const auto result = AuditCase(
+      NetworkCase("tests/data/inventories/bits-mixed.yaml", "tests/golden/audit/cisco-ios/broken-network.cfg"));
+  auto status = StatusByFlow(result);
+  EXPECT_EQ(status.size(), 11u);
+  EXPECT_EQ(status["F05"], FlowStatus::kBlocked);  // CLDAP from the shop floor: the implicit deny
+  EXPECT_EQ(status["F10"], FlowStatus::kPartial);  // 445 from the shop floor: an earlier deny beats the permit
+  for (const auto* id : {"F01", "F02", "F03", "F04", "F06", "F07", "F09", "F11", "F12"})
+    EXPECT_EQ(status[id], FlowStatus::kAllowed) << id;
+  EXPECT_EQ(Lines(result.shadowed), std::vector<int>{139});       // LDAP-SSL: covered by the ACEs on 133 and 134
+  EXPECT_EQ(Lines(result.unused), (std::vector<int>{115, 140}));  // RDP to the shop floor, ping
+  EXPECT_TRUE(result.AnyExcess());
+}
+
+// The ASA between the two sites of remote-sql.yaml.
+TEST(AuditGolden, CiscoAsaFindsEveryPlantedFault) {
+  const auto result = AuditCase(
+      NetworkCase("tests/data/inventories/remote-sql.yaml", "tests/golden/audit/cisco-asa/broken-network.cfg"));
+  auto status = StatusByFlow(result);
+  EXPECT_EQ(status.size(), 11u);
+  EXPECT_EQ(status["F06"], FlowStatus::kPartial);  // SQL on 14330, the ACL still says 1433
+  EXPECT_EQ(status["F08"], FlowStatus::kBlocked);  // SQL browser: the implicit deny
+  EXPECT_EQ(status["F09"], FlowStatus::kBlocked);  // CLDAP: its ACE is inactive
+  EXPECT_EQ(status["F11"], FlowStatus::kBlocked);  // HTTP to the MP: the deny before the permit
+  for (const auto* id : {"F01", "F02", "F03", "F04", "F10", "F13", "F14"})
+    EXPECT_EQ(status[id], FlowStatus::kAllowed) << id;
+  // GC-TCP by the union of AD-TCP and the RPC range; the MP permit by the deny; the inactive ACE.
+  EXPECT_EQ(Lines(result.shadowed), (std::vector<int>{135, 141, 143}));
+  EXPECT_EQ(Lines(result.unused), (std::vector<int>{124, 130}));  // RDP into the branch, SQL on 1433
+}
+
+// A hand-grown nftables firewall between the three sites of netbios-rc.yaml, as the kernel dumps it.
+TEST(AuditGolden, NftablesFindsEveryPlantedFault) {
+  const auto result = AuditCase(
+      NetworkCase("tests/data/inventories/netbios-rc.yaml", "tests/golden/audit/nftables/broken-network.nft.json"));
+  auto status = StatusByFlow(result);
+  EXPECT_EQ(status["F05"], FlowStatus::kBlocked);  // CLDAP missing from the clients' UDP ports
+  EXPECT_EQ(status["F02"], FlowStatus::kPartial);  // the dynamic RPC range missing from @dc_tcp
+  EXPECT_EQ(status["F03"], FlowStatus::kPartial);  // BR2SMS missing from @branch_servers
+  EXPECT_EQ(status["F12"], FlowStatus::kPartial);  // udp 138 dropped before the helpdesk's chain
+  EXPECT_EQ(status["F16"], FlowStatus::kPartial);  // the helpdesk's goto never comes back
+  EXPECT_EQ(status["F17"], FlowStatus::kPartial);  // WINS replication one way only
+  for (const auto* id : {"F06", "F10", "F11", "F13"}) EXPECT_EQ(status[id], FlowStatus::kAllowed) << id;
+  EXPECT_TRUE(result.shadowed.empty());
+  ASSERT_EQ(result.unused.size(), 1u);  // the helpdesk's ssh and remote desktop to everywhere
+  EXPECT_NE(result.unused[0].rule.text.find("22, 3389"), std::string::npos);
 }
 
 }  // namespace

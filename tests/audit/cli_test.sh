@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# portolan audit as a user runs it: exit codes 0, 1 (blocked; --strict: excess), 2 (bad input,
-# nothing written), file:line:column errors, format detection and --help.
+# portolan audit as a user runs it, on iptables, AWS security groups and Windows Firewall rules:
+# exit codes 0, 1 (blocked; --strict: excess), 2 (bad input, nothing written), file:line:column
+# errors, format detection (and --ruleset-format) and --help.
 set -uo pipefail
 PORTOLAN=$1
 SRC=$2
@@ -35,6 +36,69 @@ printf '*filter\n:FORWARD DROP [0:0]\n-A FORWARD -p tcp --dport 70000 -j ACCEPT\
 check "malformed ruleset" 2 $?
 grep -q "bad.rules:3:27: error: '70000' is not a port" "$WORK/err.txt" || { echo "FAIL: error text: $(cat "$WORK/err.txt")"; failures=$((failures + 1)); }
 [ ! -e "$WORK/never.txt" ] || { echo "FAIL: wrote output on bad input"; failures=$((failures + 1)); }
+
+# AWS security groups: detected from the content, or named with --ruleset-format aws-sg.
+"$PORTOLAN" render -i "$INV" -t aws-sg --host SMS01 --out "$WORK/aws" 2>/dev/null
+"$PORTOLAN" audit -i "$INV" --host SMS01 --ruleset "$WORK/aws/SMS01.aws-sg.json" > "$WORK/aws.txt"
+check "aws-sg: rendered groups are clean (detected)" 0 $?
+grep -q "(aws-sg, " "$WORK/aws.txt" || { echo "FAIL: aws-sg not detected: $(sed -n 2p "$WORK/aws.txt")"; failures=$((failures + 1)); }
+"$PORTOLAN" audit -i "$INV" --host SMS01 --ruleset-format aws-sg --ruleset "$WORK/aws/SMS01.aws-sg.json" > /dev/null
+check "aws-sg: rendered groups are clean (--ruleset-format aws-sg)" 0 $?
+"$PORTOLAN" audit -i "$INV" --host SMS01 --ruleset-format aws-sg \
+  --ruleset "$SRC/tests/golden/audit/aws/broken-host.sg.json" -f json -o "$WORK/aws-broken.json"
+check "aws-sg: a CIDR too narrow blocks part of F10" 1 $?
+grep -q '"verdict": "PARTIAL"' "$WORK/aws-broken.json" || { echo "FAIL: aws-sg json verdict"; failures=$((failures + 1)); }
+sed '0,/"CidrIp": "[^"]*"/s//"CidrIp": "10.2.0.300\/32"/' "$WORK/aws/SMS01.aws-sg.json" > "$WORK/bad-sg.json"
+"$PORTOLAN" audit -i "$INV" --host SMS01 --ruleset-format aws-sg --ruleset "$WORK/bad-sg.json" -o "$WORK/never-sg.txt" \
+  2> "$WORK/err.txt"
+check "aws-sg: malformed CIDR" 2 $?
+grep -Eq "bad-sg.json:[0-9]+:[0-9]+: error: .*'10.2.0.300/32' is not an IPv4 CIDR block" "$WORK/err.txt" ||
+  { echo "FAIL: aws-sg error text: $(cat "$WORK/err.txt")"; failures=$((failures + 1)); }
+[ ! -e "$WORK/never-sg.txt" ] || { echo "FAIL: aws-sg: wrote output on bad input"; failures=$((failures + 1)); }
+
+# Windows Firewall rule strings and a Get-NetFirewallRule JSON export, for SMS01's required
+# inbound flows (F04 SMB from SMS02, F10 HTTP from hq-desktops, F21 the console from ADMIN01).
+cat > "$WORK/fw-clean.txt" <<'EOF'
+v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=445|RA4=10.2.0.1|Name=smb-from-parent|
+v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=80|RA4=10.1.0.0/255.255.0.0|RA4=10.0.0.20|Name=http|
+v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=135|LPort=1025-5000|RA4=10.0.0.20|Name=console|
+EOF
+"$PORTOLAN" audit -i "$INV" --host SMS01 --ruleset "$WORK/fw-clean.txt" --strict > "$WORK/win.txt"
+check "windows: rule strings cover every flow, nothing more (detected, --strict)" 0 $?
+grep -q "(windows, " "$WORK/win.txt" || { echo "FAIL: windows not detected: $(sed -n 2p "$WORK/win.txt")"; failures=$((failures + 1)); }
+grep -v 'Name=console|' "$WORK/fw-clean.txt" > "$WORK/fw-noconsole.txt"
+"$PORTOLAN" audit -i "$INV" --host SMS01 --ruleset-format windows --ruleset "$WORK/fw-noconsole.txt" -f csv > "$WORK/win.csv"
+check "windows: the console's RPC missing" 1 $?
+grep -q '^flow,F21,.*,PARTIAL,' "$WORK/win.csv" || { echo "FAIL: windows csv: $(grep F21 "$WORK/win.csv")"; failures=$((failures + 1)); }
+cat > "$WORK/fw.json" <<'EOF'
+[
+  {"Name": "smb-from-parent", "DisplayName": "SMB from the parent site", "Enabled": 1, "Direction": 1, "Action": 2,
+   "Profile": 0, "Protocol": "TCP", "LocalPort": "445", "RemotePort": "Any", "LocalAddress": "Any",
+   "RemoteAddress": "10.2.0.1"},
+  {"Name": "http", "DisplayName": "Management point", "Enabled": 1, "Direction": 1, "Action": 2, "Profile": 0,
+   "Protocol": "TCP", "LocalPort": "80", "RemotePort": "Any", "LocalAddress": "Any",
+   "RemoteAddress": ["10.1.0.0/255.255.0.0", "10.0.0.20"]},
+  {"Name": "console", "DisplayName": "SMS Administrator console", "Enabled": 1, "Direction": 1, "Action": 2,
+   "Profile": 0, "Protocol": "TCP", "LocalPort": ["135", "1025-5000"], "RemotePort": "Any", "LocalAddress": "Any",
+   "RemoteAddress": "10.0.0.20"}
+]
+EOF
+"$PORTOLAN" audit -i "$INV" --host SMS01 --ruleset "$WORK/fw.json" --strict > "$WORK/win-json.txt"
+check "windows: Get-NetFirewallRule JSON, clean (detected, --strict)" 0 $?
+grep -q "(windows, " "$WORK/win-json.txt" || { echo "FAIL: windows JSON not detected"; failures=$((failures + 1)); }
+sed 's/RA4=10.0.0.20|Name=console/RA4=10.0.0.300|Name=console/' "$WORK/fw-clean.txt" > "$WORK/fw-bad.txt"
+"$PORTOLAN" audit -i "$INV" --host SMS01 --ruleset-format windows --ruleset "$WORK/fw-bad.txt" -o "$WORK/never-win.txt" \
+  2> "$WORK/err.txt"
+check "windows: malformed address" 2 $?
+grep -q "fw-bad.txt:3:76: error: RA4=10.0.0.300: not an IPv4 address, subnet or range" "$WORK/err.txt" ||
+  { echo "FAIL: windows error text: $(cat "$WORK/err.txt")"; failures=$((failures + 1)); }
+[ ! -e "$WORK/never-win.txt" ] || { echo "FAIL: windows: wrote output on bad input"; failures=$((failures + 1)); }
+sed 's/"Direction": 1, "Action": 2,$/"Direction": 7, "Action": 2,/' "$WORK/fw.json" > "$WORK/fw-bad.json"
+"$PORTOLAN" audit -i "$INV" --host SMS01 --ruleset "$WORK/fw-bad.json" -o "$WORK/never-win.txt" 2> "$WORK/err.txt"
+check "windows: JSON with a bad Direction" 2 $?
+grep -Eq "fw-bad.json:[0-9]+:[0-9]+: error: " "$WORK/err.txt" ||
+  { echo "FAIL: windows JSON error text: $(cat "$WORK/err.txt")"; failures=$((failures + 1)); }
+[ ! -e "$WORK/never-win.txt" ] || { echo "FAIL: windows JSON: wrote output on bad input"; failures=$((failures + 1)); }
 
 echo "not a ruleset" > "$WORK/unknown.txt"
 "$PORTOLAN" audit -i "$INV" --ruleset "$WORK/unknown.txt" 2> "$WORK/err.txt"

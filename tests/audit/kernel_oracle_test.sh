@@ -5,20 +5,22 @@
 # iptables-save and nft -j list ruleset, and audited (portolan audit -f json). Then a few hundred
 # (source, destination, protocol, port) samples are sent as real connections from a client
 # namespace through the router to a server namespace that answers on every port, and each
-# outcome must equal the audit's verdict for that packet (portolan_verdict_query).
+# outcome must equal the audit's verdict for that packet (portolan_verdict_query). The same for
+# IPv6: an ip6tables ruleset and an nftables one (inet and ip6 tables, and an ip table that IPv6
+# passes by) through the same namespaces, dual-stack.
 #
 # Usage: kernel_oracle_test.sh PORTOLAN VERDICT_QUERY SOURCE_DIR. Needs root; exits 77 (skipped,
-# with the reason) without it. Traffic stays in the namespaces this script creates (aor<pid>-*);
-# they and the processes it starts are removed by name and pid on exit.
+# with the reason) without it. Traffic stays in the namespaces this script creates (aor<pid>-*, or
+# $AUDIT_ORACLE_TAG-* when set); they and the processes it starts are removed by name and pid on exit.
 set -uo pipefail
 
 PORTOLAN=$1
 QUERY=$2
 SOURCE=$3
-TAG="aor$$"
+TAG="${AUDIT_ORACLE_TAG:-aor$$}"
 C="$TAG-c"  # client: every sample's source address
 R="$TAG-r"  # router: the ruleset under test, on FORWARD from lan0 to dmz0
-S="$TAG-s"  # server: answers TCP and UDP on every port of 10.9.0.0/16
+S="$TAG-s"  # server: answers TCP and UDP on every port of 10.9.0.0/16 and 2001:db8:9::/48
 WORK=$(mktemp -d)
 PIDS=()
 NAMESPACES=()
@@ -37,7 +39,7 @@ skip() {
   exit 77
 }
 [ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
-for tool in nft iptables-restore iptables-save ipset python3; do
+for tool in nft iptables-restore iptables-save ip6tables-restore ip6tables-save ipset python3; do
   command -v "$tool" >/dev/null || skip "$tool not installed (scripts/install-deps.sh installs it)"
 done
 ip netns add "$TAG-probe" 2>/dev/null || skip "cannot create network namespaces here"
@@ -67,6 +69,17 @@ ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
 ip -n "$S" addr add 10.2.0.2/24 dev eth0
 ip -n "$S" route add default via 10.2.0.1
 ip -n "$S" route add local 10.9.0.0/16 dev lo
+# IPv6 the same way (nodad: the addresses are usable at once).
+CLIENTS6=(2001:db8:1::2 2001:db8:1::3 2001:db8:1:5::7 2001:db8:1:9::9 2001:db8:1:c8::1)
+for address in "${CLIENTS6[@]}"; do ip -n "$C" addr add "$address/48" dev eth0 nodad; done
+ip -n "$C" -6 route add default via 2001:db8:1::ffff
+ip -n "$R" addr add 2001:db8:1::ffff/48 dev lan0 nodad
+ip -n "$R" addr add 2001:db8:2::1/64 dev dmz0 nodad
+ip -n "$R" -6 route add 2001:db8:9::/48 via 2001:db8:2::2
+ip netns exec "$R" sysctl -qw net.ipv6.conf.all.forwarding=1
+ip -n "$S" addr add 2001:db8:2::2/64 dev eth0 nodad
+ip -n "$S" -6 route add default via 2001:db8:2::1
+ip -n "$S" -6 route add local 2001:db8:9::/48 dev lo
 # Every port of every server address leads to one listener (the NAT is the server's own, after
 # the router has decided).
 ip netns exec "$S" nft -f - <<'EOF'
@@ -76,22 +89,34 @@ table ip answer {
     ip daddr 10.9.0.0/16 meta l4proto { tcp, udp } redirect to :7777
   }
 }
+table ip6 answer6 {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    ip6 daddr 2001:db8:9::/48 meta l4proto { tcp, udp } redirect to :7777
+  }
+}
 EOF
 cat > "$WORK/server.py" <<'EOF'
 import select, socket
-tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-tcp.bind(("0.0.0.0", 7777))
-tcp.listen(1024)
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.bind(("0.0.0.0", 7777))
+listeners, answerers = [], []
+for family, anywhere in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+    tcp = socket.socket(family, socket.SOCK_STREAM)
+    udp = socket.socket(family, socket.SOCK_DGRAM)
+    for s in (tcp, udp):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((anywhere, 7777))
+    tcp.listen(1024)
+    listeners.append(tcp)
+    answerers.append(udp)
 while True:
-    for ready in select.select([tcp, udp], [], [])[0]:
-        if ready is tcp:
-            tcp.accept()[0].close()
+    for ready in select.select(listeners + answerers, [], [])[0]:
+        if ready in listeners:
+            ready.accept()[0].close()
         else:
-            data, peer = udp.recvfrom(512)
-            udp.sendto(data, peer)
+            data, peer = ready.recvfrom(512)
+            ready.sendto(data, peer)
 EOF
 ip netns exec "$S" python3 "$WORK/server.py" &
 PIDS+=($!)
@@ -105,7 +130,7 @@ socks, result = {}, ["drop"] * len(samples)
 for i, (hook, src, dst, proto, port, *rest) in enumerate(samples):
     src, dst = src.split("/")[0], dst.split("/")[0]
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-    s = socket.socket(socket.AF_INET, kind)
+    s = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET, kind)
     s.setblocking(False)
     s.bind((src, 0))
     if proto == "tcp":
@@ -138,19 +163,23 @@ print("\n".join(result))
 EOF
 
 # --- samples ------------------------------------------------------------------------------------
-python3 - "${CLIENTS[@]}" > "$WORK/samples.txt" <<'EOF'
+# The servers are 10.9.N.H (IPv4) and 2001:db8:9:N::H (IPv6), H written the same in both.
+cat > "$WORK/samples.py" <<'EOF'
 import random, sys
 rng = random.Random(826852)
-clients = sys.argv[1:]
-servers = ["10.9.1.5", "10.9.1.7", "10.9.2.3", "10.9.3.15", "10.9.3.30", "10.9.4.4", "10.9.5.5", "10.9.6.6",
-           "10.9.7.7", "10.9.8.8"]
+family, clients = sys.argv[1], sys.argv[2:]
+hosts = [(1, 5), (1, 7), (2, 3), (3, 15), (3, 30), (4, 4), (5, 5), (6, 6), (7, 7), (8, 8)]
+servers = [f"10.9.{n}.{h}" if family == "4" else f"2001:db8:9:{n}::{h}" for n, h in hosts]
+length = 32 if family == "4" else 128
 tcp = [22, 23, 25, 80, 443, 999, 1000, 1500, 2000, 2001, 3389, 8000, 8005, 8010, 8011, 8080, 9050]
 udp = [53, 123, 500, 550, 999, 1001, 5000]
 everything = [(s, d, "tcp", p) for s in clients for d in servers for p in tcp]
 everything += [(s, d, "udp", p) for s in clients for d in servers for p in udp]
 for s, d, proto, p in sorted(rng.sample(everything, 300)):
-    print(f"forward {s}/32 {d}/32 {proto} {p} lan0 dmz0")
+    print(f"forward {s}/{length} {d}/{length} {proto} {p} lan0 dmz0")
 EOF
+python3 "$WORK/samples.py" 4 "${CLIENTS[@]}" > "$WORK/samples4.txt"
+python3 "$WORK/samples.py" 6 "${CLIENTS6[@]}" > "$WORK/samples6.txt"
 
 cat > "$WORK/site.yaml" <<'EOF'
 # The oracle's topology as an inventory, so that the dumps go through portolan audit too.
@@ -175,31 +204,36 @@ sites:
       - name: clients
         network: 10.1.0.0/17
 EOF
+sed -e 's/oracle.example/oracle6.example/' -e 's/10.9.1.5/"2001:db8:9:1::5"/' -e 's/10.1.200.1/"2001:db8:1:c8::1"/' \
+  -e 's#10.1.0.0/17#"2001:db8:1::/60"#' "$WORK/site.yaml" > "$WORK/site6.yaml"
 
-# run_case NAME DUMP [QUERY ARGS...]: the audit end to end, then the sampled verdicts against the kernel.
+# run_case NAME FAMILY DUMP [QUERY ARGS...]: the audit end to end (against the inventory of that
+# family), then the sampled verdicts against the kernel.
 run_case() {
-  local name=$1 dump=$2
-  shift 2
-  "$PORTOLAN" audit -i "$WORK/site.yaml" --ruleset "$dump" "$@" -f json -o "$WORK/$name.audit.json"
+  local name=$1 family=$2 dump=$3
+  local site="$WORK/site.yaml" samples="$WORK/samples$family.txt"
+  [ "$family" = 4 ] || site="$WORK/site$family.yaml"
+  shift 3
+  "$PORTOLAN" audit -i "$site" --ruleset "$dump" "$@" -f json -o "$WORK/$name.audit.json"
   local rc=$?
   if [ "$rc" -gt 1 ]; then
     fail "$name: portolan audit exit $rc"
   elif ! python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["flows"]' "$WORK/$name.audit.json"; then
     fail "$name: the audit's JSON report has no flows"
   fi
-  if ! "$QUERY" "$@" "$dump" < "$WORK/samples.txt" > "$WORK/$name.audit.txt"; then
+  if ! "$QUERY" "$@" "$dump" < "$samples" > "$WORK/$name.audit.txt"; then
     fail "$name: the verdict query failed"
     return
   fi
-  ip netns exec "$C" python3 "$WORK/client.py" "$WORK/samples.txt" > "$WORK/$name.kernel.txt"
+  ip netns exec "$C" python3 "$WORK/client.py" "$samples" > "$WORK/$name.kernel.txt"
   local total agree accepted
-  total=$(wc -l < "$WORK/samples.txt")
+  total=$(wc -l < "$samples")
   agree=$(paste -d' ' "$WORK/$name.audit.txt" "$WORK/$name.kernel.txt" | awk '$1 == $2' | wc -l)
   accepted=$(grep -c '^accept$' "$WORK/$name.kernel.txt")
   echo "$name: $agree of $total samples agree with the kernel ($accepted accepted by the kernel)"
   if [ "$agree" != "$total" ]; then
     fail "$name: $((total - agree)) samples disagree (the first 20 follow)"
-    paste -d' ' "$WORK/$name.audit.txt" "$WORK/$name.kernel.txt" "$WORK/samples.txt" | awk '$1 != $2' | head -20 |
+    paste -d' ' "$WORK/$name.audit.txt" "$WORK/$name.kernel.txt" "$samples" | awk '$1 != $2' | head -20 |
       while read -r audit kernel sample; do echo "  $sample: audit $audit, kernel $kernel"; done
   fi
   # Both outcomes must be exercised, or the comparison proves little.
@@ -249,7 +283,7 @@ EOF
 if ip netns exec "$R" ipset restore < "$WORK/sets.ipset" && ip netns exec "$R" iptables-restore < "$WORK/fw.rules"; then
   ip netns exec "$R" iptables-save > "$WORK/dump.rules"
   ip netns exec "$R" ipset save > "$WORK/dump.ipset"
-  run_case iptables "$WORK/dump.rules" --ipset "$WORK/dump.ipset"
+  run_case iptables 4 "$WORK/dump.rules" --ipset "$WORK/dump.ipset"
 else
   fail "iptables: the ruleset does not load"
 fi
@@ -318,9 +352,125 @@ table ip late {
 EOF
 if ip netns exec "$R" nft -f "$WORK/fw.nft"; then
   ip netns exec "$R" nft -j list ruleset > "$WORK/dump.json"
-  run_case nftables "$WORK/dump.json"
+  run_case nftables 4 "$WORK/dump.json"
 else
   fail "nftables: the ruleset does not load"
+fi
+ip netns exec "$R" nft flush ruleset
+
+# --- IPv6, ip6tables: user chains, multiport, negation, RETURN, goto, iprange, REJECT -------------
+cat > "$WORK/fw6.rules" <<'EOF'
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:WEB - [0:0]
+:ADMIN - [0:0]
+:BLOCKLIST - [0:0]
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -m conntrack --ctstate INVALID -j DROP
+-A FORWARD -j BLOCKLIST
+-A FORWARD -i lan0 -o dmz0 -d 2001:db8:9:1::/64 -p tcp -m multiport --dports 80,443,8000:8010 -j WEB
+-A FORWARD -i lan0 ! -s 2001:db8:1:5::/64 -p tcp --dport 22 -j ADMIN
+-A FORWARD -d 2001:db8:9:2::/64 -p udp -m multiport --dports 53,123 -j ACCEPT
+-A FORWARD -s 2001:db8:1::3/128 -p tcp --dport 3389 -j ACCEPT
+-A FORWARD -s 2001:db8:1:5::/64 ! -d 2001:db8:9:4::/63 -p tcp --dport 3389 -j ACCEPT
+-A FORWARD -p tcp -m iprange --dst-range 2001:db8:9:3::10-2001:db8:9:3::20 --dport 1000:2000 -j ACCEPT
+-A FORWARD -p tcp --dport 25 -j REJECT --reject-with tcp-reset
+-A FORWARD -d 2001:db8:9:4::/64 -p udp ! --dport 1:1000 -j ACCEPT
+-A FORWARD -p tcp --dport 9000:9100 -g ADMIN
+-A FORWARD -d 2001:db8:9:6::/64 -p tcp -m comment --comment "a whole subnet" -j ACCEPT
+-A FORWARD -d 2001:db8:9:7::7/128 -p udp -j ACCEPT
+-A WEB -s 2001:db8:1:9::/64 -j RETURN
+-A WEB -p tcp --dport 8005 -j DROP
+-A WEB -j ACCEPT
+-A ADMIN -d 2001:db8:9:1::5/128 -j ACCEPT
+-A ADMIN -d 2001:db8:9:2::/64 -j RETURN
+-A ADMIN ! -d 2001:db8:9:8::/64 -j ACCEPT
+-A BLOCKLIST -s 2001:db8:1:c8::/64 -p tcp --dport 443 -j DROP
+-A BLOCKLIST -d 2001:db8:9:5::/64 -j REJECT --reject-with icmp6-adm-prohibited
+-A BLOCKLIST -d 2001:db8:9:6::/64 -p tcp --dport 23 -j DROP
+COMMIT
+EOF
+if ip netns exec "$R" ip6tables-restore < "$WORK/fw6.rules"; then
+  ip netns exec "$R" ip6tables-save > "$WORK/dump6.rules"
+  run_case ip6tables 6 "$WORK/dump6.rules"
+else
+  fail "ip6tables: the ruleset does not load"
+fi
+ip netns exec "$R" ip6tables -F
+ip netns exec "$R" ip6tables -X
+ip netns exec "$R" ip6tables -P FORWARD ACCEPT
+ip netns exec "$R" nft flush ruleset
+
+# --- IPv6, nftables: inet and ip6 tables, sets, concatenations, verdict maps, priorities, and an ip
+# table whose drop policy IPv6 passes by ------------------------------------------------------------
+cat > "$WORK/fw6.nft" <<'EOF'
+table inet fw {
+  set admins {
+    type ipv6_addr
+    flags interval
+    elements = { 2001:db8:1::3, 2001:db8:1:5::/64 }
+  }
+  set svc {
+    type ipv6_addr . inet_service
+    flags interval
+    elements = { 2001:db8:9:1::/64 . 8080, 2001:db8:9:3::10-2001:db8:9:3::20 . 1000-2000 }
+  }
+  map web_ports {
+    type inet_service : verdict
+    flags interval
+    elements = { 80 : jump web, 443 : jump web, 8000-8010 : jump web, 23 : drop }
+  }
+  chain web {
+    ip6 saddr 2001:db8:1:9::/64 return
+    tcp dport 8005 drop
+    accept
+  }
+  chain admin {
+    ip6 daddr 2001:db8:9:1::5 accept
+    ip6 daddr 2001:db8:9:2::/64 return
+    ip6 daddr != 2001:db8:9:8::/64 accept
+  }
+  chain guard {
+    type filter hook forward priority -10; policy accept;
+    ip6 saddr 2001:db8:1:c8::/64 tcp dport 443 drop
+    ip6 daddr 2001:db8:9:5::/64 reject
+  }
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    ct state invalid drop
+    ip6 daddr . tcp dport @svc accept
+    tcp dport 25 reject with tcp reset
+    iifname "lan0" oifname "dmz0" ip6 daddr 2001:db8:9:1::/64 tcp dport vmap @web_ports
+    tcp dport 22 ip6 saddr != 2001:db8:1:5::/64 jump admin
+    ip6 saddr @admins tcp dport 3389 accept
+    ip6 daddr 2001:db8:9:2::/64 udp dport { 53, 123 } accept
+    meta l4proto udp ip6 daddr 2001:db8:9:4::/64 udp dport != 1-1000 accept
+    tcp dport 9000-9100 goto admin
+    ip6 daddr . meta l4proto { 2001:db8:9:7::7 . udp, 2001:db8:9:3::30 . tcp } accept
+    ip6 nexthdr tcp ip6 daddr 2001:db8:9:6::/64 accept
+    udp dport vmap { 500-600 : accept, 999 : drop }
+  }
+}
+table ip6 late {
+  chain forward {
+    type filter hook forward priority 10; policy accept;
+    ip6 daddr 2001:db8:9:7::/64 udp dport 550 drop
+  }
+}
+table ip v4only {
+  chain forward {
+    type filter hook forward priority 5; policy drop;
+  }
+}
+EOF
+if ip netns exec "$R" nft -f "$WORK/fw6.nft"; then
+  ip netns exec "$R" nft -j list ruleset > "$WORK/dump6.json"
+  run_case nftables-ipv6 6 "$WORK/dump6.json"
+else
+  fail "nftables (IPv6): the ruleset does not load"
 fi
 
 [ "$failures" -eq 0 ] || {
