@@ -10,8 +10,8 @@
 #include "audit/formats/formats.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/firewall_scope.hpp"
 #include "core/atomic_file.hpp"
-#include "core/yaml_reader.hpp"
 #include "plan/planner.hpp"
 
 namespace portolan::cli {
@@ -23,11 +23,7 @@ struct AuditCommandOptions {
   std::vector<std::string> rulesets;
   std::optional<std::string> ruleset_format;
   std::optional<std::string> ipset;
-  std::optional<std::string> mode;
-  std::optional<std::string> host;
-  std::vector<std::string> zones;
-  std::optional<std::string> edge;
-  bool egress = false;
+  FirewallScopeOptions scope;
   report::Format format = report::Format::kTable;
   std::optional<std::string> output;
   bool strict = false;
@@ -43,29 +39,12 @@ std::string ReadInput(const std::string& path) {
   }
 }
 
-render::PolicyOptions MakePolicyOptions(const AuditCommandOptions& options, const inventory::Inventory& inventory) {
-  render::PolicyOptions policy;
-  policy.mode = options.mode ? (*options.mode == "host" ? render::Mode::kHost : render::Mode::kNetwork)
-                             : (options.host ? render::Mode::kHost : render::Mode::kNetwork);
-  if (policy.mode == render::Mode::kHost) {
-    if (!options.host) BadArgument("--host", "host mode audits one host's firewall: give --host NAME");
-    if (!options.zones.empty() || options.edge) BadArgument("--zones", "--zones and --edge need network mode");
-    std::vector<std::string> names;
-    for (const auto& endpoint : inventory.endpoints) names.push_back(endpoint.name);
-    const auto* endpoint = inventory.FindEndpoint(*options.host);
-    if (endpoint == nullptr) {
-      BadArgument("--host", fmt::format("no host or client network named '{}'{} in {}", *options.host,
-                                        core::DidYouMean(*options.host, names), inventory.file));
-    }
-    policy.host = static_cast<int>(endpoint - inventory.endpoints.data());
-    policy.egress = options.egress;
-  } else {
-    if (options.host) BadArgument("--host", "--host needs host mode (--mode host)");
-    if (options.egress) BadArgument("--egress", "--egress is for host mode");
-    if (!options.zones.empty() && options.edge) BadArgument("--edge", "give --zones or --edge, not both");
-    policy.zones = options.zones;
-    policy.edge = options.edge;
-  }
+render::PolicyOptions MakeAuditPolicyOptions(const AuditCommandOptions& options,
+                                             const inventory::Inventory& inventory) {
+  const auto& scope = options.scope;
+  auto policy = MakePolicyOptions(scope, inventory, scope.host ? render::Mode::kHost : render::Mode::kNetwork);
+  if (policy.mode == render::Mode::kHost && !policy.host)
+    BadArgument("--host", "host mode audits one host's firewall: give --host NAME");
   return policy;
 }
 
@@ -100,19 +79,12 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
       ->type_name("FORMAT");
   command->add_option("--ipset", options->ipset, "iptables: the contents of the sets -m set matches (ipset save)")
       ->type_name("FILE");
-  command
-      ->add_option("--mode", options->mode,
-                   "host: one host's own firewall (--host); network: a firewall between zones (default without --host)")
-      ->check(CLI::IsMember({"host", "network"}))
-      ->type_name("MODE");
-  command->add_option("--host", options->host, "Host mode: the host (or client network) whose firewall this is")
-      ->type_name("NAME");
-  command->add_flag("--egress", options->egress, "Host mode: audit outbound traffic too (default: inbound only)");
-  command->add_option("--zones", options->zones, "Network mode: only the flows between these zones")
-      ->delimiter(',')
-      ->type_name("ZONE,...");
-  command->add_option("--edge", options->edge, "Network mode: the firewall at the edge of this zone")
-      ->type_name("ZONE");
+  AddFirewallScopeOptions(
+      *command, options->scope,
+      {.mode = "host: one host's own firewall (--host); network: a firewall between zones (default without --host)",
+       .host = "Host mode: the host (or client network) whose firewall this is",
+       .egress = "Host mode: audit outbound traffic too (default: inbound only)",
+       .edge = "Network mode: the firewall at the edge of this zone"});
   AddFormatOption(*command, options->format, {report::Format::kTable, report::Format::kJson, report::Format::kCsv});
   command->add_option("-o,--output", options->output, "Write the report to FILE instead of standard output")
       ->type_name("FILE");
@@ -120,11 +92,11 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
   command->footer(FormatHelp());
   command->callback([options, &exit_code] {
     const auto loaded = Load(options->input);
-    const auto policy_options = MakePolicyOptions(*options, loaded.inventory);
+    const auto policy_options = MakeAuditPolicyOptions(*options, loaded.inventory);
     audit::formats::Ipsets ipsets;
     audit::formats::ReadOptions read_options;
     read_options.inventory = &loaded.inventory;
-    read_options.host = options->host.value_or("");
+    read_options.host = options->scope.host.value_or("");
     if (options->ipset) {
       ipsets = audit::formats::ParseIpsetSave(ReadInput(*options->ipset), *options->ipset);
       read_options.ipsets = &ipsets;

@@ -8,8 +8,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/firewall_scope.hpp"
 #include "core/atomic_file.hpp"
-#include "core/yaml_reader.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
 
@@ -20,15 +20,11 @@ namespace {
 struct RenderCommandOptions {
   InventoryOptions input;
   std::string target;
-  std::optional<std::string> mode;
-  std::optional<std::string> host;
+  FirewallScopeOptions scope;
   std::optional<std::string> out_dir;
   std::optional<std::string> output;
-  std::vector<std::string> zones;
-  std::optional<std::string> edge;
   std::optional<std::string> family;
   std::optional<std::string> gpo;
-  bool egress = false;
   bool no_default_deny = false;
   bool allow_partial = false;
 };
@@ -48,36 +44,12 @@ std::string TargetHelp() {
 render::Request MakeRequest(const RenderCommandOptions& options, const inventory::Inventory& inventory) {
   render::Request request;
   request.target = render::FindTarget(options.target);
-  request.policy.mode = request.target->default_mode;
-  if (options.mode) request.policy.mode = *options.mode == "host" ? render::Mode::kHost : render::Mode::kNetwork;
-  if (options.host) {
-    if (request.policy.mode != render::Mode::kHost) BadArgument("--host", "--host needs host mode (--mode host)");
-    std::vector<std::string> names;
-    for (const auto& endpoint : inventory.endpoints) names.push_back(endpoint.name);
-    const auto* endpoint = inventory.FindEndpoint(*options.host);
-    if (endpoint == nullptr) {
-      BadArgument("--host", fmt::format("no host or client network named '{}'{} in {}", *options.host,
-                                        core::DidYouMean(*options.host, names), inventory.file));
-    }
-    request.policy.host = static_cast<int>(endpoint - inventory.endpoints.data());
-  }
+  request.policy = MakePolicyOptions(options.scope, inventory, request.target->default_mode);
   if (request.policy.mode == render::Mode::kHost && !request.policy.host && !options.out_dir &&
       !request.target->capabilities.whole_inventory) {
     BadArgument("--host", "host mode renders one host (--host NAME) or every host into a directory (--out DIR)");
   }
-  if (!options.zones.empty() && request.policy.mode != render::Mode::kNetwork) {
-    BadArgument("--zones", "--zones needs network mode (--mode network)");
-  }
-  if (options.edge && request.policy.mode != render::Mode::kNetwork) {
-    BadArgument("--edge", "--edge needs network mode (--mode network)");
-  }
-  request.policy.edge = options.edge;
-  if (options.egress && request.policy.mode != render::Mode::kHost) {
-    BadArgument("--egress", "--egress is for host mode; in network mode every flow is rendered in its direction");
-  }
-  request.policy.egress = options.egress;
   request.policy.default_deny = !options.no_default_deny;
-  request.policy.zones = options.zones;
   if (options.family) request.policy.family = *options.family == "ipv4" ? core::Family::kIPv4 : core::Family::kIPv6;
   request.render.gpo = options.gpo;
   request.allow_partial = options.allow_partial;
@@ -119,29 +91,20 @@ void AddRenderCommand(CLI::App& app, int& exit_code) {
       ->required()
       ->check(CLI::IsMember(ids))
       ->type_name("TARGET");
-  command
-      ->add_option("--mode", options->mode,
-                   "host: one host's own firewall; network: a firewall between zones (sites, unless the inventory "
-                   "names zones)")
-      ->check(CLI::IsMember({"host", "network"}))
-      ->type_name("MODE");
-  command->add_option("--host", options->host, "Host mode: the host (or client network) to render for")
-      ->type_name("NAME");
+  AddFirewallScopeOptions(
+      *command, options->scope,
+      {.mode = "host: one host's own firewall; network: a firewall between zones (sites, unless the inventory names "
+               "zones)",
+       .host = "Host mode: the host (or client network) to render for",
+       .egress = "Host mode: outbound rules too (default: inbound only)",
+       .edge = "Network mode: the firewall at the edge of this zone, between it and all other zones ('outside')"});
   command->add_option("--out", options->out_dir, "Write the files into DIR (host mode: one per host)")
       ->type_name("DIR");
   command->add_option("-o,--output", options->output, "Write the one output to FILE instead of standard output")
       ->type_name("FILE");
-  command->add_option("--zones", options->zones, "Network mode: only the flows between these zones")
-      ->delimiter(',')
-      ->type_name("ZONE,...");
-  command
-      ->add_option("--edge", options->edge,
-                   "Network mode: the firewall at the edge of this zone, between it and all other zones ('outside')")
-      ->type_name("ZONE");
   command->add_option("--family", options->family, "Only ipv4 or only ipv6 rules")
       ->check(CLI::IsMember({"ipv4", "ipv6"}))
       ->type_name("FAMILY");
-  command->add_flag("--egress", options->egress, "Host mode: outbound rules too (default: inbound only)");
   command->add_flag("--no-default-deny", options->no_default_deny,
                     "Leave out the default deny, to insert the rules into an existing policy");
   command->add_flag("--allow-partial", options->allow_partial,

@@ -1,6 +1,9 @@
 // Cisco IOS / IOS-XE extended ACLs: stateless, so every flow's return traffic gets an ACE of its
 // own in the ACL of the destination's zone. IPv4 ACEs use object-groups, IPv6 ACEs list addresses.
 
+#include <map>
+#include <set>
+
 #include <fmt/format.h>
 
 #include "render/cisco_common.hpp"
@@ -106,11 +109,12 @@ class IosWriter {
 
   void WriteAcl(const cisco::ZoneRules& zone, core::Family family) {
     std::string body;
+    WrittenAces written;
     for (const Rule* rule : zone.outgoing) {
-      if (rule->family == family) body += RuleAces(*rule, Way::kForward);
+      if (rule->family == family) body += RuleAces(*rule, Way::kForward, written);
     }
     for (const Rule* rule : zone.incoming) {
-      if (rule->family == family) body += RuleAces(*rule, Way::kReturn);
+      if (rule->family == family) body += RuleAces(*rule, Way::kReturn, written);
     }
     const bool v6 = family == core::Family::kIPv6;
     const std::string name = v6 ? Ipv6AclName(zone.zone) : cisco::AclName(zone.zone);
@@ -133,24 +137,46 @@ class IosWriter {
     out_ += v6 ? " deny ipv6 any any\n" : " deny ip any any\n";
   }
 
-  std::string RuleAces(const Rule& rule, Way way) const {
+  // The ACEs of one ACL so far, each with the remark of the flow that wrote it.
+  using WrittenAces = std::map<std::string, std::string>;
+
+  // An ACE the ACL already has is not written again: without ports, the return traffic of a flow
+  // (gre, esp, ah) is the same ACE as a flow the other way (PPTP's GRE in both directions), and
+  // the copy would never match.
+  std::string RuleAces(const Rule& rule, Way way, WrittenAces& written) const {
     const bool back = way == Way::kReturn;
     std::string text;
     const auto& from = back ? policy_.Destinations(rule) : policy_.Sources(rule);
     const auto& to = back ? policy_.Sources(rule) : policy_.Destinations(rule);
     for (const auto& part : cisco::RemarkedParts(policy_, rule, back ? "return " : "")) {
-      text += fmt::format("! {}{}\n", DescribeRule(policy_, part.rule, part.rule.items),
-                          back ? " (its return traffic)" : "");
-      text += fmt::format(" remark {}\n", part.remark);
       const std::string protocol = cisco::ProtocolKeyword(Dialect::kIos, rule.family, rule.protocol);
       // TCP answers carry ACK or RST: 'established' keeps the way back closed to new connections.
       const std::string flags = back && rule.protocol == catalog::Protocol::kTcp ? "established" : "";
+      std::vector<std::string> aces;
+      std::set<std::string> repeated;  // the remarks of the ACEs this part would repeat
       for (const auto& ports : cisco::PortOperators(part.rule.Ports())) {
         for (const auto& [source, destination] : Operands(rule, from, to)) {
-          text += back ? Ace({protocol, source, ports, destination, "", flags})
-                       : Ace({protocol, source, "", destination, ports, flags});
+          auto ace = back ? Ace({protocol, source, ports, destination, "", flags})
+                          : Ace({protocol, source, "", destination, ports, flags});
+          if (const auto it = written.find(ace); it != written.end()) {
+            repeated.insert(it->second);
+            continue;
+          }
+          written.emplace(ace, part.remark);
+          aces.push_back(std::move(ace));
         }
       }
+      const auto description = DescribeRule(policy_, part.rule, part.rule.items);
+      const std::string what = back ? " (its return traffic)" : "";
+      if (aces.empty()) {
+        text += fmt::format("! {}{}: already permitted by {} above\n", description, what, fmt::join(repeated, "; "));
+        continue;
+      }
+      text += repeated.empty() ? fmt::format("! {}{}\n", description, what)
+                               : fmt::format("! {}{} (the ACEs of {} above are not repeated)\n", description, what,
+                                             fmt::join(repeated, "; "));
+      text += fmt::format(" remark {}\n", part.remark);
+      for (const auto& ace : aces) text += ace;
     }
     return text;
   }

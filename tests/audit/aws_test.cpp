@@ -129,6 +129,61 @@ TEST(AuditAws, GoldenReports) {
   EXPECT_TRUE(result.AnyExcess());                 // RDP from anywhere, ping
 }
 
+// The groups are a union without order: a permission granted again (the default outbound rule in
+// two groups and twice in one, a narrower inbound rule inside a wider one) is redundant, said in a
+// note naming what it repeats, and never a rule that can never match, in any report format.
+TEST(AuditAws, ARepeatedPermissionIsRedundantNotShadowed) {
+  const std::string text = R"({"SecurityGroups": [
+  {"GroupName": "web", "GroupId": "sg-1",
+   "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+   "IpPermissionsEgress": [
+    {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [],
+     "UserIdGroupPairs": []},
+    {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+  {"GroupName": "ssh", "GroupId": "sg-2",
+   "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]},
+                     {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+   "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
+]})";
+  const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  formats::ReadOptions read;
+  read.inventory = &inventory;
+  std::vector<Ruleset> rulesets;
+  rulesets.push_back(formats::ReadRuleset(text, "sg.json", "", read));
+  // What the groups grant is unchanged: every outbound packet, tcp 22 and 80 from 10/8 inbound.
+  const auto evaluation = Evaluate(rulesets.front());
+  EXPECT_TRUE(Inbound("10.9.9.9", "10.0.0.1", kProtocolTcp, 22).SubsetOf(evaluation.hooks.at(Hook::kInput).accepted));
+  EXPECT_TRUE(Inbound("10.1.9.9", "10.0.0.1", kProtocolTcp, 80).SubsetOf(evaluation.hooks.at(Hook::kInput).accepted));
+  const auto outbound = PacketSet::WellFormed() & PacketSet::State(CtState::kNew) &
+                        PacketSet::Family(core::Family::kIPv4) & PacketSet::InInterface(0) & PacketSet::OutInterface(0);
+  EXPECT_TRUE(outbound.SubsetOf(evaluation.hooks.at(Hook::kOutput).accepted));
+
+  render::PolicyOptions host;
+  host.mode = render::Mode::kHost;
+  host.host = static_cast<int>(inventory.FindEndpoint("SMS01") - inventory.endpoints.data());
+  host.egress = true;
+  const auto result = RunAudit(rulesets, render::BuildPolicy(testing::Sms2003(), inventory, plan, host));
+  EXPECT_TRUE(result.shadowed.empty()) << RenderAuditReport(result, report::Format::kTable);
+  std::vector<std::string> redundant;
+  for (const auto& note : result.notes)
+    if (note.find("redundant") != std::string::npos) redundant.push_back(note);
+  ASSERT_EQ(redundant.size(), 3u) << fmt::format("{}", fmt::join(result.notes, "\n"));
+  // Inbound first, then outbound, each in file order.
+  EXPECT_EQ(redundant[0],
+            "sg.json:9:87: ssh: tcp 80 from 10.1.0.0/16: redundant: it is covered by web: tcp 80 from 10.0.0.0/8 "
+            "(sg.json:3:87), and grants nothing more");
+  EXPECT_EQ(redundant[1],
+            "sg.json:7:39: web: all traffic to 0.0.0.0/0: redundant: it repeats web: all traffic to 0.0.0.0/0 "
+            "(sg.json:5:39), and grants nothing more");
+  EXPECT_NE(redundant[2].find("ssh: all traffic to 0.0.0.0/0: redundant: it repeats web: all traffic to 0.0.0.0/0"),
+            std::string::npos);
+  EXPECT_NE(RenderAuditReport(result, report::Format::kTable).find("RULES THAT CAN NEVER MATCH\n(none)\n"),
+            std::string::npos);
+  EXPECT_EQ(RenderAuditReport(result, report::Format::kCsv).find("never-match"), std::string::npos);
+  EXPECT_NE(RenderAuditReport(result, report::Format::kJson).find("\"never_match\": []"), std::string::npos);
+}
+
 std::vector<std::filesystem::path> InventoryFiles() {
   std::vector<std::filesystem::path> files = {testing::SourceDir() / "examples" / "sms2003-site.yaml"};
   for (const auto& entry : std::filesystem::directory_iterator(testing::SourceDir() / "tests" / "data" / "inventories"))

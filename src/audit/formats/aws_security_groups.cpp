@@ -153,6 +153,7 @@ class Reader {
     chain.policy = Action::kDrop;
     chain.policy_text = fmt::format("the implicit deny of security groups ({})", direction);
     chain.where = {file_, 1, 1};
+    granted_ = PacketSet::None();
     for (const int g : protecting_) {
       if (!groups[g].contains(key)) continue;
       const auto& permissions = groups[g][key];
@@ -218,6 +219,27 @@ class Reader {
     return networks;
   }
 
+  // The groups are one union of allows, without order: a permission that the ones before it
+  // already grant in full (the default outbound rule of every group, the same permission in two
+  // groups) is redundant, not a rule that can never match. It is left out of the chain, and a
+  // note says which permissions it repeats.
+  void AddUnlessRedundant(Chain& chain, Rule rule) {
+    if (!rule.match.SubsetOf(granted_) || rule.match.Empty()) {
+      granted_ |= rule.match;
+      chain.rules.push_back(std::move(rule));
+      return;
+    }
+    std::vector<const Rule*> covering;
+    for (const auto& earlier : chain.rules)
+      if (earlier.match.Intersects(rule.match)) covering.push_back(&earlier);
+    std::vector<std::string> names;
+    for (const auto* earlier : covering)
+      names.push_back(fmt::format("{} ({})", earlier->text, earlier->where.ToString()));
+    const bool same = covering.size() == 1 && covering.front()->match == rule.match;
+    ruleset_.notes.push_back(fmt::format("{}: {}: redundant: it {} {}, and grants nothing more", rule.where.ToString(),
+                                         rule.text, same ? "repeats" : "is covered by", fmt::join(names, ", ")));
+  }
+
   void AddPermission(Chain& chain, const Group& group, const Json& permission, const JsonPath& path, bool inbound) {
     if (!permission.is_object()) Fail(path, "a permission is an object");
     const auto service = ServiceOf(permission, path);
@@ -231,7 +253,7 @@ class Reader {
       rule.text =
           fmt::format("{}: {} {} {}", group.name.empty() ? group.id : group.name, service.text, peer_word, peer_text);
       rule.unmodelled = std::move(unmodelled);
-      chain.rules.push_back(std::move(rule));
+      AddUnlessRedundant(chain, std::move(rule));
     };
     // The peer is the source inbound, the destination outbound.
     auto peer_of = [&](const core::Network& network) {
@@ -301,6 +323,7 @@ class Reader {
   bool has_attach_ = false;
   std::map<int, std::vector<std::string>> carriers_;  // group -> instance names
   std::set<int> protecting_;                          // the groups on the audited host
+  PacketSet granted_;                                 // what the chain being built grants so far
 };
 
 }  // namespace

@@ -39,59 +39,33 @@ bool IsNumber(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-PacketSet Side(const core::Network& network, bool source) {
-  return source ? PacketSet::Source(network) : PacketSet::Destination(network);
-}
+using cisco::Side;
 
-class AsaReader {
+class AsaReader : public cisco::ConfigReader {
  public:
   AsaReader(std::string_view text, const std::string& file, const ReadOptions& options)
-      : text_(text), file_(file), options_(options), acls_(ruleset_, "ASA") {}
-
-  Ruleset Read() {
-    ruleset_.file = file_;
+      : ConfigReader(text, file, options, "ASA", ":!") {
     ruleset_.format = "cisco-asa";
-    int line_number = 0;
-    for (const auto line : Lines(text_)) ReadLine(line, ++line_number);
-    for (auto& binding : bindings_) {
-      const auto it = nameif_networks_.find(binding.interface);
-      if (it != nameif_networks_.end()) binding.home = it->second;
-    }
-    acls_.Attach(bindings_, options_, diagnostics_);
-    if (diagnostics_.HasErrors()) throw core::InputError(diagnostics_);
-    return std::move(ruleset_);
   }
+
+  Ruleset Read() { return ReadConfig(); }
 
  private:
   enum class Block { kNone, kObject, kInterface };
 
-  core::SourceLocation At(const std::vector<Token>& tokens, std::size_t i) const {
-    return {file_, line_number_, i < tokens.size() ? tokens[i].column : static_cast<int>(line_.size()) + 1};
-  }
-
-  void Fail(const std::vector<Token>& tokens, std::size_t i, std::string message) {
-    diagnostics_.Error(At(tokens, i), std::move(message));
-  }
-
-  static std::string_view Word(const std::vector<Token>& tokens, std::size_t i) {
-    return i < tokens.size() ? std::string_view(tokens[i].text) : std::string_view();
-  }
-
-  void ReadLine(std::string_view line, int line_number) {
-    std::string error;
-    auto tokens = Tokenize(line, &error);
-    if (!tokens) {
-      diagnostics_.Error({file_, line_number, 1}, error);
-      return;
+  std::vector<cisco::Binding> Bindings() override {
+    for (auto& binding : bindings_) {
+      const auto it = nameif_networks_.find(binding.interface);
+      if (it != nameif_networks_.end()) binding.home = it->second;
     }
-    if (tokens->empty() || tokens->front().text.starts_with(":") || tokens->front().text.starts_with("!")) return;
-    line_ = line;
-    line_number_ = line_number;
-    const bool indented = line.front() == ' ' || line.front() == '\t';
-    if (indented && block_ == Block::kObject) return ObjectLine(*tokens);
-    if (indented && block_ == Block::kInterface) return InterfaceLine(*tokens);
+    return bindings_;
+  }
+
+  void Line(const std::vector<Token>& tokens, bool indented) override {
+    if (indented && block_ == Block::kObject) return ObjectLine(tokens);
+    if (indented && block_ == Block::kInterface) return InterfaceLine(tokens);
     block_ = Block::kNone;
-    const auto& tk = *tokens;
+    const auto& tk = tokens;
     if (Word(tk, 0) == "access-list") return AccessList(tk);
     if (Word(tk, 0) == "access-group") return AccessGroup(tk);
     if (Word(tk, 0) == "object" || Word(tk, 0) == "object-group") return StartObject(tk);
@@ -219,12 +193,7 @@ class AsaReader {
       } else if (word == "range") {
         const auto range = ParseAddressRange(fmt::format("{}-{}", Word(tokens, 1), Word(tokens, 2)));
         if (!range || tokens.size() != 3) return Fail(tokens, 1, "expected: range FIRST LAST");
-        member.set = [r = *range](bool source) -> std::optional<PacketSet> {
-          const auto first = PlainAddress(r.first);
-          const auto last = PlainAddress(r.second);
-          return source ? PacketSet::SourceRange(r.first.family, first, last)
-                        : PacketSet::DestinationRange(r.first.family, first, last);
-        };
+        member.set = [r = *range](bool source) -> std::optional<PacketSet> { return Side(r, source); };
       } else if (word == "network-object" && Word(tokens, 1) == "object") {
         if (tokens.size() != 3) return Fail(tokens, 2, "expected: network-object object NAME");
         member.group = tokens[2].text;
@@ -263,9 +232,8 @@ class AsaReader {
       const auto set = protocol ? PacketSet::Protocol(*protocol) : PacketSet::All();
       member.set = [set](bool) -> std::optional<PacketSet> { return set; };
     } else if (object.kind == ObjectKind::kIcmpType && word == "icmp-object" && tokens.size() == 2) {
-      auto type = cisco::IcmpTypeName(tokens[1].text, false);
-      if (!type && IsNumber(tokens[1].text) && std::stoi(tokens[1].text) <= 255)
-        type = PacketSet::IcmpType(std::stoi(tokens[1].text), std::nullopt);
+      std::size_t k = 1;
+      const auto type = cisco::IcmpTypeOperand(tokens, k, false);
       if (!type) return Fail(tokens, 1, fmt::format("'{}' is not an ICMP type", tokens[1].text));
       member.set = [t = *type](bool) -> std::optional<PacketSet> { return t; };
     } else {
@@ -347,9 +315,7 @@ class AsaReader {
     const auto action = cisco::ParseAction(Word(tokens, i));
     if (!action) return Fail(tokens, i, "expected permit or deny");
     ++i;
-    Rule rule;
-    rule.where = {file_, line_number_, 0};
-    rule.text = std::string(line_.substr(line_.find_first_not_of(" \t")));
+    Rule rule = NewRule();
     rule.action = *action;
     auto match = Ace(tokens, i, rule);
     if (!match) return;
@@ -394,18 +360,10 @@ class AsaReader {
       const auto address = Operand(tokens, i, source, rule);
       if (!address) return std::nullopt;
       match &= *address;
-      std::string error;
-      if (auto port = cisco::ParsePortOperator(tokens, i, source, false, &error)) {
-        if (!ports) {
-          Fail(tokens, i - 2, "port operators need tcp, udp or sctp");
-          return std::nullopt;
-        }
-        match &= *port;
-      } else if (!error.empty()) {
-        Fail(tokens, i, error);
-        return std::nullopt;
-      } else if (Word(tokens, i) == "object-group" && Find(Word(tokens, i + 1)) &&
-                 Find(Word(tokens, i + 1))->kind == ObjectKind::kPorts) {
+      const auto port = ReadPortOperator(tokens, i, source, false, ports, match);
+      if (port == PortOperand::kFailed) return std::nullopt;
+      if (port == PortOperand::kNone && Word(tokens, i) == "object-group" && Find(Word(tokens, i + 1)) &&
+          Find(Word(tokens, i + 1))->kind == ObjectKind::kPorts) {
         match &= *Resolve(tokens[i + 1].text, source, 0);
         i += 2;
       }
@@ -416,16 +374,8 @@ class AsaReader {
           Find(Word(tokens, i + 1))->kind == ObjectKind::kIcmpType) {
         match &= *Resolve(tokens[i + 1].text, false, 0);
         i += 2;
-      } else if (auto type = cisco::IcmpTypeName(next, protocol == kProtocolIcmpV6)) {
+      } else if (auto type = cisco::IcmpTypeOperand(tokens, i, protocol == kProtocolIcmpV6)) {
         match &= *type;
-        ++i;
-      } else if (IsNumber(next) && std::stoi(std::string(next)) <= 255) {
-        const int type_number = std::stoi(std::string(next));
-        ++i;
-        std::optional<int> code;
-        if (IsNumber(Word(tokens, i)) && std::stoi(std::string(Word(tokens, i))) <= 255)
-          code = std::stoi(tokens[i++].text);
-        match &= PacketSet::IcmpType(type_number, code);
       }
     }
     std::vector<Token> rest;
@@ -443,11 +393,7 @@ class AsaReader {
         rest.push_back(tokens[i]);
       }
     }
-    if (!rest.empty()) {
-      const auto text = JoinTokens(rest, 0, rest.size());
-      rule.unmodelled.push_back(text);
-      match &= ruleset_.symbols.Unmodelled(text);
-    }
+    if (!rest.empty()) match &= Unmodelled(rule, JoinTokens(rest, 0, rest.size()));
     return match;
   }
 
@@ -493,14 +439,6 @@ class AsaReader {
     return (*value)(source);
   }
 
-  std::string_view text_;
-  std::string file_;
-  const ReadOptions& options_;
-  Ruleset ruleset_;
-  cisco::AclSet acls_;
-  core::Diagnostics diagnostics_;
-  std::string_view line_;
-  int line_number_ = 0;
   Block block_ = Block::kNone;
   std::string name_;
   std::string interface_;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
 #include <set>
 
 #include <fmt/format.h>
@@ -15,18 +14,12 @@ namespace {
 // fine, more would be a wildcard nobody writes on purpose.
 constexpr int kMaxStrayWildcardBits = 10;
 
+constexpr int kMaxIcmpValue = 255;
+
 constexpr std::string_view kZoneAclPrefix = "PORTOLAN-FROM-";
 constexpr std::string_view kIpv6AclSuffix = "-V6";
 // render --edge Z: every zone but Z is one, named so.
 constexpr std::string_view kOutsideZone = "outside";
-
-std::optional<int> Number(std::string_view text, int max) {
-  int value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < 0 || value > max) return std::nullopt;
-  return value;
-}
 
 std::uint32_t Ipv4Bits(const core::Network& address) {
   std::uint32_t bits = 0;
@@ -42,11 +35,18 @@ core::Network Ipv4Network(std::uint32_t bits, int prefix) {
   return network;
 }
 
+}  // namespace
+
 PacketSet Side(const core::Network& network, bool source) {
   return source ? PacketSet::Source(network) : PacketSet::Destination(network);
 }
 
-}  // namespace
+PacketSet Side(const std::pair<core::Network, core::Network>& range, bool source) {
+  const auto first = PlainAddress(range.first);
+  const auto last = PlainAddress(range.second);
+  return source ? PacketSet::SourceRange(range.first.family, first, last)
+                : PacketSet::DestinationRange(range.first.family, first, last);
+}
 
 std::optional<int> ParsePort(std::string_view text) {
   // The names IOS and ASA print in their configurations (where they differ from /etc/services,
@@ -132,7 +132,7 @@ std::optional<int> ParsePort(std::string_view text) {
                                                          {"xdmcp", 177}};
   const auto it = kNames.find(text);
   if (it != kNames.end()) return it->second;
-  return Number(text, 65535);
+  return ParseNumber(text, 65535);
 }
 
 std::optional<PacketSet> ParsePortOperator(const std::vector<Token>& tokens, std::size_t& i, bool source,
@@ -179,50 +179,63 @@ std::optional<PacketSet> ParsePortOperator(const std::vector<Token>& tokens, std
 }
 
 std::optional<PacketSet> IcmpTypeName(std::string_view text, bool v6) {
-  static const std::map<std::string_view, std::pair<int, int>> kV4 = {{"echo-reply", {0, -1}},
-                                                                      {"unreachable", {3, -1}},
-                                                                      {"net-unreachable", {3, 0}},
-                                                                      {"host-unreachable", {3, 1}},
-                                                                      {"protocol-unreachable", {3, 2}},
-                                                                      {"port-unreachable", {3, 3}},
-                                                                      {"packet-too-big", {3, 4}},
-                                                                      {"source-quench", {4, -1}},
-                                                                      {"redirect", {5, -1}},
-                                                                      {"alternate-address", {6, -1}},
-                                                                      {"echo", {8, -1}},
-                                                                      {"router-advertisement", {9, -1}},
-                                                                      {"router-solicitation", {10, -1}},
-                                                                      {"time-exceeded", {11, -1}},
-                                                                      {"ttl-exceeded", {11, 0}},
-                                                                      {"parameter-problem", {12, -1}},
-                                                                      {"timestamp-request", {13, -1}},
-                                                                      {"timestamp-reply", {14, -1}},
-                                                                      {"information-request", {15, -1}},
-                                                                      {"information-reply", {16, -1}},
-                                                                      {"mask-request", {17, -1}},
-                                                                      {"mask-reply", {18, -1}},
-                                                                      {"traceroute", {30, -1}},
-                                                                      {"conversion-error", {31, -1}}};
-  static const std::map<std::string_view, std::pair<int, int>> kV6 = {{"unreachable", {1, -1}},
-                                                                      {"packet-too-big", {2, -1}},
-                                                                      {"time-exceeded", {3, -1}},
-                                                                      {"parameter-problem", {4, -1}},
-                                                                      {"echo-request", {128, -1}},
-                                                                      {"echo", {128, -1}},
-                                                                      {"echo-reply", {129, -1}},
-                                                                      {"mld-query", {130, -1}},
-                                                                      {"mld-report", {131, -1}},
-                                                                      {"mld-reduction", {132, -1}},
-                                                                      {"router-solicitation", {133, -1}},
-                                                                      {"router-advertisement", {134, -1}},
-                                                                      {"nd-ns", {135, -1}},
-                                                                      {"nd-na", {136, -1}},
-                                                                      {"redirect", {137, -1}}};
-  const auto& names = v6 ? kV6 : kV4;
-  const auto it = names.find(text);
-  if (it == names.end()) return std::nullopt;
-  const auto [type, code] = it->second;
-  return PacketSet::IcmpType(type, code < 0 ? std::nullopt : std::optional<int>(code));
+  static const IcmpNames kV4 = {{"echo-reply", {0, -1}},
+                                {"unreachable", {3, -1}},
+                                {"net-unreachable", {3, 0}},
+                                {"host-unreachable", {3, 1}},
+                                {"protocol-unreachable", {3, 2}},
+                                {"port-unreachable", {3, 3}},
+                                {"packet-too-big", {3, 4}},
+                                {"source-quench", {4, -1}},
+                                {"redirect", {5, -1}},
+                                {"alternate-address", {6, -1}},
+                                {"echo", {8, -1}},
+                                {"router-advertisement", {9, -1}},
+                                {"router-solicitation", {10, -1}},
+                                {"time-exceeded", {11, -1}},
+                                {"ttl-exceeded", {11, 0}},
+                                {"parameter-problem", {12, -1}},
+                                {"timestamp-request", {13, -1}},
+                                {"timestamp-reply", {14, -1}},
+                                {"information-request", {15, -1}},
+                                {"information-reply", {16, -1}},
+                                {"mask-request", {17, -1}},
+                                {"mask-reply", {18, -1}},
+                                {"traceroute", {30, -1}},
+                                {"conversion-error", {31, -1}}};
+  static const IcmpNames kV6 = {{"unreachable", {1, -1}},
+                                {"packet-too-big", {2, -1}},
+                                {"time-exceeded", {3, -1}},
+                                {"parameter-problem", {4, -1}},
+                                {"echo-request", {128, -1}},
+                                {"echo", {128, -1}},
+                                {"echo-reply", {129, -1}},
+                                {"mld-query", {130, -1}},
+                                {"mld-report", {131, -1}},
+                                {"mld-reduction", {132, -1}},
+                                {"router-solicitation", {133, -1}},
+                                {"router-advertisement", {134, -1}},
+                                {"nd-ns", {135, -1}},
+                                {"nd-na", {136, -1}},
+                                {"redirect", {137, -1}}};
+  return IcmpTypeByName(v6 ? kV6 : kV4, text);
+}
+
+std::optional<PacketSet> IcmpTypeOperand(const std::vector<Token>& tokens, std::size_t& i, bool v6) {
+  if (i >= tokens.size()) return std::nullopt;
+  if (auto type = IcmpTypeName(tokens[i].text, v6)) {
+    ++i;
+    return type;
+  }
+  const auto type = ParseNumber(tokens[i].text, kMaxIcmpValue);
+  if (!type) return std::nullopt;
+  ++i;
+  std::optional<int> code;
+  if (i < tokens.size()) {
+    code = ParseNumber(tokens[i].text, kMaxIcmpValue);
+    if (code) ++i;
+  }
+  return PacketSet::IcmpType(*type, code);
 }
 
 std::optional<PacketSet> MaskedAddress(std::string_view address, std::string_view mask, bool wildcard, bool source) {
@@ -435,6 +448,74 @@ void AclSet::Attach(const std::vector<Binding>& given, const ReadOptions& option
     ruleset_.chains.push_back(std::move(chain));
     ruleset_.attachments.push_back({Hook::kForward, static_cast<int>(ruleset_.chains.size()) - 1, priority++});
   }
+}
+
+ConfigReader::ConfigReader(std::string_view text, const std::string& file, const ReadOptions& options,
+                           std::string_view kind, std::string_view comment_starts)
+    : file_(file), options_(options), acls_(ruleset_, kind), text_(text), comment_starts_(comment_starts) {
+  ruleset_.file = file_;
+}
+
+Ruleset ConfigReader::ReadConfig() {
+  int line_number = 0;
+  for (const auto line : Lines(text_)) {
+    ++line_number;
+    std::string error;
+    const auto tokens = Tokenize(line, &error);
+    if (!tokens) {
+      diagnostics_.Error({file_, line_number, 1}, error);
+      continue;
+    }
+    if (tokens->empty()) continue;
+    const auto& first = tokens->front().text;
+    if (!first.empty() && comment_starts_.find(first.front()) != std::string_view::npos) continue;
+    line_ = line;
+    line_number_ = line_number;
+    Line(*tokens, line.front() == ' ' || line.front() == '\t');
+  }
+  acls_.Attach(Bindings(), options_, diagnostics_);
+  if (diagnostics_.HasErrors()) throw core::InputError(diagnostics_);
+  return std::move(ruleset_);
+}
+
+core::SourceLocation ConfigReader::At(const std::vector<Token>& tokens, std::size_t i) const {
+  return {file_, line_number_, i < tokens.size() ? tokens[i].column : static_cast<int>(line_.size()) + 1};
+}
+
+void ConfigReader::Fail(const std::vector<Token>& tokens, std::size_t i, std::string message) {
+  diagnostics_.Error(At(tokens, i), std::move(message));
+}
+
+std::string_view ConfigReader::Word(const std::vector<Token>& tokens, std::size_t i) {
+  return i < tokens.size() ? std::string_view(tokens[i].text) : std::string_view();
+}
+
+Rule ConfigReader::NewRule() const {
+  Rule rule;
+  rule.where = {file_, line_number_, 0};
+  rule.text = std::string(line_.substr(line_.find_first_not_of(" \t")));
+  return rule;
+}
+
+PacketSet ConfigReader::Unmodelled(Rule& rule, const std::string& text) {
+  rule.unmodelled.push_back(text);
+  return ruleset_.symbols.Unmodelled(text);
+}
+
+ConfigReader::PortOperand ConfigReader::ReadPortOperator(const std::vector<Token>& tokens, std::size_t& i, bool source,
+                                                         bool multiple_eq, bool ports, PacketSet& match) {
+  std::string error;
+  if (auto port = ParsePortOperator(tokens, i, source, multiple_eq, &error)) {
+    if (!ports) {
+      Fail(tokens, i - 2, "port operators need tcp, udp or sctp");
+      return PortOperand::kFailed;
+    }
+    match &= *port;
+    return PortOperand::kRead;
+  }
+  if (error.empty()) return PortOperand::kNone;
+  Fail(tokens, i, error);
+  return PortOperand::kFailed;
 }
 
 }  // namespace portolan::audit::formats::cisco

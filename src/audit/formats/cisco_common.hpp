@@ -13,6 +13,11 @@
 
 namespace portolan::audit::formats::cisco {
 
+// A network on one side: the packets from it (source) or to it.
+PacketSet Side(const core::Network& network, bool source);
+// An address range (object-group and object "range FIRST LAST") on one side.
+PacketSet Side(const std::pair<core::Network, core::Network>& range, bool source);
+
 // A port by Cisco's name (IOS and ASA: www, domain, netbios-ssn, msrpc, ...) or number.
 std::optional<int> ParsePort(std::string_view text);
 
@@ -25,6 +30,10 @@ std::optional<PacketSet> ParsePortOperator(const std::vector<Token>& tokens, std
 
 // An ICMP type by Cisco's name (echo, unreachable, nd-na, ...), the set of those packets.
 std::optional<PacketSet> IcmpTypeName(std::string_view text, bool v6);
+
+// The ICMP type an ACE may end with, at tokens[i]: a name, or a number with an optional code
+// number; i moved past it. nullopt, i unmoved, when tokens[i] is neither.
+std::optional<PacketSet> IcmpTypeOperand(const std::vector<Token>& tokens, std::size_t& i, bool v6);
 
 // An IPv4 address with a netmask ("255.255.255.0") or an IOS wildcard ("0.0.0.255", also
 // non-contiguous ones of a few bits), as a source or destination set. nullopt when malformed.
@@ -73,6 +82,55 @@ class AclSet {
   std::string kind_;  // "IOS", "ASA"
   std::map<std::string, Acl> acls_;
   std::vector<std::string> order_;
+};
+
+// What the IOS and ASA readers share: a configuration read line by line into tokens, comments
+// skipped, errors at the token they are about, the ACLs attached at the end. A reader says what
+// each line means (Line) and where its ACLs are applied (Bindings).
+class ConfigReader {
+ public:
+  virtual ~ConfigReader() = default;
+  ConfigReader(const ConfigReader&) = delete;
+  ConfigReader& operator=(const ConfigReader&) = delete;
+
+ protected:
+  // kind: "IOS", "ASA"; comment_starts: the characters that start a comment line.
+  ConfigReader(std::string_view text, const std::string& file, const ReadOptions& options, std::string_view kind,
+               std::string_view comment_starts);
+
+  // Reads every line, then attaches the ACLs; throws core::InputError with every error found.
+  Ruleset ReadConfig();
+  // A line with at least one token; `indented` when it starts with a blank (a block's member).
+  virtual void Line(const std::vector<Token>& tokens, bool indented) = 0;
+  // Where the ACLs are applied, once every line is read.
+  virtual std::vector<Binding> Bindings() = 0;
+
+  core::SourceLocation At(const std::vector<Token>& tokens, std::size_t i) const;
+  // An error at tokens[i], or just past the line's end when i is past its last token.
+  void Fail(const std::vector<Token>& tokens, std::size_t i, std::string message);
+  // tokens[i], or "" past the end.
+  static std::string_view Word(const std::vector<Token>& tokens, std::size_t i);
+  // A rule of the current line: where it is, and its text without the indentation.
+  Rule NewRule() const;
+  // `text` of the current rule as a free variable of its match (a keyword the audit cannot model).
+  PacketSet Unmodelled(Rule& rule, const std::string& text);
+  // After an operand: its port operator if there is one (`match` narrowed to it). kFailed (with an
+  // error) when it is malformed, or when `ports` is false (a protocol without ports).
+  enum class PortOperand { kNone, kRead, kFailed };
+  PortOperand ReadPortOperator(const std::vector<Token>& tokens, std::size_t& i, bool source, bool multiple_eq,
+                               bool ports, PacketSet& match);
+
+  std::string file_;
+  const ReadOptions& options_;
+  Ruleset ruleset_;
+  AclSet acls_;
+  core::Diagnostics diagnostics_;
+  std::string_view line_;  // the current line, and its number
+  int line_number_ = 0;
+
+ private:
+  std::string_view text_;
+  std::string_view comment_starts_;
 };
 
 }  // namespace portolan::audit::formats::cisco

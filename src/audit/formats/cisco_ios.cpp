@@ -46,62 +46,36 @@ std::optional<int> IosProtocol(std::string_view text) {
   return ParseProtocol(text);
 }
 
-class IosReader {
+class IosReader : public cisco::ConfigReader {
  public:
   IosReader(std::string_view text, const std::string& file, const ReadOptions& options)
-      : text_(text), file_(file), options_(options), acls_(ruleset_, "IOS") {}
-
-  Ruleset Read() {
-    ruleset_.file = file_;
+      : ConfigReader(text, file, options, "IOS", "!") {
     ruleset_.format = "cisco-ios";
     ruleset_.stateless = true;
-    int line_number = 0;
-    for (const auto line : Lines(text_)) ReadLine(line, ++line_number);
-    // Bindings learn their interface's networks once every interface block is read.
-    for (auto& binding : bindings_) binding.home = interface_networks_[binding.interface];
-    acls_.Attach(bindings_, options_, diagnostics_);
-    if (diagnostics_.HasErrors()) throw core::InputError(diagnostics_);
-    return std::move(ruleset_);
   }
+
+  Ruleset Read() { return ReadConfig(); }
 
  private:
   enum class Block { kNone, kAcl, kNetworkGroup, kServiceGroup, kInterface };
 
-  void Error(int line, int column, std::string message) {
-    diagnostics_.Error({file_, line, column}, std::move(message));
-  }
-
-  void ReadLine(std::string_view line, int line_number) {
-    std::string error;
-    auto tokens = Tokenize(line, &error);
-    if (!tokens) {
-      Error(line_number, 1, error);
-      return;
-    }
-    if (tokens->empty() || tokens->front().text.starts_with("!")) return;
-    const bool indented = line.front() == ' ' || line.front() == '\t';
-    line_ = line;
-    line_number_ = line_number;
-    if (block_ == Block::kAcl && AclLine(*tokens)) return;
-    if (indented && block_ == Block::kNetworkGroup) return NetworkGroupLine(*tokens);
-    if (indented && block_ == Block::kServiceGroup) return ServiceGroupLine(*tokens);
-    if (indented && block_ == Block::kInterface) return InterfaceLine(*tokens);
+  void Line(const std::vector<Token>& tokens, bool indented) override {
+    if (block_ == Block::kAcl && AclLine(tokens)) return;
+    if (indented && block_ == Block::kNetworkGroup) return NetworkGroupLine(tokens);
+    if (indented && block_ == Block::kServiceGroup) return ServiceGroupLine(tokens);
+    if (indented && block_ == Block::kInterface) return InterfaceLine(tokens);
     block_ = Block::kNone;
-    TopLine(*tokens);
+    TopLine(tokens);
   }
 
-  core::SourceLocation At(const std::vector<Token>& tokens, std::size_t i) const {
-    return {file_, line_number_, i < tokens.size() ? tokens[i].column : static_cast<int>(line_.size()) + 1};
-  }
-
-  void Fail(const std::vector<Token>& tokens, std::size_t i, std::string message) {
-    diagnostics_.Error(At(tokens, i), std::move(message));
+  // Bindings learn their interface's networks once every interface block is read.
+  std::vector<cisco::Binding> Bindings() override {
+    for (auto& binding : bindings_) binding.home = interface_networks_[binding.interface];
+    return bindings_;
   }
 
   void TopLine(const std::vector<Token>& tokens) {
-    const auto word = [&](std::size_t i) -> std::string_view {
-      return i < tokens.size() ? std::string_view(tokens[i].text) : std::string_view();
-    };
+    const auto word = [&](std::size_t i) { return Word(tokens, i); };
     if (word(0) == "ip" && word(1) == "access-list") {
       if (word(2) != "extended" && word(2) != "standard") return;  // logging, resequence, ...
       if (tokens.size() != 4) return Fail(tokens, 3, "expected: ip access-list extended|standard NAME");
@@ -205,20 +179,8 @@ class IosReader {
     return true;
   }
 
-  Rule NewRule() const {
-    Rule rule;
-    rule.where = {file_, line_number_, 0};
-    rule.text = std::string(line_.substr(line_.find_first_not_of(" \t")));
-    return rule;
-  }
-
   PacketSet FamilySet() const {
     return PacketSet::Family(acl_kind_ == AclKind::kIpv6 ? core::Family::kIPv6 : core::Family::kIPv4);
-  }
-
-  PacketSet Unmodelled(Rule& rule, const std::string& text) {
-    rule.unmodelled.push_back(text);
-    return ruleset_.symbols.Unmodelled(text);
   }
 
   // Columns in `tokens` are the line's own, so errors point into the line.
@@ -268,31 +230,10 @@ class IosReader {
       auto address = Address(tokens, i, source, false);
       if (!address) return std::nullopt;
       match &= *address;
-      std::string error;
-      if (auto port = cisco::ParsePortOperator(tokens, i, source, true, &error)) {
-        if (!ports) {
-          Fail(tokens, i - 2, "port operators need tcp, udp or sctp");
-          return std::nullopt;
-        }
-        match &= *port;
-      } else if (!error.empty()) {
-        Fail(tokens, i, error);
-        return std::nullopt;
-      }
+      if (ReadPortOperator(tokens, i, source, true, ports, match) == PortOperand::kFailed) return std::nullopt;
     }
-    if ((protocol == kProtocolIcmp || protocol == kProtocolIcmpV6) && i < tokens.size()) {
-      if (auto type = cisco::IcmpTypeName(tokens[i].text, v6)) {
-        match &= *type;
-        ++i;
-      } else if (IsNumber(tokens[i].text) && tokens[i].text.size() <= 3 && std::stoi(tokens[i].text) <= 255) {
-        const int type_number = std::stoi(tokens[i].text);
-        ++i;
-        std::optional<int> code;
-        if (i < tokens.size() && IsNumber(tokens[i].text) && tokens[i].text.size() <= 3 &&
-            std::stoi(tokens[i].text) <= 255)
-          code = std::stoi(tokens[i++].text);
-        match &= PacketSet::IcmpType(type_number, code);
-      }
+    if (protocol == kProtocolIcmp || protocol == kProtocolIcmpV6) {
+      if (auto type = cisco::IcmpTypeOperand(tokens, i, v6)) match &= *type;
     }
     if (!Flags(tokens, i, rule, protocol == kProtocolTcp)) return std::nullopt;
     rule.match = match & rule.match;
@@ -346,8 +287,7 @@ class IosReader {
       std::optional<PacketSet> set;
       if (word == "host") {
         const auto address = core::ParseAddress(value);
-        if (address && (address->family == core::Family::kIPv6) == v6)
-          set = source ? PacketSet::Source(*address) : PacketSet::Destination(*address);
+        if (address && (address->family == core::Family::kIPv6) == v6) set = cisco::Side(*address, source);
       } else {
         set = NetworkGroup(value, source, 0);
       }
@@ -367,13 +307,13 @@ class IosReader {
         return std::nullopt;
       }
       ++i;
-      return source ? PacketSet::Source(*network) : PacketSet::Destination(*network);
+      return cisco::Side(*network, source);
     }
     const bool has_mask = i + 1 < tokens.size() && core::ParseAddress(tokens[i + 1].text).has_value();
     if (standard && !has_mask) {
       if (auto address = core::ParseAddress(word); address && address->family == core::Family::kIPv4) {
         ++i;
-        return source ? PacketSet::Source(*address) : PacketSet::Destination(*address);
+        return cisco::Side(*address, source);
       }
     }
     if (!has_mask) {
@@ -400,18 +340,11 @@ class IosReader {
     } else if (word == "host" && tokens.size() == 2) {
       const auto address = core::ParseAddress(tokens[1].text);
       if (!address) return Fail(tokens, 1, fmt::format("'{}' is not an address", tokens[1].text));
-      member.set = [a = *address](bool source) -> std::optional<PacketSet> {
-        return source ? PacketSet::Source(a) : PacketSet::Destination(a);
-      };
+      member.set = [a = *address](bool source) -> std::optional<PacketSet> { return cisco::Side(a, source); };
     } else if (word == "range" && tokens.size() == 3) {
       const auto range = ParseAddressRange(tokens[1].text + "-" + tokens[2].text);
       if (!range) return Fail(tokens, 1, "expected: range FIRST LAST (the first not above the last)");
-      member.set = [r = *range](bool source) -> std::optional<PacketSet> {
-        const auto first = PlainAddress(r.first);
-        const auto last = PlainAddress(r.second);
-        return source ? PacketSet::SourceRange(r.first.family, first, last)
-                      : PacketSet::DestinationRange(r.first.family, first, last);
-      };
+      member.set = [r = *range](bool source) -> std::optional<PacketSet> { return cisco::Side(r, source); };
     } else if (word == "any" && tokens.size() == 1) {
       member.set = [](bool) -> std::optional<PacketSet> { return PacketSet::All(); };
     } else if (tokens.size() == 2 && core::ParseAddress(tokens[0].text)) {
@@ -424,9 +357,7 @@ class IosReader {
     } else if (tokens.size() == 1 && word.find('/') != std::string::npos) {
       const auto network = ParseNetworkLenient(word);
       if (!network) return Fail(tokens, 0, fmt::format("'{}' is not a network", word));
-      member.set = [n = *network](bool source) -> std::optional<PacketSet> {
-        return source ? PacketSet::Source(n) : PacketSet::Destination(n);
-      };
+      member.set = [n = *network](bool source) -> std::optional<PacketSet> { return cisco::Side(n, source); };
     } else {
       return Fail(tokens, 0,
                   fmt::format("'{}': expected host A, an address and netmask, range A B, A/LEN or group-object", word));
@@ -483,9 +414,7 @@ class IosReader {
   }
 
   void InterfaceLine(const std::vector<Token>& tokens) {
-    const auto word = [&](std::size_t i) -> std::string_view {
-      return i < tokens.size() ? std::string_view(tokens[i].text) : std::string_view();
-    };
+    const auto word = [&](std::size_t i) { return Word(tokens, i); };
     if ((word(0) == "ip" && word(1) == "access-group") || (word(0) == "ipv6" && word(1) == "traffic-filter")) {
       if (tokens.size() != 4 || (word(3) != "in" && word(3) != "out"))
         return Fail(tokens, 2, fmt::format("expected: {} {} NAME in|out", word(0), word(1)));
@@ -534,14 +463,6 @@ class IosReader {
     return set;
   }
 
-  std::string_view text_;
-  std::string file_;
-  const ReadOptions& options_;
-  Ruleset ruleset_;
-  cisco::AclSet acls_;
-  core::Diagnostics diagnostics_;
-  std::string_view line_;
-  int line_number_ = 0;
   Block block_ = Block::kNone;
   std::string acl_;
   AclKind acl_kind_ = AclKind::kExtended;

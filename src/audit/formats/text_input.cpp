@@ -5,17 +5,13 @@
 
 namespace portolan::audit::formats {
 
-namespace {
-
-std::optional<int> Number(std::string_view text, int max) {
+std::optional<int> ParseNumber(std::string_view text, int max) {
   int value = 0;
   const auto* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end || value < 0 || value > max) return std::nullopt;
   return value;
 }
-
-}  // namespace
 
 std::optional<std::vector<Token>> Tokenize(std::string_view line, std::string* error) {
   std::vector<Token> tokens;
@@ -80,7 +76,7 @@ std::optional<int> ParseProtocol(std::string_view text) {
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const auto it = kNames.find(lower);
   if (it != kNames.end()) return it->second;
-  return Number(text, 255);
+  return ParseNumber(text, 255);
 }
 
 std::optional<int> ParsePort(std::string_view text) {
@@ -98,60 +94,62 @@ std::optional<int> ParsePort(std::string_view text) {
       {"ms-wbt-server", 3389}};
   const auto it = kServices.find(text);
   if (it != kServices.end()) return it->second;
-  return Number(text, 65535);
+  return ParseNumber(text, 65535);
 }
 
 std::optional<PacketSet> ParseIcmpType(std::string_view text, bool v6) {
-  static const std::map<std::string_view, std::pair<int, int>> kV4 = {{"echo-reply", {0, -1}},
-                                                                      {"pong", {0, -1}},
-                                                                      {"destination-unreachable", {3, -1}},
-                                                                      {"network-unreachable", {3, 0}},
-                                                                      {"host-unreachable", {3, 1}},
-                                                                      {"protocol-unreachable", {3, 2}},
-                                                                      {"port-unreachable", {3, 3}},
-                                                                      {"fragmentation-needed", {3, 4}},
-                                                                      {"source-quench", {4, -1}},
-                                                                      {"redirect", {5, -1}},
-                                                                      {"echo-request", {8, -1}},
-                                                                      {"ping", {8, -1}},
-                                                                      {"router-advertisement", {9, -1}},
-                                                                      {"router-solicitation", {10, -1}},
-                                                                      {"time-exceeded", {11, -1}},
-                                                                      {"ttl-exceeded", {11, -1}},
-                                                                      {"parameter-problem", {12, -1}},
-                                                                      {"timestamp-request", {13, -1}},
-                                                                      {"timestamp-reply", {14, -1}}};
-  static const std::map<std::string_view, std::pair<int, int>> kV6 = {{"destination-unreachable", {1, -1}},
-                                                                      {"no-route", {1, 0}},
-                                                                      {"packet-too-big", {2, -1}},
-                                                                      {"time-exceeded", {3, -1}},
-                                                                      {"ttl-exceeded", {3, -1}},
-                                                                      {"parameter-problem", {4, -1}},
-                                                                      {"echo-request", {128, -1}},
-                                                                      {"ping", {128, -1}},
-                                                                      {"echo-reply", {129, -1}},
-                                                                      {"pong", {129, -1}},
-                                                                      {"router-solicitation", {133, -1}},
-                                                                      {"router-advertisement", {134, -1}},
-                                                                      {"neighbour-solicitation", {135, -1}},
-                                                                      {"neighbor-solicitation", {135, -1}},
-                                                                      {"neighbour-advertisement", {136, -1}},
-                                                                      {"neighbor-advertisement", {136, -1}},
-                                                                      {"redirect", {137, -1}}};
+  static const IcmpNames kV4 = {{"echo-reply", {0, -1}},
+                                {"pong", {0, -1}},
+                                {"destination-unreachable", {3, -1}},
+                                {"network-unreachable", {3, 0}},
+                                {"host-unreachable", {3, 1}},
+                                {"protocol-unreachable", {3, 2}},
+                                {"port-unreachable", {3, 3}},
+                                {"fragmentation-needed", {3, 4}},
+                                {"source-quench", {4, -1}},
+                                {"redirect", {5, -1}},
+                                {"echo-request", {8, -1}},
+                                {"ping", {8, -1}},
+                                {"router-advertisement", {9, -1}},
+                                {"router-solicitation", {10, -1}},
+                                {"time-exceeded", {11, -1}},
+                                {"ttl-exceeded", {11, -1}},
+                                {"parameter-problem", {12, -1}},
+                                {"timestamp-request", {13, -1}},
+                                {"timestamp-reply", {14, -1}}};
+  static const IcmpNames kV6 = {{"destination-unreachable", {1, -1}},
+                                {"no-route", {1, 0}},
+                                {"packet-too-big", {2, -1}},
+                                {"time-exceeded", {3, -1}},
+                                {"ttl-exceeded", {3, -1}},
+                                {"parameter-problem", {4, -1}},
+                                {"echo-request", {128, -1}},
+                                {"ping", {128, -1}},
+                                {"echo-reply", {129, -1}},
+                                {"pong", {129, -1}},
+                                {"router-solicitation", {133, -1}},
+                                {"router-advertisement", {134, -1}},
+                                {"neighbour-solicitation", {135, -1}},
+                                {"neighbor-solicitation", {135, -1}},
+                                {"neighbour-advertisement", {136, -1}},
+                                {"neighbor-advertisement", {136, -1}},
+                                {"redirect", {137, -1}}};
   if (text == "any") return PacketSet::All();
-  const auto& names = v6 ? kV6 : kV4;
-  const auto it = names.find(text);
-  if (it != names.end()) {
-    const auto [type, code] = it->second;
-    return PacketSet::IcmpType(type, code < 0 ? std::nullopt : std::optional<int>(code));
-  }
+  if (auto named = IcmpTypeByName(v6 ? kV6 : kV4, text)) return named;
   const auto slash = text.find('/');
-  const auto type = Number(text.substr(0, slash), 255);
+  const auto type = ParseNumber(text.substr(0, slash), 255);
   if (!type) return std::nullopt;
   if (slash == std::string_view::npos) return PacketSet::IcmpType(*type, std::nullopt);
-  const auto code = Number(text.substr(slash + 1), 255);
+  const auto code = ParseNumber(text.substr(slash + 1), 255);
   if (!code) return std::nullopt;
   return PacketSet::IcmpType(*type, *code);
+}
+
+std::optional<PacketSet> IcmpTypeByName(const IcmpNames& names, std::string_view text) {
+  const auto it = names.find(text);
+  if (it == names.end()) return std::nullopt;
+  const auto [type, code] = it->second;
+  return PacketSet::IcmpType(type, code < 0 ? std::nullopt : std::optional<int>(code));
 }
 
 std::optional<core::Network> ParseNetworkLenient(std::string_view text) {
@@ -161,7 +159,7 @@ std::optional<core::Network> ParseNetworkLenient(std::string_view text) {
   if (slash == std::string_view::npos) return address;
   const auto suffix = text.substr(slash + 1);
   int prefix = -1;
-  if (auto length = Number(suffix, address->MaxPrefix())) {
+  if (auto length = ParseNumber(suffix, address->MaxPrefix())) {
     prefix = *length;
   } else if (auto mask = core::ParseAddress(suffix);
              mask && address->family == core::Family::kIPv4 && mask->family == core::Family::kIPv4) {

@@ -2,6 +2,7 @@
 // What the line-based ruleset readers share: shell-like tokens with their columns, and the
 // names of protocols, ports, ICMP types and addresses as every format writes them.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,12 +27,19 @@ std::optional<std::vector<Token>> Tokenize(std::string_view line, std::string* e
 // The lines of a text with their numbers; a final line without '\n' counts, '\r' is dropped.
 std::vector<std::string_view> Lines(std::string_view text);
 
+// A decimal number from 0 to max, nothing else.
+std::optional<int> ParseNumber(std::string_view text, int max);
+
 // "tcp", "udp", "icmp", "ipv6-icmp"/"icmpv6", "gre", "esp", "ah", "sctp", or a number 0-255.
 std::optional<int> ParseProtocol(std::string_view text);
 // "22" or a service name iptables knows from /etc/services for the common ones.
 std::optional<int> ParsePort(std::string_view text);
 // ICMP or ICMPv6 type by name or "type[/code]"; the set of matching packets (dport field).
 std::optional<PacketSet> ParseIcmpType(std::string_view text, bool v6);
+// A format's ICMP names: name -> type and code (-1: any code).
+using IcmpNames = std::map<std::string_view, std::pair<int, int>>;
+// The packets of the ICMP type a name stands for; nullopt when the table does not have it.
+std::optional<PacketSet> IcmpTypeByName(const IcmpNames& names, std::string_view text);
 // An address with an optional prefix length or dotted mask; host bits are cleared, as the
 // kernel does. nullopt on anything else.
 std::optional<core::Network> ParseNetworkLenient(std::string_view text);

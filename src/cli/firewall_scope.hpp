@@ -1,0 +1,43 @@
+#pragma once
+// The options that say which firewall's view of the plan a command takes (--mode, --host,
+// --egress, --zones, --edge), shared by render and audit: declared, checked and turned into
+// render::PolicyOptions in one place.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "inventory/inventory.hpp"
+#include "render/policy.hpp"
+
+namespace portolan::cli {
+
+struct FirewallScopeOptions {
+  std::optional<std::string> mode;
+  std::optional<std::string> host;
+  bool egress = false;
+  std::vector<std::string> zones;
+  std::optional<std::string> edge;
+};
+
+// The --help texts of the options that say what they do in one command's words (rendering or
+// auditing); --zones reads the same in both.
+struct FirewallScopeHelp {
+  std::string mode;
+  std::string host;
+  std::string egress;
+  std::string edge;
+};
+
+void AddFirewallScopeOptions(CLI::App& command, FirewallScopeOptions& options, const FirewallScopeHelp& help);
+
+// The mode is --mode, else `default_mode`. --host must name an endpoint of the inventory and
+// needs host mode; --egress needs host mode; --zones and --edge need network mode and exclude each
+// other. Anything else ends the command with exit code 2 ("OPTION: error: ..."). Whether host mode
+// also needs --host is the command's to say.
+render::PolicyOptions MakePolicyOptions(const FirewallScopeOptions& options, const inventory::Inventory& inventory,
+                                        render::Mode default_mode);
+
+}  // namespace portolan::cli
