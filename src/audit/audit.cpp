@@ -302,6 +302,17 @@ class Auditor {
         AddExcess(direction, excess & e.families, UnfilteredRef(ruleset, hook), definite);
         continue;
       }
+      // Several base chains on the hook (nftables): a packet passes all of them, so an accept
+      // rule in one and the policy of another both let it through. It is traced to the rule,
+      // and to one policy only when no rule accepts it.
+      int attached = 0;
+      for (const auto& attachment : ruleset.attachments) attached += attachment.hook == hook ? 1 : 0;
+      auto traced = PacketSet::None();
+      if (attached > 1) {
+        for (std::size_t c = 0; c < ruleset.chains.size(); ++c)
+          for (std::size_t r = 0; r < ruleset.chains[c].rules.size(); ++r)
+            if (ruleset.chains[c].rules[r].action == Action::kAccept) traced |= hook_eval.hit[c][r];
+      }
       for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
         const auto& chain = ruleset.chains[c];
         for (std::size_t r = 0; r < chain.rules.size(); ++r) {
@@ -323,9 +334,10 @@ class Auditor {
         }
         const bool accepts = !chain.policy || *chain.policy == Action::kAccept;
         if (accepts && !excess.Empty()) {
-          const auto granted = hook_eval.policy_decided[c] & excess_given;
+          const auto granted = (hook_eval.policy_decided[c] & excess_given) - traced;
           if (!granted.Empty())
             AddExcess(direction, granted.ExistsHidden(), PolicyRef(ruleset, static_cast<int>(c)), definite);
+          if (attached > 1) traced |= hook_eval.policy_decided[c];
         }
       }
     }
@@ -459,14 +471,21 @@ class Auditor {
             bool overlaps = false;
             for (const auto& [hook, hook_eval] : e.evaluation.hooks)
               overlaps = overlaps || hook_eval.hit[c][earlier].Intersects(rule.match);
-            if (overlaps) covering.push_back(std::to_string(chain.rules[earlier].where.line));
+            if (!overlaps) continue;
+            // line, or line:column where a format has several rules on one line (nft -j).
+            const auto& at = chain.rules[earlier].where;
+            auto position = at.column > 0 ? fmt::format("{}:{}", at.line, at.column) : std::to_string(at.line);
+            if (std::find(covering.begin(), covering.end(), position) == covering.end())
+              covering.push_back(std::move(position));
           }
           if (!reached || covering.empty()) {
             result_.shadowed.push_back(
                 {ref, fmt::format("no packet that reaches chain {} at this point matches it", chain.name)});
           } else {
-            result_.shadowed.push_back({ref, fmt::format("shadowed by the union of the rules on line{} {}",
-                                                         covering.size() == 1 ? "" : "s", fmt::join(covering, ", "))});
+            result_.shadowed.push_back(
+                {ref, covering.size() == 1
+                          ? fmt::format("shadowed by the rule on line {}", covering.front())
+                          : fmt::format("shadowed by the union of the rules on lines {}", fmt::join(covering, ", "))});
           }
         }
       }

@@ -242,6 +242,8 @@ std::string ProtocolName(int number) {
     case 51: return "ah";
     case 58: return "icmpv6";
     case 132: return "sctp";
+    case 33: return "dccp";
+    case 136: return "udplite";
     default: return std::to_string(number);
   }
 }
@@ -595,13 +597,51 @@ bool AnyWithPorts(const std::vector<ValueRange>& protocols) {
 }
 }  // namespace
 
+namespace {
+
+bool OnlyIcmp(const std::vector<ValueRange>& protocols) {
+  if (protocols.empty()) return false;
+  for (const auto& range : protocols)
+    for (auto p = range.first; p <= range.last; ++p)
+      if (p != kProtocolIcmp && p != kProtocolIcmpV6) return false;
+  return true;
+}
+
+// ICMP keeps type * 256 + code in the destination port field; a report names types and codes.
+std::string IcmpText(const std::vector<ValueRange>& ranges) {
+  if (ranges.size() == 1 && ranges[0].first == 0 && ranges[0].last == 65535) return "any";
+  std::vector<std::string> parts;
+  for (const auto& range : ranges) {
+    const int first = static_cast<int>(range.first);
+    const int last = static_cast<int>(range.last);
+    const int first_type = first >> 8;
+    const int last_type = last >> 8;
+    if ((first & 0xff) == 0 && (last & 0xff) == 0xff) {  // whole types
+      parts.push_back(first_type == last_type ? fmt::format("type {}", first_type)
+                                              : fmt::format("type {}-{}", first_type, last_type));
+    } else if (first_type == last_type) {
+      const int first_code = first & 0xff;
+      const int last_code = last & 0xff;
+      parts.push_back(first_code == last_code ? fmt::format("type {} code {}", first_type, first_code)
+                                              : fmt::format("type {} code {}-{}", first_type, first_code, last_code));
+    } else {
+      parts.push_back(
+          fmt::format("type {} code {} - type {} code {}", first_type, first & 0xff, last_type, last & 0xff));
+    }
+  }
+  return fmt::format("{}", fmt::join(parts, ","));
+}
+
+}  // namespace
+
 std::string Box::DestinationPortText() const {
   if (!AnyWithPorts(protocols)) return "-";
+  if (OnlyIcmp(protocols)) return IcmpText(destination_ports);
   return PortRangesText(destination_ports, 65535);
 }
 
 std::string Box::SourcePortText() const {
-  if (!AnyWithPorts(protocols)) return "-";
+  if (!AnyWithPorts(protocols) || OnlyIcmp(protocols)) return "-";
   return PortRangesText(source_ports, 65535);
 }
 
