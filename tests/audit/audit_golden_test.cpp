@@ -138,5 +138,32 @@ TEST(AuditGolden, NftablesFindsEveryPlantedFault) {
   EXPECT_NE(result.unused[0].rule.text.find("22, 3389"), std::string::npos);
 }
 
+// A second base chain on the forward hook with policy accept: every permitted box passes both
+// chains, and is still traced once, to the rule that accepts it, never also to the policy.
+TEST(AuditGolden, SeveralBaseChainsOnAHookTraceEachBoxOnce) {
+  const auto c =
+      NetworkCase("tests/data/inventories/netbios-rc.yaml", "tests/golden/audit/nftables/broken-network.nft.json");
+  const auto inventory = testing::InventoryFromFile(testing::SourceDir() / c.inventory);
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  const auto policy = render::BuildPolicy(testing::Sms2003(), inventory, plan, c.options);
+  auto text = core::ReadFile(testing::SourceDir() / c.ruleset);
+  const auto end = text.rfind("]}");
+  ASSERT_NE(end, std::string::npos);
+  text.insert(end,
+              R"(, {"chain": {"family": "inet", "table": "filter", "name": "guard", "handle": 90, "type": "filter", )"
+              R"("hook": "forward", "prio": -10, "policy": "accept"}}, {"rule": {"family": "inet", "table": "filter", )"
+              R"("chain": "guard", "handle": 91, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": )"
+              R"("udp", "field": "dport"}}, "right": 138}}, {"drop": null}]}})");
+  std::vector<Ruleset> one;
+  one.push_back(formats::ReadRuleset(core::ReadFile(testing::SourceDir() / c.ruleset), c.ruleset, "", {}));
+  std::vector<Ruleset> two;
+  two.push_back(formats::ReadRuleset(text, c.ruleset, "", {}));
+  const auto before = RunAudit(one, policy);
+  const auto after = RunAudit(two, policy);
+  ASSERT_FALSE(before.excess.empty());
+  EXPECT_EQ(after.excess.size(), before.excess.size());
+  for (const auto& box : after.excess) EXPECT_FALSE(box.rule.is_policy) << box.rule.ToString();
+}
+
 }  // namespace
 }  // namespace portolan::audit
