@@ -1,30 +1,40 @@
 #!/usr/bin/env bash
 # The audit benchmark of docs/benchmarks.md: generated iptables-save rulesets (bench/gen_iptables.py:
-# user chains, multiport, conntrack, an ipset blocklist, unmodelled -m limit) of 1k, 10k and 100k
-# rules, audited against the example plan in network mode; wall time and peak memory per size.
+# user chains, multiport, conntrack, an ipset blocklist, unmodelled -m limit) audited in network
+# mode against two plans: the example site (examples/sms2003-site.yaml) and a generated site of
+# 1,000 sites, 20,000 hosts and 4,000 client networks (about 10,000 flows; bench/generator).
+# Wall time, user time and peak memory per case.
 #
-#   bash bench/audit_bench.sh            1,000 / 10,000 / 100,000 rules
-#   bash bench/audit_bench.sh --smoke    1,000 rules only, for CI (a second)
+#   bash bench/audit_bench.sh            example plan: 1k / 10k / 100k rules; generated plan: 1k / 10k
+#   bash bench/audit_bench.sh --smoke    example plan, 1,000 rules only, for CI (a second)
 #
 # PORTOLAN_BUILD_DIR picks another build directory (default: build/).
 set -euo pipefail
 
-sizes=(1000 10000 100000)
-[[ "${1:-}" == "--smoke" ]] && sizes=(1000)
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-portolan="${PORTOLAN_BUILD_DIR:-$root/build}/portolan"
+build="${PORTOLAN_BUILD_DIR:-$root/build}"
+portolan="$build/portolan"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-printf '%-8s %10s %12s %s\n' RULES SECONDS PEAK_MB REPORT
-for n in "${sizes[@]}"; do
+cases=("example 1000" "example 10000" "example 100000" "generated 1000" "generated 10000")
+[[ "${1:-}" == "--smoke" ]] && cases=("example 1000")
+
+printf '%-10s %8s %10s %10s %10s  %s\n' PLAN RULES SECONDS USER_S PEAK_MB REPORT
+for item in "${cases[@]}"; do
+  read -r plan n <<<"$item"
+  inventory="$root/examples/sms2003-site.yaml"
+  if [[ "$plan" == generated ]]; then
+    inventory="$work/generated.yaml"
+    [[ -f "$inventory" ]] || "$build/bench/portolan_gen_inventory" --sites 1000 --hosts 20000 --clients 4000 -o "$inventory"
+  fi
   python3 "$root/bench/gen_iptables.py" "$n" "$work/r.rules" "$work/r.ipset"
   status=0
-  /usr/bin/time -f '%e %M' -o "$work/time" "$portolan" audit -i "$root/examples/sms2003-site.yaml" \
+  /usr/bin/time -f '%e %U %M' -o "$work/time" "$portolan" audit -i "$inventory" \
     --ruleset "$work/r.rules" --ipset "$work/r.ipset" -f json -o "$work/report.json" || status=$?
   # Exit 1 is a finding (the generated ruleset blocks required flows), not a failure.
   [[ $status -le 1 ]] || { echo "audit_bench: portolan audit failed (exit $status)" >&2; exit 1; }
-  read -r seconds kb < <(tail -n 1 "$work/time")
+  read -r seconds user kb < <(tail -n 1 "$work/time")
   summary=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$work/report.json")
-  printf '%-8s %10s %12s %s\n' "$n" "$seconds" "$((kb / 1024))" "$summary"
+  printf '%-10s %8s %10s %10s %10s  %s\n' "$plan" "$n" "$seconds" "$user" "$((kb / 1024))" "$summary"
 done

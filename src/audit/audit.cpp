@@ -1,6 +1,7 @@
 #include "audit/audit.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -152,12 +153,28 @@ struct RequiredFlow {
   PacketSet replies;  // only when a stateless filter is audited
 };
 
+// A service of a flow (protocol and ports) with the address groups of the rules that carry it.
+struct ServiceRules {
+  const render::Rule* first = nullptr;
+  std::set<std::pair<int, int>> pairs;  // (source group, destination group)
+  std::set<int> sources;
+  std::set<int> destinations;
+};
+
 // The required flows, each with its packets; with `replies`, also the replies of its
 // connections as packets of their own (from the destination's ports to the source), which is
 // what a stateless filter must let back through.
-std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool replies) {
+//
+// A flow's rules are render's rules: in network mode one per pair of zones, so a big site has
+// millions. A service of a flow carried by more than `exact_rules` rules is built as all its
+// sources times all its destinations, cut to what the firewall sees (`domains`): render writes a
+// rule for every pair of zones the firewall stands between, so the two are the same set (the
+// audit tests check that on every test inventory and mode, against the union rule by rule).
+std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool replies,
+                                        const std::function<PacketSet(render::Direction)>& domain_of, int exact_rules) {
   GroupSets groups(policy);
   std::vector<RequiredFlow> flows;
+  std::vector<std::map<std::string, ServiceRules>> services;
   std::map<std::pair<std::string, render::Direction>, std::size_t> index;
   for (const auto& rule : policy.rules) {
     const auto key = std::make_pair(rule.flow_id, rule.direction);
@@ -165,12 +182,46 @@ std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool repli
     if (it == index.end()) {
       it = index.emplace(key, flows.size()).first;
       flows.push_back({rule.flow_id, rule.direction, {}, PacketSet::None(), PacketSet::None()});
+      services.emplace_back();
     }
-    auto& flow = flows[it->second];
-    flow.rules.push_back(&rule);
-    flow.packets |= groups.Sources(rule.sources) & groups.Destinations(rule.destinations) & ServiceSet(rule, false);
-    if (replies)
-      flow.replies |= groups.Sources(rule.destinations) & groups.Destinations(rule.sources) & ServiceSet(rule, true);
+    flows[it->second].rules.push_back(&rule);
+    const auto service_key = fmt::format("{}/{}", catalog::ProtocolNumber(rule.protocol), rule.Ports().ToString());
+    auto& service = services[it->second][service_key];
+    if (!service.first) service.first = &rule;
+    service.pairs.emplace(rule.sources, rule.destinations);
+    service.sources.insert(rule.sources);
+    service.destinations.insert(rule.destinations);
+  }
+  auto union_of = [&groups](const std::set<int>& ids, bool source) {
+    auto set = PacketSet::None();
+    for (const int id : ids) set |= source ? groups.Sources(id) : groups.Destinations(id);
+    return set;
+  };
+  for (std::size_t f = 0; f < flows.size(); ++f) {
+    auto& flow = flows[f];
+    for (const auto& [key, service] : services[f]) {
+      const auto& rule = *service.first;
+      if (static_cast<int>(service.pairs.size()) <= exact_rules) {
+        for (const auto& [source, destination] : service.pairs) {
+          flow.packets |= groups.Sources(source) & groups.Destinations(destination) & ServiceSet(rule, false);
+          if (replies)
+            flow.replies |= groups.Sources(destination) & groups.Destinations(source) & ServiceSet(rule, true);
+        }
+        continue;
+      }
+      const auto sources = union_of(service.sources, true);
+      const auto destinations = union_of(service.destinations, false);
+      flow.packets |= sources & destinations & domain_of(flow.direction) & ServiceSet(rule, false);
+      if (replies) {
+        // The replies come back through the same firewall the other way: between zones, the
+        // domain is the same both ways; a host's inbound domain is its outbound one reversed.
+        const auto back = flow.direction == render::Direction::kInbound    ? render::Direction::kOutbound
+                          : flow.direction == render::Direction::kOutbound ? render::Direction::kInbound
+                                                                           : render::Direction::kForward;
+        flow.replies |= union_of(service.destinations, true) & union_of(service.sources, false) & domain_of(back) &
+                        ServiceSet(rule, true);
+      }
+    }
   }
   return flows;
 }
@@ -209,7 +260,8 @@ RuleRef UnfilteredRef(const Ruleset& ruleset, Hook hook) {
 
 class Auditor {
  public:
-  Auditor(const std::vector<Ruleset>& rulesets, const render::Policy& policy) : policy_(policy) {
+  Auditor(const std::vector<Ruleset>& rulesets, const render::Policy& policy, const AuditTuning& tuning)
+      : policy_(policy), tuning_(tuning) {
     std::set<core::Family> seen;
     for (const auto& ruleset : rulesets) {
       auto families = PacketSet::None();
@@ -244,7 +296,13 @@ class Auditor {
     }
     bool any_stateless = false;
     for (const auto& e : evaluated_) any_stateless = any_stateless || e.ruleset->stateless;
-    const auto flows = RequiredFlows(policy_, any_stateless);
+    std::map<render::Direction, PacketSet> domains;
+    const auto domain_of = [this, &domains](render::Direction direction) {
+      auto it = domains.find(direction);
+      if (it == domains.end()) it = domains.emplace(direction, Domain(policy_, direction)).first;
+      return it->second;
+    };
+    const auto flows = RequiredFlows(policy_, any_stateless, domain_of, tuning_.exact_flow_rules);
     std::vector<render::Direction> directions;
     if (policy_.options.mode == render::Mode::kNetwork) {
       directions = {render::Direction::kForward};
@@ -493,6 +551,7 @@ class Auditor {
   }
 
   const render::Policy& policy_;
+  AuditTuning tuning_;
   std::vector<Evaluated> evaluated_;
   PacketSet covered_;
   AuditResult result_;
@@ -523,8 +582,8 @@ bool AuditResult::AnyBlocked() const {
   });
 }
 
-AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy) {
-  return Auditor(rulesets, policy).Run();
+AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy, const AuditTuning& tuning) {
+  return Auditor(rulesets, policy, tuning).Run();
 }
 
 }  // namespace portolan::audit

@@ -72,8 +72,17 @@ struct AuditResult {
   bool AnyExcess() const { return !excess.empty(); }
 };
 
+// How the audit builds its sets; the result never depends on it (tests compare the settings).
+struct AuditTuning {
+  // A service of a required flow carried by more render rules than this (zone pairs of a big
+  // site) is built as all its sources times all its destinations within the firewall's domain,
+  // rather than rule by rule.
+  int exact_flow_rules = 16;
+};
+
 // Audits rulesets (one per address family at most) against the policy render would write for
 // the same options. Throws core::InputError when two rulesets cover one family.
-AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy);
+AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy,
+                     const AuditTuning& tuning = {});
 
 }  // namespace portolan::audit
