@@ -296,12 +296,7 @@ class Auditor {
     }
     bool any_stateless = false;
     for (const auto& e : evaluated_) any_stateless = any_stateless || e.ruleset->stateless;
-    std::map<render::Direction, PacketSet> domains;
-    const auto domain_of = [this, &domains](render::Direction direction) {
-      auto it = domains.find(direction);
-      if (it == domains.end()) it = domains.emplace(direction, Domain(policy_, direction)).first;
-      return it->second;
-    };
+    const auto domain_of = [this](render::Direction direction) { return DomainOf(direction); };
     const auto flows = RequiredFlows(policy_, any_stateless, domain_of, tuning_.exact_flow_rules);
     std::vector<render::Direction> directions;
     if (policy_.options.mode == render::Mode::kNetwork) {
@@ -325,11 +320,18 @@ class Auditor {
     return "network, between all zones";
   }
 
+  // The packets the firewall sees in a direction, built once (a big site's zones make it costly).
+  const PacketSet& DomainOf(render::Direction direction) {
+    auto it = domains_.find(direction);
+    if (it == domains_.end()) it = domains_.emplace(direction, Domain(policy_, direction)).first;
+    return it->second;
+  }
+
   void AuditDirection(render::Direction direction, const std::vector<RequiredFlow>& flows) {
     const Hook hook = HookOf(direction);
     const auto given = NotLoopback();
     const auto well_formed_new = PacketSet::WellFormed() & PacketSet::State(CtState::kNew) & covered_;
-    const auto domain = Domain(policy_, direction) & well_formed_new;
+    const auto domain = DomainOf(direction) & well_formed_new;
     auto accepted = PacketSet::None();
     for (const auto& e : evaluated_) accepted |= e.evaluation.hooks.at(hook).accepted & e.families;
     const auto possible = (accepted & given).ExistsHidden();
@@ -552,6 +554,7 @@ class Auditor {
 
   const render::Policy& policy_;
   AuditTuning tuning_;
+  std::map<render::Direction, PacketSet> domains_;
   std::vector<Evaluated> evaluated_;
   PacketSet covered_;
   AuditResult result_;
