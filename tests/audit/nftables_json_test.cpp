@@ -1,5 +1,6 @@
-// Reading `nft -j list ruleset`: every construct the audit models, priorities across base chains,
-// free variables for what it cannot model, and errors with line:column and the JSON path.
+// Reading `nft -j list ruleset`: every construct the audit models, priorities across base chains
+// (numbers, and nft(8)'s names), conntrack keys and ICMP codes on a real dump, free variables for
+// what it cannot model, and errors with line:column and the JSON path.
 
 #include <gtest/gtest.h>
 
@@ -26,6 +27,20 @@ PacketSet Tcp(const char* from, const char* to, int port) {
   return Packet(from, to, kProtocolTcp, port);
 }
 
+PacketSet Icmp(const char* from, const char* to, int type, int code, CtState state = CtState::kNew) {
+  const bool v6 = core::ParseNetwork(from)->family == core::Family::kIPv6;
+  return Packet(from, to, v6 ? kProtocolIcmpV6 : kProtocolIcmp, 0, state) & PacketSet::IcmpType(type, code);
+}
+
+// Some values of the free variables, not all.
+bool Uncertain(const PacketSet& packet, const PacketSet& set) {
+  return packet.Intersects(set) && !packet.SubsetOf(set);
+}
+
+std::string DataFile(const char* name) {
+  return core::ReadFile(testing::SourceDir() / "tests" / "data" / "audit" / name);
+}
+
 // A whole dump from table, chain and rule lines, as nft -j writes them.
 std::string Dump(const std::vector<std::string>& items) {
   std::string text = R"({"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}})";
@@ -37,11 +52,17 @@ std::string Table(const std::string& family = "inet", const std::string& name = 
   return R"({"table": {"family": ")" + family + R"(", "name": ")" + name + R"(", "handle": 1}})";
 }
 
+// `prio` is the JSON value: a number, or a quoted name.
+std::string BaseChainPrio(const std::string& name, const std::string& hook, const std::string& prio,
+                          const std::string& policy, const std::string& family = "inet",
+                          const std::string& table = "f") {
+  return R"({"chain": {"family": ")" + family + R"(", "table": ")" + table + R"(", "name": ")" + name +
+         R"(", "type": "filter", "hook": ")" + hook + R"(", "prio": )" + prio + R"(, "policy": ")" + policy + R"("}})";
+}
+
 std::string BaseChain(const std::string& name, const std::string& hook, int prio, const std::string& policy,
                       const std::string& family = "inet", const std::string& table = "f") {
-  return R"({"chain": {"family": ")" + family + R"(", "table": ")" + table + R"(", "name": ")" + name +
-         R"(", "type": "filter", "hook": ")" + hook + R"(", "prio": )" + std::to_string(prio) + R"(, "policy": ")" +
-         policy + R"("}})";
+  return BaseChainPrio(name, hook, std::to_string(prio), policy, family, table);
 }
 
 std::string UserChain(const std::string& name) {
@@ -290,6 +311,202 @@ TEST(NftablesJson, ErrorsNameLineColumnAndJsonPath) {
       << unknown_errors;
   EXPECT_NE(unknown_errors.find("nftables[4].rule.expr[0]: no chain nowhere in table inet f"), std::string::npos)
       << unknown_errors;
+}
+
+TEST(NftablesJson, ErrorsInANamedSetAndInAPrettyPrintedDumpAreLocatedWhereTheyStand) {
+  // nft -j | jq writes one value a line: the error is at the element of the set, on its own line,
+  // not at the rule that names the set.
+  const std::string text = R"({
+  "nftables": [
+    {"table": {"family": "inet", "name": "f"}},
+    {"chain": {"family": "inet", "table": "f", "name": "fw", "type": "filter", "hook": "forward",
+               "prio": 0, "policy": "drop"}},
+    {"set": {"family": "inet", "table": "f", "name": "web", "type": "ipv4_addr",
+             "elem": [
+               "10.0.0.1",
+               "10.0.0.300"
+             ]}},
+    {"rule": {"family": "inet", "table": "f", "chain": "fw",
+              "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}},
+                                  "right": "@web"}}, {"accept": null}]}}
+  ]
+})";
+  EXPECT_EQ(Errors(text), "t.json:9:16: error: nftables[2].set.elem[1]: '10.0.0.300' is not an ipv4 address\n");
+  // Without the error, the rule is located at the line and column where its object starts.
+  auto fixed = text;
+  fixed.replace(fixed.find("10.0.0.300"), 10, "10.0.0.30");
+  const auto ruleset = Read(fixed);
+  const auto& rule = ruleset.chains[ruleset.FindChain("inet f/fw")].rules.at(0);
+  EXPECT_EQ(rule.where.line, 11);
+  EXPECT_EQ(rule.where.column, 5);
+  EXPECT_EQ(ruleset.chains[ruleset.FindChain("inet f/fw")].where.line, 4);
+}
+
+TEST(NftablesJson, PrioritiesOfTheKernelsDumpAndNftsNamesForThem) {
+  // tests/data/audit/nftables-ct-icmp.nft names its priorities; nft -j wrote the numbers. The
+  // same names, written into the JSON by hand, read as the numbers nft computed for them.
+  struct Case {
+    const char* chain;
+    const char* hook;
+    const char* name;
+    int value;  // as nft -j wrote it
+  };
+  const Case cases[] = {{"raw_pre", "prerouting", "raw - 5", -305},    {"nat_pre", "prerouting", "dstnat + 10", -90},
+                        {"mangle_in", "input", "mangle + 5", -145},    {"sec_out", "output", "security", 50},
+                        {"nat_post", "postrouting", "srcnat - 1", 99}, {"fw", "forward", "filter - 10", -10}};
+  const auto dump = Read(DataFile("nftables-ct-icmp.json"));
+  auto priority_of = [](const Ruleset& ruleset, const std::string& chain) {
+    const int index = ruleset.FindChain(chain);
+    for (const auto& attachment : ruleset.attachments)
+      if (attachment.chain == index) return attachment.priority;
+    ADD_FAILURE() << chain << " is attached nowhere";
+    return 0;
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(priority_of(dump, std::string("inet g/") + c.chain), c.value) << c.chain;
+    const auto named = Read(Dump({Table(), BaseChainPrio("c", c.hook, std::string("\"") + c.name + "\"", "accept")}));
+    EXPECT_EQ(priority_of(named, "inet f/c"), c.value) << c.name;
+  }
+  EXPECT_EQ(priority_of(Read(Dump({Table(), BaseChainPrio("c", "input", "\"filter\"", "accept")})), "inet f/c"), 0);
+}
+
+TEST(NftablesJson, PrioritiesNftDoesNotDefineAreErrorsAtThePriority) {
+  auto error_of = [](const std::string& hook, const std::string& prio) {
+    const auto text = Dump({Table(), BaseChainPrio("c", hook, prio, "accept")});
+    const auto errors = Errors(text);
+    const auto column = text.find("\"prio\": ") + 9;
+    EXPECT_NE(errors.find("t.json:1:" + std::to_string(column) + ": error: nftables[2].chain.prio: "),
+              std::string::npos)
+        << errors;
+    return errors;
+  };
+  EXPECT_NE(error_of("forward", "\"dstnat\"").find("dstnat is a priority of prerouting chains only"),
+            std::string::npos);
+  EXPECT_NE(error_of("input", "\"srcnat + 1\"").find("srcnat is a priority of postrouting chains only"),
+            std::string::npos);
+  EXPECT_NE(error_of("output", "\"out\"").find("out is a priority of bridge tables"), std::string::npos);
+  EXPECT_NE(error_of("input", "\"filter * 2\"").find("such as \"filter - 10\""), std::string::npos);
+  EXPECT_NE(error_of("input", "\"high\"").find("not a number or a standard priority name"), std::string::npos);
+  EXPECT_NE(error_of("input", "4294967296").find("4294967296 is not a 32-bit chain priority"), std::string::npos);
+  EXPECT_NE(error_of("input", "{\"+\": [\"filter\", 5]}").find("is not a chain priority on hook input"),
+            std::string::npos);
+}
+
+TEST(NftablesJson, IcmpCodesOfTheKernelsDump) {
+  const auto accepted = Accepted(DataFile("nftables-ct-icmp.json"));
+  // icmp type destination-unreachable icmp code { port-unreachable, frag-needed }
+  EXPECT_TRUE(Icmp("1.1.1.1/32", "2.2.2.2/32", 3, 3).SubsetOf(accepted));
+  EXPECT_TRUE(Icmp("1.1.1.1/32", "2.2.2.2/32", 3, 4).SubsetOf(accepted));
+  EXPECT_FALSE(Icmp("1.1.1.1/32", "2.2.2.2/32", 3, 1).Intersects(accepted));
+  EXPECT_FALSE(Icmp("1.1.1.1/32", "2.2.2.2/32", 11, 3).Intersects(accepted));
+  // icmp code 1-2 ip daddr 10.0.7.0/24: a code of any type
+  EXPECT_TRUE(Icmp("1.1.1.1/32", "10.0.7.1/32", 5, 1).SubsetOf(accepted));
+  EXPECT_TRUE(Icmp("1.1.1.1/32", "10.0.7.1/32", 3, 2).SubsetOf(accepted));
+  EXPECT_FALSE(Icmp("1.1.1.1/32", "10.0.7.1/32", 5, 3).Intersects(accepted));
+  EXPECT_FALSE(Icmp("1.1.1.1/32", "10.0.7.1/32", 5, 0).Intersects(accepted));
+  // icmp type echo-request icmp code < host-unreachable
+  EXPECT_TRUE(Icmp("1.1.1.1/32", "2.2.2.2/32", 8, 0).SubsetOf(accepted));
+  EXPECT_FALSE(Icmp("1.1.1.1/32", "2.2.2.2/32", 8, 1).Intersects(accepted));
+  // icmpv6 type destination-unreachable icmpv6 code != no-route (invalid packets: ct l3proto
+  // ipv6 at the end of the chain accepts only packets with a conntrack entry)
+  const auto invalid = CtState::kInvalid;
+  EXPECT_TRUE(Icmp("2001:db8::1/128", "2001:db8::2/128", 1, 4, invalid).SubsetOf(accepted));
+  EXPECT_TRUE(Icmp("2001:db8::1/128", "2001:db8::2/128", 1, 3, invalid).SubsetOf(accepted));
+  EXPECT_FALSE(Icmp("2001:db8::1/128", "2001:db8::2/128", 1, 0, invalid).Intersects(accepted));
+  EXPECT_FALSE(Icmp("2001:db8::1/128", "2001:db8::2/128", 2, 4, invalid).Intersects(accepted));
+  const auto ruleset = Read(DataFile("nftables-ct-icmp.json"));
+  EXPECT_EQ(ruleset.chains[ruleset.FindChain("inet g/fw")].rules.at(4).text,
+            "icmp type destination-unreachable icmp code { port-unreachable, frag-needed } accept");
+  EXPECT_TRUE(ruleset.chains[ruleset.FindChain("inet g/fw")].rules.at(4).unmodelled.empty());
+}
+
+TEST(NftablesJson, ConntrackKeysOfTheKernelsDump) {
+  const auto ruleset = Read(DataFile("nftables-ct-icmp.json"));
+  const auto& rules = ruleset.chains[ruleset.FindChain("inet g/fw")].rules;
+  ASSERT_EQ(rules.size(), 14U);
+  const auto accepted = Evaluate(ruleset).hooks.at(Hook::kForward).accepted;
+  using enum CtState;
+  auto tcp = [](const char* to, CtState state, const char* from = "1.1.1.1/32") {
+    return Packet(from, to, kProtocolTcp, 80, state);
+  };
+  // ct direction reply: a new packet is in the original direction; established and related ones
+  // go either way (a free variable); invalid and untracked ones have no connection.
+  EXPECT_FALSE(tcp("10.0.3.1/32", kNew).Intersects(rules[0].match));
+  EXPECT_TRUE(Uncertain(tcp("10.0.3.1/32", kEstablished), rules[0].match));
+  EXPECT_FALSE(tcp("10.0.3.1/32", kInvalid).Intersects(rules[0].match));
+  EXPECT_EQ(rules[0].unmodelled, std::vector<std::string>{"ct direction reply (established and related packets)"});
+  // ct mark 7 and ct mark != 7: free variables, both only for packets with a conntrack entry.
+  EXPECT_TRUE(Uncertain(tcp("10.0.4.1/32", kNew), rules[1].match));
+  EXPECT_TRUE(Uncertain(tcp("10.0.5.1/32", kNew), rules[2].match));
+  EXPECT_FALSE(tcp("10.0.4.1/32", kInvalid).Intersects(rules[1].match));
+  EXPECT_FALSE(tcp("10.0.5.1/32", kUntracked).Intersects(rules[2].match));
+  EXPECT_FALSE(tcp("10.0.5.1/32", kInvalid).Intersects(accepted));
+  EXPECT_EQ(rules[2].unmodelled, std::vector<std::string>{"ct mark != 7"});
+  // ct protocol udp: the packet's protocol, but for related packets (an ICMP error of a UDP flow).
+  EXPECT_TRUE(Packet("1.1.1.1/32", "10.0.6.1/32", kProtocolUdp, 53).SubsetOf(accepted));
+  EXPECT_FALSE(tcp("10.0.6.1/32", kNew).Intersects(accepted));
+  EXPECT_FALSE(Packet("1.1.1.1/32", "10.0.6.1/32", kProtocolUdp, 53, kInvalid).Intersects(rules[3].match));
+  EXPECT_TRUE(Uncertain(Icmp("1.1.1.1/32", "10.0.6.1/32", 3, 3, kRelated), rules[3].match));
+  EXPECT_FALSE(Icmp("1.1.1.1/32", "10.0.6.1/32", 3, 3, kNew).Intersects(rules[3].match));
+  // ct state != { invalid, untracked } ... tcp dport 22
+  EXPECT_TRUE(Packet("1.1.1.1/32", "10.0.8.1/32", kProtocolTcp, 22).SubsetOf(accepted));
+  EXPECT_FALSE(Packet("1.1.1.1/32", "10.0.8.1/32", kProtocolTcp, 22, kInvalid).Intersects(accepted));
+  // ct state & (related|new) == new
+  EXPECT_TRUE(tcp("10.0.9.1/32", kNew).SubsetOf(rules[9].match));
+  for (const auto state : {kEstablished, kRelated, kInvalid, kUntracked})
+    EXPECT_FALSE(tcp("10.0.9.1/32", state).Intersects(rules[9].match));
+  // ct state ! established,related
+  for (const auto state : {kNew, kInvalid, kUntracked}) EXPECT_TRUE(tcp("10.0.10.1/32", state).SubsetOf(accepted));
+  EXPECT_FALSE(tcp("10.0.10.1/32", kEstablished).Intersects(rules[10].match));
+  // ct original ip saddr: a free variable, of IPv4 connections only.
+  EXPECT_TRUE(Uncertain(tcp("10.0.12.1/32", kNew, "10.9.9.9/32"), rules[11].match));
+  EXPECT_FALSE(tcp("10.0.12.1/32", kInvalid, "10.9.9.9/32").Intersects(rules[11].match));
+  EXPECT_FALSE(Tcp("2001:db8::1/128", "2001:db8::2/128", 80).Intersects(rules[11].match));
+  // ct state established,related accept; ct l3proto ipv6 accept (a conntrack entry needed)
+  EXPECT_TRUE(tcp("2.2.2.2/32", kEstablished).SubsetOf(accepted));
+  EXPECT_TRUE(Tcp("2001:db8::1/128", "2001:db8::2/128", 80).SubsetOf(accepted));
+  EXPECT_FALSE(Packet("2001:db8::1/128", "2001:db8::2/128", kProtocolTcp, 80, kInvalid).Intersects(accepted));
+  // A new packet from anywhere: ct original ip saddr may be 10.9.9.9 (the tuple is not the
+  // packet's under NAT); an invalid one is dropped.
+  EXPECT_TRUE(Uncertain(tcp("10.0.12.1/32", kNew), accepted));
+  EXPECT_FALSE(tcp("10.0.12.1/32", kInvalid).Intersects(accepted));
+  EXPECT_FALSE(tcp("2.2.2.2/32", kNew).Intersects(accepted));
+}
+
+TEST(NftablesJson, ConntrackStateComparesAsTheKernelComparesItsRegister) {
+  // Each form as nft -j -f loads it (checked with nft --debug=netlink): == and != compare the
+  // value, so a list or an OR of two states equals no state; "in" and "!" test flags; a set is
+  // looked up; a verdict map on ct state has an element per state.
+  const char* state = R"({"ct": {"key": "state"}})";
+  auto matching = [&](const std::string& right, const std::string& op) {
+    const auto text =
+        Dump({Table(), BaseChain("fw", "forward", 0, "drop"), RuleIn("fw", MatchOf(state, right, op) + "," + kAccept)});
+    return Read(text).chains[0].rules.at(0).match;
+  };
+  const auto established = Packet("1.1.1.1/32", "2.2.2.2/32", kProtocolTcp, 80, CtState::kEstablished);
+  const auto fresh = Tcp("1.1.1.1/32", "2.2.2.2/32", 80);
+  const auto invalid = Packet("1.1.1.1/32", "2.2.2.2/32", kProtocolTcp, 80, CtState::kInvalid);
+  EXPECT_FALSE(established.Intersects(matching(R"(["established", "related"])", "==")));
+  EXPECT_TRUE(established.SubsetOf(matching(R"(["established", "related"])", "!=")));
+  EXPECT_TRUE(established.SubsetOf(matching(R"({"|": ["established", "related"]})", "!=")));
+  EXPECT_TRUE(established.SubsetOf(matching(R"(["established", "related"])", "in")));
+  EXPECT_FALSE(fresh.Intersects(matching(R"(["established", "related"])", "in")));
+  EXPECT_FALSE(established.Intersects(matching(R"({"|": ["established", "related"]})", "!")));
+  EXPECT_TRUE(invalid.SubsetOf(matching(R"({"|": ["established", "related"]})", "!")));
+  EXPECT_TRUE(established.SubsetOf(matching(R"({"set": ["established", "related"]})", "in")));
+  EXPECT_TRUE(invalid.SubsetOf(matching(R"({"set": ["established", "related"]})", "!=")));
+  EXPECT_TRUE(fresh.SubsetOf(matching("8", "==")));
+  EXPECT_FALSE(fresh.Intersects(matching("8", "!=")));
+  const auto vmap =
+      Dump({Table(), BaseChain("fw", "forward", 0, "accept"),
+            RuleIn("fw", std::string(R"({"vmap": {"key": )") + state +
+                             R"(, "data": {"set": [["invalid", {"drop": null}], ["new", {"accept": null}]]}}})")});
+  EXPECT_FALSE(invalid.Intersects(Accepted(vmap)));
+  EXPECT_TRUE(fresh.SubsetOf(Accepted(vmap)));
+  EXPECT_NE(Errors(Dump({Table(), BaseChain("fw", "forward", 0, "drop"),
+                         RuleIn("fw", MatchOf(state, "\"fresh\"") + "," + kAccept)}))
+                .find("nftables[3].rule.expr[0].match.right: 'fresh' is not a conntrack state"),
+            std::string::npos);
 }
 
 }  // namespace

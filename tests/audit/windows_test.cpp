@@ -138,6 +138,10 @@ TEST(AuditWindows, ErrorsCarryLineAndColumn) {
             std::string::npos);
   EXPECT_NE(Errors("[{\"Direction\": 1,\n \"Action\": }]").find("fw.txt:2:12: error: malformed JSON"),
             std::string::npos);
+  // An element of a pretty-printed export that is not a rule: at the line and column where it stands.
+  EXPECT_NE(Errors("[\n  {\"Name\": \"x\", \"Direction\": \"Inbound\", \"Action\": \"Allow\"},\n  17\n]")
+                .find("fw.txt:3:3: error: [1]: a rule is an object"),
+            std::string::npos);
 }
 
 TEST(AuditWindows, GoldenReportsOfPrecedence) {

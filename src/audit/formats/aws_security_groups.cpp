@@ -27,15 +27,6 @@ constexpr int kMaxPort = 65535;
 constexpr int kMaxIcmpValue = 255;
 constexpr std::string_view kAllProtocols = "-1";
 
-struct Malformed {
-  JsonPath path;
-  std::string message;
-};
-
-[[noreturn]] void Fail(const JsonPath& path, std::string message) {
-  throw Malformed{path, std::move(message)};
-}
-
 std::string Scalar(const Json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
@@ -67,9 +58,8 @@ class Reader {
       ReadGroups(root);
       ReadAttach(root);
       BuildChains(root);
-    } catch (const Malformed& malformed) {
-      diagnostics_.Error(locator_.Where(malformed.path),
-                         fmt::format("{}: {}", PathText(malformed.path), malformed.message));
+    } catch (const JsonStructureError& error) {
+      locator_.Report(diagnostics_, error);
     }
     if (diagnostics_.HasErrors()) throw core::InputError(diagnostics_);
     return std::move(ruleset_);
@@ -78,18 +68,18 @@ class Reader {
  private:
   void ReadGroups(const Json& root) {
     if (!root.is_object() || !root.contains("SecurityGroups") || !root["SecurityGroups"].is_array())
-      Fail({}, "expected {\"SecurityGroups\": [...]} as aws ec2 describe-security-groups writes it");
+      FailAt({}, "expected {\"SecurityGroups\": [...]} as aws ec2 describe-security-groups writes it");
     const JsonPath top = {{"SecurityGroups", -1}};
     const auto& groups = root["SecurityGroups"];
     for (std::size_t i = 0; i < groups.size(); ++i) {
       const auto path = Append(top, i);
       const auto& group = groups[i];
-      if (!group.is_object()) Fail(path, "a security group is an object");
+      if (!group.is_object()) FailAt(path, "a security group is an object");
       Group g;
       g.path = path;
       if (group.contains("GroupName")) g.name = Scalar(group["GroupName"]);
       if (group.contains("GroupId")) g.id = Scalar(group["GroupId"]);
-      if (g.name.empty() && g.id.empty()) Fail(path, "a security group needs a GroupName or a GroupId");
+      if (g.name.empty() && g.id.empty()) FailAt(path, "a security group needs a GroupName or a GroupId");
       groups_.push_back(std::move(g));
     }
   }
@@ -106,13 +96,13 @@ class Reader {
     has_attach_ = root.contains("Attach");
     if (!has_attach_) return;
     const JsonPath top = {{"Attach", -1}};
-    if (!root["Attach"].is_object()) Fail(top, "Attach maps an instance's name to a list of group names");
+    if (!root["Attach"].is_object()) FailAt(top, "Attach maps an instance's name to a list of group names");
     for (const auto& [instance, names] : root["Attach"].items()) {
       const auto path = Append(top, instance);
-      if (!names.is_array()) Fail(path, "expected a list of group names");
+      if (!names.is_array()) FailAt(path, "expected a list of group names");
       for (std::size_t i = 0; i < names.size(); ++i) {
         const int group = FindGroup(Scalar(names[i]));
-        if (group < 0) Fail(Append(path, i), fmt::format("no security group '{}' in this file", Scalar(names[i])));
+        if (group < 0) FailAt(Append(path, i), fmt::format("no security group '{}' in this file", Scalar(names[i])));
         carriers_[group].push_back(instance);
         if (SameName(instance, options_.host)) protecting_.insert(group);
       }
@@ -158,7 +148,7 @@ class Reader {
       if (!groups[g].contains(key)) continue;
       const auto& permissions = groups[g][key];
       const auto list_path = Append(groups_[g].path, key);
-      if (!permissions.is_array()) Fail(list_path, "expected a list of permissions");
+      if (!permissions.is_array()) FailAt(list_path, "expected a list of permissions");
       for (std::size_t i = 0; i < permissions.size(); ++i)
         AddPermission(chain, groups_[g], permissions[i], Append(list_path, i), hook == Hook::kInput);
     }
@@ -169,9 +159,9 @@ class Reader {
   int PortField(const Json& permission, const JsonPath& path, const char* key, int missing, int low) const {
     if (!permission.contains(key)) return missing;
     const auto& value = permission[key];
-    if (!value.is_number_integer()) Fail(Append(path, key), "expected an integer");
+    if (!value.is_number_integer()) FailAt(Append(path, key), "expected an integer");
     const auto number = value.get<long long>();
-    if (number < low || number > kMaxPort) Fail(Append(path, key), fmt::format("{} is out of range", number));
+    if (number < low || number > kMaxPort) FailAt(Append(path, key), fmt::format("{} is out of range", number));
     return static_cast<int>(number);
   }
 
@@ -181,16 +171,16 @@ class Reader {
     std::string text;
   };
   Service ServiceOf(const Json& permission, const JsonPath& path) const {
-    if (!permission.contains("IpProtocol")) Fail(path, "a permission needs an IpProtocol");
+    if (!permission.contains("IpProtocol")) FailAt(path, "a permission needs an IpProtocol");
     const auto protocol_text = Scalar(permission["IpProtocol"]);
     if (protocol_text == kAllProtocols) return {PacketSet::All(), "all traffic"};
     const auto protocol = ParseProtocol(protocol_text == "icmpv6" ? "58" : protocol_text);
-    if (!protocol) Fail(Append(path, "IpProtocol"), fmt::format("'{}' is not a protocol", protocol_text));
+    if (!protocol) FailAt(Append(path, "IpProtocol"), fmt::format("'{}' is not a protocol", protocol_text));
     auto set = PacketSet::Protocol(*protocol);
     if (*protocol == kProtocolIcmp || *protocol == kProtocolIcmpV6) {
       const int type = PortField(permission, path, "FromPort", -1, -1);
       const int code = PortField(permission, path, "ToPort", -1, -1);
-      if (type > kMaxIcmpValue || code > kMaxIcmpValue) Fail(path, "an ICMP type or code is at most 255");
+      if (type > kMaxIcmpValue || code > kMaxIcmpValue) FailAt(path, "an ICMP type or code is at most 255");
       if (type < 0) return {set, protocol_text};
       set &= PacketSet::IcmpType(type, code < 0 ? std::nullopt : std::optional<int>(code));
       return {set, code < 0 ? fmt::format("{} type {}", protocol_text, type)
@@ -201,7 +191,7 @@ class Reader {
     const int from = PortField(permission, path, "FromPort", 0, -1);
     const int to = PortField(permission, path, "ToPort", kMaxPort, -1);
     if (from < 0 || to < 0) return {set, protocol_text};
-    if (from > to) Fail(Append(path, "ToPort"), fmt::format("ToPort {} is below FromPort {}", to, from));
+    if (from > to) FailAt(Append(path, "ToPort"), fmt::format("ToPort {} is below FromPort {}", to, from));
     set &= PacketSet::DestinationPorts(from, to);
     return {set,
             from == to ? fmt::format("{} {}", protocol_text, from) : fmt::format("{} {}-{}", protocol_text, from, to)};
@@ -241,7 +231,7 @@ class Reader {
   }
 
   void AddPermission(Chain& chain, const Group& group, const Json& permission, const JsonPath& path, bool inbound) {
-    if (!permission.is_object()) Fail(path, "a permission is an object");
+    if (!permission.is_object()) FailAt(path, "a permission is an object");
     const auto service = ServiceOf(permission, path);
     const auto peer_word = inbound ? "from" : "to";
     auto add = [&](const JsonPath& where, PacketSet peer, const std::string& peer_text,
@@ -263,31 +253,31 @@ class Reader {
                                              std::tuple{"Ipv6Ranges", "CidrIpv6", core::Family::kIPv6}}) {
       if (!permission.contains(key)) continue;
       const auto list_path = Append(path, key);
-      if (!permission[key].is_array()) Fail(list_path, "expected a list");
+      if (!permission[key].is_array()) FailAt(list_path, "expected a list");
       for (std::size_t i = 0; i < permission[key].size(); ++i) {
         const auto& range = permission[key][i];
         const auto range_path = Append(list_path, i);
         if (!range.is_object() || !range.contains(field))
-          Fail(range_path, fmt::format("expected {{\"{}\": ...}}", field));
+          FailAt(range_path, fmt::format("expected {{\"{}\": ...}}", field));
         const auto cidr = Scalar(range[field]);
         const auto network = ParseNetworkLenient(cidr);
         if (!network || network->family != family || cidr.find('/') == std::string::npos)
-          Fail(Append(range_path, field),
-               fmt::format("'{}' is not an {} CIDR block", cidr, family == core::Family::kIPv4 ? "IPv4" : "IPv6"));
+          FailAt(Append(range_path, field),
+                 fmt::format("'{}' is not an {} CIDR block", cidr, family == core::Family::kIPv4 ? "IPv4" : "IPv6"));
         add(range_path, peer_of(*network), cidr, {});
       }
     }
     if (permission.contains("UserIdGroupPairs")) {
       const auto list_path = Append(path, "UserIdGroupPairs");
       const auto& pairs = permission["UserIdGroupPairs"];
-      if (!pairs.is_array()) Fail(list_path, "expected a list");
+      if (!pairs.is_array()) FailAt(list_path, "expected a list");
       for (std::size_t i = 0; i < pairs.size(); ++i) {
         const auto pair_path = Append(list_path, i);
-        if (!pairs[i].is_object()) Fail(pair_path, "a group reference is an object");
+        if (!pairs[i].is_object()) FailAt(pair_path, "a group reference is an object");
         const auto name = pairs[i].contains("GroupId")     ? Scalar(pairs[i]["GroupId"])
                           : pairs[i].contains("GroupName") ? Scalar(pairs[i]["GroupName"])
                                                            : std::string();
-        if (name.empty()) Fail(pair_path, "a group reference needs a GroupId or a GroupName");
+        if (name.empty()) FailAt(pair_path, "a group reference needs a GroupId or a GroupName");
         const int referenced = FindGroup(name);
         if (const auto members = GroupMembers(referenced)) {
           auto peer = PacketSet::None();
@@ -302,11 +292,11 @@ class Reader {
     if (permission.contains("PrefixListIds")) {
       const auto list_path = Append(path, "PrefixListIds");
       const auto& lists = permission["PrefixListIds"];
-      if (!lists.is_array()) Fail(list_path, "expected a list");
+      if (!lists.is_array()) FailAt(list_path, "expected a list");
       for (std::size_t i = 0; i < lists.size(); ++i) {
         const auto id =
             lists[i].is_object() && lists[i].contains("PrefixListId") ? Scalar(lists[i]["PrefixListId"]) : "";
-        if (id.empty()) Fail(Append(list_path, i), "expected {\"PrefixListId\": ...}");
+        if (id.empty()) FailAt(Append(list_path, i), "expected {\"PrefixListId\": ...}");
         const auto what = fmt::format("the addresses of prefix list {}", id);
         add(Append(list_path, i), ruleset_.symbols.Unmodelled(what), "prefix list " + id, {what});
       }

@@ -19,6 +19,10 @@ std::string PathText(const JsonPath& path) {
   return text;
 }
 
+[[noreturn]] void FailAt(const JsonPath& path, std::string message) {
+  throw JsonStructureError{path, std::move(message)};
+}
+
 JsonPath Append(JsonPath path, std::string key) {
   path.push_back({std::move(key), -1});
   return path;
@@ -46,6 +50,28 @@ class Skimmer {
       found = pos_;
     }
     return found;
+  }
+
+  // The offsets of the elements of the array at `path` (empty when it is not an array).
+  std::vector<std::size_t> ElementOffsets(const JsonPath& path) {
+    std::vector<std::size_t> offsets;
+    pos_ = 0;
+    SkipBlanks();
+    for (const auto& step : path)
+      if (!Enter(step)) return offsets;
+    if (Peek() != '[') return offsets;
+    ++pos_;
+    SkipBlanks();
+    if (Peek() == ']') return offsets;
+    while (pos_ < text_.size()) {
+      offsets.push_back(pos_);
+      SkipValue();
+      SkipBlanks();
+      if (Peek() != ',') break;
+      ++pos_;
+      SkipBlanks();
+    }
+    return offsets;
   }
 
  private:
@@ -135,6 +161,16 @@ core::SourceLocation JsonLocator::AtOffset(std::size_t offset) const {
 
 core::SourceLocation JsonLocator::Where(const JsonPath& path) const {
   return AtOffset(Skimmer(text_).OffsetOf(path));
+}
+
+std::vector<core::SourceLocation> JsonLocator::ElementLocations(const JsonPath& path) const {
+  std::vector<core::SourceLocation> locations;
+  for (const auto offset : Skimmer(text_).ElementOffsets(path)) locations.push_back(AtOffset(offset));
+  return locations;
+}
+
+void JsonLocator::Report(core::Diagnostics& diagnostics, const JsonStructureError& error) const {
+  diagnostics.Error(Where(error.path), fmt::format("{}: {}", PathText(error.path), error.message));
 }
 
 nlohmann::json ParseJson(std::string_view text, const JsonLocator& locator) {

@@ -25,6 +25,14 @@ std::string PathText(const JsonPath& path);  // "SecurityGroups[2].IpPermissions
 JsonPath Append(JsonPath path, std::string key);
 JsonPath Append(JsonPath path, std::size_t index);
 
+// A structure error in a document that parsed: the path of the offending value and what is
+// wrong with it. Readers throw it (FailAt) and report it where they catch it (Report).
+struct JsonStructureError {
+  JsonPath path;
+  std::string message;
+};
+[[noreturn]] void FailAt(const JsonPath& path, std::string message);
+
 // Locates values of a text that nlohmann::json accepted.
 class JsonLocator {
  public:
@@ -32,6 +40,11 @@ class JsonLocator {
   // Where the value at `path` starts, or the deepest part of the path that exists.
   core::SourceLocation Where(const JsonPath& path) const;
   core::SourceLocation AtOffset(std::size_t offset) const;
+  // Where each element of the array at `path` starts, in one pass (empty when it is not an
+  // array): for arrays of many elements, where Where() per element would skim the text each time.
+  std::vector<core::SourceLocation> ElementLocations(const JsonPath& path) const;
+  // "file:line:column: error: path: message" at the value the error names.
+  void Report(core::Diagnostics& diagnostics, const JsonStructureError& error) const;
 
  private:
   std::string_view text_;

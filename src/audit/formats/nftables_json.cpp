@@ -6,6 +6,11 @@
 // its JSON path (nftables[12].rule.expr[3]).
 
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -14,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/formats/formats.hpp"
+#include "audit/formats/json_input.hpp"
 #include "audit/formats/text_input.hpp"
 
 namespace portolan::audit::formats {
@@ -21,173 +27,6 @@ namespace portolan::audit::formats {
 namespace {
 
 using Json = nlohmann::json;
-
-// ---------------------------------------------------------------------------------------------
-// Where a JSON value starts. nlohmann::json keeps no positions for a document that parses, so a
-// valid text is skimmed again to find the offset of a value by its path.
-
-struct PathStep {
-  std::string key;            // object member, or
-  std::ptrdiff_t index = -1;  // array element
-};
-using JsonPath = std::vector<PathStep>;
-
-std::string PathText(const JsonPath& path) {
-  std::string text;
-  for (const auto& step : path) {
-    if (step.index >= 0) {
-      text += fmt::format("[{}]", step.index);
-    } else {
-      if (!text.empty()) text += '.';
-      text += step.key;
-    }
-  }
-  return text;
-}
-
-JsonPath Append(JsonPath path, std::string key) {
-  path.push_back({std::move(key), -1});
-  return path;
-}
-
-JsonPath Append(JsonPath path, std::size_t index) {
-  path.push_back({"", static_cast<std::ptrdiff_t>(index)});
-  return path;
-}
-
-// Walks a text that nlohmann::json accepted.
-class Skimmer {
- public:
-  explicit Skimmer(std::string_view text) : text_(text) {}
-
-  // The offset where the value at `path` starts, or of the deepest part of the path that exists.
-  std::size_t OffsetOf(const JsonPath& path) {
-    pos_ = 0;
-    SkipBlanks();
-    std::size_t found = pos_;
-    for (const auto& step : path) {
-      if (!Enter(step)) break;
-      found = pos_;
-    }
-    return found;
-  }
-
-  // The offsets of the elements of the array at `path` (empty when it is not an array).
-  std::vector<std::size_t> ElementOffsets(const JsonPath& path) {
-    std::vector<std::size_t> offsets;
-    pos_ = 0;
-    SkipBlanks();
-    for (const auto& step : path)
-      if (!Enter(step)) return offsets;
-    if (Peek() != '[') return offsets;
-    ++pos_;
-    SkipBlanks();
-    if (Peek() == ']') return offsets;
-    while (pos_ < text_.size()) {
-      offsets.push_back(pos_);
-      SkipValue();
-      SkipBlanks();
-      if (Peek() != ',') break;
-      ++pos_;
-      SkipBlanks();
-    }
-    return offsets;
-  }
-
- private:
-  char Peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
-
-  void SkipBlanks() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
-      ++pos_;
-  }
-
-  std::string ReadString() {
-    std::string out;
-    ++pos_;  // the opening quote
-    while (pos_ < text_.size() && text_[pos_] != '"') {
-      if (text_[pos_] == '\\') ++pos_;
-      if (pos_ < text_.size()) out += text_[pos_++];
-    }
-    ++pos_;
-    return out;
-  }
-
-  void SkipValue() {
-    const char c = Peek();
-    if (c == '"') {
-      ReadString();
-      return;
-    }
-    if (c == '{' || c == '[') {
-      int depth = 0;
-      while (pos_ < text_.size()) {
-        const char d = text_[pos_];
-        if (d == '"') {
-          ReadString();
-          continue;
-        }
-        if (d == '{' || d == '[') ++depth;
-        if (d == '}' || d == ']') --depth;
-        ++pos_;
-        if (depth == 0) return;
-      }
-      return;
-    }
-    while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}' && text_[pos_] != ']') ++pos_;
-  }
-
-  // Moves from the start of a container to the start of its member or element; false when absent.
-  bool Enter(const PathStep& step) {
-    const char open = step.index >= 0 ? '[' : '{';
-    if (Peek() != open) return false;
-    ++pos_;
-    SkipBlanks();
-    for (std::ptrdiff_t i = 0; pos_ < text_.size() && Peek() != (step.index >= 0 ? ']' : '}'); ++i) {
-      if (step.index >= 0) {
-        if (i == step.index) return true;
-      } else {
-        const auto key = ReadString();
-        SkipBlanks();
-        ++pos_;  // ':'
-        SkipBlanks();
-        if (key == step.key) return true;
-      }
-      SkipValue();
-      SkipBlanks();
-      if (Peek() == ',') ++pos_;
-      SkipBlanks();
-    }
-    return false;
-  }
-
-  std::string_view text_;
-  std::size_t pos_ = 0;
-};
-
-// Offsets to 1-based line and column.
-class LineIndex {
- public:
-  explicit LineIndex(std::string_view text) {
-    starts_.push_back(0);
-    for (std::size_t i = 0; i < text.size(); ++i)
-      if (text[i] == '\n') starts_.push_back(i + 1);
-  }
-  std::pair<int, int> At(std::size_t offset) const {
-    const auto it = std::upper_bound(starts_.begin(), starts_.end(), offset) - 1;
-    return {static_cast<int>(it - starts_.begin()) + 1, static_cast<int>(offset - *it) + 1};
-  }
-
- private:
-  std::vector<std::size_t> starts_;
-};
-
-// A structure error: the path of the offending value and what is wrong with it.
-struct Malformed {
-  JsonPath path;
-  std::string message;
-};
 
 // The one member of {"key": value}.
 struct Member {
@@ -198,10 +37,6 @@ struct Member {
 Member OnlyMember(const Json& object) {
   const auto it = object.begin();
   return {it.key(), &it.value()};
-}
-
-[[noreturn]] void Fail(const JsonPath& path, std::string message) {
-  throw Malformed{path, std::move(message)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,6 +175,9 @@ enum class FieldKind {
   kOutInterface,
   kIcmpType,
   kIcmpV6Type,
+  kIcmpCode,
+  kIcmpV6Code,
+  kCtDirection,
   kUnmodelled
 };
 
@@ -352,6 +190,10 @@ struct Selector {
   // th dport/sport: packets of protocols without ports have no such field the audit knows of; for
   // them the match is a free variable.
   bool transport_header = false;
+  // ct protocol: the protocol of the packet's connection, which is the packet's own but for a
+  // related packet (an ICMP error belongs to the connection it reports on): for related packets
+  // the match is a free variable.
+  bool connection_protocol = false;
 };
 
 constexpr int kProtocolSctp = 132;
@@ -363,12 +205,94 @@ PacketSet PortProtocols() {
          PacketSet::Protocol(kProtocolUdpLite) | PacketSet::Protocol(kProtocolDccp);
 }
 
-std::optional<int> StandardPriority(const std::string& name) {
-  static const std::map<std::string, int> kNames = {{"raw", -300},    {"mangle", -150}, {"dstnat", -100}, {"filter", 0},
-                                                    {"security", 50}, {"srcnat", 100},  {"out", 100}};
-  const auto it = kNames.find(name);
-  if (it == kNames.end()) return std::nullopt;
-  return it->second;
+// The free variable of ct direction: established and related packets go either way.
+constexpr std::string_view kCtDirectionNote = " (established and related packets)";
+constexpr std::string_view kCtDirectionHidden = "ct direction original (established and related packets)";
+
+// Packets with a conntrack entry. Every ct key but state needs one: for invalid and untracked
+// packets the kernel's ct expression breaks the rule (nft_ct_get_eval), for == and != alike.
+PacketSet Tracked() {
+  return PacketSet::State(CtState::kNew) | PacketSet::State(CtState::kEstablished) |
+         PacketSet::State(CtState::kRelated);
+}
+
+// The bit of each state in nft's ct_state bitmask (nft describe ct state).
+struct StateBit {
+  CtState state;
+  std::uint32_t bit;
+  std::string_view name;
+};
+constexpr std::array<StateBit, kCtStateCount> kStateBits = {{{CtState::kInvalid, 0x01, "invalid"},
+                                                             {CtState::kEstablished, 0x02, "established"},
+                                                             {CtState::kRelated, 0x04, "related"},
+                                                             {CtState::kNew, 0x08, "new"},
+                                                             {CtState::kUntracked, 0x40, "untracked"}}};
+
+// The packets whose state bit satisfies `holds`: ct state is one bit a packet, so every match on it
+// (equality, a flag test, a mask) is decided state by state, as the kernel compares the register.
+template <typename Predicate>
+PacketSet StatesWhere(Predicate holds) {
+  auto set = PacketSet::None();
+  for (const auto& state : kStateBits)
+    if (holds(state.bit)) set |= PacketSet::State(state.state);
+  return set;
+}
+
+// A base chain's priority as a name of nft(8)'s table for ip, ip6 and inet, with an offset
+// ("mangle - 5" is -155). nft -j writes numbers; names come from hand-written JSON. dstnat and
+// srcnat are names on prerouting and postrouting only; out is a name of bridge tables only.
+std::optional<int> NamedPriority(std::string_view text, const std::string& hook, std::string& why) {
+  struct Name {
+    std::string_view name;
+    int value;
+    std::string_view only_hook;  // empty: every hook
+  };
+  static constexpr std::array<Name, 6> kNames = {{{"raw", -300, ""},
+                                                  {"mangle", -150, ""},
+                                                  {"dstnat", -100, "prerouting"},
+                                                  {"filter", 0, ""},
+                                                  {"security", 50, ""},
+                                                  {"srcnat", 100, "postrouting"}}};
+  std::size_t i = 0;
+  while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+  const auto name = text.substr(0, i);
+  const auto it = std::find_if(kNames.begin(), kNames.end(), [&](const Name& n) { return n.name == name; });
+  if (it == kNames.end()) {
+    why = name == "out" ? "out is a priority of bridge tables" : "not a number or a standard priority name";
+    return std::nullopt;
+  }
+  if (!it->only_hook.empty() && it->only_hook != hook) {
+    why = fmt::format("{} is a priority of {} chains only", it->name, it->only_hook);
+    return std::nullopt;
+  }
+  auto rest = text.substr(i);
+  auto skip_blanks = [&] {
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  };
+  skip_blanks();
+  if (rest.empty()) return it->value;
+  const char sign = rest.front();
+  rest.remove_prefix(1);
+  skip_blanks();
+  constexpr unsigned kMaxOffset = 1U << 30;
+  unsigned offset = 0;
+  const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), offset);
+  if ((sign != '+' && sign != '-') || error != std::errc() || end != rest.data() + rest.size() || offset > kMaxOffset) {
+    why = "expected a name with an offset, such as \"filter - 10\"";
+    return std::nullopt;
+  }
+  return sign == '+' ? it->value + static_cast<int>(offset) : it->value - static_cast<int>(offset);
+}
+
+// 0..255, decimal or 0x hex, as nft prints integers.
+std::optional<int> ParseByte(std::string_view text) {
+  const int base = text.starts_with("0x") ? 16 : 10;
+  if (base == 16) text.remove_prefix(2);
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < 0 || value >= 256)
+    return std::nullopt;
+  return value;
 }
 
 std::optional<std::pair<int, int>> NftIcmpType(std::string_view name, bool v6) {
@@ -389,6 +313,35 @@ std::optional<std::pair<int, int>> NftIcmpType(std::string_view name, bool v6) {
   const auto it = names.find(name);
   if (it == names.end()) return std::nullopt;
   return std::make_pair(it->second, -1);
+}
+
+// ICMP and ICMPv6 codes by nft's names (nft describe icmp code, icmpv6 code), or as numbers.
+std::optional<int> NftIcmpCode(const std::string& text, bool v6) {
+  static const std::map<std::string, int, std::less<>> kV4 = {
+      {"net-unreachable", 0}, {"host-unreachable", 1}, {"prot-unreachable", 2}, {"port-unreachable", 3},
+      {"frag-needed", 4},     {"net-prohibited", 9},   {"host-prohibited", 10}, {"admin-prohibited", 13}};
+  static const std::map<std::string, int, std::less<>> kV6 = {{"no-route", 0},         {"admin-prohibited", 1},
+                                                              {"addr-unreachable", 3}, {"port-unreachable", 4},
+                                                              {"policy-fail", 5},      {"reject-route", 6}};
+  const auto& names = v6 ? kV6 : kV4;
+  if (const auto it = names.find(text); it != names.end()) return it->second;
+  return ParseByte(text);
+}
+
+// A type by nft's names, or as a number.
+std::optional<int> NftIcmpTypeNumber(const std::string& text, bool v6) {
+  if (const auto type = NftIcmpType(text, v6)) return type->first;
+  return ParseByte(text);
+}
+
+constexpr int kByteValues = 256;  // ICMP types and codes, protocols: one byte each
+
+// ICMP packets whose code is in [first, last], of any type (the field holds type * 256 + code).
+PacketSet IcmpCodes(int first, int last) {
+  auto set = PacketSet::None();
+  for (int type = 0; type < kByteValues; ++type)
+    set |= PacketSet::DestinationPorts(type * kByteValues + first, type * kByteValues + last);
+  return set;
 }
 
 struct NamedSet {
@@ -413,36 +366,26 @@ struct Verdict {
 
 class Reader {
  public:
-  Reader(std::string_view text, const std::string& file) : text_(text), file_(file), lines_(text) {}
+  Reader(std::string_view text, const std::string& file) : text_(text), file_(file), locator_(text, file) {}
 
   Ruleset Read() {
     ruleset_.file = file_;
     ruleset_.format = "nftables-json";
-    Json root;
-    try {
-      root = Json::parse(text_);
-    } catch (const Json::parse_error& error) {
-      const auto offset = error.byte > 0 ? std::min<std::size_t>(error.byte - 1, text_.size()) : 0;
-      std::string message = error.what();
-      const auto colon = message.find(": ", message.find("column"));
-      if (colon != std::string::npos) message = message.substr(colon + 2);
-      diagnostics_.Error(Where(offset), "malformed JSON: " + message);
-      throw core::InputError(diagnostics_);
-    }
+    const Json root = ParseJson(text_, locator_);
     const JsonPath top = {{"nftables", -1}};
     if (!root.is_object() || !root.contains("nftables") || !root["nftables"].is_array()) {
-      diagnostics_.Error(Where(0), "expected {\"nftables\": [...]} as nft -j list ruleset writes it");
+      diagnostics_.Error(locator_.AtOffset(0), "expected {\"nftables\": [...]} as nft -j list ruleset writes it");
       throw core::InputError(diagnostics_);
     }
     const auto& items = root["nftables"];
-    offsets_ = Skimmer(text_).ElementOffsets(top);
+    starts_ = locator_.ElementLocations(top);
     // Declarations first: a rule may jump to a chain or name a set that comes later.
     for (const bool rules : {false, true}) {
       for (std::size_t i = 0; i < items.size(); ++i) {
         try {
           Item(items[i], Append(top, i), i, rules);
-        } catch (const Malformed& malformed) {
-          Error(malformed);
+        } catch (const JsonStructureError& error) {
+          locator_.Report(diagnostics_, error);
         }
       }
     }
@@ -456,27 +399,22 @@ class Reader {
   }
 
  private:
-  core::SourceLocation Where(std::size_t offset) const {
-    const auto [line, column] = lines_.At(offset);
-    return {file_, line, column};
-  }
-
-  void Error(const Malformed& malformed) {
-    const auto offset = Skimmer(text_).OffsetOf(malformed.path);
-    diagnostics_.Error(Where(offset), fmt::format("{}: {}", PathText(malformed.path), malformed.message));
+  // Where the index-th element of the nftables array starts.
+  core::SourceLocation Where(std::size_t index) const {
+    return index < starts_.size() ? starts_[index] : locator_.Where(Append({{"nftables", -1}}, index));
   }
 
   // An element of the top-level array: {"table": ...}, {"chain": ...}, {"rule": ...}, ...
   void Item(const Json& item, const JsonPath& path, std::size_t index, bool rules) {
     if (!item.is_object() || item.size() != 1)
-      Fail(path, "expected an object with one key (table, chain, set, rule, ...)");
+      FailAt(path, "expected an object with one key (table, chain, set, rule, ...)");
     const auto item_member = OnlyMember(item);
     const auto& key = item_member.key;
     const auto& body = *item_member.value;
     JsonPath body_path = Append(path, key);
     // nft -j also reads commands: {"add": {"rule": ...}} is the rule itself.
     if (key == "add" || key == "create" || key == "insert") {
-      if (!body.is_object() || body.size() != 1) Fail(body_path, "expected an object with one key");
+      if (!body.is_object() || body.size() != 1) FailAt(body_path, "expected an object with one key");
       const auto inner = OnlyMember(body);
       body_path = Append(body_path, inner.key);
       return Object(inner.key, *inner.value, body_path, index, rules);
@@ -489,7 +427,7 @@ class Reader {
                                                    "ct helper", "ct timeout", "ct expectation", "limit",
                                                    "secmark",   "synproxy",   "element"};
     if (kIgnored.count(key)) return;
-    if (!body.is_object()) Fail(path, fmt::format("{} must be an object", key));
+    if (!body.is_object()) FailAt(path, fmt::format("{} must be an object", key));
     if (key == "table") {
       if (!rules) DeclareTable(body, path);
       return;
@@ -506,11 +444,12 @@ class Reader {
       if (rules) ReadRule(body, path, index);
       return;
     }
-    Fail(path, fmt::format("unknown object '{}' (expected table, chain, set, map or rule)", key));
+    FailAt(path, fmt::format("unknown object '{}' (expected table, chain, set, map or rule)", key));
   }
 
   static std::string String(const Json& body, const std::string& key, const JsonPath& path) {
-    if (!body.contains(key) || !body[key].is_string()) Fail(Append(path, key), fmt::format("needs a string '{}'", key));
+    if (!body.contains(key) || !body[key].is_string())
+      FailAt(Append(path, key), fmt::format("needs a string '{}'", key));
     return body[key].get<std::string>();
   }
 
@@ -521,7 +460,7 @@ class Reader {
     const auto it = tables_.find(family + " " + name);
     if (it != tables_.end()) return &it->second;
     if (family == "ip" || family == "ip6" || family == "inet")
-      Fail(path, fmt::format("table {} {} is not declared", family, name));
+      FailAt(path, fmt::format("table {} {} is not declared", family, name));
     return nullptr;
   }
 
@@ -530,7 +469,7 @@ class Reader {
     const auto name = String(body, "name", path);
     if (family != "ip" && family != "ip6" && family != "inet") {
       if (family != "arp" && family != "bridge" && family != "netdev")
-        Fail(Append(path, "family"), fmt::format("'{}' is not an nftables family", family));
+        FailAt(Append(path, "family"), fmt::format("'{}' is not an nftables family", family));
       ruleset_.notes.push_back(
           fmt::format("{}: table {} {} is not audited: only ip, ip6 and inet tables are", file_, family, name));
       return;
@@ -554,7 +493,7 @@ class Reader {
     set.path = path;
     set.is_map = is_map;
     if (body.contains("elem")) {
-      if (!body["elem"].is_array()) Fail(Append(path, "elem"), "must be an array");
+      if (!body["elem"].is_array()) FailAt(Append(path, "elem"), "must be an array");
       set.elements = &body["elem"];
     }
     auto has_flag = [&](const std::string& flag) {
@@ -573,10 +512,10 @@ class Reader {
     if (!table) return;
     const auto name = String(body, "name", path);
     const auto full = fmt::format("{} {}/{}", table->family, table->name, name);
-    if (table->chains.count(name)) Fail(path, fmt::format("chain {} is declared twice", full));
+    if (table->chains.count(name)) FailAt(path, fmt::format("chain {} is declared twice", full));
     Chain chain;
     chain.name = full;
-    chain.where = Where(offsets_[index]);
+    chain.where = Where(index);
     const bool base = body.contains("hook");
     if (!base) {
       table->chains[name] = static_cast<int>(ruleset_.chains.size());
@@ -591,22 +530,13 @@ class Reader {
           fmt::format("{}: nat chain {} is not audited (no address translation is modelled)", file_, full));
       return;
     }
-    if (type != "filter" && type != "route") Fail(Append(path, "type"), fmt::format("'{}' is not a chain type", type));
+    if (type != "filter" && type != "route")
+      FailAt(Append(path, "type"), fmt::format("'{}' is not a chain type", type));
     const auto policy = body.contains("policy") ? String(body, "policy", path) : std::string("accept");
     if (policy != "accept" && policy != "drop")
-      Fail(Append(path, "policy"), fmt::format("'{}' is not a chain policy (accept or drop)", policy));
+      FailAt(Append(path, "policy"), fmt::format("'{}' is not a chain policy (accept or drop)", policy));
     chain.policy = policy == "accept" ? Action::kAccept : Action::kDrop;
-    int priority = 0;
-    if (body.contains("prio")) {
-      const auto& prio = body["prio"];
-      if (prio.is_number_integer()) {
-        priority = prio.get<int>();
-      } else if (prio.is_string() && StandardPriority(prio.get<std::string>())) {
-        priority = *StandardPriority(prio.get<std::string>());
-      } else {
-        Fail(Append(path, "prio"), fmt::format("'{}' is not a chain priority", Print(prio)));
-      }
-    }
+    const int priority = Priority(body, hook, path);
     const int chain_index = static_cast<int>(ruleset_.chains.size());
     std::vector<Hook> hooks;
     int stage = 0;
@@ -627,13 +557,34 @@ class Reader {
       ruleset_.notes.push_back(fmt::format("{}: {} chain {} is not audited", file_, hook, full));
       return;
     } else {
-      Fail(Append(path, "hook"), fmt::format("'{}' is not a hook", hook));
+      FailAt(Append(path, "hook"), fmt::format("'{}' is not a hook", hook));
     }
     chain.family = TableFamily(*table);
     chain.stage = stage;
     for (const auto h : hooks) ruleset_.attachments.push_back({h, chain_index, priority});
     table->chains[name] = chain_index;
     ruleset_.chains.push_back(std::move(chain));
+  }
+
+  // A number, as nft -j writes it (a 32-bit integer), or a name of nft(8) with an offset.
+  static int Priority(const Json& body, const std::string& hook, const JsonPath& path) {
+    if (!body.contains("prio")) return 0;
+    const auto& prio = body["prio"];
+    const auto prio_path = Append(path, "prio");
+    if (prio.is_number_integer()) {
+      constexpr auto kMin = std::numeric_limits<std::int32_t>::min();
+      constexpr auto kMax = std::numeric_limits<std::int32_t>::max();
+      const bool fits = prio.is_number_unsigned()
+                            ? prio.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)
+                            : prio.get<std::int64_t>() >= kMin && prio.get<std::int64_t>() <= kMax;
+      if (!fits) FailAt(prio_path, fmt::format("{} is not a 32-bit chain priority", prio.dump()));
+      return static_cast<int>(prio.get<std::int64_t>());
+    }
+    std::string why = "not a number or a standard priority name";
+    if (prio.is_string())
+      if (const auto value = NamedPriority(prio.get<std::string>(), hook, why)) return *value;
+    FailAt(prio_path, fmt::format("'{}' is not a chain priority on hook {}: {}",
+                                  prio.is_string() ? prio.get<std::string>() : prio.dump(), hook, why));
   }
 
   // --- rules ---------------------------------------------------------------------------------
@@ -647,15 +598,15 @@ class Reader {
     if (!table) return;
     const auto chain_it = table->chains.find(chain_name);
     if (chain_it == table->chains.end())
-      Fail(Append(path, "chain"),
-           fmt::format("chain {} is not declared in table {} {}", chain_name, family, table_name));
+      FailAt(Append(path, "chain"),
+             fmt::format("chain {} is not declared in table {} {}", chain_name, family, table_name));
     const int chain = chain_it->second;
-    if (!body.contains("expr") || !body["expr"].is_array()) Fail(Append(path, "expr"), "a rule needs an expr array");
+    if (!body.contains("expr") || !body["expr"].is_array()) FailAt(Append(path, "expr"), "a rule needs an expr array");
     const auto& statements = body["expr"];
     const auto expr_path = Append(path, "expr");
 
     Rule rule;
-    rule.where = Where(offsets_[index]);
+    rule.where = Where(index);
     rule.match = TableFamily(*table) ? PacketSet::Family(*TableFamily(*table)) : PacketSet::All();
     std::vector<std::string> texts;
     for (const auto& statement : statements) texts.push_back(PrintStatement(statement));
@@ -668,7 +619,7 @@ class Reader {
     for (std::size_t s = 0; s < statements.size() && !decided; ++s) {
       const auto& statement = statements[s];
       const auto spath = Append(expr_path, s);
-      if (!statement.is_object() || statement.size() != 1) Fail(spath, "a statement is an object with one key");
+      if (!statement.is_object() || statement.size() != 1) FailAt(spath, "a statement is an object with one key");
       const auto statement_member = OnlyMember(statement);
       const auto& key = statement_member.key;
       const auto& arg = *statement_member.value;
@@ -704,7 +655,7 @@ class Reader {
         decided = true;
         continue;
       }
-      Fail(apath, fmt::format("unknown statement '{}'", key));
+      FailAt(apath, fmt::format("unknown statement '{}'", key));
     }
     if (!decided) {
       rule.action = Action::kContinue;
@@ -714,7 +665,7 @@ class Reader {
   }
 
   std::optional<Verdict> ReadVerdict(const Json& statement, const JsonPath& path) {
-    if (!statement.is_object() || statement.size() != 1) Fail(path, "a verdict is an object with one key");
+    if (!statement.is_object() || statement.size() != 1) FailAt(path, "a verdict is an object with one key");
     const auto statement_member = OnlyMember(statement);
     const auto& key = statement_member.key;
     const auto& arg = *statement_member.value;
@@ -725,7 +676,7 @@ class Reader {
     if (key == "continue") return Verdict{Action::kContinue, ""};
     if (key == "jump" || key == "goto") {
       if (!arg.is_object() || !arg.contains("target") || !arg["target"].is_string())
-        Fail(Append(path, key), "needs a target chain");
+        FailAt(Append(path, key), "needs a target chain");
       return Verdict{key == "jump" ? Action::kJump : Action::kGoto, arg["target"].get<std::string>()};
     }
     return std::nullopt;
@@ -750,16 +701,16 @@ class Reader {
     if (verdict.action == Action::kJump || verdict.action == Action::kGoto) {
       const auto it = table.chains.find(verdict.target);
       if (it == table.chains.end())
-        Fail(path, fmt::format("no chain {} in table {} {}", verdict.target, table.family, table.name));
+        FailAt(path, fmt::format("no chain {} in table {} {}", verdict.target, table.family, table.name));
       if (ruleset_.chains[it->second].policy)
-        Fail(path, fmt::format("{} to the base chain {}", ActionName(verdict.action), verdict.target));
+        FailAt(path, fmt::format("{} to the base chain {}", ActionName(verdict.action), verdict.target));
       rule.target = it->second;
     }
     out.push_back(std::move(rule));
   }
 
   void VerdictMap(Table& table, const Json& arg, const JsonPath& path, const Rule& rule, std::vector<Rule>& out) {
-    if (!arg.is_object() || !arg.contains("key") || !arg.contains("data")) Fail(path, "a vmap needs a key and data");
+    if (!arg.is_object() || !arg.contains("key") || !arg.contains("data")) FailAt(path, "a vmap needs a key and data");
     const auto selectors = Selectors(arg["key"]);
     const auto& data = arg["data"];
     const Json* elements = nullptr;
@@ -769,22 +720,23 @@ class Reader {
       map_name = data.get<std::string>().substr(1);
       const auto it = table.sets.find(map_name);
       if (it == table.sets.end() || !it->second.verdict_map)
-        Fail(Append(path, "data"), fmt::format("no verdict map {} in table {} {}", map_name, table.family, table.name));
+        FailAt(Append(path, "data"),
+               fmt::format("no verdict map {} in table {} {}", map_name, table.family, table.name));
       elements = it->second.elements;
       elements_path = Append(it->second.path, "elem");
     } else if (data.is_object() && data.contains("set") && data["set"].is_array()) {
       elements = &data["set"];
       elements_path = Append(Append(path, "data"), "set");
     } else {
-      Fail(Append(path, "data"), "expected an anonymous map {\"set\": [[key, verdict], ...]} or \"@name\"");
+      FailAt(Append(path, "data"), "expected an anonymous map {\"set\": [[key, verdict], ...]} or \"@name\"");
     }
     if (!elements) return;
     for (std::size_t e = 0; e < elements->size(); ++e) {
       const auto& element = (*elements)[e];
       const auto epath = Append(elements_path, e);
-      if (!element.is_array() || element.size() != 2) Fail(epath, "a map element is [key, verdict]");
+      if (!element.is_array() || element.size() != 2) FailAt(epath, "a map element is [key, verdict]");
       auto verdict = ReadVerdict(element[1], Append(epath, 1));
-      if (!verdict) Fail(Append(epath, 1), fmt::format("'{}' is not a verdict", element[1].dump()));
+      if (!verdict) FailAt(Append(epath, 1), fmt::format("'{}' is not a verdict", element[1].dump()));
       Rule part = rule;
       part.match &= Membership(selectors, element[0], Append(epath, 0), table);
       part.text = fmt::format("{} [element {} : {}]", rule.text, Print(element[0]), PrintVerdict(element[1]));
@@ -827,6 +779,7 @@ class Reader {
                                   ? PacketSet::Family(core::Family::kIPv4) & PacketSet::Protocol(kProtocolIcmp)
                                   : PacketSet::Family(core::Family::kIPv6) & PacketSet::Protocol(kProtocolIcmpV6);
         if (field == "type") selector.kind = protocol == "icmp" ? FieldKind::kIcmpType : FieldKind::kIcmpV6Type;
+        if (field == "code") selector.kind = protocol == "icmp" ? FieldKind::kIcmpCode : FieldKind::kIcmpV6Code;
         return selector;
       }
       return selector;
@@ -839,9 +792,34 @@ class Reader {
       if (name == "oifname" || name == "oif") selector.kind = FieldKind::kOutInterface;
       return selector;
     }
-    if (key == "ct" && body.is_object() && body.value("key", Json("")) == "state" && !body.contains("dir")) {
-      selector.kind = FieldKind::kState;
+    if (key == "ct" && body.is_object()) return ConntrackField(body);
+    return selector;
+  }
+
+  // ct state is the packet's; l3proto and protocol are the packet's family and protocol (but for
+  // related packets, see Selector); direction is original for new packets. Every other key
+  // (status, mark, helper, the tuples' addresses and ports under NAT, ...) is a free variable,
+  // and all of them but state need a conntrack entry.
+  static Selector ConntrackField(const Json& body) {
+    Selector selector;
+    const auto name = body.contains("key") && body["key"].is_string() ? body["key"].get<std::string>() : "";
+    const bool directed = body.contains("dir");
+    if (name == "state") {
+      if (!directed) selector.kind = FieldKind::kState;
       return selector;
+    }
+    selector.dependency = Tracked();
+    if (name == "l3proto") {
+      selector.kind = FieldKind::kFamily;
+    } else if (name == "protocol") {
+      selector.kind = FieldKind::kProtocol;
+      selector.connection_protocol = true;
+    } else if (name == "direction" && !directed) {
+      selector.kind = FieldKind::kCtDirection;
+    } else if (name.starts_with("ip ")) {
+      selector.dependency &= PacketSet::Family(core::Family::kIPv4);
+    } else if (name.starts_with("ip6 ")) {
+      selector.dependency &= PacketSet::Family(core::Family::kIPv6);
     }
     return selector;
   }
@@ -862,41 +840,148 @@ class Reader {
 
   PacketSet Match(Table& table, const Json& match, const JsonPath& path, Rule& rule) {
     if (!match.is_object() || !match.contains("left") || !match.contains("right"))
-      Fail(path, "a match needs left and right");
+      FailAt(path, "a match needs left and right");
     const auto op = match.value("op", Json("==")).is_string() ? match.value("op", std::string("==")) : std::string("?");
-    static const std::set<std::string> kOps = {"==", "!=", "<", ">", "<=", ">=", "in"};
-    if (!kOps.count(op)) Fail(Append(path, "op"), fmt::format("'{}' is not a match operator", op));
-    const auto selectors = Selectors(match["left"]);
-    auto dependency = PacketSet::All();
-    for (const auto& s : selectors) dependency &= s.dependency;
+    // "in" is nft's implicit operator (a flag test on bitmasks, else equality); "!" its negated
+    // flag test (ct state ! new: no bit of new is set).
+    static const std::set<std::string> kOps = {"==", "!=", "<", ">", "<=", ">=", "in", "!"};
+    if (!kOps.count(op)) FailAt(Append(path, "op"), fmt::format("'{}' is not a match operator", op));
+    const auto& left = match["left"];
     const auto& right = match["right"];
     const auto right_path = Append(path, "right");
+    if (const auto* mask = StateMask(left))
+      return StateMatch(op, mask, Append(Append(path, "left"), "&"), right, right_path, table);
+    const auto selectors = Selectors(left);
+    auto dependency = PacketSet::All();
+    for (const auto& s : selectors) dependency &= s.dependency;
 
     // A set the ruleset fills while it runs has no fixed contents: a free variable.
     const bool dynamic_set = right.is_string() && right.get<std::string>().starts_with("@") &&
                              table.sets.count(right.get<std::string>().substr(1)) &&
                              table.sets[right.get<std::string>().substr(1)].dynamic;
-    const bool negated = op == "!=";
+    const bool negated = op == "!=" || op == "!";
     if (!Modelled(selectors) || dynamic_set) {
       return Unmodelled(selectors, match, op, dependency, right, right_path, table, rule, dynamic_set);
     }
-    if (selectors.size() == 1 &&
-        (selectors[0].kind == FieldKind::kInInterface || selectors[0].kind == FieldKind::kOutInterface)) {
+    const auto kind = selectors.size() == 1 ? selectors[0].kind : FieldKind::kUnmodelled;
+    if (kind == FieldKind::kState) return StateMatch(op, nullptr, {}, right, right_path, table);
+    if (kind == FieldKind::kInInterface || kind == FieldKind::kOutInterface) {
       const auto text = PrintMatch(match);
       if (!(right.is_string() && right == "lo")) rule.unmodelled.push_back(text);
     }
-    if (op == "<" || op == ">" || op == "<=" || op == ">=")
-      return dependency & Compare(selectors, op, right, right_path);
-    const auto members = Values(selectors, right, right_path, table);
-    return dependency & (negated ? ~members : members);
+    if (kind == FieldKind::kCtDirection) rule.unmodelled.push_back(PrintMatch(match) + std::string(kCtDirectionNote));
+    auto result = PacketSet::None();
+    if (op == "<" || op == ">" || op == "<=" || op == ">=") {
+      result = dependency & Compare(selectors, op, right, right_path);
+    } else {
+      const auto members = Values(selectors, right, right_path, table);
+      result = dependency & (negated ? ~members : members);
+    }
+    if (std::any_of(selectors.begin(), selectors.end(), [](const Selector& s) { return s.connection_protocol; }))
+      return RelatedConnection(match, op, dependency, result, rule);
+    return result;
+  }
+
+  // ct protocol, for a related packet: the protocol of the connection it relates to, which an
+  // ICMP error does not carry in its own header. Exact for every other packet; for related
+  // packets a free variable.
+  PacketSet RelatedConnection(const Json& match, const std::string& op, const PacketSet& dependency,
+                              const PacketSet& exact, Rule& rule) {
+    const bool negated = op == "!=" || op == "!";
+    Json positive = match;
+    if (negated) positive["op"] = op == "!" ? "in" : "==";
+    const auto text = PrintMatch(positive) + " (for a related packet, its connection's)";
+    const auto variable = ruleset_.symbols.Unmodelled(text);
+    rule.unmodelled.push_back(negated ? PrintMatch(match) + " (for a related packet, its connection's)" : text);
+    const auto related = PacketSet::State(CtState::kRelated);
+    return (exact - related) | (related & dependency & (negated ? ~variable : variable));
+  }
+
+  // The mask of `ct state & MASK` on the left of a match, or null for any other left side.
+  static const Json* StateMask(const Json& left) {
+    if (!left.is_object() || left.size() != 1 || !left.contains("&")) return nullptr;
+    const auto& operands = left["&"];
+    if (!operands.is_array() || operands.size() != 2) return nullptr;
+    const auto field = Field(operands[0]);
+    if (field.kind != FieldKind::kState) return nullptr;
+    return &operands[1];
+  }
+
+  // A ct state value as nft's bitmask: a name, a number, a list or an OR ({"|": [...]}) of them.
+  static std::uint32_t StateValue(const Json& value, const JsonPath& path) {
+    if (value.is_array() || (value.is_object() && value.size() == 1 && value.contains("|") && value["|"].is_array())) {
+      const auto& parts = value.is_array() ? value : value["|"];
+      const auto parts_path = value.is_array() ? path : Append(path, "|");
+      std::uint32_t bits = 0;
+      for (std::size_t i = 0; i < parts.size(); ++i) bits |= StateValue(parts[i], Append(parts_path, i));
+      return bits;
+    }
+    if (value.is_number_unsigned() && value.get<std::uint64_t>() <= std::numeric_limits<std::uint32_t>::max())
+      return static_cast<std::uint32_t>(value.get<std::uint64_t>());
+    if (value.is_string())
+      for (const auto& state : kStateBits)
+        if (value.get<std::string>() == state.name) return state.bit;
+    FailAt(path,
+           fmt::format("'{}' is not a conntrack state", value.is_string() ? value.get<std::string>() : value.dump()));
+  }
+
+  // ct state, evaluated as the kernel compares its register: one bit a packet, masked by `mask`
+  // when there is one; == and != compare the value (ct state == established|related is never
+  // true), "in" and "!" test flags, a set looks the value up.
+  PacketSet StateMatch(const std::string& op, const Json* mask, const JsonPath& mask_path, const Json& right,
+                       const JsonPath& right_path, Table& table) {
+    const std::uint32_t mask_bits = mask ? StateValue(*mask, Append(mask_path, 1)) : ~std::uint32_t{0};
+    const bool negated = op == "!=" || op == "!";
+    // A set, anonymous or named: the value is looked up.
+    static const Json kEmpty = Json::array();
+    const Json* elements = nullptr;
+    JsonPath elements_path;
+    if (right.is_string() && right.get<std::string>().starts_with("@")) {
+      const auto name = right.get<std::string>().substr(1);
+      const auto it = table.sets.find(name);
+      if (it == table.sets.end() || it->second.is_map)
+        FailAt(right_path, fmt::format("no set {} in table {} {}", name, table.family, table.name));
+      elements = it->second.elements ? it->second.elements : &kEmpty;
+      elements_path = Append(it->second.path, "elem");
+    } else if (right.is_object() && right.size() == 1 && right.contains("set") && right["set"].is_array()) {
+      elements = &right["set"];
+      elements_path = Append(right_path, "set");
+    }
+    if (elements) {
+      std::set<std::uint32_t> values;
+      for (std::size_t e = 0; e < elements->size(); ++e) {
+        const auto& element = (*elements)[e];
+        const bool wrapped = element.is_object() && element.contains("elem") && element["elem"].is_object() &&
+                             element["elem"].contains("val");
+        values.insert(wrapped
+                          ? StateValue(element["elem"]["val"], Append(Append(Append(elements_path, e), "elem"), "val"))
+                          : StateValue(element, Append(elements_path, e)));
+      }
+      const auto members = StatesWhere([&](std::uint32_t bit) { return values.count(bit & mask_bits) > 0; });
+      return negated ? ~members : members;
+    }
+    const auto value = StateValue(right, right_path);
+    if (op == "in" || op == "!") {
+      const auto members = StatesWhere([&](std::uint32_t bit) { return (bit & mask_bits & value) != 0; });
+      return op == "!" ? ~members : members;
+    }
+    return StatesWhere([&](std::uint32_t bit) {
+      const auto x = bit & mask_bits;
+      if (op == "==") return x == value;
+      if (op == "!=") return x != value;
+      if (op == "<") return x < value;
+      if (op == ">") return x > value;
+      if (op == "<=") return x <= value;
+      return x >= value;
+    });
   }
 
   PacketSet Unmodelled(const std::vector<Selector>& selectors, const Json& match, const std::string& op,
                        const PacketSet& dependency, const Json& right, const JsonPath& right_path, Table& table,
                        Rule& rule, bool dynamic_set) {
-    const bool negated = op == "!=";
+    const bool negated = op == "!=" || op == "!";
     Json positive = match;
-    if (negated) positive["op"] = "==";
+    if (negated) positive["op"] = op == "!" ? "in" : "==";
     auto text = PrintMatch(positive);
     if (dynamic_set) text += " (a set the ruleset fills at run time)";
     const auto variable = ruleset_.symbols.Unmodelled(text);
@@ -920,7 +1005,7 @@ class Reader {
       const auto name = right.get<std::string>().substr(1);
       const auto it = table.sets.find(name);
       if (it == table.sets.end() || it->second.is_map)
-        Fail(path, fmt::format("no set {} in table {} {}", name, table.family, table.name));
+        FailAt(path, fmt::format("no set {} in table {} {}", name, table.family, table.name));
       auto set = PacketSet::None();
       if (!it->second.elements) return set;
       const auto elements_path = Append(it->second.path, "elem");
@@ -949,13 +1034,13 @@ class Reader {
                        Table& table) {
     if (element.is_object() && element.size() == 1 && element.contains("elem")) {
       const auto& inner = element["elem"];
-      if (!inner.is_object() || !inner.contains("val")) Fail(Append(path, "elem"), "an elem needs a val");
+      if (!inner.is_object() || !inner.contains("val")) FailAt(Append(path, "elem"), "an elem needs a val");
       return Membership(selectors, inner["val"], Append(Append(path, "elem"), "val"), table);
     }
     if (selectors.size() == 1) return Value(selectors[0], element, path);
     if (!element.is_object() || !element.contains("concat") || !element["concat"].is_array() ||
         element["concat"].size() != selectors.size())
-      Fail(path, fmt::format("expected a concatenation of {} values", selectors.size()));
+      FailAt(path, fmt::format("expected a concatenation of {} values", selectors.size()));
     auto set = PacketSet::All();
     for (std::size_t i = 0; i < selectors.size(); ++i)
       set &= Value(selectors[i], element["concat"][i], Append(Append(path, "concat"), i));
@@ -963,47 +1048,51 @@ class Reader {
   }
 
   PacketSet Value(const Selector& selector, const Json& value, const JsonPath& path) {
+    if (selector.kind == FieldKind::kState) {
+      const auto state = StateValue(value, path);
+      return StatesWhere([&](std::uint32_t bit) { return bit == state; });
+    }
     if (value.is_object() && value.size() == 1 && value.contains("range")) {
       const auto& range = value["range"];
-      if (!range.is_array() || range.size() != 2) Fail(Append(path, "range"), "a range is [first, last]");
+      if (!range.is_array() || range.size() != 2) FailAt(Append(path, "range"), "a range is [first, last]");
       return Range(selector, range[0], range[1], Append(path, "range"));
     }
     if (value.is_object() && value.size() == 1 && value.contains("prefix")) {
       const auto& prefix = value["prefix"];
       if (!selector.family || (selector.kind != FieldKind::kSource && selector.kind != FieldKind::kDestination))
-        Fail(path, "a prefix needs an address on the left");
+        FailAt(path, "a prefix needs an address on the left");
       if (!prefix.is_object() || !prefix.contains("addr") || !prefix["addr"].is_string() || !prefix.contains("len") ||
           !prefix["len"].is_number_integer())
-        Fail(Append(path, "prefix"), "a prefix is {\"addr\": ..., \"len\": ...}");
+        FailAt(Append(path, "prefix"), "a prefix is {\"addr\": ..., \"len\": ...}");
       const auto network =
           ParseNetworkLenient(fmt::format("{}/{}", prefix["addr"].get<std::string>(), prefix["len"].get<long long>()));
       if (!network || network->family != *selector.family)
-        Fail(Append(path, "prefix"),
-             fmt::format("'{}' is not an {} network", Print(value), core::FamilyName(*selector.family)));
+        FailAt(Append(path, "prefix"),
+               fmt::format("'{}' is not an {} network", Print(value), core::FamilyName(*selector.family)));
       return selector.kind == FieldKind::kSource ? PacketSet::Source(*network) : PacketSet::Destination(*network);
     }
     const auto text = value.is_string()           ? value.get<std::string>()
                       : value.is_number_integer() ? value.dump()
                                                   : std::string();
-    if (text.empty()) Fail(path, fmt::format("'{}' is not a value for this match", value.dump()));
+    if (text.empty()) FailAt(path, fmt::format("'{}' is not a value for this match", value.dump()));
     switch (selector.kind) {
       case FieldKind::kSource:
       case FieldKind::kDestination: {
         const auto network = ParseNetworkLenient(text);
         if (!network || network->family != *selector.family)
-          Fail(path, fmt::format("'{}' is not an {} address", text, core::FamilyName(*selector.family)));
+          FailAt(path, fmt::format("'{}' is not an {} address", text, core::FamilyName(*selector.family)));
         return selector.kind == FieldKind::kSource ? PacketSet::Source(*network) : PacketSet::Destination(*network);
       }
       case FieldKind::kSourcePort:
       case FieldKind::kDestinationPort: {
         const auto port = ParsePort(text);
-        if (!port) Fail(path, fmt::format("'{}' is not a port", text));
+        if (!port) FailAt(path, fmt::format("'{}' is not a port", text));
         return selector.kind == FieldKind::kSourcePort ? PacketSet::SourcePorts(*port, *port)
                                                        : PacketSet::DestinationPorts(*port, *port);
       }
       case FieldKind::kProtocol: {
         const auto protocol = ParseProtocol(text);
-        if (!protocol) Fail(path, fmt::format("'{}' is not a protocol", text));
+        if (!protocol) FailAt(path, fmt::format("'{}' is not a protocol", text));
         return PacketSet::Protocol(*protocol);
       }
       case FieldKind::kFamily: {
@@ -1013,16 +1102,7 @@ class Reader {
           return PacketSet::Family(core::Family::kIPv6);
         return PacketSet::None();  // arp, ...: never an IP packet
       }
-      case FieldKind::kState: {
-        static const std::map<std::string, CtState> kStates = {{"new", CtState::kNew},
-                                                               {"established", CtState::kEstablished},
-                                                               {"related", CtState::kRelated},
-                                                               {"invalid", CtState::kInvalid},
-                                                               {"untracked", CtState::kUntracked}};
-        const auto it = kStates.find(text);
-        if (it == kStates.end()) Fail(path, fmt::format("'{}' is not a conntrack state", text));
-        return PacketSet::State(it->second);
-      }
+      case FieldKind::kState: break;  // above
       case FieldKind::kInInterface:
       case FieldKind::kOutInterface: {
         // nft's wildcard is a trailing '*' ("\*" is a literal star); the model's is iptables' '+'.
@@ -1039,11 +1119,25 @@ class Reader {
         const bool v6 = selector.kind == FieldKind::kIcmpV6Type;
         if (const auto type = NftIcmpType(text, v6)) return PacketSet::IcmpType(type->first, std::nullopt);
         if (const auto set = ParseIcmpType(text, v6)) return *set;
-        Fail(path, fmt::format("'{}' is not an {} type", text, v6 ? "ICMPv6" : "ICMP"));
+        FailAt(path, fmt::format("'{}' is not an {} type", text, v6 ? "ICMPv6" : "ICMP"));
+      }
+      case FieldKind::kIcmpCode:
+      case FieldKind::kIcmpV6Code: {
+        const bool v6 = selector.kind == FieldKind::kIcmpV6Code;
+        if (const auto code = NftIcmpCode(text, v6)) return IcmpCodes(*code, *code);
+        FailAt(path, fmt::format("'{}' is not an {} code", text, v6 ? "ICMPv6" : "ICMP"));
+      }
+      case FieldKind::kCtDirection: {
+        // A new packet is in its connection's original direction; for the others it is hidden.
+        const auto original = ruleset_.symbols.Unmodelled(std::string(kCtDirectionHidden));
+        const auto later = PacketSet::State(CtState::kEstablished) | PacketSet::State(CtState::kRelated);
+        if (text == "original" || text == "0") return PacketSet::State(CtState::kNew) | (later & original);
+        if (text == "reply" || text == "1") return later & ~original;
+        FailAt(path, fmt::format("'{}' is not a conntrack direction (original or reply)", text));
       }
       case FieldKind::kUnmodelled: break;
     }
-    Fail(path, "no value fits this match");
+    FailAt(path, "no value fits this match");
   }
 
   // A number, port, protocol or address as a 128-bit value for ranges and comparisons.
@@ -1051,23 +1145,33 @@ class Reader {
     const auto text = value.is_string()           ? value.get<std::string>()
                       : value.is_number_integer() ? value.dump()
                                                   : std::string();
-    if (text.empty()) Fail(path, fmt::format("'{}' is not a value for this match", value.dump()));
+    if (text.empty()) FailAt(path, fmt::format("'{}' is not a value for this match", value.dump()));
     switch (selector.kind) {
       case FieldKind::kSource:
       case FieldKind::kDestination: {
         const auto address = core::ParseAddress(text);
         if (!address || address->family != *selector.family)
-          Fail(path, fmt::format("'{}' is not an {} address", text, core::FamilyName(*selector.family)));
+          FailAt(path, fmt::format("'{}' is not an {} address", text, core::FamilyName(*selector.family)));
         return PlainAddress(*address);
       }
       case FieldKind::kSourcePort:
       case FieldKind::kDestinationPort:
         if (const auto port = ParsePort(text)) return static_cast<Uint128>(*port);
-        Fail(path, fmt::format("'{}' is not a port", text));
+        FailAt(path, fmt::format("'{}' is not a port", text));
       case FieldKind::kProtocol:
         if (const auto protocol = ParseProtocol(text)) return static_cast<Uint128>(*protocol);
-        Fail(path, fmt::format("'{}' is not a protocol", text));
-      default: Fail(path, "this match has no ranges");
+        FailAt(path, fmt::format("'{}' is not a protocol", text));
+      case FieldKind::kIcmpType:
+      case FieldKind::kIcmpV6Type:
+        if (const auto type = NftIcmpTypeNumber(text, selector.kind == FieldKind::kIcmpV6Type))
+          return static_cast<Uint128>(*type);
+        FailAt(path, fmt::format("'{}' is not an ICMP type", text));
+      case FieldKind::kIcmpCode:
+      case FieldKind::kIcmpV6Code:
+        if (const auto code = NftIcmpCode(text, selector.kind == FieldKind::kIcmpV6Code))
+          return static_cast<Uint128>(*code);
+        FailAt(path, fmt::format("'{}' is not an ICMP code", text));
+      default: FailAt(path, "this match has no ranges");
     }
   }
 
@@ -1084,6 +1188,12 @@ class Reader {
         for (auto p = first; p <= last; ++p) set |= PacketSet::Protocol(static_cast<int>(p));
         return set;
       }
+      case FieldKind::kIcmpType:
+      case FieldKind::kIcmpV6Type:
+        return PacketSet::DestinationPorts(static_cast<int>(first) * kByteValues,
+                                           static_cast<int>(last) * kByteValues + kByteValues - 1);
+      case FieldKind::kIcmpCode:
+      case FieldKind::kIcmpV6Code: return IcmpCodes(static_cast<int>(first), static_cast<int>(last));
       default: return PacketSet::None();
     }
   }
@@ -1091,7 +1201,7 @@ class Reader {
   PacketSet Range(const Selector& selector, const Json& first, const Json& last, const JsonPath& path) {
     const auto a = Number(selector, first, Append(path, 0));
     const auto b = Number(selector, last, Append(path, 1));
-    if (a > b) Fail(path, "a range's first value is above its last");
+    if (a > b) FailAt(path, "a range's first value is above its last");
     return Between(selector, a, b);
   }
 
@@ -1099,14 +1209,18 @@ class Reader {
     switch (selector.kind) {
       case FieldKind::kSource:
       case FieldKind::kDestination: return *selector.family == core::Family::kIPv4 ? Uint128{0xffffffffu} : ~Uint128{0};
-      case FieldKind::kProtocol: return 255;
+      case FieldKind::kProtocol:
+      case FieldKind::kIcmpType:
+      case FieldKind::kIcmpV6Type:
+      case FieldKind::kIcmpCode:
+      case FieldKind::kIcmpV6Code: return kByteValues - 1;
       default: return 65535;
     }
   }
 
   PacketSet Compare(const std::vector<Selector>& selectors, const std::string& op, const Json& right,
                     const JsonPath& path) {
-    if (selectors.size() != 1) Fail(path, "a comparison needs one field on the left");
+    if (selectors.size() != 1) FailAt(path, "a comparison needs one field on the left");
     const auto& selector = selectors[0];
     const auto value = Number(selector, right, path);
     const auto max = MaxOf(selector);
@@ -1118,12 +1232,12 @@ class Reader {
 
   std::string_view text_;
   std::string file_;
-  LineIndex lines_;
+  JsonLocator locator_;
   Ruleset ruleset_;
   core::Diagnostics diagnostics_;
-  std::vector<std::size_t> offsets_;      // where each element of the nftables array starts
-  std::map<std::string, Table> tables_;   // "family name"
-  std::set<std::string> skipped_chains_;  // "family table chain": nat, ingress
+  std::vector<core::SourceLocation> starts_;  // where each element of the nftables array starts
+  std::map<std::string, Table> tables_;       // "family name"
+  std::set<std::string> skipped_chains_;      // "family table chain": nat, ingress
   std::set<core::Family> families_;
 };
 

@@ -503,15 +503,18 @@ Ruleset ReadRuleJson(std::string_view text, const std::string& file) {
       {"Description", "Description"}, {"Group", "Group"},     {"DisplayGroup", "Group"}};
   RuleBuilder builder(ruleset.symbols, diagnostics);
   std::vector<BuiltRule> rules;
+  // Where each rule starts, in one pass over the text (an export holds thousands of rules).
+  const auto starts = single ? std::vector<core::SourceLocation>{locator.Where({})} : locator.ElementLocations({});
   for (std::size_t i = 0; i < root.size(); ++i) {
-    const JsonPath path = single ? JsonPath{} : JsonPath{{"", static_cast<std::ptrdiff_t>(i)}};
+    const JsonPath path = single ? JsonPath{} : Append({}, i);
+    const auto rule_start = i < starts.size() ? starts[i] : locator.Where(path);
     const auto& object = root[i];
     if (!object.is_object()) {
-      diagnostics.Error(locator.Where(path), fmt::format("[{}]: a rule is an object", i));
+      diagnostics.Error(rule_start, fmt::format("[{}]: a rule is an object", i));
       continue;
     }
     RawRule raw;
-    raw.where = locator.Where(path);
+    raw.where = rule_start;
     std::vector<std::string> summary;
     bool bypass = false;
     for (const auto& [key, value] : object.items()) {
