@@ -1,9 +1,9 @@
 #include "audit/audit_report.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <fmt/format.h>
 
+#include "audit/box_text.hpp"
+#include "report/json_writer.hpp"
 #include "report/text_table.hpp"
 
 namespace portolan::audit {
@@ -37,8 +37,19 @@ std::string Summary(const AuditResult& result) {
       result.shadowed.size(), result.unused.size());
 }
 
+// Generous averages per finding, to grow the report's buffer once or not at all.
+constexpr std::size_t kTableBytesPerFinding = 320;
+constexpr std::size_t kJsonBytesPerFinding = 512;
+constexpr std::size_t kCsvBytesPerFinding = 256;
+
+std::size_t FindingCount(const AuditResult& result) {
+  return result.flows.size() + result.excess.size() + result.shadowed.size() + result.unused.size() + 1;
+}
+
 std::string Table(const AuditResult& result) {
-  std::string out = fmt::format("portolan audit: {}\n", result.mode);
+  std::string out;
+  out.reserve(kTableBytesPerFinding * FindingCount(result));
+  out += fmt::format("portolan audit: {}\n", result.mode);
   for (const auto& ruleset : result.rulesets) out += fmt::format("ruleset: {}\n", ruleset);
 
   out += "\nREQUIRED FLOWS\n";
@@ -48,7 +59,11 @@ std::string Table(const AuditResult& result) {
     flows.AddRow({flow.flow_id, std::string(DirectionName(flow.direction)), flow.from, flow.to, flow.protocol,
                   flow.ports, std::string(FlowStatusName(flow.status)), BlockedText(flow)});
   }
-  out += result.flows.empty() ? "(the plan requires no flow through this firewall)\n" : flows.ToString();
+  if (result.flows.empty()) {
+    out += "(the plan requires no flow through this firewall)\n";
+  } else {
+    flows.AppendTo(out);
+  }
 
   out += "\nPERMITTED BUT NOT REQUIRED\n";
   if (result.excess.empty()) {
@@ -56,16 +71,20 @@ std::string Table(const AuditResult& result) {
   } else {
     report::TextTable excess(
         {{"DIR"}, {"SOURCE", 30}, {"DESTINATION", 30}, {"PROTO"}, {"PORTS", 20}, {"GRANTED BY", kRuleColumnWidth}});
+    BoxTexts texts;
     for (const auto& box : result.excess) {
-      auto ports = box.box.DestinationPortText();
-      if (box.box.SourcePortText() != "any" && box.box.SourcePortText() != "-")
-        ports += " from " + box.box.SourcePortText();
+      texts.Render(box.box);
+      std::string ports(texts.ports());
+      if (texts.source_ports() != "any" && texts.source_ports() != "-") {
+        ports += " from ";
+        ports += texts.source_ports();
+      }
       excess.AddRow(
-          {std::string(DirectionName(box.direction)), box.box.SourceText(), box.box.DestinationText(),
-           box.box.ProtocolText(), ports,
+          {std::string(DirectionName(box.direction)), std::string(texts.source()), std::string(texts.destination()),
+           std::string(texts.protocol()), std::move(ports),
            box.rule.ToString() + (box.uncertain ? "\n(only for some interfaces or unmodelled matches)" : "")});
     }
-    out += excess.ToString();
+    excess.AppendTo(out);
   }
 
   auto findings = [&](const std::string& title, const std::vector<RuleFinding>& list) {
@@ -76,7 +95,7 @@ std::string Table(const AuditResult& result) {
     }
     report::TextTable table({{"RULE", kRuleColumnWidth}, {"WHY", 50}});
     for (const auto& finding : list) table.AddRow({finding.rule.ToString(), finding.detail});
-    out += table.ToString();
+    table.AppendTo(out);
   };
   findings("RULES THAT CAN NEVER MATCH", result.shadowed);
   findings("RULES NO REQUIRED FLOW USES", result.unused);
@@ -89,93 +108,151 @@ std::string Table(const AuditResult& result) {
   return out;
 }
 
-nlohmann::ordered_json RuleJson(const RuleRef& rule) {
-  nlohmann::ordered_json json;
-  json["file"] = rule.where.file;
-  json["line"] = rule.where.line;
-  json["chain"] = rule.chain;
-  json["text"] = rule.text;
-  json["policy"] = rule.is_policy;
-  if (!rule.unmodelled.empty()) json["unmodelled"] = rule.unmodelled;
-  return json;
+void WriteRule(report::JsonWriter& json, const RuleRef& rule) {
+  json.BeginObject();
+  json.Key("file");
+  json.String(rule.where.file);
+  json.Key("line");
+  json.Int(rule.where.line);
+  json.Key("chain");
+  json.String(rule.chain);
+  json.Key("text");
+  json.String(rule.text);
+  json.Key("policy");
+  json.Bool(rule.is_policy);
+  if (!rule.unmodelled.empty()) {
+    json.Key("unmodelled");
+    json.StringArray(rule.unmodelled);
+  }
+  json.EndObject();
 }
 
+void WriteFlow(report::JsonWriter& json, const FlowVerdict& flow) {
+  json.BeginObject();
+  json.Key("flow");
+  json.String(flow.flow_id);
+  json.Key("direction");
+  json.String(DirectionName(flow.direction));
+  json.Key("family");
+  json.String(core::FamilyName(flow.family));
+  json.Key("from");
+  json.String(flow.from);
+  json.Key("to");
+  json.String(flow.to);
+  json.Key("protocol");
+  json.String(flow.protocol);
+  json.Key("ports");
+  json.String(flow.ports);
+  json.Key("verdict");
+  json.String(FlowStatusName(flow.status));
+  json.Key("blocked");
+  json.BeginArray();
+  for (const auto& part : flow.blocked) {
+    json.BeginObject();
+    json.Key("example");
+    json.String(part.example.ToString());
+    json.Key("uncertain");
+    json.Bool(part.uncertain);
+    json.Key("rule");
+    WriteRule(json, part.rule);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("depends_on");
+  json.StringArray(flow.depends_on);
+  json.EndObject();
+}
+
+void WriteExcess(report::JsonWriter& json, const ExcessBox& box, BoxTexts& texts) {
+  texts.Render(box.box);
+  json.BeginObject();
+  json.Key("direction");
+  json.String(DirectionName(box.direction));
+  json.Key("family");
+  json.String(core::FamilyName(box.box.family));
+  json.Key("source");
+  json.String(texts.source());
+  json.Key("destination");
+  json.String(texts.destination());
+  json.Key("protocol");
+  json.String(texts.protocol());
+  json.Key("ports");
+  json.String(texts.ports());
+  json.Key("source_ports");
+  json.String(texts.source_ports());
+  json.Key("granted_by");
+  WriteRule(json, box.rule);
+  json.Key("uncertain");
+  json.Bool(box.uncertain);
+  json.EndObject();
+}
+
+void WriteFindings(report::JsonWriter& json, const std::vector<RuleFinding>& list) {
+  json.BeginArray();
+  for (const auto& finding : list) {
+    json.BeginObject();
+    json.Key("rule");
+    WriteRule(json, finding.rule);
+    json.Key("why");
+    json.String(finding.detail);
+    json.EndObject();
+  }
+  json.EndArray();
+}
+
+// Streamed rather than built as a document: a large ruleset's report holds hundreds of
+// thousands of objects. The layout is nlohmann's dump(2), as the goldens hold it.
 std::string Json(const AuditResult& result) {
-  nlohmann::ordered_json json;
-  json["mode"] = result.mode;
-  json["rulesets"] = result.rulesets;
-  json["flows"] = nlohmann::ordered_json::array();
-  for (const auto& flow : result.flows) {
-    nlohmann::ordered_json item;
-    item["flow"] = flow.flow_id;
-    item["direction"] = DirectionName(flow.direction);
-    item["family"] = core::FamilyName(flow.family);
-    item["from"] = flow.from;
-    item["to"] = flow.to;
-    item["protocol"] = flow.protocol;
-    item["ports"] = flow.ports;
-    item["verdict"] = FlowStatusName(flow.status);
-    item["blocked"] = nlohmann::ordered_json::array();
-    for (const auto& part : flow.blocked) {
-      nlohmann::ordered_json blocked;
-      blocked["example"] = part.example.ToString();
-      blocked["uncertain"] = part.uncertain;
-      blocked["rule"] = RuleJson(part.rule);
-      item["blocked"].push_back(std::move(blocked));
-    }
-    item["depends_on"] = flow.depends_on;
-    json["flows"].push_back(std::move(item));
-  }
-  json["permitted_not_required"] = nlohmann::ordered_json::array();
-  for (const auto& box : result.excess) {
-    nlohmann::ordered_json item;
-    item["direction"] = DirectionName(box.direction);
-    item["family"] = core::FamilyName(box.box.family);
-    item["source"] = box.box.SourceText();
-    item["destination"] = box.box.DestinationText();
-    item["protocol"] = box.box.ProtocolText();
-    item["ports"] = box.box.DestinationPortText();
-    item["source_ports"] = box.box.SourcePortText();
-    item["granted_by"] = RuleJson(box.rule);
-    item["uncertain"] = box.uncertain;
-    json["permitted_not_required"].push_back(std::move(item));
-  }
-  auto findings = [](const std::vector<RuleFinding>& list) {
-    auto array = nlohmann::ordered_json::array();
-    for (const auto& finding : list) {
-      nlohmann::ordered_json item;
-      item["rule"] = RuleJson(finding.rule);
-      item["why"] = finding.detail;
-      array.push_back(std::move(item));
-    }
-    return array;
-  };
-  json["never_match"] = findings(result.shadowed);
-  json["unused"] = findings(result.unused);
-  json["notes"] = result.notes;
-  json["summary"] = Summary(result);
-  return json.dump(2) + "\n";
+  report::JsonWriter json;
+  json.Reserve(kJsonBytesPerFinding * FindingCount(result));
+  json.BeginObject();
+  json.Key("mode");
+  json.String(result.mode);
+  json.Key("rulesets");
+  json.StringArray(result.rulesets);
+  json.Key("flows");
+  json.BeginArray();
+  for (const auto& flow : result.flows) WriteFlow(json, flow);
+  json.EndArray();
+  json.Key("permitted_not_required");
+  json.BeginArray();
+  BoxTexts texts;
+  for (const auto& box : result.excess) WriteExcess(json, box, texts);
+  json.EndArray();
+  json.Key("never_match");
+  WriteFindings(json, result.shadowed);
+  json.Key("unused");
+  WriteFindings(json, result.unused);
+  json.Key("notes");
+  json.StringArray(result.notes);
+  json.Key("summary");
+  json.String(Summary(result));
+  json.EndObject();
+  return json.Take();
 }
 
 std::string Csv(const AuditResult& result) {
-  std::string out = report::CsvRow(
-      {"kind", "flow", "direction", "source", "destination", "protocol", "ports", "verdict", "rule", "detail"});
+  std::string out;
+  out.reserve(kCsvBytesPerFinding * FindingCount(result));
+  report::AppendCsvRow(
+      out, {"kind", "flow", "direction", "source", "destination", "protocol", "ports", "verdict", "rule", "detail"});
   for (const auto& flow : result.flows) {
     std::string rules;
     for (const auto& part : flow.blocked) rules += (rules.empty() ? "" : "; ") + part.rule.ToString();
-    out +=
-        report::CsvRow({"flow", flow.flow_id, std::string(DirectionName(flow.direction)), flow.from, flow.to,
-                        flow.protocol, flow.ports, std::string(FlowStatusName(flow.status)), rules, BlockedText(flow)});
+    report::AppendCsvRow(out, {"flow", flow.flow_id, DirectionName(flow.direction), flow.from, flow.to, flow.protocol,
+                               flow.ports, FlowStatusName(flow.status), rules, BlockedText(flow)});
   }
+  BoxTexts texts;
   for (const auto& box : result.excess) {
-    out += report::CsvRow({"excess", "", std::string(DirectionName(box.direction)), box.box.SourceText(),
-                           box.box.DestinationText(), box.box.ProtocolText(), box.box.DestinationPortText(),
-                           box.uncertain ? "UNCERTAIN" : "PERMITTED", box.rule.ToString(), ""});
+    texts.Render(box.box);
+    report::AppendCsvRow(
+        out, {"excess", "", DirectionName(box.direction), texts.source(), texts.destination(), texts.protocol(),
+              texts.ports(), box.uncertain ? "UNCERTAIN" : "PERMITTED", box.rule.ToString(), ""});
   }
   for (const auto& finding : result.shadowed)
-    out += report::CsvRow({"never-match", "", "", "", "", "", "", "", finding.rule.ToString(), finding.detail});
+    report::AppendCsvRow(out, {"never-match", "", "", "", "", "", "", "", finding.rule.ToString(), finding.detail});
   for (const auto& finding : result.unused)
-    out += report::CsvRow({"unused", "", "", "", "", "", "", "", finding.rule.ToString(), finding.detail});
+    report::AppendCsvRow(out, {"unused", "", "", "", "", "", "", "", finding.rule.ToString(), finding.detail});
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "report/format.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace portolan::report {
@@ -57,14 +58,33 @@ std::string XmlEscaped(std::string_view text) {
   return out;
 }
 
-std::string CsvField(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
+namespace {
+
+bool NeedsCsvQuotes(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
+}
+
+void AppendCsvField(std::string& out, std::string_view text) {
+  if (!NeedsCsvQuotes(text)) {
+    out += text;
+    return;
   }
   out += '"';
+  std::size_t from = 0;
+  for (auto quote = text.find('"'); quote != std::string_view::npos; quote = text.find('"', quote + 1)) {
+    out += text.substr(from, quote + 1 - from);
+    out += '"';
+    from = quote + 1;
+  }
+  out += text.substr(from);
+  out += '"';
+}
+
+}  // namespace
+
+std::string CsvField(std::string_view text) {
+  std::string out;
+  AppendCsvField(out, text);
   return out;
 }
 
@@ -72,10 +92,20 @@ std::string CsvRow(const std::vector<std::string>& fields) {
   std::string out;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out += ',';
-    out += CsvField(fields[i]);
+    AppendCsvField(out, fields[i]);
   }
   out += "\r\n";
   return out;
+}
+
+void AppendCsvRow(std::string& out, std::initializer_list<std::string_view> fields) {
+  bool first = true;
+  for (const auto field : fields) {
+    if (!first) out += ',';
+    first = false;
+    AppendCsvField(out, field);
+  }
+  out += "\r\n";
 }
 
 std::string MarkdownCell(std::string_view text) {

@@ -18,6 +18,7 @@ class TextTable {
   void AddRow(std::vector<std::string> cells);  // a cell may hold '\n'
   void AddSeparator();                          // a blank line between groups of rows
   std::string ToString() const;
+  void AppendTo(std::string& out) const;  // the same text, appended
 
  private:
   std::vector<Column> columns_;

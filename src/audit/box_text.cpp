@@ -1,0 +1,175 @@
+#include "audit/box_text.hpp"
+
+#include <arpa/inet.h>
+
+#include <fmt/format.h>
+
+namespace portolan::audit {
+
+namespace {
+
+constexpr int kIPv4Bits = 32;
+constexpr int kAddressBits = 128;
+constexpr int kMaxPort = 65535;
+constexpr int kMaxProtocol = 255;
+constexpr Uint128 kMaxProtocolRunByName = 8;  // a longer run of protocol numbers reads "first-last"
+
+void AppendNumber(std::string& out, Uint128 value) {
+  const fmt::format_int digits(static_cast<unsigned long long>(value));
+  out.append(digits.data(), digits.size());
+}
+
+// An address as a plain value (32 bits for IPv4).
+void AppendAddress(std::string& out, core::Family family, Uint128 plain) {
+  if (family == core::Family::kIPv4) {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      AppendNumber(out, (plain >> shift) & 0xff);
+      if (shift > 0) out += '.';
+    }
+    return;
+  }
+  unsigned char bytes[16];
+  for (int i = 0; i < 16; ++i) bytes[i] = static_cast<unsigned char>(plain >> (8 * (15 - i)));
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, bytes, text, sizeof text);
+  out += text;
+}
+
+// A prefix as "address/length" ("address" alone for one address), any other range "first-last".
+void AppendRange(std::string& out, core::Family family, const ValueRange& range, int bits) {
+  const Uint128 size_minus_one = range.last - range.first;
+  const bool power_of_two = ((size_minus_one + 1) & size_minus_one) == 0;
+  AppendAddress(out, family, range.first);
+  if (!power_of_two || (range.first & size_minus_one) != 0) {
+    out += '-';
+    AppendAddress(out, family, range.last);
+    return;
+  }
+  int host_bits = 0;
+  while (host_bits < bits && ((size_minus_one >> host_bits) & 1)) ++host_bits;
+  if (host_bits == 0) return;
+  out += '/';
+  AppendNumber(out, static_cast<Uint128>(bits - host_bits));
+}
+
+// "any"; the ranges; or, when the ranges start at zero, reach the end and leave fewer holes than
+// there are ranges, "any except " and the holes.
+void AppendAddressRanges(std::string& out, core::Family family, const std::vector<ValueRange>& ranges) {
+  const int bits = family == core::Family::kIPv4 ? kIPv4Bits : kAddressBits;
+  const Uint128 max = bits == kAddressBits ? ~Uint128{0} : (Uint128{1} << bits) - 1;
+  if (ranges.size() == 1 && ranges[0].first == 0 && ranges[0].last == max) {
+    out += "any";
+    return;
+  }
+  std::vector<ValueRange> holes;
+  bool as_holes = false;
+  if (!ranges.empty() && ranges.front().first == 0) {
+    Uint128 next = 0;
+    bool to_end = true;
+    for (const auto& range : ranges) {
+      if (range.first > next) holes.push_back({next, range.first - 1});
+      if (range.last == max) {
+        to_end = false;
+        break;
+      }
+      next = range.last + 1;
+    }
+    as_holes = !to_end && holes.size() < ranges.size();
+  }
+  if (as_holes) out += "any except ";
+  bool first = true;
+  for (const auto& range : as_holes ? holes : ranges) {
+    if (!first) out += ", ";
+    first = false;
+    AppendRange(out, family, range, bits);
+  }
+}
+
+void AppendProtocolName(std::string& out, int number) {
+  switch (number) {
+    case 1: out += "icmp"; return;
+    case 6: out += "tcp"; return;
+    case 17: out += "udp"; return;
+    case 47: out += "gre"; return;
+    case 50: out += "esp"; return;
+    case 51: out += "ah"; return;
+    case 58: out += "icmpv6"; return;
+    case 132: out += "sctp"; return;
+    default: AppendNumber(out, static_cast<Uint128>(number)); return;
+  }
+}
+
+void AppendProtocols(std::string& out, const std::vector<ValueRange>& protocols) {
+  if (protocols.size() == 1 && protocols[0].first == 0 && protocols[0].last == kMaxProtocol) {
+    out += "any";
+    return;
+  }
+  bool first = true;
+  auto separate = [&] {
+    if (!first) out += ',';
+    first = false;
+  };
+  for (const auto& range : protocols) {
+    if (range.last - range.first > kMaxProtocolRunByName) {
+      separate();
+      AppendNumber(out, range.first);
+      out += '-';
+      AppendNumber(out, range.last);
+      continue;
+    }
+    for (auto p = range.first; p <= range.last; ++p) {
+      separate();
+      AppendProtocolName(out, static_cast<int>(p));
+    }
+  }
+}
+
+bool AnyWithPorts(const std::vector<ValueRange>& protocols) {
+  for (const auto& range : protocols) {
+    for (auto p = range.first; p <= range.last; ++p) {
+      const int protocol = static_cast<int>(p);
+      if (ProtocolHasPorts(protocol) || protocol == kProtocolIcmp || protocol == kProtocolIcmpV6) return true;
+    }
+  }
+  return false;
+}
+
+void AppendPorts(std::string& out, const std::vector<ValueRange>& protocols, const std::vector<ValueRange>& ports) {
+  if (!AnyWithPorts(protocols) || ports.empty()) {
+    out += '-';
+    return;
+  }
+  if (ports.size() == 1 && ports[0].first == 0 && ports[0].last == kMaxPort) {
+    out += "any";
+    return;
+  }
+  bool first = true;
+  for (const auto& range : ports) {
+    if (!first) out += ',';
+    first = false;
+    AppendNumber(out, range.first);
+    if (range.first == range.last) continue;
+    out += '-';
+    AppendNumber(out, range.last);
+  }
+}
+
+}  // namespace
+
+template <typename Append>
+BoxTexts::Part BoxTexts::Add(Append append) {
+  const auto offset = buffer_.size();
+  append();
+  return {offset, buffer_.size() - offset};
+}
+
+void BoxTexts::Render(const Box& box) {
+  buffer_.clear();
+  source_ = Add([&] { AppendAddressRanges(buffer_, box.family, box.sources); });
+  destination_ = Add([&] { AppendAddressRanges(buffer_, box.family, box.destinations); });
+  protocol_ = Add([&] { AppendProtocols(buffer_, box.protocols); });
+  ports_ = Add([&] { AppendPorts(buffer_, box.protocols, box.destination_ports); });
+  source_ports_ = Add([&] { AppendPorts(buffer_, box.protocols, box.source_ports); });
+}
+
+}  // namespace portolan::audit
