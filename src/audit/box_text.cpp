@@ -86,17 +86,7 @@ void AppendAddressRanges(std::string& out, core::Family family, const std::vecto
 }
 
 void AppendProtocolName(std::string& out, int number) {
-  switch (number) {
-    case 1: out += "icmp"; return;
-    case 6: out += "tcp"; return;
-    case 17: out += "udp"; return;
-    case 47: out += "gre"; return;
-    case 50: out += "esp"; return;
-    case 51: out += "ah"; return;
-    case 58: out += "icmpv6"; return;
-    case 132: out += "sctp"; return;
-    default: AppendNumber(out, static_cast<Uint128>(number)); return;
-  }
+  out += ProtocolName(number);
 }
 
 void AppendProtocols(std::string& out, const std::vector<ValueRange>& protocols) {
@@ -134,9 +124,67 @@ bool AnyWithPorts(const std::vector<ValueRange>& protocols) {
   return false;
 }
 
-void AppendPorts(std::string& out, const std::vector<ValueRange>& protocols, const std::vector<ValueRange>& ports) {
-  if (!AnyWithPorts(protocols) || ports.empty()) {
+bool OnlyIcmp(const std::vector<ValueRange>& protocols) {
+  if (protocols.empty()) return false;
+  for (const auto& range : protocols)
+    for (auto p = range.first; p <= range.last; ++p)
+      if (p != kProtocolIcmp && p != kProtocolIcmpV6) return false;
+  return true;
+}
+
+// ICMP keeps type * 256 + code in the destination port field; a report names types and codes:
+// "type 8", "type 3 code 4", "type 3 code 0-5", "type 1-4".
+void AppendIcmp(std::string& out, const std::vector<ValueRange>& ranges) {
+  if (ranges.size() == 1 && ranges[0].first == 0 && ranges[0].last == kMaxPort) {
+    out += "any";
+    return;
+  }
+  bool first = true;
+  for (const auto& range : ranges) {
+    if (!first) out += ',';
+    first = false;
+    const int low = static_cast<int>(range.first);
+    const int high = static_cast<int>(range.last);
+    const int low_type = low >> 8;
+    const int high_type = high >> 8;
+    const int low_code = low & 0xff;
+    const int high_code = high & 0xff;
+    auto append = [&out](auto... values) { ((out += ' ', AppendNumber(out, static_cast<Uint128>(values))), ...); };
+    out += "type";
+    if (low_code == 0 && high_code == 0xff) {  // whole types
+      append(low_type);
+      if (high_type != low_type) {
+        out += '-';
+        AppendNumber(out, static_cast<Uint128>(high_type));
+      }
+    } else if (low_type == high_type) {
+      append(low_type);
+      out += " code";
+      append(low_code);
+      if (high_code != low_code) {
+        out += '-';
+        AppendNumber(out, static_cast<Uint128>(high_code));
+      }
+    } else {
+      append(low_type);
+      out += " code";
+      append(low_code);
+      out += " - type";
+      append(high_type);
+      out += " code";
+      append(high_code);
+    }
+  }
+}
+
+void AppendPorts(std::string& out, const std::vector<ValueRange>& protocols, const std::vector<ValueRange>& ports,
+                 bool source) {
+  if (!AnyWithPorts(protocols) || ports.empty() || (source && OnlyIcmp(protocols))) {
     out += '-';
+    return;
+  }
+  if (OnlyIcmp(protocols)) {
+    AppendIcmp(out, ports);
     return;
   }
   if (ports.size() == 1 && ports[0].first == 0 && ports[0].last == kMaxPort) {
@@ -168,8 +216,8 @@ void BoxTexts::Render(const Box& box) {
   source_ = Add([&] { AppendAddressRanges(buffer_, box.family, box.sources); });
   destination_ = Add([&] { AppendAddressRanges(buffer_, box.family, box.destinations); });
   protocol_ = Add([&] { AppendProtocols(buffer_, box.protocols); });
-  ports_ = Add([&] { AppendPorts(buffer_, box.protocols, box.destination_ports); });
-  source_ports_ = Add([&] { AppendPorts(buffer_, box.protocols, box.source_ports); });
+  ports_ = Add([&] { AppendPorts(buffer_, box.protocols, box.destination_ports, false); });
+  source_ports_ = Add([&] { AppendPorts(buffer_, box.protocols, box.source_ports, true); });
 }
 
 }  // namespace portolan::audit

@@ -232,6 +232,18 @@ Uint128 FieldValue(const std::vector<bool>& bits, Field field) {
   return value;
 }
 
+// A plain address value (32 bits for IPv4) as text.
+std::string AddressText(core::Family family, Uint128 plain) {
+  const Uint128 value = family == core::Family::kIPv4 ? plain << (kAddressBits - kIPv4Bits) : plain;
+  core::Network network;
+  network.family = family;
+  for (int i = 0; i < 16; ++i) network.bytes[i] = static_cast<std::uint8_t>(value >> (8 * (15 - i)));
+  network.prefix_length = network.MaxPrefix();
+  return network.AddressString();
+}
+
+}  // namespace
+
 std::string ProtocolName(int number) {
   switch (number) {
     case 1: return "icmp";
@@ -247,30 +259,6 @@ std::string ProtocolName(int number) {
     default: return std::to_string(number);
   }
 }
-
-// A plain address value (32 bits for IPv4) as text.
-std::string AddressText(core::Family family, Uint128 plain) {
-  const Uint128 value = family == core::Family::kIPv4 ? plain << (kAddressBits - kIPv4Bits) : plain;
-  core::Network network;
-  network.family = family;
-  for (int i = 0; i < 16; ++i) network.bytes[i] = static_cast<std::uint8_t>(value >> (8 * (15 - i)));
-  network.prefix_length = network.MaxPrefix();
-  return network.AddressString();
-}
-
-std::string PortRangesText(const std::vector<ValueRange>& ranges, int max) {
-  if (ranges.empty()) return "-";
-  if (ranges.size() == 1 && ranges[0].first == 0 && ranges[0].last == static_cast<Uint128>(max)) return "any";
-  std::vector<std::string> parts;
-  for (const auto& range : ranges) {
-    parts.push_back(range.first == range.last
-                        ? fmt::format("{}", static_cast<int>(range.first))
-                        : fmt::format("{}-{}", static_cast<int>(range.first), static_cast<int>(range.last)));
-  }
-  return fmt::format("{}", fmt::join(parts, ","));
-}
-
-}  // namespace
 
 bool ProtocolHasPorts(int protocol) {
   return protocol == kProtocolTcp || protocol == kProtocolUdp || protocol == 132 || protocol == 136 || protocol == 33;
@@ -526,123 +514,6 @@ std::vector<Box> PacketSet::Boxes() const {
     }
   }
   return boxes;
-}
-
-namespace {
-
-std::string RangeText(core::Family family, const ValueRange& range, int bits) {
-  const Uint128 size_minus_one = range.last - range.first;
-  // A prefix: the size is a power of two and the start is aligned to it.
-  const bool power_of_two = ((size_minus_one + 1) & size_minus_one) == 0;
-  if (!power_of_two || (range.first & size_minus_one) != 0)
-    return fmt::format("{}-{}", AddressText(family, range.first), AddressText(family, range.last));
-  int host_bits = 0;
-  while (host_bits < bits && ((size_minus_one >> host_bits) & 1)) ++host_bits;
-  const Uint128 value = family == core::Family::kIPv4 ? range.first << (kAddressBits - kIPv4Bits) : range.first;
-  const auto network = NetworkOf(family, value, bits - host_bits);
-  return network.IsHost() ? network.AddressString() : network.ToString();
-}
-
-}  // namespace
-
-std::string AddressRangesText(core::Family family, const std::vector<ValueRange>& ranges) {
-  const int bits = family == core::Family::kIPv4 ? kIPv4Bits : kAddressBits;
-  const Uint128 max = bits == kAddressBits ? ~Uint128{0} : (Uint128{1} << bits) - 1;
-  if (ranges.size() == 1 && ranges[0].first == 0 && ranges[0].last == max) return "any";
-  // Most of the space with a few holes reads better as what it leaves out.
-  std::vector<ValueRange> holes;
-  Uint128 next = 0;
-  bool to_end = true;
-  for (const auto& range : ranges) {
-    if (range.first > next) holes.push_back({next, range.first - 1});
-    if (range.last == max) {
-      to_end = false;
-      break;
-    }
-    next = range.last + 1;
-  }
-  if (to_end) holes.push_back({next, max});
-  const bool as_holes = holes.size() < ranges.size() && !ranges.empty() && ranges.front().first == 0 && !to_end;
-  std::vector<std::string> parts;
-  for (const auto& range : as_holes ? holes : ranges) parts.push_back(RangeText(family, range, bits));
-  return fmt::format("{}{}", as_holes ? "any except " : "", fmt::join(parts, ", "));
-}
-
-std::string Box::ProtocolText() const {
-  if (protocols.size() == 1 && protocols[0].first == 0 && protocols[0].last == 255) return "any";
-  std::vector<std::string> names;
-  for (const auto& range : protocols) {
-    if (range.last - range.first > 8) {
-      names.push_back(fmt::format("{}-{}", static_cast<int>(range.first), static_cast<int>(range.last)));
-      continue;
-    }
-    for (auto p = range.first; p <= range.last; ++p) names.push_back(ProtocolName(static_cast<int>(p)));
-  }
-  return fmt::format("{}", fmt::join(names, ","));
-}
-
-std::string Box::SourceText() const {
-  return AddressRangesText(family, sources);
-}
-std::string Box::DestinationText() const {
-  return AddressRangesText(family, destinations);
-}
-
-namespace {
-bool AnyWithPorts(const std::vector<ValueRange>& protocols) {
-  for (const auto& range : protocols)
-    for (auto p = range.first; p <= range.last; ++p)
-      if (ProtocolHasPorts(static_cast<int>(p)) || p == kProtocolIcmp || p == kProtocolIcmpV6) return true;
-  return false;
-}
-}  // namespace
-
-namespace {
-
-bool OnlyIcmp(const std::vector<ValueRange>& protocols) {
-  if (protocols.empty()) return false;
-  for (const auto& range : protocols)
-    for (auto p = range.first; p <= range.last; ++p)
-      if (p != kProtocolIcmp && p != kProtocolIcmpV6) return false;
-  return true;
-}
-
-// ICMP keeps type * 256 + code in the destination port field; a report names types and codes.
-std::string IcmpText(const std::vector<ValueRange>& ranges) {
-  if (ranges.size() == 1 && ranges[0].first == 0 && ranges[0].last == 65535) return "any";
-  std::vector<std::string> parts;
-  for (const auto& range : ranges) {
-    const int first = static_cast<int>(range.first);
-    const int last = static_cast<int>(range.last);
-    const int first_type = first >> 8;
-    const int last_type = last >> 8;
-    if ((first & 0xff) == 0 && (last & 0xff) == 0xff) {  // whole types
-      parts.push_back(first_type == last_type ? fmt::format("type {}", first_type)
-                                              : fmt::format("type {}-{}", first_type, last_type));
-    } else if (first_type == last_type) {
-      const int first_code = first & 0xff;
-      const int last_code = last & 0xff;
-      parts.push_back(first_code == last_code ? fmt::format("type {} code {}", first_type, first_code)
-                                              : fmt::format("type {} code {}-{}", first_type, first_code, last_code));
-    } else {
-      parts.push_back(
-          fmt::format("type {} code {} - type {} code {}", first_type, first & 0xff, last_type, last & 0xff));
-    }
-  }
-  return fmt::format("{}", fmt::join(parts, ","));
-}
-
-}  // namespace
-
-std::string Box::DestinationPortText() const {
-  if (!AnyWithPorts(protocols)) return "-";
-  if (OnlyIcmp(protocols)) return IcmpText(destination_ports);
-  return PortRangesText(destination_ports, 65535);
-}
-
-std::string Box::SourcePortText() const {
-  if (!AnyWithPorts(protocols) || OnlyIcmp(protocols)) return "-";
-  return PortRangesText(source_ports, 65535);
 }
 
 }  // namespace portolan::audit

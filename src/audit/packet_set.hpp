@@ -75,12 +75,7 @@ struct Box {
   std::vector<ValueRange> sources;
   std::vector<ValueRange> destination_ports;
   std::vector<ValueRange> source_ports;
-
-  std::string ProtocolText() const;
-  std::string SourceText() const;
-  std::string DestinationText() const;
-  std::string DestinationPortText() const;  // "-" for protocols without ports
-  std::string SourcePortText() const;
+  // Its texts for a report: audit/box_text.hpp.
 };
 
 // A value type around a BuDDy node. BuDDy keeps one node table per process; it is started once,
@@ -170,8 +165,7 @@ class PacketSet {
   bdd bdd_;
 };
 
-// "10.0.0.0/24", "10.0.0.5-10.0.0.9", "any"
-std::string AddressRangesText(core::Family family, const std::vector<ValueRange>& ranges);
+std::string ProtocolName(int number);                // "tcp", "icmpv6", ..., or the number
 Uint128 AddressValue(const core::Network& network);  // the network address in the 128-bit field layout
 Uint128 PlainAddress(const core::Network& network);  // as a number: 32 bits for IPv4, 128 for IPv6
 core::Network NetworkOf(core::Family family, Uint128 value, int prefix_length);

@@ -1,6 +1,7 @@
 // The BDD packet sets: exact algebra, prefixes and ranges, boxes and examples.
 
 #include "audit/packet_set.hpp"
+#include "audit/box_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -38,11 +39,13 @@ TEST(PacketSet, BoxesListTheSetExactly) {
                    PacketSet::WellFormed() & PacketSet::State(CtState::kNew);
   const auto boxes = set.Boxes();
   ASSERT_EQ(boxes.size(), 1u);
-  EXPECT_EQ(boxes[0].SourceText(), "10.1.0.0/16");
-  EXPECT_EQ(boxes[0].DestinationText(), "10.0.0.1");
-  EXPECT_EQ(boxes[0].ProtocolText(), "tcp");
-  EXPECT_EQ(boxes[0].DestinationPortText(), "80,135");
-  EXPECT_EQ(boxes[0].SourcePortText(), "any");
+  BoxTexts texts;
+  texts.Render(boxes[0]);
+  EXPECT_EQ(texts.source(), "10.1.0.0/16");
+  EXPECT_EQ(texts.destination(), "10.0.0.1");
+  EXPECT_EQ(texts.protocol(), "tcp");
+  EXPECT_EQ(texts.ports(), "80,135");
+  EXPECT_EQ(texts.source_ports(), "any");
 }
 
 TEST(PacketSet, BoxesOfAHoleReadAsExceptions) {
@@ -51,9 +54,11 @@ TEST(PacketSet, BoxesOfAHoleReadAsExceptions) {
                            PacketSet::WellFormed();
   const auto boxes = all_but_one.Boxes();
   ASSERT_EQ(boxes.size(), 1u);
-  EXPECT_EQ(boxes[0].SourceText(), "any except 10.0.0.1");
-  EXPECT_EQ(boxes[0].ProtocolText(), "gre");
-  EXPECT_EQ(boxes[0].DestinationPortText(), "-");
+  BoxTexts texts;
+  texts.Render(boxes[0]);
+  EXPECT_EQ(texts.source(), "any except 10.0.0.1");
+  EXPECT_EQ(texts.protocol(), "gre");
+  EXPECT_EQ(texts.ports(), "-");
 }
 
 TEST(PacketSet, ExampleIsAMemberAndHiddenFieldsQuantify) {
