@@ -10,6 +10,7 @@
 #include "audit/audit.hpp"
 #include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
+#include "audit/tuning_check.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
 #include "support/test_support.hpp"
@@ -184,13 +185,7 @@ void ExpectClean(const std::string& target, const inventory::Inventory& inventor
   if (rulesets.back().attachments.empty()) return;
   const auto policy = render::BuildPolicy(testing::Sms2003(), inventory, plan, options);
   const auto result = RunAudit(rulesets, policy);
-  // Required flows (and, IOS being stateless, their replies) built as all sources times all
-  // destinations within the domain, as big sites get them: the same report.
-  AuditTuning products;
-  products.exact_flow_rules = 0;
-  EXPECT_EQ(RenderAuditReport(RunAudit(rulesets, policy, products), report::Format::kJson),
-            RenderAuditReport(result, report::Format::kJson))
-      << label;
+  testing::ExpectSameReportBuiltAsProducts(rulesets, policy, result, label);  // IOS: replies too
   const bool clean = !result.AnyBlocked() && result.excess.empty() && result.shadowed.empty() && result.unused.empty();
   EXPECT_TRUE(clean) << label << "\n" << RenderAuditReport(result, report::Format::kTable);
 }
