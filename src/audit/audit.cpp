@@ -379,17 +379,28 @@ class Auditor {
           if (chain.rules[r].action != Action::kAccept) continue;
           const auto& hit = hook_eval.hit[c][r];
           if (hit.Empty()) continue;
-          const auto ref = RefOf(ruleset, static_cast<int>(c), static_cast<int>(r));
+          const auto ref = [&] { return RefOf(ruleset, static_cast<int>(c), static_cast<int>(r)); };
+          bool grants = false;
           if (!excess.Empty()) {
             const auto granted = hit & excess_given;
-            if (!granted.Empty()) AddExcess(direction, granted.ExistsHidden(), ref, definite);
+            grants = !granted.Empty();
+            if (grants) AddExcess(direction, granted.ExistsHidden(), ref(), definite);
           }
-          const auto serves = hit & judged_given;
-          if (!serves.Empty() && !serves.Intersects(required)) {
-            result_.unused.push_back({ref, fmt::format("accepts {} traffic that no required flow needs",
-                                                       render::Direction::kForward == direction   ? "forwarded"
-                                                       : direction == render::Direction::kInbound ? "inbound"
-                                                                                                  : "outbound")});
+          // Unused: it accepts judged packets, none of them required. The excess is judged, so a
+          // rule that grants excess serves something; and with no required packet in its hit
+          // at all (the required set is small: a cheap test), nothing it serves is required.
+          bool unused = false;
+          if (!hit.Intersects(required)) {
+            unused = grants || hit.Intersects(judged_given);
+          } else {
+            const auto serves = hit & judged_given;
+            unused = !serves.Empty() && !serves.Intersects(required);
+          }
+          if (unused) {
+            result_.unused.push_back({ref(), fmt::format("accepts {} traffic that no required flow needs",
+                                                         render::Direction::kForward == direction   ? "forwarded"
+                                                         : direction == render::Direction::kInbound ? "inbound"
+                                                                                                    : "outbound")});
           }
         }
         const bool accepts = !chain.policy || *chain.policy == Action::kAccept;
