@@ -423,6 +423,21 @@ PacketSet PacketSet::WellFormed() {
   return well_formed;
 }
 
+int PacketSet::TopVariable() const {
+  return NodeVar(bdd_);
+}
+
+PacketSet Conjunction::Build() const {
+  std::vector<const PacketSet*> order;
+  order.reserve(factors_.size());
+  for (const auto& factor : factors_) order.push_back(&factor);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const PacketSet* a, const PacketSet* b) { return a->TopVariable() > b->TopVariable(); });
+  auto result = PacketSet::All();
+  for (const auto* factor : order) result &= *factor;
+  return result;
+}
+
 bool PacketSet::Empty() const {
   return bdd_ == bddfalsepp;
 }

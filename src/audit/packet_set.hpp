@@ -125,6 +125,9 @@ class PacketSet {
   }
   bool operator==(const PacketSet& other) const { return bdd_ == other.bdd_; }
 
+  // The first variable the set tests (in BDD order); terminals sort after every variable.
+  int TopVariable() const;
+
   bool Empty() const;
   bool IsAll() const;
   bool Intersects(const PacketSet& other) const { return !(*this & other).Empty(); }
@@ -163,6 +166,22 @@ class PacketSet {
     return bdd_ite(common, bddfalsepp, a);
   }
   bdd bdd_;
+};
+
+// A match built clause by clause (a firewall rule's conditions): the factors are ANDed when it
+// is built, the deepest first, so that each step only adds nodes above what is already built.
+// (In clause order, a port clause after the addresses rebuilds every address node above it; at
+// 100,000 rules that is a third of reading them.)
+class Conjunction {
+ public:
+  Conjunction& operator&=(const PacketSet& factor) {
+    factors_.push_back(factor);
+    return *this;
+  }
+  PacketSet Build() const;
+
+ private:
+  std::vector<PacketSet> factors_;
 };
 
 std::string ProtocolName(int number);                // "tcp", "icmpv6", ..., or the number

@@ -207,7 +207,7 @@ class Reader {
   }
 
   // One match clause that the audit cannot model: a free variable, reported with the rule.
-  void Unmodelled(Rule& rule, PacketSet& match, const std::string& text, bool negated) {
+  void Unmodelled(Rule& rule, Conjunction& match, const std::string& text, bool negated) {
     auto variable = ruleset_.symbols.Unmodelled(text);
     match &= negated ? ~variable : variable;
     rule.unmodelled.push_back(negated ? "! " + text : text);
@@ -294,7 +294,8 @@ class Reader {
     Rule& rule = pending.rule;
     rule.where = {file_, line_number, 0};  // a rule is its whole line
     rule.text = std::string(line);
-    PacketSet match = PacketSet::Family(family_);
+    Conjunction match;
+    match &= PacketSet::Family(family_);
     bool negate = false;
     bool has_target = false;
     std::string module;            // the -m module whose options follow
@@ -367,7 +368,7 @@ class Reader {
           // Userspace decides: accepted for some value of a free variable, dropped otherwise.
           Rule accepted = rule;
           auto variable = ruleset_.symbols.Unmodelled("-j " + *name);
-          accepted.match = match & variable;
+          accepted.match = match.Build() & variable;
           accepted.action = Action::kAccept;
           accepted.unmodelled.push_back("-j " + *name + " (the verdict comes from userspace)");
           pending_.push_back({chain, accepted, "", {}});
@@ -574,7 +575,7 @@ class Reader {
       return;
     }
     if (!has_target) rule.action = Action::kContinue;
-    rule.match = match;
+    rule.match = match.Build();
     pending_.push_back(std::move(pending));
   }
 
