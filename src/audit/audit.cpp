@@ -166,10 +166,11 @@ struct ServiceRules {
 // what a stateless filter must let back through.
 //
 // A flow's rules are render's rules: in network mode one per pair of zones, so a big site has
-// millions. A service of a flow carried by more than `exact_rules` rules is built as all its
-// sources times all its destinations, cut to what the firewall sees (`domains`): render writes a
-// rule for every pair of zones the firewall stands between, so the two are the same set (the
-// audit tests check that on every test inventory and mode, against the union rule by rule).
+// millions. A planned flow is every source to every destination, and render writes its rules for
+// exactly the part the firewall sees; so a service of a flow carried by more than `exact_rules`
+// rules is built as all its sources times all its destinations, cut to the firewall's domain
+// (`domain_of`), which is the same set. The audit tests compare the two ways on every test
+// inventory and mode.
 std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool replies,
                                         const std::function<PacketSet(render::Direction)>& domain_of, int exact_rules) {
   GroupSets groups(policy);
