@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <algorithm>
 
 #include "audit/audit.hpp"
 #include "audit/audit_report.hpp"
@@ -118,7 +119,34 @@ TEST(AuditGolden, CiscoAsaFindsEveryPlantedFault) {
     EXPECT_EQ(status[id], FlowStatus::kAllowed) << id;
   // GC-TCP by the union of AD-TCP and the RPC range; the MP permit by the deny; the inactive ACE.
   EXPECT_EQ(Lines(result.shadowed), (std::vector<int>{135, 141, 143}));
-  EXPECT_EQ(Lines(result.unused), (std::vector<int>{124, 130}));  // RDP into the branch, SQL on 1433
+  // RDP into the branch, SQL on 1433; it-admin has no access-group: by security level it passes
+  // to every interface (same-security-traffic permit inter-interface), its own networks and routed.
+  EXPECT_EQ(Lines(result.unused), (std::vector<int>{124, 130, 61, 61}));
+}
+
+// An ACL that only guards the router's own vty lines is not on the forwarding path: it is named in
+// a note and never reported as a rule that can never match.
+TEST(AuditGolden, CiscoIosVtyAclIsOnlyANote) {
+  const auto c =
+      NetworkCase("tests/data/inventories/bits-mixed.yaml", "tests/golden/audit/cisco-ios/broken-network.cfg");
+  const auto inventory = testing::InventoryFromFile(testing::SourceDir() / c.inventory);
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  const auto policy = render::BuildPolicy(testing::Sms2003(), inventory, plan, c.options);
+  auto text = core::ReadFile(testing::SourceDir() / c.ruleset);
+  const auto vty = text.find("line vty 0 4\n");
+  ASSERT_NE(vty, std::string::npos);
+  text.insert(vty + std::string_view("line vty 0 4\n").size(), " access-class 1 in\n");
+  text.insert(vty, "access-list 1 permit 10.10.0.20\n!\n");
+  std::vector<Ruleset> rulesets;
+  rulesets.push_back(formats::ReadRuleset(text, c.ruleset, "", {}));
+  EXPECT_EQ(rulesets.back().FindChain("ACL 1"), -1);
+  const auto result = RunAudit(rulesets, policy);
+  EXPECT_EQ(Lines(result.shadowed), std::vector<int>{139});
+  EXPECT_EQ(Lines(result.unused), (std::vector<int>{115, 140}));
+  const auto note = std::find_if(result.notes.begin(), result.notes.end(), [](const std::string& n) {
+    return n.find("ACL 1 is applied to no interface: not audited") != std::string::npos;
+  });
+  EXPECT_NE(note, result.notes.end());
 }
 
 // A hand-grown nftables firewall between the three sites of netbios-rc.yaml, as the kernel dumps it.

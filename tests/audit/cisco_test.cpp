@@ -1,6 +1,7 @@
 // Reading Cisco IOS and ASA configurations: ACLs, object-groups, bindings, errors with
 // file:line:column; and audit(render cisco-ios / cisco-asa) is clean on every test inventory.
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -152,6 +153,78 @@ TEST(CiscoAsa, ObjectsGroupsAndBindings) {
   EXPECT_FALSE(Packet(outside, "10.0.3.1/32", kProtocolTcp, 443).Intersects(accepted));
   EXPECT_TRUE(Packet(outside, "10.0.2.1/32", kProtocolUdp, 53).SubsetOf(accepted));
   EXPECT_FALSE(Packet(outside, "10.0.2.1/32", kProtocolTcp, 54).Intersects(accepted));
+}
+
+// Interfaces without an access-group pass a packet only to a lower security level (an equal one
+// with same-security-traffic permit inter-interface); a management-only interface passes nothing.
+TEST(CiscoAsa, InterfacesWithoutAnAclPassBySecurityLevel) {
+  const std::string interfaces =
+      "ASA Version 9.8(4)\n"
+      "interface Gi0/0\n nameif outside\n security-level 0\n ip address 192.0.2.1 255.255.255.0\n"
+      "interface Gi0/1\n nameif inside\n ip address 10.0.0.1 255.255.255.0\n"
+      "interface Gi0/2\n nameif dmz\n security-level 50\n ip address 10.0.1.1 255.255.255.0\n"
+      "interface Gi0/3\n nameif dmz2\n security-level 50\n ip address 10.0.2.1 255.255.255.0\n"
+      "interface Gi0/4\n management-only\n nameif mgmt\n security-level 100\n ip address 10.0.9.1 255.255.255.0\n"
+      "access-list OUTSIDE-IN extended permit tcp any host 10.0.1.5 eq 443\n"
+      "access-group OUTSIDE-IN in interface outside\n";
+  auto ruleset = formats::ReadRuleset(interfaces, "t.cfg", "", {});
+  const auto accepted = Evaluate(ruleset).hooks.at(Hook::kForward).accepted;
+  const auto passes = [&](const char* from, const char* to) {
+    const auto packet = Packet(from, to, kProtocolTcp, 443);
+    EXPECT_TRUE(packet.SubsetOf(accepted) || !packet.Intersects(accepted)) << from << " -> " << to;
+    return packet.SubsetOf(accepted);
+  };
+  EXPECT_TRUE(passes("10.0.0.5/32", "10.0.1.5/32"));    // inside (100, the default) -> dmz (50)
+  EXPECT_TRUE(passes("10.0.0.5/32", "192.0.2.7/32"));   // inside -> outside (0)
+  EXPECT_TRUE(passes("10.0.1.5/32", "192.0.2.7/32"));   // dmz -> outside
+  EXPECT_FALSE(passes("10.0.1.5/32", "10.0.0.5/32"));   // dmz -> inside: up
+  EXPECT_FALSE(passes("10.0.1.5/32", "10.0.2.5/32"));   // dmz -> dmz2: the same level
+  EXPECT_FALSE(passes("10.0.1.5/32", "10.0.1.6/32"));   // dmz -> dmz: back out of itself
+  EXPECT_FALSE(passes("10.0.9.5/32", "192.0.2.7/32"));  // management-only: no through traffic
+  EXPECT_FALSE(passes("10.0.0.5/32", "10.0.9.5/32"));   // nor to it
+  EXPECT_TRUE(passes("192.0.2.7/32", "10.0.1.5/32"));   // outside: its ACL, not its level
+  EXPECT_FALSE(passes("192.0.2.7/32", "10.0.1.6/32"));  // its implicit deny
+  // A destination on none of the networks: it passes when it is routed out of a lower level.
+  const auto routed = PacketSet::Source(Net("10.0.1.5/32")) & PacketSet::Destination(Net("198.51.100.1/32")) &
+                      PacketSet::Protocol(kProtocolTcp) & PacketSet::State(CtState::kNew) & PacketSet::WellFormed();
+  EXPECT_TRUE((routed & ruleset.symbols.OutInterface("outside")).SubsetOf(accepted));
+  EXPECT_FALSE((routed & ruleset.symbols.OutInterface("inside")).Intersects(accepted));
+  EXPECT_FALSE((routed & ruleset.symbols.OutInterface("mgmt")).Intersects(accepted));
+  // A source on none of the networks: by the interface it enters on, every one of them.
+  const auto stranger = PacketSet::Source(Net("203.0.113.9/32")) & PacketSet::Destination(Net("10.0.1.6/32")) &
+                        PacketSet::Protocol(kProtocolTcp) & PacketSet::State(CtState::kNew) & PacketSet::WellFormed();
+  EXPECT_TRUE((stranger & ruleset.symbols.InInterface("inside")).SubsetOf(accepted));
+  EXPECT_FALSE((stranger & ruleset.symbols.InInterface("outside")).Intersects(accepted));
+  EXPECT_FALSE((stranger & ruleset.symbols.InInterface("dmz2")).Intersects(accepted));
+  EXPECT_FALSE((stranger & ruleset.symbols.InInterface("mgmt")).Intersects(accepted));
+  // No interface has an IPv6 address: IPv6 is not audited, and a note says so.
+  EXPECT_EQ(ruleset.families, std::vector<core::Family>{core::Family::kIPv4});
+  EXPECT_TRUE(std::any_of(ruleset.notes.begin(), ruleset.notes.end(), [](const std::string& note) {
+    return note.find("no interface has an IPv6 address") != std::string::npos;
+  }));
+
+  const auto same =
+      formats::ReadRuleset(interfaces + "same-security-traffic permit inter-interface\n", "t.cfg", "", {});
+  const auto same_accepted = Evaluate(same).hooks.at(Hook::kForward).accepted;
+  EXPECT_TRUE(Packet("10.0.1.5/32", "10.0.2.5/32", kProtocolTcp, 443).SubsetOf(same_accepted));
+  EXPECT_FALSE(Packet("10.0.1.5/32", "10.0.1.6/32", kProtocolTcp, 443).Intersects(same_accepted));
+  EXPECT_FALSE(Packet("10.0.1.5/32", "10.0.0.5/32", kProtocolTcp, 443).Intersects(same_accepted));
+  EXPECT_NE(Errors("interface Gi0/0\n nameif x\n security-level 101\naccess-group A in interface x\n", "cisco-asa")
+                .find("t.cfg:3:17:"),
+            std::string::npos);
+}
+
+// IOS: an IPv6 ACL on a router with no IPv6 address filters nothing that is forwarded.
+TEST(CiscoIos, NoIpv6AddressNoIpv6Findings) {
+  const std::string text =
+      "interface Gi0/0\n ip address 10.0.0.1 255.255.255.0\n ip access-group IN in\n ipv6 traffic-filter IN6 in\n"
+      "ip access-list extended IN\n permit tcp any any eq 22\n"
+      "ipv6 access-list IN6\n permit tcp any any eq 22\n";
+  const auto ruleset = formats::ReadRuleset(text, "t.cfg", "cisco-ios", {});
+  EXPECT_EQ(ruleset.families, std::vector<core::Family>{core::Family::kIPv4});
+  const auto with_v6 =
+      formats::ReadRuleset(text + "interface Gi0/1\n ipv6 address 2001:db8::1/64\n", "t.cfg", "cisco-ios", {});
+  EXPECT_EQ(with_v6.families, (std::vector<core::Family>{core::Family::kIPv4, core::Family::kIPv6}));
 }
 
 TEST(CiscoAsa, ErrorsCarryLineAndColumn) {

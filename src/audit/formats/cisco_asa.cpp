@@ -18,6 +18,8 @@ namespace portolan::audit::formats {
 namespace {
 
 constexpr int kMaxGroupDepth = 16;
+constexpr int kMaxSecurityLevel = 100;
+constexpr int kInsideLevel = 100;
 
 // What a name stands for. Ports-only groups (object-group service NAME tcp) apply on the side
 // they are written on; the others fix their own fields.
@@ -55,10 +57,27 @@ class AsaReader : public cisco::ConfigReader {
 
   std::vector<cisco::Binding> Bindings() override {
     for (auto& binding : bindings_) {
-      const auto it = nameif_networks_.find(binding.interface);
-      if (it != nameif_networks_.end()) binding.home = it->second;
+      for (const auto& [name, interface] : interfaces_)
+        if (interface.nameif == binding.interface) binding.home = interface.networks;
     }
     return bindings_;
+  }
+
+  // The interfaces with a nameif: the others pass no traffic. Without a security-level line, an
+  // interface named "inside" is at 100 and any other at 0, as the ASA sets them.
+  cisco::Interfaces ReadInterfaces() override {
+    cisco::Interfaces interfaces;
+    interfaces.same_security_inter = same_security_inter_;
+    interfaces.same_security_intra = same_security_intra_;
+    for (const auto& name : interface_order_) {
+      const auto& interface = interfaces_.at(name);
+      if (interface.nameif.empty()) continue;
+      const int level = interface.level.value_or(interface.nameif == "inside" ? kInsideLevel : 0);
+      interfaces.list.push_back(
+          {interface.nameif, interface.networks, level, interface.management_only, interface.where});
+    }
+    interfaces.security_levels = !interfaces.list.empty();
+    return interfaces;
   }
 
   void Line(const std::vector<Token>& tokens, bool indented) override {
@@ -71,7 +90,14 @@ class AsaReader : public cisco::ConfigReader {
     if (Word(tk, 0) == "object" || Word(tk, 0) == "object-group") return StartObject(tk);
     if (Word(tk, 0) == "interface" && tk.size() >= 2) {
       interface_ = tk[1].text;
+      if (!interfaces_.count(interface_)) interface_order_.push_back(interface_);
+      auto& interface = interfaces_[interface_];
+      if (interface.where.line == 0) interface.where = {file_, line_number_, 0};
       block_ = Block::kInterface;
+    }
+    if (Word(tk, 0) == "same-security-traffic" && Word(tk, 1) == "permit") {
+      if (Word(tk, 2) == "inter-interface") same_security_inter_ = true;
+      if (Word(tk, 2) == "intra-interface") same_security_intra_ = true;
     }
   }
 
@@ -243,10 +269,22 @@ class AsaReader : public cisco::ConfigReader {
   }
 
   void InterfaceLine(const std::vector<Token>& tokens) {
+    auto& interface = interfaces_[interface_];
     const auto word = Word(tokens, 0);
     if (word == "nameif" && tokens.size() == 2) {
-      nameif_[interface_] = tokens[1].text;
-      for (const auto& network : pending_[interface_]) nameif_networks_[tokens[1].text].push_back(network);
+      interface.nameif = tokens[1].text;
+      return;
+    }
+    if (word == "management-only") {
+      interface.management_only = true;
+      return;
+    }
+    if (word == "security-level" && tokens.size() == 2) {
+      const auto level = IsNumber(tokens[1].text) ? std::stoi(tokens[1].text) : -1;
+      if (level < 0 || level > kMaxSecurityLevel)
+        return Fail(tokens, 1, fmt::format("'{}': a security level is 0 to {}", tokens[1].text, kMaxSecurityLevel));
+      interface.level = level;
+      interface.where = {file_, line_number_, 0};
       return;
     }
     std::optional<core::Network> network;
@@ -254,12 +292,7 @@ class AsaReader : public cisco::ConfigReader {
       network = ParseNetworkLenient(fmt::format("{}/{}", tokens[2].text, tokens[3].text));
     else if (word == "ipv6" && Word(tokens, 1) == "address" && tokens.size() >= 3)
       network = ParseNetworkLenient(tokens[2].text);
-    if (!network) return;
-    const auto it = nameif_.find(interface_);
-    if (it != nameif_.end())
-      nameif_networks_[it->second].push_back(*network);
-    else
-      pending_[interface_].push_back(*network);
+    if (network) interface.networks.push_back(*network);
   }
 
   // An object or group of the expected kinds, on one side.
@@ -443,9 +476,17 @@ class AsaReader : public cisco::ConfigReader {
   std::string name_;
   std::string interface_;
   std::map<std::string, Object> objects_;
-  std::map<std::string, std::string> nameif_;                          // interface -> nameif
-  std::map<std::string, std::vector<core::Network>> pending_;          // addresses before the nameif
-  std::map<std::string, std::vector<core::Network>> nameif_networks_;  // nameif -> its networks
+  struct InterfaceBlock {
+    std::string nameif;
+    std::optional<int> level;
+    bool management_only = false;
+    std::vector<core::Network> networks;
+    core::SourceLocation where;  // its security-level line, else its interface line
+  };
+  std::map<std::string, InterfaceBlock> interfaces_;
+  std::vector<std::string> interface_order_;
+  bool same_security_inter_ = false;
+  bool same_security_intra_ = false;
   std::vector<cisco::Binding> bindings_;
 };
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace portolan::audit::formats::cisco {
 
@@ -303,7 +304,71 @@ void AclSet::AddRule(const std::string& name, Rule rule) {
   ruleset_.chains[acls_.at(name).chain].rules.push_back(std::move(rule));
 }
 
-void AclSet::Attach(const std::vector<Binding>& given, const ReadOptions& options, core::Diagnostics& diagnostics) {
+void AclSet::DropUnbound(const std::set<std::string>& bound) {
+  std::vector<Chain> kept;
+  for (const auto& name : order_) {
+    auto& acl = acls_.at(name);
+    if (!bound.count(name)) {
+      acl.chain = -1;
+      continue;
+    }
+    kept.push_back(std::move(ruleset_.chains[acl.chain]));
+    acl.chain = static_cast<int>(kept.size()) - 1;
+  }
+  ruleset_.chains = std::move(kept);
+}
+
+int AclSet::SecurityLevelChain(const Interface& from, const Interfaces& interfaces) {
+  Chain chain;
+  chain.name = fmt::format("security levels: interface {} without an inbound ACL", from.name);
+  chain.policy = Action::kDrop;
+  chain.where = from.where;
+  if (from.management_only) {
+    chain.policy_text = fmt::format("interface {} is management-only: it passes no through traffic", from.name);
+  } else {
+    chain.policy_text = fmt::format(
+        "interface {} (security-level {}) has no inbound ACL: a packet from it passes only to a lower security "
+        "level{}",
+        from.name, from.security_level, interfaces.same_security_inter ? " or the same one" : "");
+    auto known = PacketSet::None();
+    auto to_networks = PacketSet::None();
+    auto routed = PacketSet::None();
+    std::vector<std::string> names;
+    for (const auto& to : interfaces.list) {
+      auto networks = PacketSet::None();
+      for (const auto& network : to.networks) networks |= Side(network, false);
+      known |= networks;
+      const bool same = to.name == from.name;
+      const bool passes = to.security_level < from.security_level ||
+                          (to.security_level == from.security_level &&
+                           (same ? interfaces.same_security_intra : interfaces.same_security_inter));
+      if (to.management_only || !passes) continue;
+      to_networks |= networks;
+      routed |= ruleset_.symbols.OutInterface(to.name);
+      names.push_back(fmt::format("{} ({})", to.name, to.security_level));
+    }
+    if (!names.empty()) {
+      const auto text =
+          fmt::format("interface {} (security-level {}) to {}", from.name, from.security_level, fmt::join(names, ", "));
+      Rule rule;
+      rule.action = Action::kAccept;
+      rule.where = from.where;
+      rule.match = to_networks;
+      rule.text = text;
+      if (!rule.match.Empty()) chain.rules.push_back(rule);
+      // A destination on none of the interfaces' networks is routed out of one of them.
+      rule.match = routed - known;
+      rule.text = fmt::format("{}: a destination routed out of one of them", text);
+      rule.unmodelled.push_back(fmt::format("the interface a packet leaves on: {}", fmt::join(names, ", ")));
+      chain.rules.push_back(std::move(rule));
+    }
+  }
+  ruleset_.chains.push_back(std::move(chain));
+  return static_cast<int>(ruleset_.chains.size()) - 1;
+}
+
+void AclSet::Attach(const std::vector<Binding>& given, const Interfaces& interfaces, const ReadOptions& options,
+                    core::Diagnostics& diagnostics) {
   (void)diagnostics;
   std::vector<Binding> bindings;
   std::set<std::string> bound;
@@ -358,7 +423,7 @@ void AclSet::Attach(const std::vector<Binding>& given, const ReadOptions& option
   for (const auto& name : order_) {
     if (bound.count(name)) families |= acls_.at(name).family;
   }
-  if (bindings.empty()) {
+  if (bindings.empty() && interfaces.list.empty()) {
     // A bare list of ACLs: each is audited as the filter of every forwarded packet.
     int priority = 0;
     for (const auto& name : order_) {
@@ -375,6 +440,18 @@ void AclSet::Attach(const std::vector<Binding>& given, const ReadOptions& option
         ruleset_.notes.push_back(
             fmt::format("{}: ACL {} is applied to no interface: not audited", acls_.at(name).where.ToString(), name));
     }
+    DropUnbound(bound);
+  }
+  if (interfaces.security_levels) families |= PacketSet::All();
+  const auto has_ipv6 = [&] {
+    for (const auto& interface : interfaces.list)
+      for (const auto& network : interface.networks)
+        if (network.family == core::Family::kIPv6) return true;
+    return false;
+  };
+  if (!interfaces.list.empty() && !has_ipv6() && families.Intersects(PacketSet::Family(core::Family::kIPv6))) {
+    families -= PacketSet::Family(core::Family::kIPv6);
+    ruleset_.notes.push_back(fmt::format("{}: no interface has an IPv6 address: IPv6 is not audited", ruleset_.file));
   }
   ruleset_.families.clear();
   for (const auto family : {core::Family::kIPv4, core::Family::kIPv6})
@@ -389,7 +466,13 @@ void AclSet::Attach(const std::vector<Binding>& given, const ReadOptions& option
     std::vector<const Binding*> side;
     for (const auto& binding : bindings)
       if (binding.inbound == inbound) side.push_back(&binding);
-    if (side.empty()) continue;
+    // ASA: an interface without an inbound ACL passes packets by security level.
+    std::vector<const Interface*> unfiltered;
+    if (inbound && interfaces.security_levels)
+      for (const auto& interface : interfaces.list)
+        if (std::none_of(side.begin(), side.end(), [&](const Binding* b) { return b->interface == interface.name; }))
+          unfiltered.push_back(&interface);
+    if (side.empty() && unfiltered.empty()) continue;
     Chain chain;
     chain.name = inbound ? "ACLs applied inbound" : "ACLs applied outbound";
     chain.policy = Action::kAccept;
@@ -414,19 +497,48 @@ void AclSet::Attach(const std::vector<Binding>& given, const ReadOptions& option
     }
     // A packet from (to) anywhere else may come in (go out) on any of the interfaces: which one
     // is a hidden variable, so what depends on it is reported as uncertain.
+    struct Entry {
+      int target;
+      std::string interface;
+      PacketSet family;
+      core::SourceLocation where;
+      std::string text;
+    };
+    std::vector<Entry> elsewhere;
     for (const auto* binding : side) {
       const auto& acl = acls_.at(binding->acl);
+      elsewhere.push_back({acl.chain, binding->interface, acl.family, binding->where, binding->text});
+    }
+    for (const auto* interface : unfiltered) {
       Rule rule;
-      const auto interface = inbound ? ruleset_.symbols.InInterface(binding->interface)
-                                     : ruleset_.symbols.OutInterface(binding->interface);
-      rule.match = (acl.family - homes) & interface;
+      rule.match = PacketSet::None();
+      for (const auto& network : interface->networks) rule.match |= end(network);
+      homes |= rule.match;
       rule.action = Action::kJump;
-      rule.target = acl.chain;
-      rule.where = binding->where;
-      rule.text = fmt::format("{} {} {} (a packet {} none of its networks)", binding->text,
-                              inbound ? "entering on" : "leaving on", binding->interface, inbound ? "from" : "to");
+      rule.target = SecurityLevelChain(*interface, interfaces);
+      rule.where = interface->where;
+      rule.text = fmt::format("interface {} (security-level {}): no access-group in", interface->name,
+                              interface->security_level);
+      elsewhere.push_back({rule.target, interface->name, PacketSet::All(), rule.where, rule.text});
+      if (!rule.match.Empty()) chain.rules.push_back(std::move(rule));
+    }
+    for (std::size_t k = 0; k < elsewhere.size(); ++k) {
+      const auto& entry = elsewhere[k];
+      Rule rule;
+      const auto interface =
+          inbound ? ruleset_.symbols.InInterface(entry.interface) : ruleset_.symbols.OutInterface(entry.interface);
+      rule.match = entry.family - homes;
+      // An ASA passes through traffic only between its named interfaces: what entered on none of
+      // the others entered on the last.
+      const bool last_named = !unfiltered.empty() && k + 1 == elsewhere.size();
+      if (!last_named) rule.match &= interface;
+      rule.action = Action::kJump;
+      rule.target = entry.target;
+      rule.where = entry.where;
+      rule.text = fmt::format("{} {} {} (a packet {} none of its networks)", entry.text,
+                              inbound ? "entering on" : "leaving on", entry.interface, inbound ? "from" : "to");
       rule.unmodelled.push_back(
-          fmt::format("the interface a packet {} {}", inbound ? "enters on:" : "leaves on:", binding->interface));
+          fmt::format("the interface a packet {} {}", inbound ? "enters on:" : "leaves on:", entry.interface));
       chain.rules.push_back(std::move(rule));
     }
     // portolan's layout binds an ACL to every zone's interface: packets from elsewhere enter on
@@ -473,7 +585,7 @@ Ruleset ConfigReader::ReadConfig() {
     line_number_ = line_number;
     Line(*tokens, line.front() == ' ' || line.front() == '\t');
   }
-  acls_.Attach(Bindings(), options_, diagnostics_);
+  acls_.Attach(Bindings(), ReadInterfaces(), options_, diagnostics_);
   if (diagnostics_.HasErrors()) throw core::InputError(diagnostics_);
   return std::move(ruleset_);
 }

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,26 @@ struct Binding {
   std::string text;
 };
 
+// An interface of the configuration: its name (IOS) or nameif (ASA) and its own networks; on an
+// ASA also its security level.
+struct Interface {
+  std::string name;
+  std::vector<core::Network> networks;
+  int security_level = 0;
+  bool management_only = false;  // ASA: it passes no through traffic
+  core::SourceLocation where;
+};
+
+// The interfaces of a configuration (none for a bare list of ACLs). An ASA interface without an
+// inbound ACL passes a packet only to an interface of a lower security level, or of the same level
+// with same-security-traffic permit inter-interface (back out of itself with intra-interface).
+struct Interfaces {
+  std::vector<Interface> list;
+  bool security_levels = false;
+  bool same_security_inter = false;
+  bool same_security_intra = false;
+};
+
 // The ACLs one reader collected, and how they become the ruleset's forward hook.
 class AclSet {
  public:
@@ -74,10 +95,18 @@ class AclSet {
   void AddRule(const std::string& name, Rule rule);
 
   // Bindings to interfaces, then portolan's names (PORTOLAN-FROM-<zone>[-V6]: what enters from
-  // that zone of the inventory), then every other ACL as a filter of all forwarded packets.
-  void Attach(const std::vector<Binding>& bindings, const ReadOptions& options, core::Diagnostics& diagnostics);
+  // that zone of the inventory), then every other ACL as a filter of all forwarded packets. An ACL
+  // that is not attached is left out of the ruleset (a note says so). IPv6 is audited only when an
+  // interface has an IPv6 address, or when there are no interfaces.
+  void Attach(const std::vector<Binding>& bindings, const Interfaces& interfaces, const ReadOptions& options,
+              core::Diagnostics& diagnostics);
 
  private:
+  // Drops the chains of the ACLs that are not bound, renumbering the others.
+  void DropUnbound(const std::set<std::string>& bound);
+  // ASA: the chain that decides a packet entering an interface without an inbound ACL.
+  int SecurityLevelChain(const Interface& from, const Interfaces& interfaces);
+
   Ruleset& ruleset_;
   std::string kind_;  // "IOS", "ASA"
   std::map<std::string, Acl> acls_;
@@ -104,6 +133,8 @@ class ConfigReader {
   virtual void Line(const std::vector<Token>& tokens, bool indented) = 0;
   // Where the ACLs are applied, once every line is read.
   virtual std::vector<Binding> Bindings() = 0;
+  // The interfaces, once every line is read.
+  virtual Interfaces ReadInterfaces() = 0;
 
   core::SourceLocation At(const std::vector<Token>& tokens, std::size_t i) const;
   // An error at tokens[i], or just past the line's end when i is past its last token.

@@ -74,6 +74,12 @@ class IosReader : public cisco::ConfigReader {
     return bindings_;
   }
 
+  cisco::Interfaces ReadInterfaces() override {
+    cisco::Interfaces interfaces;
+    for (const auto& [name, networks] : interface_networks_) interfaces.list.push_back({name, networks, 0, false, {}});
+    return interfaces;
+  }
+
   void TopLine(const std::vector<Token>& tokens) {
     const auto word = [&](std::size_t i) { return Word(tokens, i); };
     if (word(0) == "ip" && word(1) == "access-list") {
