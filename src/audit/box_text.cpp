@@ -94,6 +94,25 @@ void AppendProtocols(std::string& out, const std::vector<ValueRange>& protocols)
     out += "any";
     return;
   }
+  // Most protocols but a few (the rest once tcp, udp, icmp ... are split off) read as what they
+  // leave out: "any except tcp,udp".
+  std::vector<int> missing;
+  Uint128 next = 0;
+  for (const auto& range : protocols) {
+    for (auto p = next; p < range.first && missing.size() <= kMaxProtocolRunByName; ++p)
+      missing.push_back(static_cast<int>(p));
+    next = range.last + 1;
+  }
+  for (auto p = next; p <= kMaxProtocol && missing.size() <= kMaxProtocolRunByName; ++p)
+    missing.push_back(static_cast<int>(p));
+  if (missing.size() <= kMaxProtocolRunByName) {
+    out += "any except ";
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendProtocolName(out, missing[i]);
+    }
+    return;
+  }
   bool first = true;
   auto separate = [&] {
     if (!first) out += ',';

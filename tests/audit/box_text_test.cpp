@@ -42,6 +42,12 @@ TEST(BoxTexts, ProtocolsByNameOrNumberAndLongRunsAsRanges) {
   EXPECT_EQ(Render(box).protocol, "tcp,udp,40-60");
   box.protocols = {{0, 255}};
   EXPECT_EQ(Render(box).protocol, "any");
+  box.protocols = {{0, 5}, {7, 16}, {18, 255}};  // what is left once tcp and udp are split off
+  EXPECT_EQ(Render(box).protocol, "any except tcp,udp");
+  box.protocols = {{0, 0}, {2, 5}, {7, 16}, {18, 32}, {34, 57}, {59, 131}, {133, 135}, {137, 255}};
+  EXPECT_EQ(Render(box).protocol, "any except icmp,tcp,udp,dccp,icmpv6,sctp,udplite");
+  box.protocols = {{0, 5}, {7, 255}};
+  EXPECT_EQ(Render(box).protocol, "any except tcp");
 }
 
 TEST(BoxTexts, PortsListsAnyAndNoneForProtocolsWithoutPorts) {
