@@ -350,8 +350,14 @@ class AsaReader : public cisco::ConfigReader {
     ++i;
     Rule rule = NewRule();
     rule.action = *action;
+    inactive_ = false;
     auto match = Ace(tokens, i, rule);
     if (!match) return;
+    if (inactive_) {
+      // Disabled on the device: not part of the ACL, so neither a finding nor a shadowed rule.
+      ruleset_.notes.push_back(fmt::format("{}:{}: inactive ACE, not audited: {}", file_, line_number_, rule.text));
+      return;
+    }
     rule.match = *match;
     acls_.AddRule(name, std::move(rule));
   }
@@ -420,8 +426,7 @@ class AsaReader : public cisco::ConfigReader {
                                          Word(tokens, i + 1) == "disable" || Word(tokens, i + 1) == "default"))
           ++i;
       } else if (flag == "inactive") {
-        // An inactive ACE matches nothing.
-        match = PacketSet::None();
+        inactive_ = true;
       } else {
         rest.push_back(tokens[i]);
       }
@@ -488,6 +493,7 @@ class AsaReader : public cisco::ConfigReader {
   bool same_security_inter_ = false;
   bool same_security_intra_ = false;
   std::vector<cisco::Binding> bindings_;
+  bool inactive_ = false;  // the ACE being read carries `inactive`
 };
 
 }  // namespace
