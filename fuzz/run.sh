@@ -37,6 +37,11 @@ extra_seeds() {
   case $1 in
     inventory_fuzzer | render_fuzzer) ls examples/*.yaml tests/data/inventories/*.yaml tests/data/bad-inventories/*.yaml 2>/dev/null ;;
     catalog_fuzzer) ls catalogs/*.yaml tests/data/bad-catalogs/*.yaml 2>/dev/null ;;
+    # The audit's hand-written rulesets and kernel dumps (the goldens' inputs).
+    cisco_fuzzer) ls tests/golden/audit/cisco-*/*.cfg 2>/dev/null ;;
+    ruleset_fuzzer) ls examples/*.rules 2>/dev/null ;;
+    nftables_json_fuzzer) ls tests/golden/audit/nftables/*.nft.json tests/data/audit/*.json 2>/dev/null ;;
+    aws_windows_fuzzer) ls tests/golden/audit/aws/*.sg.json tests/golden/audit/windows/*.rules 2>/dev/null ;;
     *) ;;
   esac
 }
