@@ -114,6 +114,10 @@ void WriteRule(report::JsonWriter& json, const RuleRef& rule) {
   json.String(rule.where.file);
   json.Key("line");
   json.Int(rule.where.line);
+  if (rule.where.column > 0) {  // readers that locate rules within a line (nft -j writes one line)
+    json.Key("column");
+    json.Int(rule.where.column);
+  }
   json.Key("chain");
   json.String(rule.chain);
   json.Key("text");
