@@ -11,6 +11,7 @@
 #include "audit/audit.hpp"
 #include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
+#include "audit/round_trip_support.hpp"
 #include "core/atomic_file.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
@@ -184,18 +185,10 @@ TEST(AuditAws, ARepeatedPermissionIsRedundantNotShadowed) {
   EXPECT_NE(RenderAuditReport(result, report::Format::kJson).find("\"never_match\": []"), std::string::npos);
 }
 
-std::vector<std::filesystem::path> InventoryFiles() {
-  std::vector<std::filesystem::path> files = {testing::SourceDir() / "examples" / "sms2003-site.yaml"};
-  for (const auto& entry : std::filesystem::directory_iterator(testing::SourceDir() / "tests" / "data" / "inventories"))
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 // audit(render aws-sg) in host mode, every endpoint, with and without --egress.
 TEST(AuditAws, RenderedGroupsAreCleanOnEveryInventory) {
   int audits = 0;
-  for (const auto& file : InventoryFiles()) {
+  for (const auto& file : testing::RoundTripInventories()) {
     const auto inventory = testing::InventoryFromFile(file);
     const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
     for (std::size_t i = 0; i < inventory.endpoints.size(); ++i) {
@@ -206,21 +199,12 @@ TEST(AuditAws, RenderedGroupsAreCleanOnEveryInventory) {
         options.egress = egress;
         const auto label = fmt::format("{} host {}{}", file.filename().string(), inventory.endpoints[i].name,
                                        egress ? " --egress" : "");
-        render::Request request;
-        request.target = render::FindTarget("aws-sg");
-        request.policy = options;
-        std::vector<render::Output> outputs;
-        try {
-          outputs = render::RenderRequest(testing::Sms2003(), inventory, plan, request);
-        } catch (const render::RenderRefused&) {
-          continue;
-        }
         formats::ReadOptions read;
         read.inventory = &inventory;
         read.host = inventory.endpoints[i].name;
-        std::vector<Ruleset> rulesets;
-        for (const auto& output : outputs)
-          rulesets.push_back(formats::ReadRuleset(output.content, output.file_name, "", read));
+        const auto read_back = testing::RenderedRulesets("aws-sg", inventory, plan, options, read);
+        if (!read_back) continue;
+        const auto& rulesets = *read_back;
         const auto result = RunAudit(rulesets, render::BuildPolicy(testing::Sms2003(), inventory, plan, options));
         const bool clean =
             !result.AnyBlocked() && result.excess.empty() && result.shadowed.empty() && result.unused.empty();

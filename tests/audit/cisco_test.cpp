@@ -11,7 +11,7 @@
 #include "audit/audit.hpp"
 #include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
-#include "audit/tuning_check.hpp"
+#include "audit/round_trip_support.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
 #include "support/test_support.hpp"
@@ -237,22 +237,12 @@ TEST(CiscoAsa, ErrorsCarryLineAndColumn) {
 // audit(render(plan)) with the inventory that names the zones: clean in every network mode.
 void ExpectClean(const std::string& target, const inventory::Inventory& inventory, const plan::Plan& plan,
                  const render::PolicyOptions& options, const std::string& label) {
-  render::Request request;
-  request.target = render::FindTarget(target);
-  request.policy = options;
-  std::vector<render::Output> outputs;
-  try {
-    outputs = render::RenderRequest(testing::Sms2003(), inventory, plan, request);
-  } catch (const render::RenderRefused&) {
-    return;
-  }
   formats::ReadOptions read;
   read.inventory = &inventory;
-  std::vector<Ruleset> rulesets;
-  for (const auto& output : outputs) {
-    rulesets.push_back(formats::ReadRuleset(output.content, output.file_name, "", read));
-    EXPECT_EQ(rulesets.back().format, target) << label;
-  }
+  const auto read_back = testing::RenderedRulesets(target, inventory, plan, options, read);
+  if (!read_back) return;
+  const auto& rulesets = *read_back;
+  for (const auto& ruleset : rulesets) EXPECT_EQ(ruleset.format, target) << label;
   // IOS: with no flow of a family, no ACL is written and the interface forwards everything, as
   // the output says; nothing to audit then.
   if (rulesets.back().attachments.empty()) return;
@@ -263,17 +253,9 @@ void ExpectClean(const std::string& target, const inventory::Inventory& inventor
   EXPECT_TRUE(clean) << label << "\n" << RenderAuditReport(result, report::Format::kTable);
 }
 
-std::vector<std::filesystem::path> InventoryFiles() {
-  std::vector<std::filesystem::path> files = {testing::SourceDir() / "examples" / "sms2003-site.yaml"};
-  for (const auto& entry : std::filesystem::directory_iterator(testing::SourceDir() / "tests" / "data" / "inventories"))
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 TEST(CiscoRoundTrip, RenderedIosAndAsaAreCleanInEveryNetworkMode) {
   for (const std::string target : {"cisco-ios", "cisco-asa"}) {
-    for (const auto& file : InventoryFiles()) {
+    for (const auto& file : testing::RoundTripInventories()) {
       const auto inventory = testing::InventoryFromFile(file);
       const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
       const auto name = fmt::format("{} {}", target, file.filename().string());

@@ -11,7 +11,7 @@
 #include "audit/audit.hpp"
 #include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
-#include "audit/tuning_check.hpp"
+#include "audit/round_trip_support.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
 #include "support/test_support.hpp"
@@ -19,31 +19,14 @@
 namespace portolan::audit {
 namespace {
 
-std::vector<std::filesystem::path> InventoryFiles() {
-  std::vector<std::filesystem::path> files = {testing::SourceDir() / "examples" / "sms2003-site.yaml"};
-  for (const auto& entry : std::filesystem::directory_iterator(testing::SourceDir() / "tests" / "data" / "inventories"))
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 // Renders with the target, reads every output back, audits against the same policy options.
 void ExpectClean(const std::string& target, const inventory::Inventory& inventory, const plan::Plan& plan,
                  const render::PolicyOptions& options, const std::string& label) {
-  render::Request request;
-  request.target = render::FindTarget(target);
-  request.policy = options;
-  std::vector<render::Output> outputs;
-  try {
-    outputs = render::RenderRequest(testing::Sms2003(), inventory, plan, request);
-  } catch (const render::RenderRefused&) {
-    return;  // the target cannot express this policy: nothing to audit
-  }
-  std::vector<Ruleset> rulesets;
-  for (const auto& output : outputs) rulesets.push_back(formats::ReadRuleset(output.content, output.file_name, "", {}));
+  const auto rulesets = testing::RenderedRulesets(target, inventory, plan, options);
+  if (!rulesets) return;  // the target cannot express this policy: nothing to audit
   const auto policy = render::BuildPolicy(testing::Sms2003(), inventory, plan, options);
-  const auto result = RunAudit(rulesets, policy);
-  testing::ExpectSameReportBuiltAsProducts(rulesets, policy, result, label);
+  const auto result = RunAudit(*rulesets, policy);
+  testing::ExpectSameReportBuiltAsProducts(*rulesets, policy, result, label);
   const bool clean = !result.AnyBlocked() && result.excess.empty() && result.shadowed.empty() && result.unused.empty();
   for (const auto& flow : result.flows) EXPECT_EQ(flow.status, FlowStatus::kAllowed) << label << " " << flow.flow_id;
   EXPECT_TRUE(clean) << label << "\n" << RenderAuditReport(result, report::Format::kTable);
@@ -51,7 +34,7 @@ void ExpectClean(const std::string& target, const inventory::Inventory& inventor
 
 TEST(AuditRoundTrip, RenderedIptablesIsCleanInEveryMode) {
   int audits = 0;
-  for (const auto& file : InventoryFiles()) {
+  for (const auto& file : testing::RoundTripInventories()) {
     const auto inventory = testing::InventoryFromFile(file);
     const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
     const auto name = file.filename().string();
