@@ -109,10 +109,6 @@ Uint128 Shifted(core::Family family, Uint128 value) {
   return family == core::Family::kIPv4 ? value << (kAddressBits - kIPv4Bits) : value;
 }
 
-bdd FamilyBdd(core::Family family) {
-  return Var(Layout(Field::kFamily).first, family == core::Family::kIPv6);
-}
-
 bdd VarSet(std::initializer_list<Field> fields) {
   std::vector<int> vars;
   for (const auto field : fields) {
@@ -288,23 +284,6 @@ std::size_t PacketSet::TableNodes() {
   return bdd_isrunning() ? static_cast<std::size_t>(bdd_getallocnum()) : 0;
 }
 
-PacketSet::PacketSet() {
-  Start();
-}
-PacketSet PacketSet::None() {
-  Start();
-  return PacketSet(bddfalsepp);
-}
-PacketSet PacketSet::All() {
-  Start();
-  return PacketSet(bddtruepp);
-}
-
-PacketSet PacketSet::Family(core::Family family) {
-  Start();
-  return PacketSet(FamilyBdd(family));
-}
-
 Uint128 AddressValue(const core::Network& network) {
   Uint128 value = 0;
   for (int i = 0; i < 16; ++i) value = (value << 8) | network.bytes[i];
@@ -324,45 +303,98 @@ core::Network NetworkOf(core::Family family, Uint128 value, int prefix_length) {
   return network;
 }
 
-PacketSet PacketSet::Source(const core::Network& network) {
+PacketSet::PacketSet() : cubes_(std::make_shared<const CubeForm>()) {
   Start();
-  return PacketSet(FamilyBdd(network.family) &
-                   FieldEquals(Field::kSource, AddressValue(network), network.prefix_length));
+}
+
+PacketSet::PacketSet(std::vector<Cube> cubes) {
+  Start();
+  auto form = std::make_shared<CubeForm>();
+  form->cubes = std::move(cubes);
+  cubes_ = std::move(form);
+}
+
+PacketSet PacketSet::None() {
+  return PacketSet();
+}
+PacketSet PacketSet::All() {
+  return PacketSet(std::vector<Cube>{Cube{}});
+}
+
+PacketSet PacketSet::FromCubes(std::vector<Cube> cubes) {
+  std::erase_if(cubes, [](const Cube& cube) { return IsEmpty(cube); });
+  return PacketSet(std::move(cubes));
+}
+
+namespace {
+
+Cube FamilyCube(core::Family family) {
+  Cube cube;
+  cube.families = family == core::Family::kIPv6 ? 0b10 : 0b01;
+  return cube;
+}
+
+// The 128-bit values of a prefix: the first prefix_length bits fixed, the rest free.
+ValueRange PrefixRange(Uint128 value, int prefix_length) {
+  const Uint128 free = prefix_length >= kAddressBits ? 0 : (~Uint128{0} >> prefix_length);
+  return {value & ~free, value | free};
+}
+
+ValueRange FamilyRange(core::Family family, Uint128 first, Uint128 last) {
+  const Uint128 low_fill = family == core::Family::kIPv4 ? (Uint128{1} << (kAddressBits - kIPv4Bits)) - 1 : 0;
+  return {Shifted(family, first), Shifted(family, last) | low_fill};
+}
+
+PacketSet OneCube(const Cube& cube) {
+  return PacketSet::FromCubes({cube});
+}
+
+}  // namespace
+
+PacketSet PacketSet::Family(core::Family family) {
+  return OneCube(FamilyCube(family));
+}
+
+PacketSet PacketSet::Source(const core::Network& network) {
+  auto cube = FamilyCube(network.family);
+  cube.sources = {PrefixRange(AddressValue(network), network.prefix_length)};
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::Destination(const core::Network& network) {
-  Start();
-  return PacketSet(FamilyBdd(network.family) &
-                   FieldEquals(Field::kDestination, AddressValue(network), network.prefix_length));
+  auto cube = FamilyCube(network.family);
+  cube.destinations = {PrefixRange(AddressValue(network), network.prefix_length)};
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::SourceRange(core::Family family, Uint128 first, Uint128 last) {
-  Start();
-  const Uint128 low_fill = family == core::Family::kIPv4 ? (Uint128{1} << (kAddressBits - kIPv4Bits)) - 1 : 0;
-  return PacketSet(FamilyBdd(family) &
-                   FieldRange(Field::kSource, Shifted(family, first), Shifted(family, last) | low_fill));
+  auto cube = FamilyCube(family);
+  cube.sources = {FamilyRange(family, first, last)};
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::DestinationRange(core::Family family, Uint128 first, Uint128 last) {
-  Start();
-  const Uint128 low_fill = family == core::Family::kIPv4 ? (Uint128{1} << (kAddressBits - kIPv4Bits)) - 1 : 0;
-  return PacketSet(FamilyBdd(family) &
-                   FieldRange(Field::kDestination, Shifted(family, first), Shifted(family, last) | low_fill));
+  auto cube = FamilyCube(family);
+  cube.destinations = {FamilyRange(family, first, last)};
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::Protocol(int number) {
-  Start();
-  return PacketSet(FieldEquals(Field::kProtocol, static_cast<Uint128>(number), 8));
+  Cube cube;
+  cube.protocols = {{static_cast<Uint128>(number), static_cast<Uint128>(number)}};
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::SourcePorts(int first, int last) {
-  Start();
-  return PacketSet(FieldRange(Field::kSourcePort, first, last));
+  Cube cube;
+  cube.source_ports = {{static_cast<Uint128>(first), static_cast<Uint128>(last)}};
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::DestinationPorts(int first, int last) {
-  Start();
-  return PacketSet(FieldRange(Field::kDestinationPort, first, last));
+  Cube cube;
+  cube.destination_ports = {{static_cast<Uint128>(first), static_cast<Uint128>(last)}};
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::SourcePorts(const core::PortSet& ports) {
@@ -383,51 +415,181 @@ PacketSet PacketSet::IcmpType(int type, std::optional<int> code) {
 }
 
 PacketSet PacketSet::State(CtState state) {
-  Start();
-  return PacketSet(FieldEquals(Field::kState, static_cast<Uint128>(state), kStateBits));
+  Cube cube;
+  cube.states = static_cast<std::uint8_t>(1u << static_cast<int>(state));
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::InInterface(int code) {
-  Start();
-  return PacketSet(FieldEquals(Field::kInInterface, static_cast<Uint128>(code), kInterfaceBits));
+  Cube cube;
+  cube.in_interfaces = std::uint64_t{1} << code;
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::OutInterface(int code) {
-  Start();
-  return PacketSet(FieldEquals(Field::kOutInterface, static_cast<Uint128>(code), kInterfaceBits));
+  Cube cube;
+  cube.out_interfaces = std::uint64_t{1} << code;
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::Unknown(int variable) {
-  Start();
-  return PacketSet(bdd_ithvarpp(Layout(Field::kUnknown).first + variable));
+  Cube cube;
+  cube.unknown_true = std::uint64_t{1} << variable;
+  return OneCube(cube);
 }
 
 PacketSet PacketSet::WellFormed() {
   Start();
+  // An IPv4 address is the top 32 bits of its field; the 96 bits below are left free (not fixed
+  // at zero), so that no set carries 192 extra nodes on every path. Every reader of a set
+  // (examples, boxes) looks at the top 32 bits only.
   static const PacketSet well_formed = [] {
-    // An IPv4 address is the top 32 bits of its field; the 96 bits below are left free (not
-    // fixed at zero), so that no set carries 192 extra nodes on every path. Every reader of a
-    // set (examples, boxes) looks at the top 32 bits only.
-    const bdd families = bddtruepp;
-    const bdd states = FieldRange(Field::kState, 0, kCtStateCount - 1);
-    bdd with_ports = bddfalsepp;
-    for (const int protocol : {kProtocolTcp, kProtocolUdp, 132, 136, 33})
-      with_ports |= FieldEquals(Field::kProtocol, protocol, 8);
-    const bdd icmp =
-        FieldEquals(Field::kProtocol, kProtocolIcmp, 8) | FieldEquals(Field::kProtocol, kProtocolIcmpV6, 8);
-    const bdd no_source_port = FieldEquals(Field::kSourcePort, 0, 16);
-    const bdd no_ports = no_source_port & FieldEquals(Field::kDestinationPort, 0, 16);
-    const bdd ports = with_ports | (icmp & no_source_port) | (bdd_not(with_ports) & bdd_not(icmp) & no_ports);
-    return PacketSet(families & states & ports);
+    const std::uint8_t states = (1u << kCtStateCount) - 1;
+    Ranges with_ports;
+    for (const int protocol : {kProtocolTcp, kProtocolUdp, 33, 132, 136})
+      with_ports = UnionRanges(with_ports, {{static_cast<Uint128>(protocol), static_cast<Uint128>(protocol)}});
+    const Ranges icmp = {{kProtocolIcmp, kProtocolIcmp}, {kProtocolIcmpV6, kProtocolIcmpV6}};
+    Cube ports;
+    ports.states = states;
+    ports.protocols = with_ports;
+    Cube icmp_cube;
+    icmp_cube.states = states;
+    icmp_cube.protocols = icmp;
+    icmp_cube.source_ports = {{0, 0}};
+    Cube other;
+    other.states = states;
+    other.protocols = SubtractRanges(SubtractRanges({{0, kMaxProtocolValue}}, with_ports), icmp);
+    other.destination_ports = {{0, 0}};
+    other.source_ports = {{0, 0}};
+    return FromCubes({ports, icmp_cube, other});
   }();
   return well_formed;
 }
 
+namespace {
+
+// Results of operations on cubes stay cubes up to this many; beyond, they become a BDD.
+constexpr std::size_t kMaxCubes = 64;
+
+bdd RangesBdd(Field field, const Ranges& ranges, Uint128 max) {
+  if (ranges.size() == 1 && ranges.front().first == 0 && ranges.front().last == max) return bddtruepp;
+  bdd result = bddfalsepp;
+  for (const auto& range : ranges) result |= FieldRange(field, range.first, range.last);
+  return result;
+}
+
+bdd MaskBdd(Field field, std::uint64_t mask, int values) {
+  const std::uint64_t all = values >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << values) - 1;
+  if ((mask & all) == all) return bddtruepp;
+  const int width = Width(field);
+  bdd result = bddfalsepp;
+  for (int value = 0; value < values; ++value)
+    if (mask >> value & 1) result |= FieldEquals(field, static_cast<Uint128>(value), width);
+  return result;
+}
+
+// A cube's BDD, built from the deepest field up so that each step only adds nodes above.
+bdd CubeBdd(const Cube& cube) {
+  bdd result = RangesBdd(Field::kSourcePort, cube.source_ports, kMaxPortValue);
+  result = RangesBdd(Field::kDestinationPort, cube.destination_ports, kMaxPortValue) & result;
+  result = RangesBdd(Field::kSource, cube.sources, kMaxAddressValue) & result;
+  result = RangesBdd(Field::kDestination, cube.destinations, kMaxAddressValue) & result;
+  result = RangesBdd(Field::kProtocol, cube.protocols, kMaxProtocolValue) & result;
+  result = MaskBdd(Field::kFamily, cube.families, 2) & result;
+  result = MaskBdd(Field::kState, cube.states, 1 << kStateBits) & result;
+  const int unknown = Layout(Field::kUnknown).first;
+  for (int i = kUnknownVariables - 1; i >= 0; --i) {
+    if (cube.unknown_true >> i & 1) result = bdd_ithvarpp(unknown + i) & result;
+    if (cube.unknown_false >> i & 1) result = bdd_nithvarpp(unknown + i) & result;
+  }
+  result = MaskBdd(Field::kOutInterface, cube.out_interfaces, kInterfaceCodes) & result;
+  result = MaskBdd(Field::kInInterface, cube.in_interfaces, kInterfaceCodes) & result;
+  return result;
+}
+
+// Adds a cube to a union, merged into one already there where the union is a cube.
+void AddCube(std::vector<Cube>& cubes, const Cube& cube) {
+  for (auto& existing : cubes)
+    if (TryMerge(existing, cube)) return;
+  cubes.push_back(cube);
+}
+
+}  // namespace
+
+const bdd& PacketSet::Bdd() const {
+  if (!cubes_) return bdd_;
+  if (!cubes_->materialized) {
+    bdd result = bddfalsepp;
+    for (const auto& cube : cubes_->cubes) result |= CubeBdd(cube);
+    cubes_->materialized = result;
+  }
+  return *cubes_->materialized;
+}
+
+PacketSet PacketSet::operator&(const PacketSet& other) const {
+  if (cubes_ && other.cubes_ && cubes_->cubes.size() * other.cubes_->cubes.size() <= kMaxCubes * 4) {
+    std::vector<Cube> result;
+    Cube common;
+    for (const auto& a : cubes_->cubes)
+      for (const auto& b : other.cubes_->cubes)
+        if (Intersect(a, b, common)) AddCube(result, common);
+    if (result.size() <= kMaxCubes) return PacketSet(std::move(result));
+  }
+  return PacketSet(Bdd() & other.Bdd());
+}
+
+PacketSet PacketSet::operator|(const PacketSet& other) const {
+  if (cubes_ && other.cubes_ && cubes_->cubes.size() + other.cubes_->cubes.size() <= kMaxCubes * 2) {
+    auto result = cubes_->cubes;
+    for (const auto& cube : other.cubes_->cubes) AddCube(result, cube);
+    if (result.size() <= kMaxCubes) return PacketSet(std::move(result));
+  }
+  return PacketSet(Bdd() | other.Bdd());
+}
+
+PacketSet PacketSet::operator-(const PacketSet& other) const {
+  if (cubes_ && other.cubes_) {
+    std::vector<Cube> rest = cubes_->cubes;
+    std::vector<Cube> next;
+    bool small = true;
+    for (const auto& b : other.cubes_->cubes) {
+      next.clear();
+      for (const auto& a : rest) Subtract(a, b, next);
+      rest.swap(next);
+      if (rest.size() > kMaxCubes * 4) {
+        small = false;
+        break;
+      }
+    }
+    if (small) {
+      std::vector<Cube> result;
+      for (const auto& cube : rest) AddCube(result, cube);
+      if (result.size() <= kMaxCubes) return PacketSet(std::move(result));
+    }
+  }
+  return PacketSet(Difference(Bdd(), other.Bdd()));
+}
+
+PacketSet PacketSet::operator~() const {
+  return All() - *this;
+}
+
+bool PacketSet::operator==(const PacketSet& other) const {
+  if (cubes_ && other.cubes_ && cubes_->cubes == other.cubes_->cubes) return true;
+  return Bdd() == other.Bdd();
+}
+
 int PacketSet::TopVariable() const {
-  return NodeVar(bdd_);
+  return NodeVar(Bdd());
 }
 
 PacketSet Conjunction::Build() const {
+  // Factors held as cubes are ANDed as cubes, with no BDD to build.
+  if (std::all_of(factors_.begin(), factors_.end(), [](const PacketSet& f) { return f.Cubes() != nullptr; })) {
+    auto result = PacketSet::All();
+    for (const auto& factor : factors_) result &= factor;
+    return result;
+  }
   std::vector<const PacketSet*> order;
   order.reserve(factors_.size());
   for (const auto& factor : factors_) order.push_back(&factor);
@@ -439,32 +601,50 @@ PacketSet Conjunction::Build() const {
 }
 
 bool PacketSet::Empty() const {
+  if (cubes_) return cubes_->cubes.empty();
   return bdd_ == bddfalsepp;
 }
 bool PacketSet::IsAll() const {
-  return bdd_ == bddtruepp;
+  return Bdd() == bddtruepp;
 }
 
 PacketSet PacketSet::ExistsHidden() const {
+  if (cubes_) {
+    std::vector<Cube> result;
+    for (auto cube : cubes_->cubes) {
+      cube.in_interfaces = cube.out_interfaces = ~std::uint64_t{0};
+      cube.unknown_true = cube.unknown_false = 0;
+      AddCube(result, cube);
+    }
+    return PacketSet(std::move(result));
+  }
   return PacketSet(bdd_exist(bdd_, HiddenVars()));
 }
 
 PacketSet PacketSet::ForAllHidden(const PacketSet& given) const {
-  return PacketSet(bdd_forall(bdd_imp(given.bdd_, bdd_), HiddenVars()));
+  return PacketSet(bdd_forall(bdd_imp(given.Bdd(), Bdd()), HiddenVars()));
 }
 
 PacketSet PacketSet::ExistsState() const {
+  if (cubes_) {
+    std::vector<Cube> result;
+    for (auto cube : cubes_->cubes) {
+      cube.states = 0xff;
+      AddCube(result, cube);
+    }
+    return PacketSet(std::move(result));
+  }
   return PacketSet(bdd_exist(bdd_, StateVars()));
 }
 
 int PacketSet::NodeCount() const {
-  return bdd_nodecount(bdd_);
+  return bdd_nodecount(Bdd());
 }
 
 PacketSet::Assignment PacketSet::AnyAssignment() const {
   Assignment bits(kVariableCount, false);
   if (Empty()) return bits;
-  bdd node = bdd_satone(bdd_);
+  bdd node = bdd_satone(Bdd());
   while (!IsTerminal(node)) {
     const int var = bdd_var(node);
     if (bdd_low(node) == bddfalsepp) {
@@ -478,7 +658,7 @@ PacketSet::Assignment PacketSet::AnyAssignment() const {
 }
 
 bool PacketSet::Contains(const Assignment& assignment) const {
-  bdd node = bdd_;
+  bdd node = Bdd();
   while (!IsTerminal(node)) node = assignment[bdd_var(node)] ? bdd_high(node) : bdd_low(node);
   return node == bddtruepp;
 }
@@ -495,6 +675,74 @@ Packet PacketSet::PacketOf(const Assignment& bits) {
   return packet;
 }
 
+PacketSet::Assignment PacketSet::AssignmentOf(const Point& point) {
+  Assignment bits(kVariableCount, false);
+  auto put = [&bits](Field field, Uint128 value) {
+    const auto layout = Layout(field);
+    for (int i = 0; i < layout.width; ++i) bits[layout.first + i] = (value >> (layout.width - 1 - i)) & 1;
+  };
+  put(Field::kInInterface, static_cast<Uint128>(point.in_interface));
+  put(Field::kOutInterface, static_cast<Uint128>(point.out_interface));
+  for (int i = 0; i < kUnknownVariables; ++i) bits[Layout(Field::kUnknown).first + i] = (point.unknown >> i) & 1;
+  put(Field::kState, static_cast<Uint128>(point.state));
+  put(Field::kFamily, static_cast<Uint128>(point.family));
+  put(Field::kProtocol, point.protocol);
+  put(Field::kDestination, point.destination);
+  put(Field::kSource, point.source);
+  put(Field::kDestinationPort, point.destination_port);
+  put(Field::kSourcePort, point.source_port);
+  return bits;
+}
+
+std::vector<Cube> PacketSet::ToCubes() const {
+  const auto visible = ExistsHidden();
+  std::vector<Cube> out;
+  if (visible.cubes_) {
+    std::vector<Cube> pieces;
+    std::vector<Cube> next;
+    for (const auto& cube : visible.cubes_->cubes) {
+      pieces.assign(1, cube);
+      for (std::size_t i = 0, n = out.size(); i < n && !pieces.empty(); ++i) {
+        next.clear();
+        for (const auto& piece : pieces) Subtract(piece, out[i], next);
+        pieces.swap(next);
+      }
+      out.insert(out.end(), pieces.begin(), pieces.end());
+    }
+    return out;
+  }
+  auto mask_of = [](const std::vector<ValueRange>& values) {
+    unsigned mask = 0;
+    for (const auto& range : values)
+      for (auto v = range.first; v <= range.last; ++v) mask |= 1u << static_cast<int>(v);
+    return static_cast<std::uint8_t>(mask);
+  };
+  for (auto& by_state : SplitField(visible.bdd_, Field::kState)) {
+    for (auto& by_family : SplitField(by_state.rest, Field::kFamily)) {
+      for (auto& by_protocol : SplitField(by_family.rest, Field::kProtocol)) {
+        for (auto& by_destination : SplitField(by_protocol.rest, Field::kDestination)) {
+          for (auto& by_source : SplitField(by_destination.rest, Field::kSource)) {
+            for (auto& by_port : SplitField(by_source.rest, Field::kDestinationPort)) {
+              for (auto& by_source_port : SplitField(by_port.rest, Field::kSourcePort)) {
+                Cube cube;
+                cube.states = mask_of(by_state.values);
+                cube.families = mask_of(by_family.values);
+                cube.protocols = by_protocol.values;
+                cube.destinations = by_destination.values;
+                cube.sources = by_source.values;
+                cube.destination_ports = by_port.values;
+                cube.source_ports = by_source_port.values;
+                out.push_back(std::move(cube));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
 Packet PacketSet::Example() const {
   return PacketOf(AnyAssignment());
 }
@@ -502,7 +750,7 @@ Packet PacketSet::Example() const {
 std::vector<Box> PacketSet::Boxes() const {
   std::vector<Box> boxes;
   const auto visible = ExistsHidden().ExistsState();
-  for (auto& by_family : SplitField(visible.bdd_, Field::kFamily)) {
+  for (auto& by_family : SplitField(visible.Bdd(), Field::kFamily)) {
     for (const auto& family_range : by_family.values) {
       for (int f = static_cast<int>(family_range.first); f <= static_cast<int>(family_range.last); ++f) {
         const auto family = f == 0 ? core::Family::kIPv4 : core::Family::kIPv6;

@@ -5,16 +5,16 @@
 #include <bdd.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "audit/cube.hpp"
 #include "core/address.hpp"
 #include "core/port_set.hpp"
 
 namespace portolan::audit {
-
-__extension__ typedef unsigned __int128 Uint128;  // addresses; GCC and clang have it
 
 // Connection-tracking states, as iptables' conntrack and nftables' ct state name them.
 enum class CtState { kNew = 0, kEstablished = 1, kRelated = 2, kInvalid = 3, kUntracked = 4 };
@@ -60,12 +60,6 @@ struct Packet {
   std::string ToString() const;  // "10.0.0.1 -> 10.0.0.2 tcp 445"
 };
 
-struct ValueRange {
-  Uint128 first = 0;
-  Uint128 last = 0;
-  auto operator<=>(const ValueRange&) const = default;
-};
-
 // A product of ranges: what a box in the report is. Empty port lists mean "no ports" (protocols
 // without ports).
 struct Box {
@@ -78,8 +72,12 @@ struct Box {
   // Its texts for a report: audit/box_text.hpp.
 };
 
-// A value type around a BuDDy node. BuDDy keeps one node table per process; it is started once,
-// on first use (PacketSet::Start), and this module is not thread-safe: the audit runs on one thread.
+// A value type for a set of packets: a short list of cubes (audit/cube.hpp) while the set is
+// one, as a rule's match nearly always is, and a BuDDy node once an operation would make the list
+// long. Operations on BDDs are exact and canonical; the cube list is turned into its BDD when an
+// operation needs one (and the BDD is kept with it). BuDDy keeps one node table per process; it is
+// started once, on first use (PacketSet::Start), and this module is not thread-safe: the audit
+// runs on one thread.
 class PacketSet {
  public:
   PacketSet();  // the empty set
@@ -104,26 +102,17 @@ class PacketSet {
   // Packets that exist: states in range, ports zero for protocols without ports and the
   // source port zero for ICMP. (IPv4 addresses leave the low 96 bits of their field free.)
   static PacketSet WellFormed();
+  // The union of cubes (overlapping or not).
+  static PacketSet FromCubes(std::vector<Cube> cubes);
 
-  PacketSet operator&(const PacketSet& other) const { return PacketSet(bdd_ & other.bdd_); }
-  PacketSet operator|(const PacketSet& other) const { return PacketSet(bdd_ | other.bdd_); }
-  // BuDDy has no complement edges and its difference operator has no shortcuts, so a - b is
-  // computed as a & !(a & b), as one if-then-else: every step walks only the overlap's paths.
-  PacketSet operator-(const PacketSet& other) const { return PacketSet(Difference(bdd_, other.bdd_)); }
-  PacketSet operator~() const { return PacketSet(bdd_not(bdd_)); }
-  PacketSet& operator&=(const PacketSet& other) {
-    bdd_ &= other.bdd_;
-    return *this;
-  }
-  PacketSet& operator|=(const PacketSet& other) {
-    bdd_ |= other.bdd_;
-    return *this;
-  }
-  PacketSet& operator-=(const PacketSet& other) {
-    bdd_ = Difference(bdd_, other.bdd_);
-    return *this;
-  }
-  bool operator==(const PacketSet& other) const { return bdd_ == other.bdd_; }
+  PacketSet operator&(const PacketSet& other) const;
+  PacketSet operator|(const PacketSet& other) const;
+  PacketSet operator-(const PacketSet& other) const;
+  PacketSet operator~() const;
+  PacketSet& operator&=(const PacketSet& other) { return *this = *this & other; }
+  PacketSet& operator|=(const PacketSet& other) { return *this = *this | other; }
+  PacketSet& operator-=(const PacketSet& other) { return *this = *this - other; }
+  bool operator==(const PacketSet& other) const;
 
   // The first variable the set tests (in BDD order); terminals sort after every variable.
   int TopVariable() const;
@@ -148,23 +137,39 @@ class PacketSet {
   Assignment AnyAssignment() const;
   bool Contains(const Assignment& assignment) const;
   static Packet PacketOf(const Assignment& assignment);
+  static Assignment AssignmentOf(const Point& point);
   // The set as a list of disjoint boxes over family, protocol, addresses and ports; the
   // hidden fields and the state must have been projected away. Exact.
   std::vector<Box> Boxes() const;
   int NodeCount() const;
+  // The set's cubes while it is held as cubes; null once it is a BDD.
+  const std::vector<Cube>* Cubes() const { return cubes_ ? &cubes_->cubes : nullptr; }
+  // The set as disjoint cubes over the visible fields and the state, which it must be limited
+  // to (no hidden field), however it is held: a BDD is split along its paths.
+  std::vector<Cube> ToCubes() const;
+  // The same set held as a BDD (tests compare the cube algebra with it).
+  PacketSet AsBdd() const { return PacketSet(Bdd()); }
 
   static void Start();              // idempotent; every factory calls it
   static std::size_t TableNodes();  // BuDDy's node table size, for benchmarks
 
  private:
+  struct CubeForm {
+    std::vector<Cube> cubes;  // none empty
+    mutable std::optional<bdd> materialized;
+  };
   explicit PacketSet(bdd b) : bdd_(std::move(b)) {}
+  explicit PacketSet(std::vector<Cube> cubes);
+  const bdd& Bdd() const;
   static bdd Difference(const bdd& a, const bdd& b) {
     const bdd common = a & b;
     if (common == bddfalsepp) return a;
     if (common == a) return bddfalsepp;
-    // if-then-else(common, false, a): walks common's paths and never builds its complement.
+    // BuDDy has no complement edges and its difference operator has no shortcuts, so a - b is
+    // if-then-else(a & b, false, a): walks the overlap's paths and never builds a complement.
     return bdd_ite(common, bddfalsepp, a);
   }
+  std::shared_ptr<const CubeForm> cubes_;  // set: the set is held as these cubes
   bdd bdd_;
 };
 

@@ -64,7 +64,8 @@ TEST(AuditWindows, BypassBeatsBlockForAuthenticatedTraffic) {
   const auto& chain = ruleset.chains[0];
   ASSERT_EQ(chain.rules.size(), 2u);
   EXPECT_EQ(chain.rules[0].where.line, 2);  // the bypass tier first
-  const auto& in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
+  const auto evaluation = Evaluate(ruleset);
+  const auto& in = evaluation.hooks.at(Hook::kInput).accepted;
   const auto smb = Packet("10.0.0.5", "10.9.0.1", kProtocolTcp, 445);
   EXPECT_TRUE(smb.Intersects(in));  // authenticated: passes despite the block
   EXPECT_FALSE(smb.SubsetOf(in));   // unauthenticated: blocked
@@ -88,7 +89,7 @@ TEST(AuditWindows, FieldsListsRangesKeywordsAndRegistryExports) {
   EXPECT_EQ(ruleset.chains[0].rules[0].where.column, 8);
   EXPECT_EQ(ruleset.chains[0].rules[2].unmodelled.size(), 2u);  // the RPC keyword and the program
   ASSERT_EQ(ruleset.notes.size(), 1u);                          // the inactive rule
-  const auto& in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
+  const auto in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
   EXPECT_TRUE(Packet("192.0.2.15", "10.0.0.1", kProtocolTcp, 3000).SubsetOf(in));
   EXPECT_FALSE(Packet("192.0.2.21", "10.0.0.1", kProtocolTcp, 3000).SubsetOf(in));
   EXPECT_TRUE(Packet("192.0.2.21", "10.0.0.1", kProtocolTcp, 3000).Intersects(in));  // maybe the RPC rule
