@@ -116,13 +116,13 @@ TEST(AuditWindows, GetNetFirewallRuleJson) {
   EXPECT_EQ(ruleset.chains[0].rules[0].where.line, 7);  // the bypass tier first
   // CIM bookkeeping (PrimaryStatus, CimClass) describes; only the IPsec condition is unmodelled
   EXPECT_EQ(ruleset.chains[0].rules[0].unmodelled, std::vector<std::string>{"IPsec authentication"});
-  const auto& in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
+  const auto in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
   EXPECT_TRUE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 443).SubsetOf(in));
   EXPECT_TRUE(Packet("2001:db8::1", "2001:db8:1::1", kProtocolTcp, 80).SubsetOf(in));
   EXPECT_FALSE(Packet("10.1.0.1", "10.9.0.1", kProtocolTcp, 80).Intersects(in));
   const auto ipsec = Packet("10.1.2.3", "10.9.0.1", kProtocolTcp, 80);
   EXPECT_TRUE(ipsec.Intersects(in) && !ipsec.SubsetOf(in));
-  const auto& out = Evaluate(ruleset).hooks.at(Hook::kOutput).accepted;
+  const auto out = Evaluate(ruleset).hooks.at(Hook::kOutput).accepted;
   EXPECT_FALSE(Packet("10.9.0.1", "192.0.2.66", kProtocolUdp, 53).Intersects(out));
   EXPECT_TRUE(Packet("10.9.0.1", "192.0.2.67", kProtocolUdp, 53).SubsetOf(out));
 }
