@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "audit/cube_analysis.hpp"
+
 namespace portolan::audit {
 
 namespace {
@@ -227,11 +229,30 @@ std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool repli
   return flows;
 }
 
-// One ruleset with its evaluation.
+// One ruleset with its evaluation, by BDDs or by cubes.
 struct Evaluated {
   const Ruleset* ruleset;
   Evaluation evaluation;
   PacketSet families;
+  std::optional<CubeEvaluation> cubes;
+};
+
+// What a flow's verdict is judged against: the hook's sets (within the flow's packets at least)
+// and how to find the rule that dropped a packet.
+struct VerdictView {
+  PacketSet possible;
+  PacketSet definite;
+  std::vector<PacketSet> accepted;  // per ruleset
+  std::function<std::pair<RuleRef, PacketSet>(std::size_t, const PacketSet::Assignment&)> deciding_drop;
+  std::function<std::vector<std::string>()> depends_on;
+};
+
+// What the shadowing report needs of one ruleset's evaluation, from either engine.
+struct RuleFacts {
+  std::vector<bool> entered;               // per chain: some rule reached on some hook
+  std::vector<std::vector<bool>> reached;  // per chain, per rule, on some hook
+  std::vector<std::vector<bool>> hit;
+  std::function<bool(int, int, const PacketSet&)> hit_intersects;
 };
 
 RuleRef RefOf(const Ruleset& ruleset, int chain, int rule) {
@@ -261,8 +282,8 @@ RuleRef UnfilteredRef(const Ruleset& ruleset, Hook hook) {
 
 class Auditor {
  public:
-  Auditor(const std::vector<Ruleset>& rulesets, const render::Policy& policy, const AuditTuning& tuning)
-      : policy_(policy), tuning_(tuning) {
+  Auditor(const std::vector<Ruleset>& rulesets, const render::Policy& policy, const AuditTuning& tuning, bool cubes)
+      : policy_(policy), tuning_(tuning), use_cubes_(cubes) {
     std::set<core::Family> seen;
     for (const auto& ruleset : rulesets) {
       auto families = PacketSet::None();
@@ -276,7 +297,10 @@ class Auditor {
         }
         families |= PacketSet::Family(family);
       }
-      evaluated_.push_back({&ruleset, Evaluate(ruleset), families});
+      if (use_cubes_)
+        evaluated_.push_back({&ruleset, {}, families, EvaluateCubes(ruleset)});
+      else
+        evaluated_.push_back({&ruleset, Evaluate(ruleset), families, std::nullopt});
       covered_ |= families;
     }
   }
@@ -306,8 +330,13 @@ class Auditor {
       directions = {render::Direction::kInbound};
       if (policy_.options.egress) directions.push_back(render::Direction::kOutbound);
     }
-    for (const auto direction : directions) AuditDirection(direction, flows);
-    FindShadowed();
+    for (const auto direction : directions) {
+      if (use_cubes_)
+        AuditDirectionCubes(direction, flows);
+      else
+        AuditDirection(direction, flows);
+    }
+    for (const auto& e : evaluated_) FindShadowed(e, use_cubes_ ? CubeFacts(e) : BddFacts(e));
     return std::move(result_);
   }
 
@@ -342,10 +371,20 @@ class Auditor {
     auto stateless = PacketSet::None();
     for (const auto& e : evaluated_)
       if (e.ruleset->stateless) stateless |= e.families;
+    VerdictView view;
+    view.possible = possible;
+    view.definite = definite;
+    for (const auto& e : evaluated_) view.accepted.push_back(e.evaluation.hooks.at(hook).accepted);
+    view.deciding_drop = [&](std::size_t index, const PacketSet::Assignment& assignment) {
+      const auto& e = evaluated_[index];
+      return DecidingDrop(*e.ruleset, e.evaluation.hooks.at(hook), assignment, hook);
+    };
     for (const auto& flow : flows) {
       if (flow.direction != direction) continue;
       const auto packets = flow.packets & PacketSet::WellFormed() & PacketSet::State(CtState::kNew);
-      result_.flows.push_back(Verdict(flow, packets & covered_, hook, possible, definite, given));
+      const auto audited = packets & covered_;
+      view.depends_on = [&] { return DependsOn(audited, hook); };
+      result_.flows.push_back(Verdict(flow, audited, view, given));
       required |= packets;
       // A stateless filter sees replies as new packets: they are return traffic, not excess.
       if (!stateless.Empty())
@@ -415,6 +454,284 @@ class Auditor {
     }
   }
 
+  // ---- the cube engine: the same audit, computed rule by rule within small regions ----
+
+  // Cubes of a set and an index over them.
+  struct IndexedCubes {
+    std::vector<Cube> cubes;
+    CubeIndex index;
+    explicit IndexedCubes(std::vector<Cube> list) : cubes(std::move(list)) {
+      for (std::size_t i = 0; i < cubes.size(); ++i) index.Add(static_cast<CubeId>(i), cubes[i]);
+    }
+    bool Overlaps(const Cube& cube) const {
+      bool found = false;
+      index.ForEachCandidate(cube, [&](CubeId id) { found = found || audit::Overlaps(cube, cubes[id]); });
+      return found;
+    }
+    // The parts of `cube` within the set (the set's cubes must be disjoint).
+    void Within(const Cube& cube, std::vector<Cube>& out) const {
+      Cube common;
+      index.ForEachCandidate(cube, [&](CubeId id) {
+        if (Intersect(cube, cubes[id], common)) out.push_back(common);
+      });
+    }
+    // The parts of `cube` outside the set.
+    void Outside(const Cube& cube, std::vector<Cube>& out) const {
+      std::vector<Cube> pieces{cube};
+      std::vector<Cube> next;
+      index.ForEachCandidate(cube, [&](CubeId id) {
+        next.clear();
+        for (const auto& piece : pieces) Subtract(piece, cubes[id], next);
+        pieces.swap(next);
+      });
+      out.insert(out.end(), pieces.begin(), pieces.end());
+    }
+  };
+
+  static Cube WithoutHidden(Cube cube) {
+    cube.in_interfaces = cube.out_interfaces = ~std::uint64_t{0};
+    cube.unknown_true = cube.unknown_false = 0;
+    return cube;
+  }
+
+  // Whether every value of the hidden fields that `given` allows is in the cube's.
+  static bool HiddenCovers(const Cube& cube, const Cube& given) {
+    return (given.in_interfaces & ~cube.in_interfaces) == 0 && (given.out_interfaces & ~cube.out_interfaces) == 0 &&
+           (cube.unknown_true & ~given.unknown_true) == 0 && (cube.unknown_false & ~given.unknown_false) == 0;
+  }
+
+  // What excess a set of cubes accepted by ruleset `e` grants: the visible parts of those that
+  // pass `given` and that the rulesets let through (e's own packets; other families only where
+  // their ruleset accepts them), within the domain, less the required packets and the
+  // infrastructure. `partial` tells whether some of it may pass only for some values of the
+  // hidden fields (then AddExcessCubes judges it exactly).
+  std::vector<Cube> Granted(const Evaluated& e, Hook hook, const std::vector<Cube>& accepted, const Cube& given,
+                            const IndexedCubes& domain, const IndexedCubes& required,
+                            const IndexedCubes& infrastructure, bool& partial) const {
+    std::vector<Cube> within;
+    Cube passing;
+    partial = false;
+    const auto own = FamilyMask(*e.ruleset);
+    for (const auto& cube : accepted) {
+      if (!Intersect(cube, given, passing)) continue;
+      if (!HiddenCovers(cube, given)) partial = true;
+      auto visible = WithoutHidden(cube);
+      if ((visible.families & ~own) != 0) {
+        // Packets of other families pass this ruleset by; they pass where their own ruleset lets them.
+        partial = true;
+        for (const auto& other : evaluated_) {
+          if (&other == &e) continue;
+          Cube theirs = visible;
+          theirs.families &= FamilyMask(*other.ruleset);
+          if (theirs.families == 0) continue;
+          const auto& cubes = *other.cubes;
+          for (const auto& piece : cubes.AcceptedWithin(hook, {theirs}))
+            if (Intersect(piece, given, passing)) domain.Within(WithoutHidden(piece), within);
+        }
+        visible.families &= own;
+        if (visible.families == 0) continue;
+      }
+      domain.Within(visible, within);
+    }
+    std::vector<Cube> needed_not;
+    for (const auto& cube : within) required.Outside(cube, needed_not);
+    std::vector<Cube> granted;
+    for (const auto& cube : needed_not) infrastructure.Outside(cube, granted);
+    return granted;
+  }
+
+  static std::uint8_t FamilyMask(const Ruleset& ruleset) {
+    std::uint8_t mask = 0;
+    for (const auto family : ruleset.families) mask |= family == core::Family::kIPv6 ? 0b10 : 0b01;
+    return mask;
+  }
+
+  void AddExcessCubes(render::Direction direction, const Evaluated& e, Hook hook, std::vector<Cube> granted,
+                      bool partial, const RuleRef& ref, const PacketSet& given) {
+    if (granted.empty()) return;
+    if (!partial) {
+      for (auto& box : PacketSet::FromCubes(std::move(granted)).Boxes())
+        result_.excess.push_back({direction, std::move(box), ref, false});
+      return;
+    }
+    // Granted for some values of the hidden fields: which of it every value lets through is
+    // judged on the accepted packets within the granted region only.
+    auto accepted = PacketSet::None();
+    for (const auto& other : evaluated_) {
+      const auto& cubes = *other.cubes;
+      accepted |= PacketSet::FromCubes(cubes.AcceptedWithin(hook, granted)) & other.families;
+    }
+    (void)e;
+    AddExcess(direction, PacketSet::FromCubes(std::move(granted)), ref, accepted.ForAllHidden(given));
+  }
+
+  std::vector<Cube> CubesOf(const std::vector<CubeId>& ids, const CubeEvaluation& cubes) const {
+    std::vector<Cube> out;
+    out.reserve(ids.size());
+    for (const auto id : ids) out.push_back(cubes[id]);
+    return out;
+  }
+
+  void AuditDirectionCubes(render::Direction direction, const std::vector<RequiredFlow>& flows) {
+    const Hook hook = HookOf(direction);
+    const auto given = NotLoopback();
+    if (given.Cubes() == nullptr || given.Cubes()->size() != 1) throw CubesDoNotFit("given");
+    const Cube given_cube = given.Cubes()->front();
+    const auto well_formed_new = PacketSet::WellFormed() & PacketSet::State(CtState::kNew) & covered_;
+    const IndexedCubes domain((DomainOf(direction) & well_formed_new).ToCubes());
+    const IndexedCubes infrastructure(Infrastructure().ToCubes());
+
+    auto stateless = PacketSet::None();
+    for (const auto& e : evaluated_)
+      if (e.ruleset->stateless) stateless |= e.families;
+    std::vector<Cube> required_list;
+    for (const auto& flow : flows) {
+      if (flow.direction != direction) continue;
+      const auto packets = flow.packets & PacketSet::WellFormed() & PacketSet::State(CtState::kNew);
+      result_.flows.push_back(VerdictCubes(flow, packets & covered_, hook, given));
+      const auto cubes = packets.ToCubes();
+      required_list.insert(required_list.end(), cubes.begin(), cubes.end());
+      if (!stateless.Empty()) {
+        const auto replies =
+            (flow.replies & stateless & PacketSet::WellFormed() & PacketSet::State(CtState::kNew)).ToCubes();
+        required_list.insert(required_list.end(), replies.begin(), replies.end());
+      }
+    }
+    const IndexedCubes required(std::move(required_list));
+
+    for (const auto& e : evaluated_) {
+      const auto& cubes = *e.cubes;
+      const auto& hook_eval = cubes.hooks.at(hook);
+      const auto& ruleset = *e.ruleset;
+      if (!hook_eval.attached) {
+        // Everything passes: the excess is all the judged packets of the ruleset's families.
+        std::vector<Cube> of_families;
+        for (const auto& cube : (e.families & PacketSet::WellFormed()).ToCubes()) domain.Within(cube, of_families);
+        bool partial = false;
+        auto granted = Granted(e, hook, of_families, given_cube, IndexedCubes(std::vector<Cube>{Cube{}}), required,
+                               infrastructure, partial);
+        AddExcessCubes(direction, e, hook, std::move(granted), partial, UnfilteredRef(ruleset, hook), given);
+        continue;
+      }
+      for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
+        const auto& chain = ruleset.chains[c];
+        for (std::size_t r = 0; r < chain.rules.size(); ++r) {
+          if (chain.rules[r].action != Action::kAccept) continue;
+          const auto& hit_ids = hook_eval.hit[c][r];
+          if (hit_ids.empty()) continue;
+          const auto hit = CubesOf(hit_ids, cubes);
+          const auto ref = [&] { return RefOf(ruleset, static_cast<int>(c), static_cast<int>(r)); };
+          bool partial = false;
+          auto granted = Granted(e, hook, hit, given_cube, domain, required, infrastructure, partial);
+          const bool grants = !granted.empty();
+          if (grants) AddExcessCubes(direction, e, hook, std::move(granted), partial, ref(), given);
+          // Unused: as AuditDirection.
+          bool hits_required = false;
+          for (const auto& cube : hit) hits_required = hits_required || required.Overlaps(cube);
+          std::vector<Cube> serves;  // hit & given & (domain - infrastructure)
+          if (!hits_required && grants) {
+            result_.unused.push_back({ref(), UnusedText(direction)});
+            continue;
+          }
+          Cube passing;
+          std::vector<Cube> judged;
+          for (const auto& cube : hit)
+            if (Intersect(cube, given_cube, passing)) domain.Within(passing, judged);
+          for (const auto& cube : judged) infrastructure.Outside(cube, serves);
+          bool unused = false;
+          if (!hits_required) {
+            unused = !serves.empty();
+          } else {
+            bool serves_required = false;
+            for (const auto& cube : serves) serves_required = serves_required || required.Overlaps(cube);
+            unused = !serves.empty() && !serves_required;
+          }
+          if (unused) result_.unused.push_back({ref(), UnusedText(direction)});
+        }
+        const bool accepts = !chain.policy || *chain.policy == Action::kAccept;
+        const auto& decided = hook_eval.policy_decided[c];
+        if (accepts && !decided.Empty()) {
+          std::vector<Cube> region;
+          Cube passing;
+          for (const auto& cube : domain.cubes)
+            if (Intersect(cube, given_cube, passing)) region.push_back(passing);
+          bool partial = false;
+          auto granted =
+              Granted(e, hook, cubes.Within(decided, region), given_cube, domain, required, infrastructure, partial);
+          AddExcessCubes(direction, e, hook, std::move(granted), partial, PolicyRef(ruleset, static_cast<int>(c)),
+                         given);
+        }
+      }
+    }
+  }
+
+  static std::string UnusedText(render::Direction direction) {
+    return fmt::format("accepts {} traffic that no required flow needs",
+                       render::Direction::kForward == direction   ? "forwarded"
+                       : direction == render::Direction::kInbound ? "inbound"
+                                                                  : "outbound");
+  }
+
+  FlowVerdict VerdictCubes(const RequiredFlow& flow, const PacketSet& packets, Hook hook, const PacketSet& given) {
+    const auto region = packets.ToCubes();
+    VerdictView view;
+    auto accepted = PacketSet::None();
+    for (const auto& e : evaluated_) {
+      const auto& cubes = *e.cubes;
+      auto within = PacketSet::FromCubes(cubes.AcceptedWithin(hook, region));
+      view.accepted.push_back(within);
+      accepted |= within & e.families;
+    }
+    view.possible = (accepted & given).ExistsHidden();
+    view.definite = accepted.ForAllHidden(given);
+    view.deciding_drop = [&](std::size_t index, const PacketSet::Assignment& assignment) {
+      return DecidingDropCubes(evaluated_[index], hook, PacketSet::PointOf(assignment), region);
+    };
+    view.depends_on = [&] {
+      std::vector<std::string> texts;
+      for (const auto& e : evaluated_) {
+        const auto& cubes = *e.cubes;
+        const auto& hook_eval = cubes.hooks.at(hook);
+        for (std::size_t c = 0; c < e.ruleset->chains.size(); ++c) {
+          const auto& chain = e.ruleset->chains[c];
+          for (std::size_t r = 0; r < chain.rules.size(); ++r) {
+            const auto& rule = chain.rules[r];
+            if (rule.unmodelled.empty() || cubes.Within(hook_eval.hit[c][r], region).empty()) continue;
+            for (const auto& text : rule.unmodelled) {
+              const auto item = fmt::format("{} ({})", text, rule.where.ToString());
+              if (std::find(texts.begin(), texts.end(), item) == texts.end()) texts.push_back(item);
+            }
+          }
+        }
+      }
+      return texts;
+    };
+    return Verdict(flow, packets, view, given);
+  }
+
+  // As DecidingDrop, on the cubes; the set it returns is cut to the flow's region.
+  std::pair<RuleRef, PacketSet> DecidingDropCubes(const Evaluated& e, Hook hook, const Point& point,
+                                                  const std::vector<Cube>& region) {
+    const auto& ruleset = *e.ruleset;
+    const auto& cubes = *e.cubes;
+    const auto& hook_eval = cubes.hooks.at(hook);
+    for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
+      const auto& chain = ruleset.chains[c];
+      for (std::size_t r = 0; r < chain.rules.size(); ++r) {
+        const auto action = chain.rules[r].action;
+        if (action != Action::kDrop && action != Action::kReject) continue;
+        const auto& hit = hook_eval.hit[c][r];
+        if (cubes.Contains(hit, point))
+          return {RefOf(ruleset, static_cast<int>(c), static_cast<int>(r)),
+                  PacketSet::FromCubes(cubes.Within(hit, region))};
+      }
+      const auto& decided = hook_eval.policy_decided[c];
+      if (chain.policy && *chain.policy != Action::kAccept && cubes.Contains(decided, point))
+        return {PolicyRef(ruleset, static_cast<int>(c)), PacketSet::FromCubes(cubes.Within(decided, region))};
+    }
+    return {UnfilteredRef(ruleset, hook), PacketSet::All()};
+  }
+
   void AddExcess(render::Direction direction, const PacketSet& granted, const RuleRef& ref, const PacketSet& definite) {
     if (granted.Empty()) return;
     const auto sure = granted & definite;
@@ -423,8 +740,10 @@ class Auditor {
     for (auto& box : (granted - sure).Boxes()) result_.excess.push_back({direction, std::move(box), ref, true});
   }
 
-  FlowVerdict Verdict(const RequiredFlow& flow, const PacketSet& packets, Hook hook, const PacketSet& possible,
-                      const PacketSet& definite, const PacketSet& given) {
+  FlowVerdict Verdict(const RequiredFlow& flow, const PacketSet& packets, const VerdictView& view,
+                      const PacketSet& given) {
+    const auto& possible = view.possible;
+    const auto& definite = view.definite;
     const auto& first = *flow.rules.front();
     FlowVerdict verdict;
     verdict.flow_id = flow.id;
@@ -452,18 +771,18 @@ class Auditor {
     // Explain: an example packet for each dropping rule, in turn, until the blocked part is covered.
     const bool explaining_uncertain = blocked.Empty();
     if (explaining_uncertain) blocked = uncertain;
-    for (const auto& e : evaluated_) {
-      const auto& hook_eval = e.evaluation.hooks.at(hook);
+    for (std::size_t index = 0; index < evaluated_.size(); ++index) {
+      const auto& e = evaluated_[index];
       for (int n = 0; n < kMaxBlockedExamples && !blocked.Empty(); ++n) {
-        const auto candidates = (blocked & given & e.families) - hook_eval.accepted;
+        const auto candidates = (blocked & given & e.families) - view.accepted[index];
         if (candidates.Empty()) break;
         const auto assignment = candidates.AnyAssignment();
-        auto [ref, decided] = DecidingDrop(*e.ruleset, hook_eval, assignment, hook);
+        auto [ref, decided] = view.deciding_drop(index, assignment);
         verdict.blocked.push_back({PacketSet::PacketOf(assignment), ref, explaining_uncertain});
         blocked -= (decided & given & blocked).ExistsHidden();
       }
     }
-    if (!uncertain.Empty()) verdict.depends_on = DependsOn(packets, hook);
+    if (!uncertain.Empty()) verdict.depends_on = view.depends_on();
     return verdict;
   }
 
@@ -503,62 +822,99 @@ class Auditor {
     return texts;
   }
 
-  void FindShadowed() {
-    for (const auto& e : evaluated_) {
-      const auto& ruleset = *e.ruleset;
-      const auto universe = PacketSet::WellFormed() & e.families;
-      for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
-        const auto& chain = ruleset.chains[c];
-        bool entered = false;
-        for (const auto& [hook, hook_eval] : e.evaluation.hooks)
-          for (const bool reached : hook_eval.reached[c]) entered = entered || reached;
-        if (!entered) {
-          if (!chain.rules.empty()) {
-            result_.shadowed.push_back({{chain.where,
-                                         chain.name,
-                                         fmt::format("chain {} ({} rules)", chain.name, chain.rules.size()),
-                                         false,
-                                         {}},
-                                        "no packet ever enters this chain: no hook and no reachable rule leads to it"});
-          }
+  RuleFacts BddFacts(const Evaluated& e) const {
+    const auto& ruleset = *e.ruleset;
+    RuleFacts facts;
+    facts.entered.assign(ruleset.chains.size(), false);
+    facts.reached.resize(ruleset.chains.size());
+    facts.hit.resize(ruleset.chains.size());
+    for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
+      facts.reached[c].assign(ruleset.chains[c].rules.size(), false);
+      facts.hit[c].assign(ruleset.chains[c].rules.size(), false);
+      for (const auto& [hook, hook_eval] : e.evaluation.hooks) {
+        for (std::size_t r = 0; r < ruleset.chains[c].rules.size(); ++r) {
+          if (hook_eval.reached[c][r]) facts.entered[c] = facts.reached[c][r] = true;
+          if (!hook_eval.hit[c][r].Empty()) facts.hit[c][r] = true;
+        }
+      }
+    }
+    facts.hit_intersects = [&e](int c, int r, const PacketSet& match) {
+      for (const auto& [hook, hook_eval] : e.evaluation.hooks)
+        if (hook_eval.hit[c][r].Intersects(match)) return true;
+      return false;
+    };
+    return facts;
+  }
+
+  RuleFacts CubeFacts(const Evaluated& e) const {
+    const auto& ruleset = *e.ruleset;
+    const auto& cubes = *e.cubes;
+    RuleFacts facts;
+    facts.entered.assign(ruleset.chains.size(), false);
+    facts.reached.resize(ruleset.chains.size());
+    facts.hit.resize(ruleset.chains.size());
+    for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
+      facts.reached[c].assign(ruleset.chains[c].rules.size(), false);
+      facts.hit[c].assign(ruleset.chains[c].rules.size(), false);
+      for (const auto& [hook, hook_eval] : cubes.hooks) {
+        for (std::size_t r = 0; r < ruleset.chains[c].rules.size(); ++r) {
+          if (hook_eval.reached[c][r]) facts.entered[c] = facts.reached[c][r] = true;
+          if (!hook_eval.hit[c][r].empty()) facts.hit[c][r] = true;
+        }
+      }
+    }
+    facts.hit_intersects = [&cubes](int c, int r, const PacketSet& match) {
+      const auto* match_cubes = match.Cubes();
+      if (match_cubes == nullptr) throw CubesDoNotFit("a rule held as a BDD");
+      for (const auto& [hook, hook_eval] : cubes.hooks)
+        for (const auto id : hook_eval.hit[c][r])
+          for (const auto& cube : *match_cubes)
+            if (Overlaps(cubes[id], cube)) return true;
+      return false;
+    };
+    return facts;
+  }
+
+  void FindShadowed(const Evaluated& e, const RuleFacts& facts) {
+    const auto& ruleset = *e.ruleset;
+    const auto universe = PacketSet::WellFormed() & e.families;
+    for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
+      const auto& chain = ruleset.chains[c];
+      if (!facts.entered[c]) {
+        if (!chain.rules.empty()) {
+          result_.shadowed.push_back(
+              {{chain.where, chain.name, fmt::format("chain {} ({} rules)", chain.name, chain.rules.size()), false, {}},
+               "no packet ever enters this chain: no hook and no reachable rule leads to it"});
+        }
+        continue;
+      }
+      for (std::size_t r = 0; r < chain.rules.size(); ++r) {
+        if (facts.hit[c][r]) continue;
+        const bool reached = facts.reached[c][r];
+        const auto& rule = chain.rules[r];
+        const auto ref = RefOf(ruleset, static_cast<int>(c), static_cast<int>(r));
+        if ((rule.match & universe).Empty()) {
+          result_.shadowed.push_back({ref, "matches no packet at all"});
           continue;
         }
-        for (std::size_t r = 0; r < chain.rules.size(); ++r) {
-          bool reached = false;
-          bool hit = false;
-          for (const auto& [hook, hook_eval] : e.evaluation.hooks) {
-            reached = reached || hook_eval.reached[c][r];
-            hit = hit || !hook_eval.hit[c][r].Empty();
-          }
-          if (hit) continue;
-          const auto& rule = chain.rules[r];
-          const auto ref = RefOf(ruleset, static_cast<int>(c), static_cast<int>(r));
-          if ((rule.match & universe).Empty()) {
-            result_.shadowed.push_back({ref, "matches no packet at all"});
-            continue;
-          }
-          std::vector<std::string> covering;
-          for (std::size_t earlier = 0; earlier < r; ++earlier) {
-            if (chain.rules[earlier].action == Action::kContinue) continue;
-            bool overlaps = false;
-            for (const auto& [hook, hook_eval] : e.evaluation.hooks)
-              overlaps = overlaps || hook_eval.hit[c][earlier].Intersects(rule.match);
-            if (!overlaps) continue;
-            // line, or line:column where a format has several rules on one line (nft -j).
-            const auto& at = chain.rules[earlier].where;
-            auto position = at.column > 0 ? fmt::format("{}:{}", at.line, at.column) : std::to_string(at.line);
-            if (std::find(covering.begin(), covering.end(), position) == covering.end())
-              covering.push_back(std::move(position));
-          }
-          if (!reached || covering.empty()) {
-            result_.shadowed.push_back(
-                {ref, fmt::format("no packet that reaches chain {} at this point matches it", chain.name)});
-          } else {
-            result_.shadowed.push_back(
-                {ref, covering.size() == 1
-                          ? fmt::format("shadowed by the rule on line {}", covering.front())
-                          : fmt::format("shadowed by the union of the rules on lines {}", fmt::join(covering, ", "))});
-          }
+        std::vector<std::string> covering;
+        for (std::size_t earlier = 0; earlier < r; ++earlier) {
+          if (chain.rules[earlier].action == Action::kContinue) continue;
+          if (!facts.hit_intersects(static_cast<int>(c), static_cast<int>(earlier), rule.match)) continue;
+          // line, or line:column where a format has several rules on one line (nft -j).
+          const auto& at = chain.rules[earlier].where;
+          auto position = at.column > 0 ? fmt::format("{}:{}", at.line, at.column) : std::to_string(at.line);
+          if (std::find(covering.begin(), covering.end(), position) == covering.end())
+            covering.push_back(std::move(position));
+        }
+        if (!reached || covering.empty()) {
+          result_.shadowed.push_back(
+              {ref, fmt::format("no packet that reaches chain {} at this point matches it", chain.name)});
+        } else {
+          result_.shadowed.push_back(
+              {ref, covering.size() == 1
+                        ? fmt::format("shadowed by the rule on line {}", covering.front())
+                        : fmt::format("shadowed by the union of the rules on lines {}", fmt::join(covering, ", "))});
         }
       }
     }
@@ -566,6 +922,7 @@ class Auditor {
 
   const render::Policy& policy_;
   AuditTuning tuning_;
+  bool use_cubes_ = false;
   std::map<render::Direction, PacketSet> domains_;
   std::vector<Evaluated> evaluated_;
   PacketSet covered_;
@@ -598,7 +955,14 @@ bool AuditResult::AnyBlocked() const {
 }
 
 AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy, const AuditTuning& tuning) {
-  return Auditor(rulesets, policy, tuning).Run();
+  if (tuning.engine != AuditTuning::Engine::kBdd) {
+    try {
+      return Auditor(rulesets, policy, tuning, true).Run();
+    } catch (const CubesDoNotFit&) {
+      if (tuning.engine == AuditTuning::Engine::kCubes) throw;
+    }
+  }
+  return Auditor(rulesets, policy, tuning, false).Run();
 }
 
 }  // namespace portolan::audit

@@ -78,6 +78,11 @@ struct AuditTuning {
   // site) is built as all its sources times all its destinations within the firewall's domain,
   // rather than rule by rule.
   int exact_flow_rules = 16;
+  // Which engine evaluates the rulesets: cubes where they fit (audit/cube_analysis.hpp), else
+  // BDDs; or one of them only (tests compare the two; kCubes throws CubesDoNotFit where it
+  // does not fit).
+  enum class Engine { kAuto, kBdd, kCubes };
+  Engine engine = Engine::kAuto;
 };
 
 // Audits rulesets (one per address family at most) against the policy render would write for

@@ -694,6 +694,22 @@ PacketSet::Assignment PacketSet::AssignmentOf(const Point& point) {
   return bits;
 }
 
+Point PacketSet::PointOf(const Assignment& bits) {
+  Point point;
+  point.in_interface = static_cast<int>(FieldValue(bits, Field::kInInterface));
+  point.out_interface = static_cast<int>(FieldValue(bits, Field::kOutInterface));
+  for (int i = 0; i < kUnknownVariables; ++i)
+    if (bits[Layout(Field::kUnknown).first + i]) point.unknown |= std::uint64_t{1} << i;
+  point.state = static_cast<int>(FieldValue(bits, Field::kState));
+  point.family = static_cast<int>(FieldValue(bits, Field::kFamily));
+  point.protocol = FieldValue(bits, Field::kProtocol);
+  point.destination = FieldValue(bits, Field::kDestination);
+  point.source = FieldValue(bits, Field::kSource);
+  point.destination_port = FieldValue(bits, Field::kDestinationPort);
+  point.source_port = FieldValue(bits, Field::kSourcePort);
+  return point;
+}
+
 std::vector<Cube> PacketSet::ToCubes() const {
   const auto visible = ExistsHidden();
   std::vector<Cube> out;

@@ -138,6 +138,7 @@ class PacketSet {
   bool Contains(const Assignment& assignment) const;
   static Packet PacketOf(const Assignment& assignment);
   static Assignment AssignmentOf(const Point& point);
+  static Point PointOf(const Assignment& assignment);
   // The set as a list of disjoint boxes over family, protocol, addresses and ports; the
   // hidden fields and the state must have been projected away. Exact.
   std::vector<Box> Boxes() const;

@@ -1,0 +1,323 @@
+#include "audit/cube_analysis.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+
+namespace portolan::audit {
+
+namespace {
+
+constexpr int kMaxCallDepth = 64;  // as analysis.cpp
+// Bounds on the pieces one step may make; past them the ruleset is left to the BDDs.
+constexpr std::size_t kMaxPieces = 20'000;
+constexpr std::size_t kMaxSearchSteps = 200'000;
+
+// a less every cube of `index` (ids into `cubes`), appended to `out`.
+void SubtractIndexed(const Cube& a, const CubeIndex& index, const std::vector<Cube>& cubes, std::vector<Cube>& out) {
+  std::vector<Cube> pieces{a};
+  std::vector<Cube> next;
+  index.ForEachCandidate(a, [&](CubeId id) {
+    if (pieces.empty()) return;
+    const auto& stop = cubes[id];
+    if (!std::any_of(pieces.begin(), pieces.end(), [&](const Cube& piece) { return Overlaps(piece, stop); })) return;
+    next.clear();
+    for (const auto& piece : pieces) Subtract(piece, stop, next);
+    pieces.swap(next);
+    if (pieces.size() > kMaxPieces) throw CubesDoNotFit("too many pieces");
+  });
+  out.insert(out.end(), std::make_move_iterator(pieces.begin()), std::make_move_iterator(pieces.end()));
+}
+
+Cube PointCube(const Point& point) {
+  Cube cube;
+  cube.families = static_cast<std::uint8_t>(1u << point.family);
+  cube.states = static_cast<std::uint8_t>(1u << point.state);
+  cube.in_interfaces = std::uint64_t{1} << point.in_interface;
+  cube.out_interfaces = std::uint64_t{1} << point.out_interface;
+  cube.unknown_true = point.unknown;
+  cube.unknown_false = ~point.unknown;
+  cube.protocols = {{point.protocol, point.protocol}};
+  cube.destinations = {{point.destination, point.destination}};
+  cube.sources = {{point.source, point.source}};
+  cube.destination_ports = {{point.destination_port, point.destination_port}};
+  cube.source_ports = {{point.source_port, point.source_port}};
+  return cube;
+}
+
+struct Outcome {
+  std::vector<CubeId> accepted;
+  std::vector<CubeId> decided;  // accepted or dropped
+  CubeSet returned;
+};
+
+class CubeEvaluator {
+ public:
+  CubeEvaluator(const Ruleset& ruleset, CubeEvaluation& out) : ruleset_(ruleset), out_(out) {}
+
+  void EvaluateHook(Hook hook) {
+    auto& result = out_.hooks[hook];
+    hook_ = &result;
+    result.reached.resize(ruleset_.chains.size());
+    result.hit.resize(ruleset_.chains.size());
+    result.policy_decided.resize(ruleset_.chains.size());
+    for (std::size_t c = 0; c < ruleset_.chains.size(); ++c) {
+      result.reached[c].assign(ruleset_.chains[c].rules.size(), false);
+      result.hit[c].resize(ruleset_.chains[c].rules.size());
+    }
+    std::vector<const Attachment*> attached;
+    for (const auto& attachment : ruleset_.attachments)
+      if (attachment.hook == hook) attached.push_back(&attachment);
+    if (attached.size() > 1) throw CubesDoNotFit("several base chains on a hook");
+    result.attached = !attached.empty();
+    const auto* well_formed = PacketSet::WellFormed().Cubes();
+    if (!result.attached) {
+      for (const auto& cube : *well_formed) AddAccepted(result, Store(cube));
+      return;
+    }
+    const int chain_index = attached.front()->chain;
+    const auto& chain = ruleset_.chains[chain_index];
+    std::vector<CubeId> seen;
+    for (const auto& cube : *well_formed) {
+      if (chain.family) {
+        Cube family;
+        family.families = *chain.family == core::Family::kIPv6 ? 0b10 : 0b01;
+        Cube inside;
+        if (Intersect(cube, family, inside)) seen.push_back(Store(inside));
+        std::vector<Cube> passing_by;
+        Subtract(cube, family, passing_by);
+        for (const auto& piece : passing_by) AddAccepted(result, Store(piece));
+      } else {
+        seen.push_back(Store(cube));
+      }
+    }
+    auto outcome = Run(chain_index, std::move(seen), 0);
+    for (const auto id : outcome.accepted) AddAccepted(result, id);
+    result.policy_decided[chain_index] = outcome.returned;
+    if (!chain.policy || *chain.policy == Action::kAccept) {
+      for (const auto id : outcome.returned.cubes) AddAccepted(result, id);
+      for (const int fall_off : outcome.returned.fall_offs) result.accepted.fall_offs.push_back(fall_off);
+    }
+  }
+
+ private:
+  CubeId Store(Cube cube) {
+    out_.cubes.push_back(std::move(cube));
+    return static_cast<CubeId>(out_.cubes.size() - 1);
+  }
+
+  void AddAccepted(CubeHookEvaluation& result, CubeId id) {
+    result.accepted.cubes.push_back(id);
+    result.accepted_index.Add(id, out_.cubes[id]);
+  }
+
+  // (input & match) less the invocation's stops.
+  std::vector<CubeId> Hit(const Invocation& invocation, const std::vector<Cube>& match) {
+    std::vector<CubeId> hit;
+    std::vector<Cube> pieces;
+    Cube common;
+    for (const auto id : invocation.input) {
+      for (const auto& cube : match) {
+        if (!Intersect(out_.cubes[id], cube, common)) continue;
+        pieces.clear();
+        SubtractIndexed(common, invocation.stop_index, out_.cubes, pieces);
+        for (auto& piece : pieces) hit.push_back(Store(std::move(piece)));
+      }
+    }
+    return hit;
+  }
+
+  // A point of input - stops, or none: the witness that packets still reach the next rule.
+  std::optional<Point> FindRemaining(const Invocation& invocation) {
+    std::size_t steps = 0;
+    for (const auto id : invocation.input) {
+      std::vector<CubeId> candidates;
+      invocation.stop_index.ForEachCandidate(out_.cubes[id], [&](CubeId stop) {
+        if (Overlaps(out_.cubes[id], out_.cubes[stop])) candidates.push_back(stop);
+      });
+      if (auto point = Search(out_.cubes[id], candidates, 0, steps)) return point;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Point> Search(const Cube& cube, const std::vector<CubeId>& stops, std::size_t from,
+                              std::size_t& steps) {
+    if (++steps > kMaxSearchSteps) throw CubesDoNotFit("search for a remaining packet");
+    for (std::size_t i = from; i < stops.size(); ++i) {
+      const auto& stop = out_.cubes[stops[i]];
+      if (!Overlaps(cube, stop)) continue;
+      std::vector<Cube> pieces;
+      Subtract(cube, stop, pieces);
+      for (const auto& piece : pieces)
+        if (auto point = Search(piece, stops, i + 1, steps)) return point;
+      return std::nullopt;
+    }
+    return LowestPoint(cube);
+  }
+
+  void AddStops(Invocation& invocation, const std::vector<CubeId>& ids, std::optional<Point>& witness) {
+    bool covered = false;
+    for (const auto id : ids) {
+      invocation.stops.push_back(id);
+      invocation.stop_index.Add(id, out_.cubes[id]);
+      covered = covered || (witness && Contains(out_.cubes[id], *witness));
+    }
+    if (covered) witness = FindRemaining(invocation);
+  }
+
+  Outcome Run(int chain_index, std::vector<CubeId> input, int depth) {
+    const auto& chain = ruleset_.chains[chain_index];
+    if (depth > kMaxCallDepth) {
+      core::Diagnostics diagnostics;
+      diagnostics.Error(chain.where, fmt::format("chain {} is called in a loop (or more than {} levels deep)",
+                                                 chain.name, kMaxCallDepth));
+      throw core::InputError(diagnostics);
+    }
+    if (depth > 0 && chain.policy) throw CubesDoNotFit("a called chain with a policy");
+    out_.invocations.push_back({chain_index, std::move(input), {}, {}});
+    const int invocation_index = static_cast<int>(out_.invocations.size() - 1);
+    auto& invocation = out_.invocations.back();  // a deque: stays in place as others are added
+    std::optional<Point> witness = LowestPoint(out_.cubes[invocation.input.front()]);
+    Outcome outcome;
+    for (std::size_t i = 0; i < chain.rules.size() && witness; ++i) {
+      const auto& rule = chain.rules[i];
+      hook_->reached[chain_index][i] = true;
+      const auto* match = rule.match.Cubes();
+      if (match == nullptr) throw CubesDoNotFit("a rule held as a BDD");
+      auto hit = Hit(invocation, *match);
+      if (hit.empty()) continue;
+      auto& hits = hook_->hit[chain_index][i];
+      hits.insert(hits.end(), hit.begin(), hit.end());
+      switch (rule.action) {
+        case Action::kContinue: break;
+        case Action::kAccept:
+          outcome.accepted.insert(outcome.accepted.end(), hit.begin(), hit.end());
+          outcome.decided.insert(outcome.decided.end(), hit.begin(), hit.end());
+          AddStops(invocation, hit, witness);
+          break;
+        case Action::kDrop:
+        case Action::kReject:
+          outcome.decided.insert(outcome.decided.end(), hit.begin(), hit.end());
+          AddStops(invocation, hit, witness);
+          break;
+        case Action::kReturn:
+          outcome.returned.cubes.insert(outcome.returned.cubes.end(), hit.begin(), hit.end());
+          AddStops(invocation, hit, witness);
+          break;
+        case Action::kJump: {
+          auto sub = Run(rule.target, hit, depth + 1);
+          outcome.accepted.insert(outcome.accepted.end(), sub.accepted.begin(), sub.accepted.end());
+          outcome.decided.insert(outcome.decided.end(), sub.decided.begin(), sub.decided.end());
+          AddStops(invocation, sub.decided, witness);  // what it returned goes on here
+          break;
+        }
+        case Action::kGoto: {
+          auto sub = Run(rule.target, hit, depth + 1);
+          outcome.accepted.insert(outcome.accepted.end(), sub.accepted.begin(), sub.accepted.end());
+          outcome.decided.insert(outcome.decided.end(), sub.decided.begin(), sub.decided.end());
+          auto& returned = outcome.returned;
+          returned.cubes.insert(returned.cubes.end(), sub.returned.cubes.begin(), sub.returned.cubes.end());
+          returned.fall_offs.insert(returned.fall_offs.end(), sub.returned.fall_offs.begin(),
+                                    sub.returned.fall_offs.end());
+          AddStops(invocation, hit, witness);
+          break;
+        }
+      }
+    }
+    if (witness) outcome.returned.fall_offs.push_back(invocation_index);
+    return outcome;
+  }
+
+  const Ruleset& ruleset_;
+  CubeEvaluation& out_;
+  CubeHookEvaluation* hook_ = nullptr;
+};
+
+}  // namespace
+
+bool CubeIndex::Grid::Add(CubeId id, std::uint8_t families, const Ranges& ranges) {
+  if (families != 0b01 && families != 0b10) return false;
+  const int family = families == 0b01 ? 0 : 1;
+  for (int level = 0; level < kLevels; ++level) {
+    const int shift = Shift(family, level);
+    const auto bucket = ranges.front().first >> shift;
+    if ((ranges.back().last >> shift) != bucket) continue;
+    levels[level][{family, bucket}].push_back(id);
+    return true;
+  }
+  return false;
+}
+
+void CubeIndex::Add(CubeId id, const Cube& cube) {
+  ++size_;
+  if (by_destination_.Add(id, cube.families, cube.destinations)) return;
+  if (by_source_.Add(id, cube.families, cube.sources)) return;
+  wide_.push_back(id);
+}
+
+std::vector<Cube> CubeEvaluation::Within(const std::vector<CubeId>& ids, const std::vector<Cube>& region) const {
+  std::vector<Cube> out;
+  Cube common;
+  for (const auto id : ids)
+    for (const auto& part : region)
+      if (Intersect(cubes[id], part, common)) out.push_back(common);
+  return out;
+}
+
+std::vector<Cube> CubeEvaluation::Within(const CubeSet& set, const std::vector<Cube>& region) const {
+  auto out = Within(set.cubes, region);
+  Cube common;
+  for (const int index : set.fall_offs) {
+    const auto& invocation = invocations[index];
+    for (const auto id : invocation.input) {
+      for (const auto& part : region) {
+        if (!Intersect(cubes[id], part, common)) continue;
+        SubtractIndexed(common, invocation.stop_index, cubes, out);
+        if (out.size() > kMaxPieces) throw CubesDoNotFit("too many pieces");
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<Cube> CubeEvaluation::AcceptedWithin(Hook hook, const std::vector<Cube>& region) const {
+  const auto& hook_eval = hooks.at(hook);
+  CubeSet fall_offs;
+  fall_offs.fall_offs = hook_eval.accepted.fall_offs;
+  auto out = Within(fall_offs, region);
+  Cube common;
+  for (const auto& part : region) {
+    hook_eval.accepted_index.ForEachCandidate(part, [&](CubeId id) {
+      if (Intersect(cubes[id], part, common)) out.push_back(common);
+    });
+  }
+  return out;
+}
+
+bool CubeEvaluation::Contains(const std::vector<CubeId>& ids, const Point& point) const {
+  return std::any_of(ids.begin(), ids.end(), [&](CubeId id) { return audit::Contains(cubes[id], point); });
+}
+
+bool CubeEvaluation::Contains(const CubeSet& set, const Point& point) const {
+  if (Contains(set.cubes, point)) return true;
+  const auto probe = PointCube(point);
+  for (const int index : set.fall_offs) {
+    const auto& invocation = invocations[index];
+    if (!Contains(invocation.input, point)) continue;
+    bool stopped = false;
+    invocation.stop_index.ForEachCandidate(probe,
+                                           [&](CubeId id) { stopped = stopped || audit::Contains(cubes[id], point); });
+    if (!stopped) return true;
+  }
+  return false;
+}
+
+CubeEvaluation EvaluateCubes(const Ruleset& ruleset) {
+  CubeEvaluation evaluation;
+  CubeEvaluator evaluator(ruleset, evaluation);
+  for (const auto hook : {Hook::kInput, Hook::kForward, Hook::kOutput}) evaluator.EvaluateHook(hook);
+  return evaluation;
+}
+
+}  // namespace portolan::audit
