@@ -546,23 +546,49 @@ class Auditor {
     return mask;
   }
 
-  void AddExcessCubes(render::Direction direction, const Evaluated& e, Hook hook, std::vector<Cube> granted,
-                      bool partial, const RuleRef& ref, const PacketSet& given) {
+  void AddBoxes(render::Direction direction, std::vector<Cube> cubes, const RuleRef& ref, bool uncertain) {
+    for (auto& box : PacketSet::FromCubes(std::move(cubes)).Boxes())
+      result_.excess.push_back({direction, std::move(box), ref, uncertain});
+  }
+
+  // As AddExcess: the granted packets every allowed value of the hidden fields lets through,
+  // then the rest as uncertain. Those are found within the granted region: the region with the
+  // allowed hidden values, less every accepted cube there, is what some value does not let
+  // through.
+  void AddExcessCubes(render::Direction direction, Hook hook, std::vector<Cube> granted, bool partial,
+                      const RuleRef& ref, const Cube& given) {
     if (granted.empty()) return;
     if (!partial) {
-      for (auto& box : PacketSet::FromCubes(std::move(granted)).Boxes())
-        result_.excess.push_back({direction, std::move(box), ref, false});
+      AddBoxes(direction, std::move(granted), ref, false);
       return;
     }
-    // Granted for some values of the hidden fields: which of it every value lets through is
-    // judged on the accepted packets within the granted region only.
-    auto accepted = PacketSet::None();
+    std::vector<Cube> accepted;
     for (const auto& other : evaluated_) {
-      const auto& cubes = *other.cubes;
-      accepted |= PacketSet::FromCubes(cubes.AcceptedWithin(hook, granted)) & other.families;
+      const auto mask = FamilyMask(*other.ruleset);
+      for (auto& cube : other.cubes->AcceptedWithin(hook, granted)) {
+        cube.families &= mask;
+        if (cube.families != 0) accepted.push_back(std::move(cube));
+      }
     }
-    (void)e;
-    AddExcess(direction, PacketSet::FromCubes(std::move(granted)), ref, accepted.ForAllHidden(given));
+    const IndexedCubes accepted_index(std::move(accepted));
+    std::vector<Cube> missing;
+    for (auto cube : granted) {
+      cube.in_interfaces = given.in_interfaces;
+      cube.out_interfaces = given.out_interfaces;
+      cube.unknown_true = given.unknown_true;
+      cube.unknown_false = given.unknown_false;
+      accepted_index.Outside(cube, missing);
+    }
+    for (auto& cube : missing) cube = WithoutHidden(std::move(cube));
+    const IndexedCubes not_always(std::move(missing));
+    std::vector<Cube> sure;
+    std::vector<Cube> unsure;
+    for (const auto& cube : granted) {
+      not_always.Outside(cube, sure);
+      not_always.Within(cube, unsure);
+    }
+    AddBoxes(direction, std::move(sure), ref, false);
+    AddBoxes(direction, std::move(unsure), ref, true);
   }
 
   std::vector<Cube> CubesOf(const std::vector<CubeId>& ids, const CubeEvaluation& cubes) const {
@@ -610,7 +636,7 @@ class Auditor {
         bool partial = false;
         auto granted = Granted(e, hook, of_families, given_cube, IndexedCubes(std::vector<Cube>{Cube{}}), required,
                                infrastructure, partial);
-        AddExcessCubes(direction, e, hook, std::move(granted), partial, UnfilteredRef(ruleset, hook), given);
+        AddExcessCubes(direction, hook, std::move(granted), partial, UnfilteredRef(ruleset, hook), given_cube);
         continue;
       }
       for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
@@ -624,7 +650,7 @@ class Auditor {
           bool partial = false;
           auto granted = Granted(e, hook, hit, given_cube, domain, required, infrastructure, partial);
           const bool grants = !granted.empty();
-          if (grants) AddExcessCubes(direction, e, hook, std::move(granted), partial, ref(), given);
+          if (grants) AddExcessCubes(direction, hook, std::move(granted), partial, ref(), given_cube);
           // Unused: as AuditDirection.
           bool hits_required = false;
           for (const auto& cube : hit) hits_required = hits_required || required.Overlaps(cube);
@@ -658,8 +684,8 @@ class Auditor {
           bool partial = false;
           auto granted =
               Granted(e, hook, cubes.Within(decided, region), given_cube, domain, required, infrastructure, partial);
-          AddExcessCubes(direction, e, hook, std::move(granted), partial, PolicyRef(ruleset, static_cast<int>(c)),
-                         given);
+          AddExcessCubes(direction, hook, std::move(granted), partial, PolicyRef(ruleset, static_cast<int>(c)),
+                         given_cube);
         }
       }
     }

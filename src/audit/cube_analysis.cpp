@@ -48,7 +48,8 @@ Cube PointCube(const Point& point) {
 
 struct Outcome {
   std::vector<CubeId> accepted;
-  std::vector<CubeId> decided;  // accepted or dropped
+  std::vector<int> accepted_fall_offs;  // called chains whose policy accepts what falls off them
+  std::vector<CubeId> decided;          // accepted or dropped
   CubeSet returned;
 };
 
@@ -94,6 +95,7 @@ class CubeEvaluator {
     }
     auto outcome = Run(chain_index, std::move(seen), 0);
     for (const auto id : outcome.accepted) AddAccepted(result, id);
+    for (const int fall_off : outcome.accepted_fall_offs) result.accepted.fall_offs.push_back(fall_off);
     result.policy_decided[chain_index] = outcome.returned;
     if (!chain.policy || *chain.policy == Action::kAccept) {
       for (const auto id : outcome.returned.cubes) AddAccepted(result, id);
@@ -166,6 +168,30 @@ class CubeEvaluator {
     if (covered) witness = FindRemaining(invocation);
   }
 
+  static void Merge(Outcome& outcome, const Outcome& sub) {
+    outcome.accepted.insert(outcome.accepted.end(), sub.accepted.begin(), sub.accepted.end());
+    outcome.accepted_fall_offs.insert(outcome.accepted_fall_offs.end(), sub.accepted_fall_offs.begin(),
+                                      sub.accepted_fall_offs.end());
+  }
+
+  // What a called chain decided of its input: its accepted and dropped packets, or, for a chain
+  // with a policy of its own, everything it did not return.
+  std::vector<CubeId> Decided(int target, const std::vector<CubeId>& input, const Outcome& sub) {
+    if (!ruleset_.chains[target].policy) return sub.decided;
+    if (!sub.returned.fall_offs.empty()) throw CubesDoNotFit("a chain with a policy returns through a goto");
+    if (sub.returned.cubes.empty()) return input;
+    CubeIndex returned;
+    for (const auto id : sub.returned.cubes) returned.Add(id, out_.cubes[id]);
+    std::vector<CubeId> decided;
+    std::vector<Cube> pieces;
+    for (const auto id : input) {
+      pieces.clear();
+      SubtractIndexed(out_.cubes[id], returned, out_.cubes, pieces);
+      for (auto& piece : pieces) decided.push_back(Store(std::move(piece)));
+    }
+    return decided;
+  }
+
   Outcome Run(int chain_index, std::vector<CubeId> input, int depth) {
     const auto& chain = ruleset_.chains[chain_index];
     if (depth > kMaxCallDepth) {
@@ -174,7 +200,6 @@ class CubeEvaluator {
                                                  chain.name, kMaxCallDepth));
       throw core::InputError(diagnostics);
     }
-    if (depth > 0 && chain.policy) throw CubesDoNotFit("a called chain with a policy");
     out_.invocations.push_back({chain_index, std::move(input), {}, {}});
     const int invocation_index = static_cast<int>(out_.invocations.size() - 1);
     auto& invocation = out_.invocations.back();  // a deque: stays in place as others are added
@@ -207,15 +232,17 @@ class CubeEvaluator {
           break;
         case Action::kJump: {
           auto sub = Run(rule.target, hit, depth + 1);
-          outcome.accepted.insert(outcome.accepted.end(), sub.accepted.begin(), sub.accepted.end());
-          outcome.decided.insert(outcome.decided.end(), sub.decided.begin(), sub.decided.end());
-          AddStops(invocation, sub.decided, witness);  // what it returned goes on here
+          Merge(outcome, sub);
+          const auto decided = Decided(rule.target, hit, sub);
+          outcome.decided.insert(outcome.decided.end(), decided.begin(), decided.end());
+          AddStops(invocation, decided, witness);  // what it returned goes on here
           break;
         }
         case Action::kGoto: {
           auto sub = Run(rule.target, hit, depth + 1);
-          outcome.accepted.insert(outcome.accepted.end(), sub.accepted.begin(), sub.accepted.end());
-          outcome.decided.insert(outcome.decided.end(), sub.decided.begin(), sub.decided.end());
+          Merge(outcome, sub);
+          const auto decided = Decided(rule.target, hit, sub);
+          outcome.decided.insert(outcome.decided.end(), decided.begin(), decided.end());
           auto& returned = outcome.returned;
           returned.cubes.insert(returned.cubes.end(), sub.returned.cubes.begin(), sub.returned.cubes.end());
           returned.fall_offs.insert(returned.fall_offs.end(), sub.returned.fall_offs.begin(),
@@ -224,6 +251,13 @@ class CubeEvaluator {
           break;
         }
       }
+    }
+    // A called chain with a policy of its own (a Cisco ACL's implicit deny) decides what falls
+    // off its end; any other chain returns it.
+    if (witness && depth > 0 && chain.policy) {
+      hook_->policy_decided[chain_index].fall_offs.push_back(invocation_index);
+      if (*chain.policy == Action::kAccept) outcome.accepted_fall_offs.push_back(invocation_index);
+      return outcome;
     }
     if (witness) outcome.returned.fall_offs.push_back(invocation_index);
     return outcome;
