@@ -698,20 +698,60 @@ class Auditor {
                                                                   : "outbound");
   }
 
-  FlowVerdict VerdictCubes(const RequiredFlow& flow, const PacketSet& packets, Hook hook, const PacketSet& given) {
-    const auto region = packets.ToCubes();
+  // A hook's accepted packets as BDDs, built once: what the flows too big to be judged within
+  // their own region are judged against.
+  const VerdictView& WholeHook(Hook hook, const PacketSet& given) {
+    auto it = whole_hooks_.find(hook);
+    if (it != whole_hooks_.end()) return it->second;
     VerdictView view;
     auto accepted = PacketSet::None();
     for (const auto& e : evaluated_) {
-      const auto& cubes = *e.cubes;
-      auto within = PacketSet::FromCubes(cubes.AcceptedWithin(hook, region));
-      view.accepted.push_back(within);
-      accepted |= within & e.families;
+      const auto& all = WholeSet(e, e.cubes->hooks.at(hook).accepted);
+      view.accepted.push_back(all);
+      accepted |= all & e.families;
     }
     view.possible = (accepted & given).ExistsHidden();
     view.definite = accepted.ForAllHidden(given);
+    return whole_hooks_.emplace(hook, std::move(view)).first->second;
+  }
+
+  // A set of the cube engine as one BDD (fall-offs as input less stops), built once.
+  const PacketSet& WholeSet(const Evaluated& e, const CubeSet& set) {
+    auto it = whole_sets_.find(&set);
+    if (it != whole_sets_.end()) return it->second;
+    const auto& cubes = *e.cubes;
+    auto whole = PacketSet::FromCubes(CubesOf(set.cubes, cubes)).AsBdd();
+    for (const int index : set.fall_offs) {
+      const auto& invocation = cubes.invocations[index];
+      whole |= PacketSet::FromCubes(CubesOf(invocation.input, cubes)).AsBdd() -
+               PacketSet::FromCubes(CubesOf(invocation.stops, cubes)).AsBdd();
+    }
+    return whole_sets_.emplace(&set, std::move(whole)).first->second;
+  }
+
+  FlowVerdict VerdictCubes(const RequiredFlow& flow, const PacketSet& packets, Hook hook, const PacketSet& given) {
+    // A flow held as cubes is judged within its own cubes; a bigger one (a BDD) on the whole hook.
+    const bool whole = packets.Cubes() == nullptr;
+    const auto region = whole ? std::vector<Cube>{} : packets.ToCubes();
+    VerdictView view;
+    if (whole) {
+      const auto& all = WholeHook(hook, given);
+      view.accepted = all.accepted;
+      view.possible = all.possible;
+      view.definite = all.definite;
+    } else {
+      auto accepted = PacketSet::None();
+      for (const auto& e : evaluated_) {
+        const auto& cubes = *e.cubes;
+        auto within = PacketSet::FromCubes(cubes.AcceptedWithin(hook, region));
+        view.accepted.push_back(within);
+        accepted |= within & e.families;
+      }
+      view.possible = (accepted & given).ExistsHidden();
+      view.definite = accepted.ForAllHidden(given);
+    }
     view.deciding_drop = [&](std::size_t index, const PacketSet::Assignment& assignment) {
-      return DecidingDropCubes(evaluated_[index], hook, PacketSet::PointOf(assignment), region);
+      return DecidingDropCubes(evaluated_[index], hook, PacketSet::PointOf(assignment), whole, region);
     };
     view.depends_on = [&] {
       std::vector<std::string> texts;
@@ -722,7 +762,10 @@ class Auditor {
           const auto& chain = e.ruleset->chains[c];
           for (std::size_t r = 0; r < chain.rules.size(); ++r) {
             const auto& rule = chain.rules[r];
-            if (rule.unmodelled.empty() || cubes.Within(hook_eval.hit[c][r], region).empty()) continue;
+            if (rule.unmodelled.empty()) continue;
+            if (whole ? !PacketSet::FromCubes(CubesOf(hook_eval.hit[c][r], cubes)).Intersects(packets)
+                      : cubes.Within(hook_eval.hit[c][r], region).empty())
+              continue;
             for (const auto& text : rule.unmodelled) {
               const auto item = fmt::format("{} ({})", text, rule.where.ToString());
               if (std::find(texts.begin(), texts.end(), item) == texts.end()) texts.push_back(item);
@@ -735,8 +778,8 @@ class Auditor {
     return Verdict(flow, packets, view, given);
   }
 
-  // As DecidingDrop, on the cubes; the set it returns is cut to the flow's region.
-  std::pair<RuleRef, PacketSet> DecidingDropCubes(const Evaluated& e, Hook hook, const Point& point,
+  // As DecidingDrop, on the cubes; the set it returns is cut to the flow's region, or whole.
+  std::pair<RuleRef, PacketSet> DecidingDropCubes(const Evaluated& e, Hook hook, const Point& point, bool whole,
                                                   const std::vector<Cube>& region) {
     const auto& ruleset = *e.ruleset;
     const auto& cubes = *e.cubes;
@@ -749,11 +792,12 @@ class Auditor {
         const auto& hit = hook_eval.hit[c][r];
         if (cubes.Contains(hit, point))
           return {RefOf(ruleset, static_cast<int>(c), static_cast<int>(r)),
-                  PacketSet::FromCubes(cubes.Within(hit, region))};
+                  PacketSet::FromCubes(whole ? CubesOf(hit, cubes) : cubes.Within(hit, region))};
       }
       const auto& decided = hook_eval.policy_decided[c];
       if (chain.policy && *chain.policy != Action::kAccept && cubes.Contains(decided, point))
-        return {PolicyRef(ruleset, static_cast<int>(c)), PacketSet::FromCubes(cubes.Within(decided, region))};
+        return {PolicyRef(ruleset, static_cast<int>(c)),
+                whole ? WholeSet(e, decided) : PacketSet::FromCubes(cubes.Within(decided, region))};
     }
     return {UnfilteredRef(ruleset, hook), PacketSet::All()};
   }
@@ -949,6 +993,8 @@ class Auditor {
   const render::Policy& policy_;
   AuditTuning tuning_;
   bool use_cubes_ = false;
+  std::map<Hook, VerdictView> whole_hooks_;
+  std::map<const CubeSet*, PacketSet> whole_sets_;
   std::map<render::Direction, PacketSet> domains_;
   std::vector<Evaluated> evaluated_;
   PacketSet covered_;
