@@ -456,24 +456,31 @@ class Auditor {
 
   // ---- the cube engine: the same audit, computed rule by rule within small regions ----
 
-  // Cubes of a set and an index over them.
+  // A set as cubes with an index over them, and what is too big to be cubes as a BDD (`big`,
+  // the required packets of a large site's flows).
   struct IndexedCubes {
     std::vector<Cube> cubes;
     CubeIndex index;
-    explicit IndexedCubes(std::vector<Cube> list) : cubes(std::move(list)) {
+    PacketSet big;
+    explicit IndexedCubes(std::vector<Cube> list, PacketSet rest = PacketSet::None())
+        : cubes(std::move(list)), big(std::move(rest)) {
       for (std::size_t i = 0; i < cubes.size(); ++i) index.Add(static_cast<CubeId>(i), cubes[i]);
     }
     bool Overlaps(const Cube& cube) const {
       bool found = false;
       index.ForEachCandidate(cube, [&](CubeId id) { found = found || audit::Overlaps(cube, cubes[id]); });
-      return found;
+      return found || (!big.Empty() && PacketSet::FromCubes({cube}).Intersects(big));
     }
-    // The parts of `cube` within the set (the set's cubes must be disjoint).
+    // The parts of `cube` within the set (the set's cubes must be disjoint, and `big` hold no
+    // hidden field).
     void Within(const Cube& cube, std::vector<Cube>& out) const {
       Cube common;
       index.ForEachCandidate(cube, [&](CubeId id) {
         if (Intersect(cube, cubes[id], common)) out.push_back(common);
       });
+      if (!big.Empty()) {
+        for (auto& part : (PacketSet::FromCubes({cube}) & big).ToCubes()) out.push_back(std::move(part));
+      }
     }
     // The parts of `cube` outside the set.
     void Outside(const Cube& cube, std::vector<Cube>& out) const {
@@ -484,6 +491,10 @@ class Auditor {
         for (const auto& piece : pieces) Subtract(piece, cubes[id], next);
         pieces.swap(next);
       });
+      if (!big.Empty() && !pieces.empty()) {
+        const auto rest = PacketSet::FromCubes(pieces);
+        if (rest.Intersects(big)) pieces = (rest - big).ToCubes();
+      }
       out.insert(out.end(), pieces.begin(), pieces.end());
     }
   };
@@ -611,19 +622,24 @@ class Auditor {
     for (const auto& e : evaluated_)
       if (e.ruleset->stateless) stateless |= e.families;
     std::vector<Cube> required_list;
+    auto required_big = PacketSet::None();  // flows too big to be cubes
+    auto require = [&](const PacketSet& packets) {
+      if (packets.Cubes() == nullptr) {
+        required_big |= packets;
+        return;
+      }
+      const auto cubes = packets.ToCubes();
+      required_list.insert(required_list.end(), cubes.begin(), cubes.end());
+    };
     for (const auto& flow : flows) {
       if (flow.direction != direction) continue;
       const auto packets = flow.packets & PacketSet::WellFormed() & PacketSet::State(CtState::kNew);
       result_.flows.push_back(VerdictCubes(flow, packets & covered_, hook, given));
-      const auto cubes = packets.ToCubes();
-      required_list.insert(required_list.end(), cubes.begin(), cubes.end());
-      if (!stateless.Empty()) {
-        const auto replies =
-            (flow.replies & stateless & PacketSet::WellFormed() & PacketSet::State(CtState::kNew)).ToCubes();
-        required_list.insert(required_list.end(), replies.begin(), replies.end());
-      }
+      require(packets);
+      if (!stateless.Empty())
+        require(flow.replies & stateless & PacketSet::WellFormed() & PacketSet::State(CtState::kNew));
     }
-    const IndexedCubes required(std::move(required_list));
+    const IndexedCubes required(std::move(required_list), required_big);
 
     for (const auto& e : evaluated_) {
       const auto& cubes = *e.cubes;
