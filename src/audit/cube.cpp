@@ -37,6 +37,15 @@ Ranges& RangesOf(Cube& cube, Part part) {
   }
 }
 
+Uint128 MaxOf(Part part) {
+  switch (part) {
+    case Part::kProtocol: return kMaxProtocolValue;
+    case Part::kDestinationPort:
+    case Part::kSourcePort: return kMaxPortValue;
+    default: return kMaxAddressValue;
+  }
+}
+
 const Ranges& RangesOf(const Cube& cube, Part part) {
   return RangesOf(const_cast<Cube&>(cube), part);
 }
@@ -172,6 +181,31 @@ bool Intersect(const Cube& a, const Cube& b, Cube& out) {
     auto& ranges = RangesOf(out, part);
     ranges = IntersectRanges(RangesOf(a, part), RangesOf(b, part));
     if (ranges.empty()) return false;
+  }
+  return true;
+}
+
+bool IntersectInPlace(Cube& into, const Cube& other) {
+  into.families &= other.families;
+  into.states &= other.states;
+  into.in_interfaces &= other.in_interfaces;
+  into.out_interfaces &= other.out_interfaces;
+  into.unknown_true |= other.unknown_true;
+  into.unknown_false |= other.unknown_false;
+  if (into.families == 0 || into.states == 0 || into.in_interfaces == 0 || into.out_interfaces == 0 ||
+      !Consistent(into))
+    return false;
+  for (const auto part : kRangeParts) {
+    const auto& theirs = RangesOf(other, part);
+    const auto max = MaxOf(part);
+    if (theirs.size() == 1 && theirs.front().first == 0 && theirs.front().last == max) continue;
+    auto& mine = RangesOf(into, part);
+    if (mine.size() == 1 && mine.front().first == 0 && mine.front().last == max) {
+      mine = theirs;
+    } else {
+      mine = IntersectRanges(mine, theirs);
+      if (mine.empty()) return false;
+    }
   }
   return true;
 }

@@ -70,6 +70,9 @@ bool Overlaps(const Cube& a, const Cube& b);
 bool SubsetOf(const Cube& a, const Cube& b);
 // a & b into `out`; false (out unspecified) when they do not overlap.
 bool Intersect(const Cube& a, const Cube& b, Cube& out);
+// into &= other; false (into unspecified) when they do not overlap. Cheaper than Intersect
+// where `other` leaves most fields free, as a rule's clauses do.
+bool IntersectInPlace(Cube& into, const Cube& other);
 // a - b as disjoint cubes, appended to `out`.
 void Subtract(const Cube& a, const Cube& b, std::vector<Cube>& out);
 // Makes `into` the union of both when that union is one cube (one contains the other, or they

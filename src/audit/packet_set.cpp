@@ -529,10 +529,12 @@ const bdd& PacketSet::Bdd() const {
 PacketSet PacketSet::operator&(const PacketSet& other) const {
   if (cubes_ && other.cubes_ && cubes_->cubes.size() * other.cubes_->cubes.size() <= kMaxCubes * 4) {
     std::vector<Cube> result;
-    Cube common;
-    for (const auto& a : cubes_->cubes)
-      for (const auto& b : other.cubes_->cubes)
-        if (Intersect(a, b, common)) AddCube(result, common);
+    for (const auto& a : cubes_->cubes) {
+      for (const auto& b : other.cubes_->cubes) {
+        Cube common = a;
+        if (IntersectInPlace(common, b)) AddCube(result, common);
+      }
+    }
     if (result.size() <= kMaxCubes) return PacketSet(std::move(result));
   }
   return PacketSet(Bdd() & other.Bdd());
