@@ -7,6 +7,7 @@
 
 #include "audit/audit.hpp"
 #include "audit/audit_report.hpp"
+#include "audit/cube_analysis.hpp"
 #include "audit/formats/formats.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
@@ -27,6 +28,7 @@ struct AuditCommandOptions {
   report::Format format = report::Format::kTable;
   std::optional<std::string> output;
   bool strict = false;
+  std::string engine = "auto";
 };
 
 std::string ReadInput(const std::string& path) {
@@ -89,6 +91,13 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
   command->add_option("-o,--output", options->output, "Write the report to FILE instead of standard output")
       ->type_name("FILE");
   command->add_flag("--strict", options->strict, "Exit 1 also when anything that no flow requires is permitted");
+  command
+      ->add_option("--engine", options->engine,
+                   "How the packet sets are computed: cubes where the ruleset fits them, else BDDs (auto); or one "
+                   "of them only, for comparisons. The report is the same")
+      ->check(CLI::IsMember({"auto", "cubes", "bdd"}))
+      ->capture_default_str()
+      ->type_name("ENGINE");
   command->footer(FormatHelp());
   command->callback([options, &exit_code] {
     const auto loaded = Load(options->input);
@@ -114,7 +123,18 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
     if (problems.HasErrors()) throw core::InputError(problems);
     const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
     const auto policy = render::BuildPolicy(loaded.catalog, loaded.inventory, plan, policy_options);
-    const auto result = audit::RunAudit(rulesets, policy);
+    audit::AuditTuning tuning;
+    tuning.engine = options->engine == "cubes" ? audit::AuditTuning::Engine::kCubes
+                    : options->engine == "bdd" ? audit::AuditTuning::Engine::kBdd
+                                               : audit::AuditTuning::Engine::kAuto;
+    const auto result = [&] {
+      try {
+        return audit::RunAudit(rulesets, policy, tuning);
+      } catch (const audit::CubesDoNotFit& error) {
+        throw std::runtime_error(fmt::format(
+            "--engine cubes: the rulesets do not fit the cube engine ({}); use --engine auto", error.what()));
+      }
+    }();
     Emit(audit::RenderAuditReport(result, options->format), options->output);
     const bool findings = result.AnyBlocked() || (options->strict && result.AnyExcess());
     exit_code = findings ? kExitFindings : kExitOk;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # portolan audit as a user runs it, on iptables, AWS security groups and Windows Firewall rules:
 # exit codes 0, 1 (blocked; --strict: excess), 2 (bad input, nothing written), file:line:column
-# errors, format detection (and --ruleset-format) and --help.
+# errors, format detection (and --ruleset-format), --engine and --help.
 set -uo pipefail
 PORTOLAN=$1
 SRC=$2
@@ -99,6 +99,16 @@ check "windows: JSON with a bad Direction" 2 $?
 grep -Eq "fw-bad.json:[0-9]+:[0-9]+: error: " "$WORK/err.txt" ||
   { echo "FAIL: windows JSON error text: $(cat "$WORK/err.txt")"; failures=$((failures + 1)); }
 [ ! -e "$WORK/never-win.txt" ] || { echo "FAIL: windows JSON: wrote output on bad input"; failures=$((failures + 1)); }
+
+# The two engines give the same report, byte for byte; --engine cubes refuses what it cannot do.
+for engine in bdd cubes; do
+  "$PORTOLAN" audit -i "$INV" --ruleset "$SRC/examples/broken-iptables.rules" --engine "$engine" -f json \
+    -o "$WORK/engine-$engine.json"
+  check "--engine $engine: broken ruleset" 1 $?
+done
+cmp -s "$WORK/engine-bdd.json" "$WORK/engine-cubes.json" || { echo "FAIL: the engines' reports differ"; failures=$((failures + 1)); }
+"$PORTOLAN" audit -i "$INV" --ruleset "$WORK/net/network.iptables.rules" --engine quick 2> "$WORK/err.txt"
+check "--engine with an unknown engine" 2 $?
 
 echo "not a ruleset" > "$WORK/unknown.txt"
 "$PORTOLAN" audit -i "$INV" --ruleset "$WORK/unknown.txt" 2> "$WORK/err.txt"
