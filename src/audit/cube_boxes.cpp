@@ -4,7 +4,6 @@
 #include <array>
 #include <cstdint>
 #include <numeric>
-#include <unordered_map>
 #include <utility>
 
 namespace portolan::audit {
@@ -74,33 +73,86 @@ std::size_t Mix(std::size_t seed, Uint128 value) {
   return Mix(Mix(seed, static_cast<std::uint64_t>(value)), static_cast<std::uint64_t>(value >> 64));
 }
 
+// An open-addressing hash table from 64-bit keys to ids, emptied at once by a new generation: it
+// lives across calls, so that once it has grown a call allocates nothing for it.
+class IdTable {
+ public:
+  struct Slot {
+    std::uint32_t generation = 0;
+    std::uint64_t key = 0;
+    int id = 0;
+  };
+
+  void Clear() {
+    if (slots_.empty()) slots_.resize(kInitialSlots);
+    if (++generation_ == 0) {  // wrapped around: forget the slots of every earlier generation
+      for (auto& slot : slots_) slot.generation = 0;
+      generation_ = 1;
+    }
+    size_ = 0;
+  }
+
+  // The slot that holds `key` with an id for which same(id) holds, or the free slot for it.
+  template <typename Same>
+  Slot& Find(std::uint64_t key, Same same) {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = Scramble(key) & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.generation != generation_ || (slot.key == key && same(slot.id))) return slot;
+    }
+  }
+  bool Holds(const Slot& slot) const { return slot.generation == generation_; }
+  // Fills the free slot Find returned; every Slot reference is invalid afterwards.
+  void Fill(Slot& slot, std::uint64_t key, int id) {
+    slot = {generation_, key, id};
+    if (++size_ * 2 > slots_.size()) Grow();
+  }
+
+ private:
+  static constexpr std::size_t kInitialSlots = 64;  // a power of two
+
+  static std::size_t Scramble(std::uint64_t key) {
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdULL;
+    return key ^ (key >> 33);
+  }
+
+  void Grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const auto& slot : old) {
+      if (slot.generation != generation_) continue;
+      std::size_t i = Scramble(slot.key) & mask;
+      while (slots_[i].generation == generation_) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::uint32_t generation_ = 0;
+  std::size_t size_ = 0;
+};
+
 // A set over the fields from one on, canonically: the field's values cut into maximal segments
 // by the set of the fields below that they lead to (the rest), the empty rest left out. Equal
 // sets have equal segments, so a BDD's node after a field is one rest here, and the values that
-// lead to it are the values Boxes() collects for that node. The set of every packet has its own
-// id at every field.
+// lead to it are the values Boxes() collects for that node. The set of every packet has one id
+// at every field.
 struct Segment {
   Uint128 first = 0;
   Uint128 last = 0;
   int rest = 0;
   bool operator==(const Segment&) const = default;
 };
+
 struct Node {
   int field = 0;
-  std::vector<Segment> segments;  // ascending; adjacent ones lead to different rests
-  bool operator==(const Node&) const = default;
+  std::uint32_t offset = 0;  // its segments in the arena: ascending, adjacent ones with different rests
+  std::uint32_t count = 0;
 };
 
-struct NodeHash {
-  std::size_t operator()(const Node& node) const {
-    std::size_t seed = static_cast<std::size_t>(node.field);
-    for (const auto& segment : node.segments)
-      seed = Mix(Mix(Mix(seed, segment.first), segment.last), static_cast<std::uint64_t>(segment.rest));
-    return seed;
-  }
-};
-
-// Appends a segment to a node built in order, joining it to the last one when both touch and
+// Appends a segment to a list built in order, joining it to the last one when both touch and
 // lead to the same rest.
 void Append(std::vector<Segment>& segments, Uint128 first, Uint128 last, int rest) {
   if (!segments.empty() && segments.back().rest == rest && segments.back().last + 1 == first) {
@@ -110,20 +162,68 @@ void Append(std::vector<Segment>& segments, Uint128 first, Uint128 last, int res
   segments.push_back({first, last, rest});
 }
 
-// Hash-consed canonical sets, and their union (as a BDD's apply, on segments instead of bits).
-class CanonicalSets {
+// Whether the cube holds a packet (a family bit beyond IPv4 and IPv6 is none).
+bool HoldsPackets(const Cube& cube) {
+  return (cube.families & (kIPv4Bit | kIPv6Bit)) != 0 && !IsEmpty(cube);
+}
+
+// Builds the canonical sets of a cube list, hash-consed, united as a BDD's apply unites (on
+// segments instead of bits), and writes their boxes. One lives per thread and is reused, so
+// that a call on a few cubes allocates little more than its boxes.
+class BoxMaker {
  public:
+  std::vector<Box> Boxes(const std::vector<Cube>& cubes) {
+    Clear();
+    std::vector<std::pair<int, std::uint8_t>> cube_sets;  // a cube's set, its families
+    cube_sets.reserve(cubes.size());
+    for (const auto& cube : cubes)
+      if (HoldsPackets(cube)) cube_sets.emplace_back(OfCube(cube), cube.families);
+    std::vector<Box> boxes;
+    for (const auto family : {core::Family::kIPv4, core::Family::kIPv6}) {
+      const std::uint8_t bit = family == core::Family::kIPv4 ? kIPv4Bit : kIPv6Bit;
+      parts_.clear();
+      for (const auto& [id, families] : cube_sets)
+        if ((families & bit) != 0) parts_.push_back(id);
+      if (parts_.empty()) continue;
+      // United in pairs, then pairs of pairs: n disjoint cubes cost n log n, not n^2.
+      while (parts_.size() > 1) {
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < parts_.size(); i += 2)
+          parts_[kept++] = i + 1 < parts_.size() ? Union(kProtocolField, parts_[i], parts_[i + 1]) : parts_[i];
+        parts_.resize(kept);
+      }
+      Box box;
+      box.family = family;
+      Emit(parts_.front(), kProtocolField, box, boxes);
+    }
+    return boxes;
+  }
+
+ private:
   static constexpr int kEverything = 0;
 
-  CanonicalSets() { nodes_.push_back(nullptr); }
+  struct Group {
+    int rest = 0;
+    std::uint32_t first_segment = 0;
+    std::uint32_t values_offset = 0;  // in values_[field]
+    std::uint32_t values_count = 0;
+  };
+
+  void Clear() {
+    nodes_.assign(1, Node{});  // kEverything: never looked into
+    segments_.clear();
+    interned_.Clear();
+    unions_.Clear();
+  }
 
   // The cube's fields from the protocol on.
   int OfCube(const Cube& cube) {
     int rest = kEverything;
     for (int field = kFieldCount - 1; field >= 0; --field) {
-      std::vector<Segment> segments;
+      auto& segments = scratch_[static_cast<std::size_t>(field)];
+      segments.clear();
       for (const auto& range : FieldOf(cube, field)) segments.push_back({range.first, range.last, rest});
-      rest = Make(field, std::move(segments));
+      rest = Make(field, segments);
     }
     return rest;
   }
@@ -131,112 +231,160 @@ class CanonicalSets {
   int Union(int field, int a, int b) {
     if (a == b || b == kEverything) return b;
     if (a == kEverything) return a;
-    const auto key = a < b ? PairKey(a, b) : PairKey(b, a);
-    if (const auto known = unions_.find(key); known != unions_.end()) return known->second;
-    const int id = Make(field, Merge(field, At(a).segments, At(b).segments));
-    unions_.emplace(key, id);
+    const std::uint64_t key = PairKey(std::min(a, b), std::max(a, b));
+    const auto any = [](int) { return true; };  // the key is the pair itself
+    if (const auto& known = unions_.Find(key, any); unions_.Holds(known)) return known.id;
+    Merge(field, a, b);
+    const int id = Make(field, scratch_[static_cast<std::size_t>(field)]);
+    unions_.Fill(unions_.Find(key, any), key, id);  // found again: the recursion may have grown the table
     return id;
   }
 
-  const Node& At(int id) const { return *nodes_[static_cast<std::size_t>(id)]; }
-
- private:
   static std::uint64_t PairKey(int a, int b) {
     return static_cast<std::uint64_t>(a) << 32 | static_cast<std::uint32_t>(b);
   }
 
-  // The segments of the union: the values of either, the rests of both united where they meet.
-  std::vector<Segment> Merge(int field, const std::vector<Segment>& a, const std::vector<Segment>& b) {
+  // The segments of a | b into scratch_[field]: the values of either, with the rests of both
+  // united where they meet. The arena grows in the recursion, so segments are read by index.
+  void Merge(int field, int a, int b) {
+    auto& out = scratch_[static_cast<std::size_t>(field)];
+    out.clear();
+    const Node na = nodes_[static_cast<std::size_t>(a)];
+    const Node nb = nodes_[static_cast<std::size_t>(b)];
+    const auto in = [this](const Node& node, std::size_t i) -> const Segment& { return segments_[node.offset + i]; };
     const Uint128 max = kFieldMax[static_cast<std::size_t>(field)];
-    std::vector<Segment> out;
     std::size_t i = 0;
     std::size_t j = 0;
     Uint128 at = 0;  // every value below is done
     while (true) {
-      while (i < a.size() && a[i].last < at) ++i;
-      while (j < b.size() && b[j].last < at) ++j;
-      if (i == a.size() && j == b.size()) break;
-      bool in_a = i < a.size() && a[i].first <= at;
-      bool in_b = j < b.size() && b[j].first <= at;
+      while (i < na.count && in(na, i).last < at) ++i;
+      while (j < nb.count && in(nb, j).last < at) ++j;
+      const bool more_a = i < na.count;
+      const bool more_b = j < nb.count;
+      if (!more_a && !more_b) break;
+      bool in_a = more_a && in(na, i).first <= at;
+      bool in_b = more_b && in(nb, j).first <= at;
       if (!in_a && !in_b) {
-        at = std::min(i < a.size() ? a[i].first : max, j < b.size() ? b[j].first : max);
-        in_a = i < a.size() && a[i].first == at;
-        in_b = j < b.size() && b[j].first == at;
+        at = std::min(more_a ? in(na, i).first : max, more_b ? in(nb, j).first : max);
+        in_a = more_a && in(na, i).first == at;
+        in_b = more_b && in(nb, j).first == at;
       }
       // The piece ends where a segment it is in ends or where one it is not in starts.
       Uint128 last = max;
-      if (i < a.size()) last = std::min(last, in_a ? a[i].last : a[i].first - 1);
-      if (j < b.size()) last = std::min(last, in_b ? b[j].last : b[j].first - 1);
-      const int rest = in_a && in_b ? Union(field + 1, a[i].rest, b[j].rest) : in_a ? a[i].rest : b[j].rest;
+      if (more_a) last = std::min(last, in_a ? in(na, i).last : in(na, i).first - 1);
+      if (more_b) last = std::min(last, in_b ? in(nb, j).last : in(nb, j).first - 1);
+      const int rest = in_a && in_b ? Union(field + 1, in(na, i).rest, in(nb, j).rest)
+                       : in_a       ? in(na, i).rest
+                                    : in(nb, j).rest;
       Append(out, at, last, rest);
       if (last == max) break;
       at = last + 1;
     }
-    return out;
   }
 
-  int Make(int field, std::vector<Segment> segments) {
+  int Make(int field, const std::vector<Segment>& segments) {
     if (segments.size() == 1 && segments.front().first == 0 &&
         segments.front().last == kFieldMax[static_cast<std::size_t>(field)] && segments.front().rest == kEverything)
       return kEverything;
-    const auto [it, added] = interned_.try_emplace(Node{field, std::move(segments)}, static_cast<int>(nodes_.size()));
-    if (added) nodes_.push_back(&it->first);
-    return it->second;
+    std::uint64_t hash = static_cast<std::uint64_t>(field);
+    for (const auto& segment : segments)
+      hash = Mix(Mix(Mix(hash, segment.first), segment.last), static_cast<std::uint64_t>(segment.rest));
+    const auto same = [&](int id) {
+      const Node& node = nodes_[static_cast<std::size_t>(id)];
+      return node.field == field && node.count == segments.size() &&
+             std::equal(segments.begin(), segments.end(), segments_.begin() + node.offset);
+    };
+    auto& slot = interned_.Find(hash, same);
+    if (interned_.Holds(slot)) return slot.id;
+    const int id = static_cast<int>(nodes_.size());
+    nodes_.push_back(
+        {field, static_cast<std::uint32_t>(segments_.size()), static_cast<std::uint32_t>(segments.size())});
+    segments_.insert(segments_.end(), segments.begin(), segments.end());
+    interned_.Fill(slot, hash, id);
+    return id;
   }
 
-  std::unordered_map<Node, int, NodeHash> interned_;
-  std::vector<const Node*> nodes_;  // by id; the keys of interned_, which never move
-  std::unordered_map<std::uint64_t, int> unions_;
-};
-
-// Writes one box per path from the set `id` at `field` down, in Boxes()'s order: at each field,
-// the values that lead to one rest make a group, and the groups are sorted by the values they
-// report.
-void Emit(const CanonicalSets& sets, int id, int field, Box& box, std::vector<Box>& out) {
-  if (field == kFieldCount) {
-    out.push_back(box);
-    return;
-  }
-  const bool ipv4_addresses = box.family == core::Family::kIPv4 && IsAddressField(field);
-  if (id == CanonicalSets::kEverything) {
-    const Uint128 max = kFieldMax[static_cast<std::size_t>(field)];
-    FieldOf(box, field) = {{0, ipv4_addresses ? max >> kIPv4Shift : max}};
-    Emit(sets, id, field + 1, box, out);
-    return;
-  }
-  // The segments with one rest, in order, make a group; the groups in the order of their first
-  // value (so sorted, but for IPv4 addresses, which are sorted again once cut to 32 bits).
-  const auto& segments = sets.At(id).segments;
-  std::vector<std::uint32_t> order(segments.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return segments[a].rest < segments[b].rest; });
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;  // first segment, first in `order`
-  for (std::uint32_t k = 0; k < order.size(); ++k)
-    if (k == 0 || segments[order[k]].rest != segments[order[k - 1]].rest) runs.emplace_back(order[k], k);
-  std::sort(runs.begin(), runs.end());
-  std::vector<std::pair<Ranges, int>> groups;
-  groups.reserve(runs.size());
-  for (const auto& [first_segment, start] : runs) {
-    const int rest = segments[first_segment].rest;
-    Ranges values;
-    for (auto k = start; k < order.size() && segments[order[k]].rest == rest; ++k) {
-      const auto& segment = segments[order[k]];
-      if (ipv4_addresses) {
-        Join(values, segment.first >> kIPv4Shift, segment.last >> kIPv4Shift);
+  // Writes one box per path from the set `id` at `field` down, in Boxes()'s order: at each field,
+  // the values that lead to one rest make a group, and the groups are sorted by the values they
+  // report.
+  void Emit(int id, int field, Box& box, std::vector<Box>& out) {
+    if (field == kFieldCount) {
+      out.push_back(box);
+      return;
+    }
+    const auto f = static_cast<std::size_t>(field);
+    const bool ipv4_addresses = box.family == core::Family::kIPv4 && IsAddressField(field);
+    const int shift = ipv4_addresses ? kIPv4Shift : 0;
+    auto& values = FieldOf(box, field);
+    if (id == kEverything) {
+      values.assign(1, {0, kFieldMax[f] >> shift});
+      Emit(id, field + 1, box, out);
+      return;
+    }
+    const Node node = nodes_[static_cast<std::size_t>(id)];
+    const auto segment = [&](std::uint32_t k) -> const Segment& { return segments_[node.offset + k]; };
+    if (node.count == 1) {
+      values.assign(1, {segment(0).first >> shift, segment(0).last >> shift});
+      Emit(segment(0).rest, field + 1, box, out);
+      return;
+    }
+    // The segments of one rest, in order, make a group.
+    auto& order = order_[f];
+    order.resize(node.count);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return segment(a).rest < segment(b).rest; });
+    auto& groups = groups_[f];
+    auto& group_values = values_[f];
+    groups.clear();
+    group_values.clear();
+    for (std::uint32_t k = 0; k < order.size(); ++k) {
+      const auto& piece = segment(order[k]);
+      if (groups.empty() || groups.back().rest != piece.rest)
+        groups.push_back({piece.rest, order[k], static_cast<std::uint32_t>(group_values.size()), 0});
+      auto& group = groups.back();
+      const Uint128 first = piece.first >> shift;
+      const Uint128 last = piece.last >> shift;
+      // Cut to 32 bits, neighbouring IPv4 values may touch or meet.
+      if (group.values_count > 0 && group_values.back().last + 1 >= first) {
+        group_values.back().last = std::max(group_values.back().last, last);
       } else {
-        values.push_back({segment.first, segment.last});
+        group_values.push_back({first, last});
+        ++group.values_count;
       }
     }
-    groups.emplace_back(std::move(values), rest);
+    // In the order of their first value; IPv4 addresses sorted again once cut to 32 bits.
+    std::sort(groups.begin(), groups.end(),
+              [](const Group& a, const Group& b) { return a.first_segment < b.first_segment; });
+    if (ipv4_addresses) {
+      const auto span_of = [&](const Group& group) {
+        return std::pair(group_values.begin() + group.values_offset,
+                         group_values.begin() + group.values_offset + group.values_count);
+      };
+      std::stable_sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) {
+        const auto [a_first, a_last] = span_of(a);
+        const auto [b_first, b_last] = span_of(b);
+        return std::lexicographical_compare(a_first, a_last, b_first, b_last);
+      });
+    }
+    for (const auto& group : groups) {
+      values.assign(group_values.begin() + group.values_offset,
+                    group_values.begin() + group.values_offset + group.values_count);
+      Emit(group.rest, field + 1, box, out);
+    }
   }
-  if (ipv4_addresses)
-    std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [values, rest] : groups) {
-    FieldOf(box, field) = values;
-    Emit(sets, rest, field + 1, box, out);
-  }
-}
+
+  std::vector<Node> nodes_;        // by id
+  std::vector<Segment> segments_;  // the nodes' segments
+  IdTable interned_;               // node hash -> id
+  IdTable unions_;                 // pair of ids -> the id of their union
+  std::vector<int> parts_;
+  // Scratch space per field: a call at one field only recurses into the fields below.
+  std::array<std::vector<Segment>, kFieldCount> scratch_;
+  std::array<std::vector<std::uint32_t>, kFieldCount> order_;
+  std::array<std::vector<Group>, kFieldCount> groups_;
+  std::array<Ranges, kFieldCount> values_;
+};
 
 // One cube (after projection) is one box per family: each of its fields leads to the same rest.
 void OneCubeBoxes(const Cube& cube, std::vector<Box>& out) {
@@ -253,42 +401,18 @@ void OneCubeBoxes(const Cube& cube, std::vector<Box>& out) {
   }
 }
 
-bool HoldsPackets(const Cube& cube) {
-  return (cube.families & (kIPv4Bit | kIPv6Bit)) != 0 && !IsEmpty(cube);
-}
-
 }  // namespace
 
 std::vector<Box> CubeBoxes(const std::vector<Cube>& cubes) {
-  std::vector<Box> boxes;
   const auto holding = std::count_if(cubes.begin(), cubes.end(), HoldsPackets);
-  if (holding == 0) return boxes;
   if (holding == 1) {
+    std::vector<Box> boxes;
     OneCubeBoxes(*std::find_if(cubes.begin(), cubes.end(), HoldsPackets), boxes);
     return boxes;
   }
-  CanonicalSets sets;
-  std::vector<std::pair<int, std::uint8_t>> sets_of_cubes;  // a cube's set, its families
-  for (const auto& cube : cubes)
-    if (HoldsPackets(cube)) sets_of_cubes.emplace_back(sets.OfCube(cube), cube.families);
-  for (const auto family : {core::Family::kIPv4, core::Family::kIPv6}) {
-    const std::uint8_t bit = family == core::Family::kIPv4 ? kIPv4Bit : kIPv6Bit;
-    std::vector<int> parts;
-    for (const auto& [id, families] : sets_of_cubes)
-      if ((families & bit) != 0) parts.push_back(id);
-    if (parts.empty()) continue;
-    // United in pairs, then pairs of pairs: disjoint cubes cost n log n, not n^2.
-    while (parts.size() > 1) {
-      std::size_t kept = 0;
-      for (std::size_t i = 0; i < parts.size(); i += 2)
-        parts[kept++] = i + 1 < parts.size() ? sets.Union(kProtocolField, parts[i], parts[i + 1]) : parts[i];
-      parts.resize(kept);
-    }
-    Box box;
-    box.family = family;
-    Emit(sets, parts.front(), kProtocolField, box, boxes);
-  }
-  return boxes;
+  if (holding == 0) return {};
+  thread_local BoxMaker maker;
+  return maker.Boxes(cubes);
 }
 
 }  // namespace portolan::audit
