@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "audit/cube_analysis.hpp"
+#include "audit/cube_boxes.hpp"
 
 namespace portolan::audit {
 
@@ -557,9 +558,8 @@ class Auditor {
     return mask;
   }
 
-  void AddBoxes(render::Direction direction, std::vector<Cube> cubes, const RuleRef& ref, bool uncertain) {
-    for (auto& box : PacketSet::FromCubes(std::move(cubes)).Boxes())
-      result_.excess.push_back({direction, std::move(box), ref, uncertain});
+  void AddBoxes(render::Direction direction, const std::vector<Cube>& cubes, const RuleRef& ref, bool uncertain) {
+    for (auto& box : CubeBoxes(cubes)) result_.excess.push_back({direction, std::move(box), ref, uncertain});
   }
 
   // As AddExcess: the granted packets every allowed value of the hidden fields lets through,
