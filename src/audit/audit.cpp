@@ -423,7 +423,7 @@ class Auditor {
           const auto ref = [&] { return RefOf(ruleset, static_cast<int>(c), static_cast<int>(r)); };
           bool grants = false;
           if (!excess.Empty()) {
-            const auto granted = hit & excess_given;
+            const auto granted = hit & excess_given & e.families;
             grants = !granted.Empty();
             if (grants) AddExcess(direction, granted.ExistsHidden(), ref(), definite);
           }
@@ -446,7 +446,9 @@ class Auditor {
         }
         const bool accepts = !chain.policy || *chain.policy == Action::kAccept;
         if (accepts && !excess.Empty()) {
-          const auto granted = (hook_eval.policy_decided[c] & excess_given) - traced;
+          // A ruleset grants packets of its own families only: others pass it by, and their own
+          // ruleset decides them.
+          const auto granted = (hook_eval.policy_decided[c] & excess_given & e.families) - traced;
           if (!granted.Empty())
             AddExcess(direction, granted.ExistsHidden(), PolicyRef(ruleset, static_cast<int>(c)), definite);
           if (attached > 1) traced |= hook_eval.policy_decided[c];
@@ -513,11 +515,10 @@ class Auditor {
   }
 
   // What excess a set of cubes accepted by ruleset `e` grants: the visible parts of those that
-  // pass `given` and that the rulesets let through (e's own packets; other families only where
-  // their ruleset accepts them), within the domain, less the required packets and the
-  // infrastructure. `partial` tells whether some of it may pass only for some values of the
-  // hidden fields (then AddExcessCubes judges it exactly).
-  std::vector<Cube> Granted(const Evaluated& e, Hook hook, const std::vector<Cube>& accepted, const Cube& given,
+  // pass `given`, of e's own families (others pass it by: their own ruleset decides them), within
+  // the domain, less the required packets and the infrastructure. `partial` tells whether some of
+  // it passes only for some values of the hidden fields (then AddExcessCubes judges it exactly).
+  std::vector<Cube> Granted(const Evaluated& e, const std::vector<Cube>& accepted, const Cube& given,
                             const IndexedCubes& domain, const IndexedCubes& required,
                             const IndexedCubes& infrastructure, bool& partial) const {
     std::vector<Cube> within;
@@ -525,24 +526,10 @@ class Auditor {
     partial = false;
     const auto own = FamilyMask(*e.ruleset);
     for (const auto& cube : accepted) {
-      if (!Intersect(cube, given, passing)) continue;
+      if ((cube.families & own) == 0 || !Intersect(cube, given, passing)) continue;
       if (!HiddenCovers(cube, given)) partial = true;
       auto visible = WithoutHidden(cube);
-      if ((visible.families & ~own) != 0) {
-        // Packets of other families pass this ruleset by; they pass where their own ruleset lets them.
-        partial = true;
-        for (const auto& other : evaluated_) {
-          if (&other == &e) continue;
-          Cube theirs = visible;
-          theirs.families &= FamilyMask(*other.ruleset);
-          if (theirs.families == 0) continue;
-          const auto& cubes = *other.cubes;
-          for (const auto& piece : cubes.AcceptedWithin(hook, {theirs}))
-            if (Intersect(piece, given, passing)) domain.Within(WithoutHidden(piece), within);
-        }
-        visible.families &= own;
-        if (visible.families == 0) continue;
-      }
+      visible.families &= own;
       domain.Within(visible, within);
     }
     std::vector<Cube> needed_not;
@@ -650,7 +637,7 @@ class Auditor {
         std::vector<Cube> of_families;
         for (const auto& cube : (e.families & PacketSet::WellFormed()).ToCubes()) domain.Within(cube, of_families);
         bool partial = false;
-        auto granted = Granted(e, hook, of_families, given_cube, IndexedCubes(std::vector<Cube>{Cube{}}), required,
+        auto granted = Granted(e, of_families, given_cube, IndexedCubes(std::vector<Cube>{Cube{}}), required,
                                infrastructure, partial);
         AddExcessCubes(direction, hook, std::move(granted), partial, UnfilteredRef(ruleset, hook), given_cube);
         continue;
@@ -664,7 +651,7 @@ class Auditor {
           const auto hit = CubesOf(hit_ids, cubes);
           const auto ref = [&] { return RefOf(ruleset, static_cast<int>(c), static_cast<int>(r)); };
           bool partial = false;
-          auto granted = Granted(e, hook, hit, given_cube, domain, required, infrastructure, partial);
+          auto granted = Granted(e, hit, given_cube, domain, required, infrastructure, partial);
           const bool grants = !granted.empty();
           if (grants) AddExcessCubes(direction, hook, std::move(granted), partial, ref(), given_cube);
           // Unused: as AuditDirection.
@@ -699,7 +686,7 @@ class Auditor {
             if (Intersect(cube, given_cube, passing)) region.push_back(passing);
           bool partial = false;
           auto granted =
-              Granted(e, hook, cubes.Within(decided, region), given_cube, domain, required, infrastructure, partial);
+              Granted(e, cubes.Within(decided, region), given_cube, domain, required, infrastructure, partial);
           AddExcessCubes(direction, hook, std::move(granted), partial, PolicyRef(ruleset, static_cast<int>(c)),
                          given_cube);
         }
