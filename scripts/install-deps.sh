@@ -14,8 +14,9 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # kernel checks of rendered policies: nft/iptables load into network namespaces
   iproute2 nftables iptables socat
-  # audit: BDDs for exact packet sets; ipset for the kernel-oracle test of -m set
-  libbdd-dev ipset
+  # audit: BDDs for exact packet sets, boost's small_vector for cubes; ipset for the kernel-oracle
+  # test of -m set
+  libbdd-dev libboost-dev ipset
   # probes: asynchronous sockets and TLS
   libasio-dev libssl-dev
   # real servers the probe tests talk to, inside network namespaces

@@ -54,14 +54,14 @@ void AppendRange(std::string& out, core::Family family, const ValueRange& range,
 
 // "any"; the ranges; or, when the ranges start at zero, reach the end and leave fewer holes than
 // there are ranges, "any except " and the holes.
-void AppendAddressRanges(std::string& out, core::Family family, const std::vector<ValueRange>& ranges) {
+void AppendAddressRanges(std::string& out, core::Family family, const Ranges& ranges) {
   const int bits = family == core::Family::kIPv4 ? kIPv4Bits : kAddressBits;
   const Uint128 max = bits == kAddressBits ? ~Uint128{0} : (Uint128{1} << bits) - 1;
   if (ranges.size() == 1 && ranges[0].first == 0 && ranges[0].last == max) {
     out += "any";
     return;
   }
-  std::vector<ValueRange> holes;
+  Ranges holes;
   bool as_holes = false;
   if (!ranges.empty() && ranges.front().first == 0) {
     Uint128 next = 0;
@@ -89,7 +89,7 @@ void AppendProtocolName(std::string& out, int number) {
   out += ProtocolName(number);
 }
 
-void AppendProtocols(std::string& out, const std::vector<ValueRange>& protocols) {
+void AppendProtocols(std::string& out, const Ranges& protocols) {
   if (protocols.size() == 1 && protocols[0].first == 0 && protocols[0].last == kMaxProtocol) {
     out += "any";
     return;
@@ -133,7 +133,7 @@ void AppendProtocols(std::string& out, const std::vector<ValueRange>& protocols)
   }
 }
 
-bool AnyWithPorts(const std::vector<ValueRange>& protocols) {
+bool AnyWithPorts(const Ranges& protocols) {
   for (const auto& range : protocols) {
     for (auto p = range.first; p <= range.last; ++p) {
       const int protocol = static_cast<int>(p);
@@ -143,7 +143,7 @@ bool AnyWithPorts(const std::vector<ValueRange>& protocols) {
   return false;
 }
 
-bool OnlyIcmp(const std::vector<ValueRange>& protocols) {
+bool OnlyIcmp(const Ranges& protocols) {
   if (protocols.empty()) return false;
   for (const auto& range : protocols)
     for (auto p = range.first; p <= range.last; ++p)
@@ -153,7 +153,7 @@ bool OnlyIcmp(const std::vector<ValueRange>& protocols) {
 
 // ICMP keeps type * 256 + code in the destination port field; a report names types and codes:
 // "type 8", "type 3 code 4", "type 3 code 0-5", "type 1-4".
-void AppendIcmp(std::string& out, const std::vector<ValueRange>& ranges) {
+void AppendIcmp(std::string& out, const Ranges& ranges) {
   if (ranges.size() == 1 && ranges[0].first == 0 && ranges[0].last == kMaxPort) {
     out += "any";
     return;
@@ -196,8 +196,7 @@ void AppendIcmp(std::string& out, const std::vector<ValueRange>& ranges) {
   }
 }
 
-void AppendPorts(std::string& out, const std::vector<ValueRange>& protocols, const std::vector<ValueRange>& ports,
-                 bool source) {
+void AppendPorts(std::string& out, const Ranges& protocols, const Ranges& ports, bool source) {
   if (!AnyWithPorts(protocols) || ports.empty() || (source && OnlyIcmp(protocols))) {
     out += '-';
     return;

@@ -144,7 +144,7 @@ constexpr std::size_t kMaxRangesPerCube = 1 << 16;
 // The values of a field a cube stands for, as ranges: the trailing free bits make one block,
 // each free bit above the last fixed one doubles the blocks.
 // Only the first `width` bits count (an IPv4 address is the top 32 bits of its field).
-void CubeRanges(const Pattern& pattern, int width, std::vector<ValueRange>& out) {
+void CubeRanges(const Pattern& pattern, int width, Ranges& out) {
   int last_fixed = -1;
   for (int i = 0; i < width; ++i)
     if (pattern[i] >= 0) last_fixed = i;
@@ -163,9 +163,9 @@ void CubeRanges(const Pattern& pattern, int width, std::vector<ValueRange>& out)
   for (const auto start : starts) out.push_back({start, start | block});
 }
 
-std::vector<ValueRange> Merged(std::vector<ValueRange> ranges) {
+Ranges Merged(Ranges ranges) {
   std::sort(ranges.begin(), ranges.end());
-  std::vector<ValueRange> merged;
+  Ranges merged;
   for (const auto& range : ranges) {
     if (!merged.empty() && merged.back().last != ~Uint128{0} && range.first <= merged.back().last + 1) {
       merged.back().last = std::max(merged.back().last, range.last);
@@ -180,7 +180,7 @@ std::vector<ValueRange> Merged(std::vector<ValueRange> ranges) {
 // the field that lead to it.
 struct Split {
   bdd rest;
-  std::vector<ValueRange> values;
+  Ranges values;
 };
 
 void WalkField(const bdd& node, int var, const FieldLayout& layout, int significant, Pattern& pattern,
@@ -729,7 +729,7 @@ std::vector<Cube> PacketSet::ToCubes() const {
     }
     return out;
   }
-  auto mask_of = [](const std::vector<ValueRange>& values) {
+  auto mask_of = [](const Ranges& values) {
     unsigned mask = 0;
     for (const auto& range : values)
       for (auto v = range.first; v <= range.last; ++v) mask |= 1u << static_cast<int>(v);

@@ -64,11 +64,11 @@ struct Packet {
 // without ports).
 struct Box {
   core::Family family = core::Family::kIPv4;
-  std::vector<ValueRange> protocols;
-  std::vector<ValueRange> destinations;
-  std::vector<ValueRange> sources;
-  std::vector<ValueRange> destination_ports;
-  std::vector<ValueRange> source_ports;
+  Ranges protocols;
+  Ranges destinations;
+  Ranges sources;
+  Ranges destination_ports;
+  Ranges source_ports;
   // Its texts for a report: audit/box_text.hpp.
 };
 
