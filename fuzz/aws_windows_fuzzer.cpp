@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "audit/analysis.hpp"
 #include "audit/formats/formats.hpp"
+#include "evaluate_both.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const formats::ReadOptions* options : {&without_host, static_cast<const formats::ReadOptions*>(&with_host)}) {
       try {
         const auto ruleset = formats::ReadRuleset(text, "fuzz.txt", format, *options);
-        (void)portolan::audit::Evaluate(ruleset);
+        portolan::fuzz::EvaluateBoth(ruleset);
       } catch (const portolan::core::InputError& error) {
         for (const auto& item : error.diagnostics().All()) {
           if (item.where.line <= 0) {

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "audit/analysis.hpp"
 #include "audit/formats/formats.hpp"
+#include "evaluate_both.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const std::string_view format : {std::string_view("cisco-ios"), std::string_view("cisco-asa")}) {
     try {
       const auto ruleset = formats::ReadRuleset(text, "fuzz.cfg", format, {});
-      (void)portolan::audit::Evaluate(ruleset);
+      portolan::fuzz::EvaluateBoth(ruleset);
     } catch (const portolan::core::InputError& error) {
       for (const auto& item : error.diagnostics().All()) {
         if (item.where.line <= 0) {

@@ -8,14 +8,14 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "audit/analysis.hpp"
 #include "audit/formats/formats.hpp"
+#include "evaluate_both.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
     const auto ruleset = portolan::audit::formats::ReadRuleset(text, "fuzz.json", "nftables-json", {});
-    (void)portolan::audit::Evaluate(ruleset);
+    portolan::fuzz::EvaluateBoth(ruleset);
   } catch (const portolan::core::InputError& error) {
     for (const auto& item : error.diagnostics().All()) {
       if (item.where.line <= 0) {

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "audit/analysis.hpp"
 #include "audit/formats/formats.hpp"
+#include "evaluate_both.hpp"
 
 namespace {
 
@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const std::string_view format : {std::string_view(), std::string_view("iptables")}) {
     try {
       const auto ruleset = formats::ReadRuleset(text, "fuzz.rules", format, {});
-      (void)portolan::audit::Evaluate(ruleset);
+      portolan::fuzz::EvaluateBoth(ruleset);
     } catch (const portolan::core::InputError& error) {
       CheckDiagnostics(error);
     }
