@@ -7,6 +7,7 @@
 #
 #   bash bench/audit_bench.sh            example plan: 1k / 10k / 100k rules; generated plan: 1k / 10k
 #   bash bench/audit_bench.sh --smoke    example plan, 1,000 rules only, for CI (a second)
+#   bash bench/audit_bench.sh --engine bdd   the same with one engine (auto, cubes or bdd; default auto)
 #
 # PORTOLAN_BUILD_DIR picks another build directory (default: build/).
 set -euo pipefail
@@ -18,7 +19,14 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cases=("example 1000" "example 10000" "example 100000" "generated 1000" "generated 10000")
-[[ "${1:-}" == "--smoke" ]] && cases=("example 1000")
+engine=auto
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --smoke) cases=("example 1000"); shift ;;
+    --engine) engine="$2"; shift 2 ;;
+    *) echo "audit_bench: unknown option $1" >&2; exit 2 ;;
+  esac
+done
 
 printf '%-10s %8s %10s %10s %10s  %s\n' PLAN RULES SECONDS USER_S PEAK_MB REPORT
 for item in "${cases[@]}"; do
@@ -31,7 +39,7 @@ for item in "${cases[@]}"; do
   python3 "$root/bench/gen_iptables.py" "$n" "$work/r.rules" "$work/r.ipset"
   status=0
   /usr/bin/time -f '%e %U %M' -o "$work/time" "$portolan" audit -i "$inventory" \
-    --ruleset "$work/r.rules" --ipset "$work/r.ipset" -f json -o "$work/report.json" || status=$?
+    --ruleset "$work/r.rules" --ipset "$work/r.ipset" --engine "$engine" -f json -o "$work/report.json" || status=$?
   # Exit 1 is a finding (the generated ruleset blocks required flows), not a failure.
   [[ $status -le 1 ]] || { echo "audit_bench: portolan audit failed (exit $status)" >&2; exit 1; }
   read -r seconds user kb < <(tail -n 1 "$work/time")
