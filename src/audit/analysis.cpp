@@ -32,12 +32,7 @@ class Evaluator {
 
   Outcome Run(int chain_index, const PacketSet& input, int depth) {
     const auto& chain = ruleset_.chains[chain_index];
-    if (depth > kMaxCallDepth) {
-      core::Diagnostics diagnostics;
-      diagnostics.Error(chain.where, fmt::format("chain {} is called in a loop (or more than {} levels deep)",
-                                                 chain.name, kMaxCallDepth));
-      throw core::InputError(diagnostics);
-    }
+    CheckCallDepth(chain, depth);
     Outcome outcome;
     PacketSet remaining = input;
     for (std::size_t i = 0; i < chain.rules.size() && !remaining.Empty(); ++i) {
@@ -127,6 +122,14 @@ HookEvaluation EvaluateHook(const Ruleset& ruleset, Hook hook) {
 }
 
 }  // namespace
+
+void CheckCallDepth(const Chain& chain, int depth) {
+  if (depth <= kMaxCallDepth) return;
+  core::Diagnostics diagnostics;
+  diagnostics.Error(chain.where, fmt::format("chain {} is called in a loop (or more than {} levels deep)", chain.name,
+                                             kMaxCallDepth));
+  throw core::InputError(diagnostics);
+}
 
 Evaluation Evaluate(const Ruleset& ruleset) {
   Evaluation evaluation;

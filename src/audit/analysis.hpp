@@ -29,4 +29,7 @@ struct Evaluation {
 // Evaluates every hook on all well-formed packets. Throws core::InputError on a jump loop.
 Evaluation Evaluate(const Ruleset& ruleset);
 
+// Throws core::InputError when a chain is called deeper than any real ruleset nests (a loop).
+void CheckCallDepth(const Chain& chain, int depth);
+
 }  // namespace portolan::audit

@@ -895,8 +895,9 @@ class Auditor {
     return texts;
   }
 
-  RuleFacts BddFacts(const Evaluated& e) const {
-    const auto& ruleset = *e.ruleset;
+  // The flags of RuleFacts from either engine's hooks; `has_hit(hook_eval, c, r)`.
+  template <typename Hooks, typename HasHit>
+  static RuleFacts Flags(const Ruleset& ruleset, const Hooks& hooks, HasHit has_hit) {
     RuleFacts facts;
     facts.entered.assign(ruleset.chains.size(), false);
     facts.reached.resize(ruleset.chains.size());
@@ -904,13 +905,20 @@ class Auditor {
     for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
       facts.reached[c].assign(ruleset.chains[c].rules.size(), false);
       facts.hit[c].assign(ruleset.chains[c].rules.size(), false);
-      for (const auto& [hook, hook_eval] : e.evaluation.hooks) {
+      for (const auto& [hook, hook_eval] : hooks) {
         for (std::size_t r = 0; r < ruleset.chains[c].rules.size(); ++r) {
           if (hook_eval.reached[c][r]) facts.entered[c] = facts.reached[c][r] = true;
-          if (!hook_eval.hit[c][r].Empty()) facts.hit[c][r] = true;
+          if (has_hit(hook_eval, c, r)) facts.hit[c][r] = true;
         }
       }
     }
+    return facts;
+  }
+
+  RuleFacts BddFacts(const Evaluated& e) const {
+    auto facts = Flags(
+        *e.ruleset, e.evaluation.hooks,
+        [](const HookEvaluation& hook_eval, std::size_t c, std::size_t r) { return !hook_eval.hit[c][r].Empty(); });
     facts.hit_intersects = [&e](int c, int r, const PacketSet& match) {
       for (const auto& [hook, hook_eval] : e.evaluation.hooks)
         if (hook_eval.hit[c][r].Intersects(match)) return true;
@@ -920,22 +928,10 @@ class Auditor {
   }
 
   RuleFacts CubeFacts(const Evaluated& e) const {
-    const auto& ruleset = *e.ruleset;
     const auto& cubes = *e.cubes;
-    RuleFacts facts;
-    facts.entered.assign(ruleset.chains.size(), false);
-    facts.reached.resize(ruleset.chains.size());
-    facts.hit.resize(ruleset.chains.size());
-    for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
-      facts.reached[c].assign(ruleset.chains[c].rules.size(), false);
-      facts.hit[c].assign(ruleset.chains[c].rules.size(), false);
-      for (const auto& [hook, hook_eval] : cubes.hooks) {
-        for (std::size_t r = 0; r < ruleset.chains[c].rules.size(); ++r) {
-          if (hook_eval.reached[c][r]) facts.entered[c] = facts.reached[c][r] = true;
-          if (!hook_eval.hit[c][r].empty()) facts.hit[c][r] = true;
-        }
-      }
-    }
+    auto facts = Flags(*e.ruleset, cubes.hooks, [](const CubeHookEvaluation& hook_eval, std::size_t c, std::size_t r) {
+      return !hook_eval.hit[c][r].empty();
+    });
     facts.hit_intersects = [&cubes](int c, int r, const PacketSet& match) {
       const auto* match_cubes = match.Cubes();
       if (match_cubes == nullptr) throw CubesDoNotFit("a rule held as a BDD");

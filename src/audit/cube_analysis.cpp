@@ -1,15 +1,15 @@
 #include "audit/cube_analysis.hpp"
 
+#include "audit/analysis.hpp"
+
 #include <algorithm>
 #include <optional>
 
-#include <fmt/format.h>
 
 namespace portolan::audit {
 
 namespace {
 
-constexpr int kMaxCallDepth = 64;  // as analysis.cpp
 // Bounds on the pieces one step may make; past them the ruleset is left to the BDDs.
 constexpr std::size_t kMaxPieces = 20'000;
 constexpr std::size_t kMaxSearchSteps = 200'000;
@@ -194,12 +194,7 @@ class CubeEvaluator {
 
   Outcome Run(int chain_index, std::vector<CubeId> input, int depth) {
     const auto& chain = ruleset_.chains[chain_index];
-    if (depth > kMaxCallDepth) {
-      core::Diagnostics diagnostics;
-      diagnostics.Error(chain.where, fmt::format("chain {} is called in a loop (or more than {} levels deep)",
-                                                 chain.name, kMaxCallDepth));
-      throw core::InputError(diagnostics);
-    }
+    CheckCallDepth(chain, depth);
     out_.invocations.push_back({chain_index, std::move(input), {}, {}});
     const int invocation_index = static_cast<int>(out_.invocations.size() - 1);
     auto& invocation = out_.invocations.back();  // a deque: stays in place as others are added
