@@ -1,9 +1,9 @@
 #include "audit/cube_analysis.hpp"
 
-#include "audit/analysis.hpp"
-
 #include <algorithm>
 #include <optional>
+
+#include "audit/analysis.hpp"
 
 
 namespace portolan::audit {
