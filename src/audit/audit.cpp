@@ -518,10 +518,11 @@ class Auditor {
   // pass `given`, of e's own families (others pass it by: their own ruleset decides them), within
   // the domain, less the required packets and the infrastructure. `partial` tells whether some of
   // it passes only for some values of the hidden fields (then AddExcessCubes judges it exactly).
-  std::vector<Cube> Granted(const Evaluated& e, const std::vector<Cube>& accepted, const Cube& given,
+  std::vector<Cube> Granted(const Evaluated& e, Hook hook, const std::vector<Cube>& accepted, const Cube& given,
                             const IndexedCubes& domain, const IndexedCubes& required,
-                            const IndexedCubes& infrastructure, bool& partial) const {
+                            const IndexedCubes& infrastructure, bool several_chains, bool& partial) const {
     std::vector<Cube> within;
+    std::vector<Cube> candidates;
     Cube passing;
     partial = false;
     const auto own = FamilyMask(*e.ruleset);
@@ -530,7 +531,21 @@ class Auditor {
       if (!HiddenCovers(cube, given)) partial = true;
       auto visible = WithoutHidden(cube);
       visible.families &= own;
-      domain.Within(visible, within);
+      if (several_chains)
+        candidates.push_back(std::move(visible));
+      else
+        domain.Within(visible, within);
+    }
+    if (several_chains) {
+      // What one of several base chains accepts, a later one may drop: only what the hook
+      // accepts for some allowed hidden value is granted, and AddExcessCubes judges the rest.
+      partial = true;
+      for (auto& piece : e.cubes->AcceptedWithin(hook, candidates)) {
+        if (!Intersect(piece, given, passing)) continue;
+        auto visible = WithoutHidden(std::move(piece));
+        visible.families &= own;
+        if (visible.families != 0) domain.Within(visible, within);
+      }
     }
     std::vector<Cube> needed_not;
     for (const auto& cube : within) required.Outside(cube, needed_not);
@@ -637,11 +652,25 @@ class Auditor {
         std::vector<Cube> of_families;
         for (const auto& cube : (e.families & PacketSet::WellFormed()).ToCubes()) domain.Within(cube, of_families);
         bool partial = false;
-        auto granted = Granted(e, of_families, given_cube, IndexedCubes(std::vector<Cube>{Cube{}}), required,
-                               infrastructure, partial);
+        auto granted = Granted(e, hook, of_families, given_cube, IndexedCubes(std::vector<Cube>{Cube{}}), required,
+                               infrastructure, false, partial);
         AddExcessCubes(direction, hook, std::move(granted), partial, UnfilteredRef(ruleset, hook), given_cube);
         continue;
       }
+      // Several base chains on the hook (nftables): as AuditDirection, an excess packet is traced
+      // to the rules that accept it, and to one accepting policy only when no rule does.
+      int attached = 0;
+      for (const auto& attachment : ruleset.attachments) attached += attachment.hook == hook ? 1 : 0;
+      const bool several = attached > 1;
+      std::vector<Cube> traced_hits;
+      if (several) {
+        for (std::size_t c = 0; c < ruleset.chains.size(); ++c)
+          for (std::size_t r = 0; r < ruleset.chains[c].rules.size(); ++r)
+            if (ruleset.chains[c].rules[r].action == Action::kAccept)
+              for (const auto id : hook_eval.hit[c][r]) traced_hits.push_back(cubes[id]);
+      }
+      const IndexedCubes traced(std::move(traced_hits));
+      std::vector<const CubeSet*> traced_policies;
       for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
         const auto& chain = ruleset.chains[c];
         for (std::size_t r = 0; r < chain.rules.size(); ++r) {
@@ -651,7 +680,7 @@ class Auditor {
           const auto hit = CubesOf(hit_ids, cubes);
           const auto ref = [&] { return RefOf(ruleset, static_cast<int>(c), static_cast<int>(r)); };
           bool partial = false;
-          auto granted = Granted(e, hit, given_cube, domain, required, infrastructure, partial);
+          auto granted = Granted(e, hook, hit, given_cube, domain, required, infrastructure, several, partial);
           const bool grants = !granted.empty();
           if (grants) AddExcessCubes(direction, hook, std::move(granted), partial, ref(), given_cube);
           // Unused: as AuditDirection.
@@ -684,9 +713,29 @@ class Auditor {
           Cube passing;
           for (const auto& cube : domain.cubes)
             if (Intersect(cube, given_cube, passing)) region.push_back(passing);
+          auto pieces = cubes.Within(decided, region);
+          if (several) {
+            std::vector<Cube> untraced;
+            for (const auto& piece : pieces) traced.Outside(piece, untraced);
+            for (const auto* earlier : traced_policies) {
+              std::vector<Cube> rest;
+              for (const auto& piece : untraced) {
+                std::vector<Cube> left{piece};
+                std::vector<Cube> next;
+                for (const auto& cut : cubes.Within(*earlier, {piece})) {
+                  next.clear();
+                  for (const auto& part : left) Subtract(part, cut, next);
+                  left.swap(next);
+                }
+                rest.insert(rest.end(), left.begin(), left.end());
+              }
+              untraced.swap(rest);
+            }
+            pieces.swap(untraced);
+            traced_policies.push_back(&decided);
+          }
           bool partial = false;
-          auto granted =
-              Granted(e, cubes.Within(decided, region), given_cube, domain, required, infrastructure, partial);
+          auto granted = Granted(e, hook, pieces, given_cube, domain, required, infrastructure, several, partial);
           AddExcessCubes(direction, hook, std::move(granted), partial, PolicyRef(ruleset, static_cast<int>(c)),
                          given_cube);
         }

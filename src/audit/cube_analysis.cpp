@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 
 #include "audit/analysis.hpp"
-
 
 namespace portolan::audit {
 
@@ -67,40 +67,61 @@ class CubeEvaluator {
       result.reached[c].assign(ruleset_.chains[c].rules.size(), false);
       result.hit[c].resize(ruleset_.chains[c].rules.size());
     }
-    std::vector<const Attachment*> attached;
+    // Several base chains on a hook run in (stage, priority) order, as in analysis.cpp; a packet
+    // must pass each of them.
+    std::vector<Attachment> attached;
     for (const auto& attachment : ruleset_.attachments)
-      if (attachment.hook == hook) attached.push_back(&attachment);
-    if (attached.size() > 1) throw CubesDoNotFit("several base chains on a hook");
+      if (attachment.hook == hook) attached.push_back(attachment);
+    std::stable_sort(attached.begin(), attached.end(), [this](const Attachment& a, const Attachment& b) {
+      return std::tie(ruleset_.chains[a.chain].stage, a.priority) <
+             std::tie(ruleset_.chains[b.chain].stage, b.priority);
+    });
     result.attached = !attached.empty();
     const auto* well_formed = PacketSet::WellFormed().Cubes();
-    if (!result.attached) {
-      for (const auto& cube : *well_formed) AddAccepted(result, Store(cube));
-      return;
-    }
-    const int chain_index = attached.front()->chain;
-    const auto& chain = ruleset_.chains[chain_index];
-    std::vector<CubeId> seen;
-    for (const auto& cube : *well_formed) {
-      if (chain.family) {
+    std::vector<CubeId> passing;
+    for (const auto& cube : *well_formed) passing.push_back(Store(cube));
+    for (std::size_t k = 0; k < attached.size(); ++k) {
+      const int chain_index = attached[k].chain;
+      const auto& chain = ruleset_.chains[chain_index];
+      std::vector<CubeId> seen;
+      std::vector<CubeId> next;  // what passes on to the next chain (or is accepted, after the last)
+      for (const auto id : passing) {
+        if (!chain.family) {
+          seen.push_back(id);
+          continue;
+        }
         Cube family;
         family.families = *chain.family == core::Family::kIPv6 ? 0b10 : 0b01;
         Cube inside;
-        if (Intersect(cube, family, inside)) seen.push_back(Store(inside));
+        if (Intersect(out_.cubes[id], family, inside)) seen.push_back(Store(std::move(inside)));
         std::vector<Cube> passing_by;
-        Subtract(cube, family, passing_by);
-        for (const auto& piece : passing_by) AddAccepted(result, Store(piece));
-      } else {
-        seen.push_back(Store(cube));
+        Subtract(out_.cubes[id], family, passing_by);
+        for (auto& piece : passing_by) next.push_back(Store(std::move(piece)));
       }
+      Outcome outcome;
+      if (!seen.empty()) outcome = Run(chain_index, std::move(seen), 0);
+      auto& decided = result.policy_decided[chain_index];
+      decided.cubes.insert(decided.cubes.end(), outcome.returned.cubes.begin(), outcome.returned.cubes.end());
+      decided.fall_offs.insert(decided.fall_offs.end(), outcome.returned.fall_offs.begin(),
+                               outcome.returned.fall_offs.end());
+      next.insert(next.end(), outcome.accepted.begin(), outcome.accepted.end());
+      CubeSet lazy;  // accepted, but held as fall-offs
+      lazy.fall_offs = outcome.accepted_fall_offs;
+      if (!chain.policy || *chain.policy == Action::kAccept) {
+        next.insert(next.end(), outcome.returned.cubes.begin(), outcome.returned.cubes.end());
+        lazy.fall_offs.insert(lazy.fall_offs.end(), outcome.returned.fall_offs.begin(),
+                              outcome.returned.fall_offs.end());
+      }
+      if (k + 1 == attached.size()) {
+        for (const auto id : next) AddAccepted(result, id);
+        for (const int fall_off : lazy.fall_offs) result.accepted.fall_offs.push_back(fall_off);
+        return;
+      }
+      // The next chain's input must be cubes: the fall-offs are made concrete (within bounds).
+      for (auto& cube : out_.Within(lazy, {Cube{}})) next.push_back(Store(std::move(cube)));
+      passing = std::move(next);
     }
-    auto outcome = Run(chain_index, std::move(seen), 0);
-    for (const auto id : outcome.accepted) AddAccepted(result, id);
-    for (const int fall_off : outcome.accepted_fall_offs) result.accepted.fall_offs.push_back(fall_off);
-    result.policy_decided[chain_index] = outcome.returned;
-    if (!chain.policy || *chain.policy == Action::kAccept) {
-      for (const auto id : outcome.returned.cubes) AddAccepted(result, id);
-      for (const int fall_off : outcome.returned.fall_offs) result.accepted.fall_offs.push_back(fall_off);
-    }
+    for (const auto id : passing) AddAccepted(result, id);
   }
 
  private:
