@@ -14,20 +14,87 @@ namespace {
 constexpr std::size_t kMaxPieces = 20'000;
 constexpr std::size_t kMaxSearchSteps = 200'000;
 
-// a less every cube of `index` (ids into `cubes`), appended to `out`.
-void SubtractIndexed(const Cube& a, const CubeIndex& index, const std::vector<Cube>& cubes, std::vector<Cube>& out) {
+// a less the cubes `ids` (into `cubes`), one after the other.
+void SubtractEach(const Cube& a, const std::vector<CubeId>& ids, const std::vector<Cube>& cubes,
+                  std::vector<Cube>& out) {
   std::vector<Cube> pieces{a};
   std::vector<Cube> next;
-  index.ForEachCandidate(a, [&](CubeId id) {
+  for (const auto id : ids) {
     if (pieces.empty()) return;
     const auto& stop = cubes[id];
-    if (!std::any_of(pieces.begin(), pieces.end(), [&](const Cube& piece) { return Overlaps(piece, stop); })) return;
     next.clear();
     for (const auto& piece : pieces) Subtract(piece, stop, next);
     pieces.swap(next);
     if (pieces.size() > kMaxPieces) throw CubesDoNotFit("too many pieces");
-  });
+  }
   out.insert(out.end(), std::make_move_iterator(pieces.begin()), std::make_move_iterator(pieces.end()));
+}
+
+// Past this many overlapping cubes, a difference is cut along the destination first.
+constexpr std::size_t kSweepFrom = 32;
+
+// a less every cube of `index` (ids into `cubes`), appended to `out`. A wide cube after many
+// narrow ones (an accept for a port after thousands of host rules) would be cut by each in turn,
+// every piece tested against every later cube; instead the cubes are grouped into clusters whose
+// destinations overlap, the part of `a` outside every cluster is one cube, and each cluster cuts
+// only its own part.
+void SubtractIndexed(const Cube& a, const CubeIndex& index, const std::vector<Cube>& cubes, std::vector<Cube>& out) {
+  std::vector<CubeId> overlapping;
+  index.ForEachCandidate(a, [&](CubeId id) {
+    if (Overlaps(a, cubes[id])) overlapping.push_back(id);
+  });
+  if (overlapping.size() < kSweepFrom) {
+    SubtractEach(a, overlapping, cubes, out);
+    return;
+  }
+  // Cubes over a's whole destination span cut it first (they are few: conntrack, a blocklist).
+  struct Span {
+    Uint128 first;
+    Uint128 last;
+    CubeId id;
+  };
+  const Uint128 low = a.destinations.front().first;
+  const Uint128 high = a.destinations.back().last;
+  std::vector<CubeId> broad;
+  std::vector<Span> spans;
+  for (const auto id : overlapping) {
+    const auto clipped = IntersectRanges(cubes[id].destinations, a.destinations);
+    if (clipped.front().first == low && clipped.back().last == high)
+      broad.push_back(id);
+    else
+      spans.push_back({clipped.front().first, clipped.back().last, id});
+  }
+  std::vector<Cube> pieces;
+  SubtractEach(a, broad, cubes, pieces);
+  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) { return x.first < y.first; });
+  for (const auto& piece : pieces) {
+    Ranges covered;
+    std::size_t i = 0;
+    while (i < spans.size()) {
+      Uint128 last = spans[i].last;
+      std::vector<CubeId> cluster{spans[i].id};
+      std::size_t j = i + 1;
+      for (; j < spans.size() && spans[j].first <= last; ++j) {
+        cluster.push_back(spans[j].id);
+        last = std::max(last, spans[j].last);
+      }
+      Cube part = piece;
+      part.destinations = IntersectRanges(piece.destinations, Ranges{{spans[i].first, last}});
+      covered.push_back({spans[i].first, last});
+      if (!part.destinations.empty()) {
+        std::sort(cluster.begin(), cluster.end());  // the rules' order: pieces that do not depend on the sort
+        std::vector<CubeId> touching;
+        for (const auto id : cluster)
+          if (Overlaps(part, cubes[id])) touching.push_back(id);
+        SubtractEach(part, touching, cubes, out);
+        if (out.size() > kMaxPieces * 4) throw CubesDoNotFit("too many pieces");
+      }
+      i = j;
+    }
+    Cube outside = piece;
+    outside.destinations = SubtractRanges(piece.destinations, covered);
+    if (!outside.destinations.empty()) out.push_back(std::move(outside));
+  }
 }
 
 Cube PointCube(const Point& point) {
