@@ -154,6 +154,10 @@ struct RequiredFlow {
   std::vector<const render::Rule*> rules;
   PacketSet packets;
   PacketSet replies;  // only when a stateless filter is audited
+  // Cubes that hold all the packets (and replies): the cube engine tests a rule against a flow
+  // too big to be cubes only where the rule's cubes touch these.
+  std::vector<Cube> hull;
+  std::vector<Cube> reply_hull;
 };
 
 // A service of a flow (protocol and ports) with the address groups of the rules that carry it.
@@ -185,7 +189,7 @@ std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool repli
     auto it = index.find(key);
     if (it == index.end()) {
       it = index.emplace(key, flows.size()).first;
-      flows.push_back({rule.flow_id, rule.direction, {}, PacketSet::None(), PacketSet::None()});
+      flows.push_back({rule.flow_id, rule.direction, {}, PacketSet::None(), PacketSet::None(), {}, {}});
       services.emplace_back();
     }
     flows[it->second].rules.push_back(&rule);
@@ -201,20 +205,35 @@ std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool repli
     for (const int id : ids) set |= source ? groups.Sources(id) : groups.Destinations(id);
     return set;
   };
+  auto add_hull = [](std::vector<Cube>& hull, const PacketSet& cover) {
+    if (const auto* cubes = cover.Cubes())
+      hull.insert(hull.end(), cubes->begin(), cubes->end());
+    else
+      hull.emplace_back();  // everything
+  };
   for (std::size_t f = 0; f < flows.size(); ++f) {
     auto& flow = flows[f];
     for (const auto& [key, service] : services[f]) {
       const auto& rule = *service.first;
       if (static_cast<int>(service.pairs.size()) <= exact_rules) {
         for (const auto& [source, destination] : service.pairs) {
-          flow.packets |= groups.Sources(source) & groups.Destinations(destination) & ServiceSet(rule, false);
-          if (replies)
-            flow.replies |= groups.Sources(destination) & groups.Destinations(source) & ServiceSet(rule, true);
+          const auto packets = groups.Sources(source) & groups.Destinations(destination) & ServiceSet(rule, false);
+          flow.packets |= packets;
+          add_hull(flow.hull, packets);
+          if (replies) {
+            const auto back = groups.Sources(destination) & groups.Destinations(source) & ServiceSet(rule, true);
+            flow.replies |= back;
+            add_hull(flow.reply_hull, back);
+          }
         }
         continue;
       }
       const auto sources = union_of(service.sources, true);
       const auto destinations = union_of(service.destinations, false);
+      add_hull(flow.hull, sources & destinations & ServiceSet(rule, false));
+      if (replies)
+        add_hull(flow.reply_hull,
+                 union_of(service.destinations, true) & union_of(service.sources, false) & ServiceSet(rule, true));
       flow.packets |= sources & destinations & domain_of(flow.direction) & ServiceSet(rule, false);
       if (replies) {
         // The replies come back through the same firewall the other way: between zones, the
@@ -465,14 +484,25 @@ class Auditor {
     std::vector<Cube> cubes;
     CubeIndex index;
     PacketSet big;
-    explicit IndexedCubes(std::vector<Cube> list, PacketSet rest = PacketSet::None())
-        : cubes(std::move(list)), big(std::move(rest)) {
+    std::vector<Cube> hull;  // cubes that hold all of `big`
+    CubeIndex hull_index;
+    explicit IndexedCubes(std::vector<Cube> list, PacketSet rest = PacketSet::None(),
+                          std::vector<Cube> rest_hull = {Cube{}})
+        : cubes(std::move(list)), big(std::move(rest)), hull(std::move(rest_hull)) {
       for (std::size_t i = 0; i < cubes.size(); ++i) index.Add(static_cast<CubeId>(i), cubes[i]);
+      for (std::size_t i = 0; i < hull.size(); ++i) hull_index.Add(static_cast<CubeId>(i), hull[i]);
+    }
+    // Whether `cube` may meet `big`: it touches its hull (a cheap test before the BDD's).
+    bool MayMeetBig(const Cube& cube) const {
+      if (big.Empty()) return false;
+      bool found = false;
+      hull_index.ForEachCandidate(cube, [&](CubeId id) { found = found || audit::Overlaps(cube, hull[id]); });
+      return found;
     }
     bool Overlaps(const Cube& cube) const {
       bool found = false;
       index.ForEachCandidate(cube, [&](CubeId id) { found = found || audit::Overlaps(cube, cubes[id]); });
-      return found || (!big.Empty() && PacketSet::FromCubes({cube}).Intersects(big));
+      return found || (MayMeetBig(cube) && PacketSet::FromCubes({cube}).Intersects(big));
     }
     // The parts of `cube` within the set (the set's cubes must be disjoint, and `big` hold no
     // hidden field).
@@ -481,7 +511,7 @@ class Auditor {
       index.ForEachCandidate(cube, [&](CubeId id) {
         if (Intersect(cube, cubes[id], common)) out.push_back(common);
       });
-      if (!big.Empty()) {
+      if (MayMeetBig(cube)) {
         for (auto& part : (PacketSet::FromCubes({cube}) & big).ToCubes()) out.push_back(std::move(part));
       }
     }
@@ -494,7 +524,7 @@ class Auditor {
         for (const auto& piece : pieces) Subtract(piece, cubes[id], next);
         pieces.swap(next);
       });
-      if (!big.Empty() && !pieces.empty()) {
+      if (std::any_of(pieces.begin(), pieces.end(), [this](const Cube& piece) { return MayMeetBig(piece); })) {
         const auto rest = PacketSet::FromCubes(pieces);
         if (rest.Intersects(big)) pieces = (rest - big).ToCubes();
       }
@@ -625,9 +655,11 @@ class Auditor {
       if (e.ruleset->stateless) stateless |= e.families;
     std::vector<Cube> required_list;
     auto required_big = PacketSet::None();  // flows too big to be cubes
-    auto require = [&](const PacketSet& packets) {
+    std::vector<Cube> required_hull;
+    auto require = [&](const PacketSet& packets, const std::vector<Cube>& hull) {
       if (packets.Cubes() == nullptr) {
         required_big |= packets;
+        required_hull.insert(required_hull.end(), hull.begin(), hull.end());
         return;
       }
       const auto cubes = packets.ToCubes();
@@ -637,11 +669,11 @@ class Auditor {
       if (flow.direction != direction) continue;
       const auto packets = flow.packets & PacketSet::WellFormed() & PacketSet::State(CtState::kNew);
       result_.flows.push_back(VerdictCubes(flow, packets & covered_, hook, given));
-      require(packets);
+      require(packets, flow.hull);
       if (!stateless.Empty())
-        require(flow.replies & stateless & PacketSet::WellFormed() & PacketSet::State(CtState::kNew));
+        require(flow.replies & stateless & PacketSet::WellFormed() & PacketSet::State(CtState::kNew), flow.reply_hull);
     }
-    const IndexedCubes required(std::move(required_list), required_big);
+    const IndexedCubes required(std::move(required_list), required_big, std::move(required_hull));
 
     for (const auto& e : evaluated_) {
       const auto& cubes = *e.cubes;
@@ -750,60 +782,23 @@ class Auditor {
                                                                   : "outbound");
   }
 
-  // A hook's accepted packets as BDDs, built once: what the flows too big to be judged within
-  // their own region are judged against.
-  const VerdictView& WholeHook(Hook hook, const PacketSet& given) {
-    auto it = whole_hooks_.find(hook);
-    if (it != whole_hooks_.end()) return it->second;
+  FlowVerdict VerdictCubes(const RequiredFlow& flow, const PacketSet& packets, Hook hook, const PacketSet& given) {
+    // A flow is judged within a region that holds it: its own cubes, or, for a flow too big to
+    // be cubes, its hull (a few products of its sources, destinations and services).
+    const bool hulled = packets.Cubes() == nullptr;
+    const auto region = hulled ? flow.hull : packets.ToCubes();
     VerdictView view;
     auto accepted = PacketSet::None();
     for (const auto& e : evaluated_) {
-      const auto& all = WholeSet(e, e.cubes->hooks.at(hook).accepted);
-      view.accepted.push_back(all);
-      accepted |= all & e.families;
+      const auto& cubes = *e.cubes;
+      auto within = PacketSet::FromCubes(cubes.AcceptedWithin(hook, region));
+      view.accepted.push_back(within);
+      accepted |= within & e.families;
     }
     view.possible = (accepted & given).ExistsHidden();
     view.definite = accepted.ForAllHidden(given);
-    return whole_hooks_.emplace(hook, std::move(view)).first->second;
-  }
-
-  // A set of the cube engine as one BDD (fall-offs as input less stops), built once.
-  const PacketSet& WholeSet(const Evaluated& e, const CubeSet& set) {
-    auto it = whole_sets_.find(&set);
-    if (it != whole_sets_.end()) return it->second;
-    const auto& cubes = *e.cubes;
-    auto whole = PacketSet::FromCubes(CubesOf(set.cubes, cubes)).AsBdd();
-    for (const int index : set.fall_offs) {
-      const auto& invocation = cubes.invocations[index];
-      whole |= PacketSet::FromCubes(CubesOf(invocation.input, cubes)).AsBdd() -
-               PacketSet::FromCubes(CubesOf(invocation.stops, cubes)).AsBdd();
-    }
-    return whole_sets_.emplace(&set, std::move(whole)).first->second;
-  }
-
-  FlowVerdict VerdictCubes(const RequiredFlow& flow, const PacketSet& packets, Hook hook, const PacketSet& given) {
-    // A flow held as cubes is judged within its own cubes; a bigger one (a BDD) on the whole hook.
-    const bool whole = packets.Cubes() == nullptr;
-    const auto region = whole ? std::vector<Cube>{} : packets.ToCubes();
-    VerdictView view;
-    if (whole) {
-      const auto& all = WholeHook(hook, given);
-      view.accepted = all.accepted;
-      view.possible = all.possible;
-      view.definite = all.definite;
-    } else {
-      auto accepted = PacketSet::None();
-      for (const auto& e : evaluated_) {
-        const auto& cubes = *e.cubes;
-        auto within = PacketSet::FromCubes(cubes.AcceptedWithin(hook, region));
-        view.accepted.push_back(within);
-        accepted |= within & e.families;
-      }
-      view.possible = (accepted & given).ExistsHidden();
-      view.definite = accepted.ForAllHidden(given);
-    }
     view.deciding_drop = [&](std::size_t index, const PacketSet::Assignment& assignment) {
-      return DecidingDropCubes(evaluated_[index], hook, PacketSet::PointOf(assignment), whole, region);
+      return DecidingDropCubes(evaluated_[index], hook, PacketSet::PointOf(assignment), region);
     };
     view.depends_on = [&] {
       std::vector<std::string> texts;
@@ -815,9 +810,8 @@ class Auditor {
           for (std::size_t r = 0; r < chain.rules.size(); ++r) {
             const auto& rule = chain.rules[r];
             if (rule.unmodelled.empty()) continue;
-            if (whole ? !PacketSet::FromCubes(CubesOf(hook_eval.hit[c][r], cubes)).Intersects(packets)
-                      : cubes.Within(hook_eval.hit[c][r], region).empty())
-              continue;
+            const auto within = cubes.Within(hook_eval.hit[c][r], region);
+            if (within.empty() || (hulled && !PacketSet::FromCubes(within).Intersects(packets))) continue;
             for (const auto& text : rule.unmodelled) {
               const auto item = fmt::format("{} ({})", text, rule.where.ToString());
               if (std::find(texts.begin(), texts.end(), item) == texts.end()) texts.push_back(item);
@@ -830,8 +824,8 @@ class Auditor {
     return Verdict(flow, packets, view, given);
   }
 
-  // As DecidingDrop, on the cubes; the set it returns is cut to the flow's region, or whole.
-  std::pair<RuleRef, PacketSet> DecidingDropCubes(const Evaluated& e, Hook hook, const Point& point, bool whole,
+  // As DecidingDrop, on the cubes; the set it returns is cut to the flow's region.
+  std::pair<RuleRef, PacketSet> DecidingDropCubes(const Evaluated& e, Hook hook, const Point& point,
                                                   const std::vector<Cube>& region) {
     const auto& ruleset = *e.ruleset;
     const auto& cubes = *e.cubes;
@@ -844,12 +838,11 @@ class Auditor {
         const auto& hit = hook_eval.hit[c][r];
         if (cubes.Contains(hit, point))
           return {RefOf(ruleset, static_cast<int>(c), static_cast<int>(r)),
-                  PacketSet::FromCubes(whole ? CubesOf(hit, cubes) : cubes.Within(hit, region))};
+                  PacketSet::FromCubes(cubes.Within(hit, region))};
       }
       const auto& decided = hook_eval.policy_decided[c];
       if (chain.policy && *chain.policy != Action::kAccept && cubes.Contains(decided, point))
-        return {PolicyRef(ruleset, static_cast<int>(c)),
-                whole ? WholeSet(e, decided) : PacketSet::FromCubes(cubes.Within(decided, region))};
+        return {PolicyRef(ruleset, static_cast<int>(c)), PacketSet::FromCubes(cubes.Within(decided, region))};
     }
     return {UnfilteredRef(ruleset, hook), PacketSet::All()};
   }
@@ -1041,8 +1034,6 @@ class Auditor {
   const render::Policy& policy_;
   AuditTuning tuning_;
   bool use_cubes_ = false;
-  std::map<Hook, VerdictView> whole_hooks_;
-  std::map<const CubeSet*, PacketSet> whole_sets_;
   std::map<render::Direction, PacketSet> domains_;
   std::vector<Evaluated> evaluated_;
   PacketSet covered_;

@@ -62,7 +62,24 @@ Cube Cube::Visible() const {
   return visible;
 }
 
+namespace {
+
+// One range against a long list (a host against a site's networks): a binary search for the
+// ranges it meets, not a walk through the list.
+Ranges IntersectOne(const ValueRange& range, const Ranges& list) {
+  Ranges out;
+  auto it = std::lower_bound(list.begin(), list.end(), range.first,
+                             [](const ValueRange& r, Uint128 value) { return r.last < value; });
+  for (; it != list.end() && it->first <= range.last; ++it)
+    out.push_back({std::max(it->first, range.first), std::min(it->last, range.last)});
+  return out;
+}
+
+}  // namespace
+
 Ranges IntersectRanges(const Ranges& a, const Ranges& b) {
+  if (a.size() == 1 && b.size() > 8) return IntersectOne(a.front(), b);
+  if (b.size() == 1 && a.size() > 8) return IntersectOne(b.front(), a);
   Ranges out;
   std::size_t i = 0;
   std::size_t j = 0;
@@ -118,6 +135,8 @@ Ranges ComplementRanges(const Ranges& a, Uint128 max) {
 }
 
 bool RangesOverlap(const Ranges& a, const Ranges& b) {
+  if (a.size() == 1 && b.size() > 8) return !IntersectOne(a.front(), b).empty();
+  if (b.size() == 1 && a.size() > 8) return !IntersectOne(b.front(), a).empty();
   std::size_t i = 0;
   std::size_t j = 0;
   while (i < a.size() && j < b.size()) {

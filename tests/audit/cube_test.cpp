@@ -131,6 +131,23 @@ TEST(Cube, RangeLists) {
   EXPECT_FALSE(RangesContain(a, 15));
   EXPECT_EQ(SubtractRanges({{0, kMaxAddressValue}}, {{0, kMaxAddressValue}}), Ranges{});
   EXPECT_EQ(ComplementRanges({{5, kMaxAddressValue}}, kMaxAddressValue), (Ranges{{0, 4}}));
+  // One range against a long list takes a binary search; it must give what the walk gives.
+  Ranges list;
+  for (int i = 0; i < 40; ++i) list.push_back({static_cast<Uint128>(10 * i), static_cast<Uint128>(10 * i + 4)});
+  for (int first = 0; first < 420; first += 7) {
+    for (int width = 0; width < 60; width += 13) {
+      const Ranges one = {{static_cast<Uint128>(first), static_cast<Uint128>(first + width)}};
+      Ranges walked;
+      for (const auto& range : list) {
+        const auto low = std::max(range.first, one.front().first);
+        const auto high = std::min(range.last, one.front().last);
+        if (low <= high) walked.push_back({low, high});
+      }
+      EXPECT_EQ(IntersectRanges(one, list), walked) << first << "+" << width;
+      EXPECT_EQ(IntersectRanges(list, one), walked) << first << "+" << width;
+      EXPECT_EQ(RangesOverlap(one, list), !walked.empty()) << first << "+" << width;
+    }
+  }
 }
 
 }  // namespace
