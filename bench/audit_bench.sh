@@ -7,7 +7,7 @@
 #
 #   bash bench/audit_bench.sh            example plan: 1k / 10k / 100k rules, and 100k with one rule
 #                                        after them all for a port open to all ("wide");
-#                                        generated plan: 1k / 10k
+#                                        generated plan: 1k / 10k / 100k
 #   bash bench/audit_bench.sh --smoke    example plan, 1,000 rules only, for CI (a second)
 #   bash bench/audit_bench.sh --engine bdd   the same with one engine (auto, cubes or bdd; default auto)
 #
@@ -20,7 +20,7 @@ portolan="$build/portolan"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-cases=("example 1000" "example 10000" "example 100000" "wide 100000" "generated 1000" "generated 10000")
+cases=("example 1000" "example 10000" "example 100000" "wide 100000" "generated 1000" "generated 10000" "generated 100000")
 engine=auto
 while [[ $# -gt 0 ]]; do
   case "$1" in

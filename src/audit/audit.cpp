@@ -782,21 +782,63 @@ class Auditor {
                                                                   : "outbound");
   }
 
+  // A hook's accepted packets as BDDs, built once: what the flows too big to be judged within
+  // their own region are judged against.
+  const VerdictView& WholeHook(Hook hook, const PacketSet& given) {
+    auto it = whole_hooks_.find(hook);
+    if (it != whole_hooks_.end()) return it->second;
+    VerdictView view;
+    auto accepted = PacketSet::None();
+    for (const auto& e : evaluated_) {
+      const auto& all = WholeSet(e, e.cubes->hooks.at(hook).accepted);
+      view.accepted.push_back(all);
+      accepted |= all & e.families;
+    }
+    view.possible = (accepted & given).ExistsHidden();
+    view.definite = accepted.ForAllHidden(given);
+    return whole_hooks_.emplace(hook, std::move(view)).first->second;
+  }
+
+  // A set of the cube engine as one BDD (fall-offs as input less stops), built once.
+  const PacketSet& WholeSet(const Evaluated& e, const CubeSet& set) {
+    auto it = whole_sets_.find(&set);
+    if (it != whole_sets_.end()) return it->second;
+    const auto& cubes = *e.cubes;
+    auto whole = PacketSet::FromCubes(CubesOf(set.cubes, cubes)).AsBdd();
+    for (const int index : set.fall_offs) {
+      const auto& invocation = cubes.invocations[index];
+      whole |= PacketSet::FromCubes(CubesOf(invocation.input, cubes)).AsBdd() -
+               PacketSet::FromCubes(CubesOf(invocation.stops, cubes)).AsBdd();
+    }
+    return whole_sets_.emplace(&set, std::move(whole)).first->second;
+  }
+
   FlowVerdict VerdictCubes(const RequiredFlow& flow, const PacketSet& packets, Hook hook, const PacketSet& given) {
     // A flow is judged within a region that holds it: its own cubes, or, for a flow too big to
     // be cubes, its hull (a few products of its sources, destinations and services).
     const bool hulled = packets.Cubes() == nullptr;
     const auto region = hulled ? flow.hull : packets.ToCubes();
     VerdictView view;
-    auto accepted = PacketSet::None();
-    for (const auto& e : evaluated_) {
-      const auto& cubes = *e.cubes;
-      auto within = PacketSet::FromCubes(cubes.AcceptedWithin(hook, region));
-      view.accepted.push_back(within);
-      accepted |= within & e.families;
+    // Many big flows against a small ruleset (a large site's plan): the hook's sets as BDDs, built
+    // once, cost less than a region per flow.
+    std::size_t accepted_cubes = 0;
+    for (const auto& e : evaluated_) accepted_cubes += e.cubes->hooks.at(hook).accepted.cubes.size();
+    if (hulled && accepted_cubes <= kWholeHookCubes) {
+      const auto& all = WholeHook(hook, given);
+      view.accepted = all.accepted;
+      view.possible = all.possible;
+      view.definite = all.definite;
+    } else {
+      auto accepted = PacketSet::None();
+      for (const auto& e : evaluated_) {
+        const auto& cubes = *e.cubes;
+        auto within = PacketSet::FromCubes(cubes.AcceptedWithin(hook, region));
+        view.accepted.push_back(within);
+        accepted |= within & e.families;
+      }
+      view.possible = (accepted & given).ExistsHidden();
+      view.definite = accepted.ForAllHidden(given);
     }
-    view.possible = (accepted & given).ExistsHidden();
-    view.definite = accepted.ForAllHidden(given);
     view.deciding_drop = [&](std::size_t index, const PacketSet::Assignment& assignment) {
       return DecidingDropCubes(evaluated_[index], hook, PacketSet::PointOf(assignment), region);
     };
@@ -1034,6 +1076,11 @@ class Auditor {
   const render::Policy& policy_;
   AuditTuning tuning_;
   bool use_cubes_ = false;
+  // Up to this many accepted cubes on a hook, flows too big to be cubes are judged against the
+  // hook's sets as BDDs (built once); beyond, each within its hull.
+  static constexpr std::size_t kWholeHookCubes = 20'000;
+  std::map<Hook, VerdictView> whole_hooks_;
+  std::map<const CubeSet*, PacketSet> whole_sets_;
   std::map<render::Direction, PacketSet> domains_;
   std::vector<Evaluated> evaluated_;
   PacketSet covered_;
