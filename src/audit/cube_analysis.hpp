@@ -102,8 +102,8 @@ struct CubeEvaluation {
 };
 
 // Throws CubesDoNotFit when the ruleset is outside the cube engine (a rule's match is not held as
-// cubes, several base chains on a hook, a called chain with a policy of its own, too many
-// pieces), and core::InputError on a jump loop, as Evaluate does.
+// cubes, a difference or a fall-off made concrete takes too many pieces, a chain with a policy
+// of its own returns through a goto), and core::InputError on a jump loop, as Evaluate does.
 CubeEvaluation EvaluateCubes(const Ruleset& ruleset);
 
 // ---- implementation of the index's templates ----
