@@ -52,16 +52,6 @@ const Ranges& RangesOf(const Cube& cube, Part part) {
 
 }  // namespace
 
-Cube Cube::Visible() const {
-  Cube visible = *this;
-  visible.states = 0xff;
-  visible.in_interfaces = kAllMask;
-  visible.out_interfaces = kAllMask;
-  visible.unknown_true = 0;
-  visible.unknown_false = 0;
-  return visible;
-}
-
 namespace {
 
 // One range against a long list (a host against a site's networks): a binary search for the

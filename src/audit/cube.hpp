@@ -64,8 +64,6 @@ struct Cube {
     return in_interfaces != ~std::uint64_t{0} || out_interfaces != ~std::uint64_t{0} || unknown_true != 0 ||
            unknown_false != 0;
   }
-  // The cube with the hidden fields and the state left free.
-  Cube Visible() const;
 };
 
 // Range lists.

@@ -283,7 +283,7 @@ class CubeEvaluator {
   Outcome Run(int chain_index, std::vector<CubeId> input, int depth) {
     const auto& chain = ruleset_.chains[chain_index];
     CheckCallDepth(chain, depth);
-    out_.invocations.push_back({chain_index, std::move(input), {}, {}});
+    out_.invocations.push_back({std::move(input), {}, {}});
     const int invocation_index = static_cast<int>(out_.invocations.size() - 1);
     auto& invocation = out_.invocations.back();  // a deque: stays in place as others are added
     std::optional<Point> witness = LowestPoint(out_.cubes[invocation.input.front()]);
@@ -367,7 +367,6 @@ bool CubeIndex::Grid::Add(CubeId id, std::uint8_t families, const Ranges& ranges
 }
 
 void CubeIndex::Add(CubeId id, const Cube& cube) {
-  ++size_;
   if (by_destination_.Add(id, cube.families, cube.destinations)) return;
   if (by_source_.Add(id, cube.families, cube.sources)) return;
   wide_.push_back(id);

@@ -36,7 +36,6 @@ class CubeIndex {
   void Add(CubeId id, const Cube& cube);
   template <typename Visit>
   void ForEachCandidate(const Cube& query, Visit&& visit) const;
-  std::size_t size() const { return size_; }
 
   static constexpr int kLevels = 4;
   static int Shift(int family, int level) {
@@ -56,13 +55,11 @@ class CubeIndex {
   Grid by_destination_;
   Grid by_source_;
   std::vector<CubeId> wide_;
-  std::size_t size_ = 0;
 };
 
 // One run of a chain: its input, and the packets its rules stopped (decided, returned, or sent
 // on by a goto), so that what fell off its end is input - stops.
 struct Invocation {
-  int chain = -1;
   std::vector<CubeId> input;
   std::vector<CubeId> stops;
   CubeIndex stop_index;
