@@ -38,8 +38,9 @@ struct ProbeOptions {
   std::optional<std::string> netbios_name;
   std::optional<std::string> token;
   std::string timeout = "2s";
+  std::string min_timeout = "100ms";
   int retries = 1;
-  int concurrency = 512;
+  int concurrency = 0;
   int threads = 0;
   double rate = 0;
   bool no_follow = false;
@@ -293,10 +294,24 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
                    "A portolan responder must greet with this token (portolan respond --token); another token is "
                    "WRONG_SERVICE")
       ->type_name("TOKEN");
-  command->add_option("--timeout", options->timeout, "Per probe, e.g. 2s or 500ms (default 2s)")->type_name("DURATION");
-  command->add_option("--retries", options->retries, "UDP: requests sent again after silence (default 1)")
+  command
+      ->add_option("--timeout", options->timeout,
+                   "The longest wait: connect timeouts adapt to measured round trips up to this; a dialogue gets "
+                   "this long after its connect; UDP tries share it (e.g. 2s, 500ms; default 2s)")
+      ->type_name("DURATION");
+  command
+      ->add_option("--min-timeout", options->min_timeout,
+                   "The shortest adaptive connect timeout (default 100ms); raise it for hosts far slower than "
+                   "their neighbours")
+      ->type_name("DURATION");
+  command
+      ->add_option("--retries", options->retries,
+                   "Connection requests (TCP) and requests (UDP) sent again after silence (default 1)")
       ->check(CLI::Range(0, 10));
-  command->add_option("--concurrency", options->concurrency, "Probes in flight at most (default 512)")
+  command
+      ->add_option("--concurrency", options->concurrency,
+                   "Probes in flight, fixed (default: adaptive, 512 at first, growing to 8192 while answers come "
+                   "back, cut on loss)")
       ->check(CLI::Range(1, 20000));
   command->add_option("--threads", options->threads, "Threads sharing the probes (default: one per core)")
       ->check(CLI::Range(1, 64));
@@ -330,6 +345,8 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
     probe::EngineOptions engine;
     engine.timeout =
         ParseDuration("--timeout", options->timeout, std::chrono::milliseconds(1), std::chrono::minutes(10));
+    engine.min_timeout =
+        ParseDuration("--min-timeout", options->min_timeout, std::chrono::milliseconds(1), std::chrono::minutes(10));
     engine.retries = options->retries;
     engine.concurrency = options->concurrency;
     engine.threads = options->threads;

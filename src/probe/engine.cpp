@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -26,7 +27,9 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ssl.hpp>
 
+#include "probe/connector.hpp"
 #include "probe/responder/responder_dialogue.hpp"
+#include "probe/timing.hpp"
 
 namespace portolan::probe {
 
@@ -35,13 +38,17 @@ namespace {
 using asio::awaitable;
 using asio::ip::tcp;
 using asio::ip::udp;
-using Clock = std::chrono::steady_clock;
 constexpr auto kUseTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 constexpr int kMaxDialogueSteps = 8;  // requests one dialogue may send
 constexpr std::size_t kReadChunk = 4096;
 constexpr std::size_t kMaxDatagram = 65536;       // the largest UDP payload
 constexpr std::size_t kMinWorkersPerThread = 64;  // fewer probes in flight than this: one thread
+constexpr int kInitialWindow = 512;               // adaptive: probes in flight at the start
+constexpr int kMaxAdaptiveWindow = 8192;          // adaptive: probes in flight at most
+constexpr int kMaxWindow = 20000;                 // probes in flight at most, --concurrency included
+constexpr int kMaxLocalFailures = 200;            // attempts this machine refused in a row: the run stops
+constexpr auto kLocalPause = std::chrono::milliseconds(10);
 
 double MillisecondsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -50,59 +57,6 @@ double MillisecondsSince(Clock::time_point start) {
 std::string Seconds(std::chrono::milliseconds timeout) {
   return fmt::format("{:g} s", static_cast<double>(timeout.count()) / 1000.0);
 }
-
-// The deadline of the probe a worker is running: when it passes, the sweeper calls `expire` on
-// `context` (closing or cancelling that probe's socket). One per worker, reused probe after
-// probe, so a probe allocates nothing for its deadline.
-struct Watch {
-  // A suspended coroutine waiting on the ConnectSet, resumed once with the outcome.
-  struct Resume {
-    virtual ~Resume() = default;
-    virtual void operator()(std::error_code error) = 0;
-  };
-
-  Clock::time_point deadline;
-  void (*expire)(void*) = nullptr;
-  void* context = nullptr;
-  bool expired = false;
-  int fd = -1;                     // a socket in the ConnectSet, owned by the probe
-  std::unique_ptr<Resume> resume;  // set while the probe waits on the ConnectSet
-
-  void Arm(Clock::duration after, void (*on_expiry)(void*), void* target) {
-    deadline = Clock::now() + after;
-    expire = on_expiry;
-    context = target;
-    expired = false;
-  }
-  void Stop() {
-    expire = nullptr;
-    context = nullptr;
-  }
-  // Resumes the waiting probe (once); its socket has left the ConnectSet's attention.
-  void Wake(std::error_code error) {
-    fd = -1;
-    if (auto waiting = std::move(resume)) (*waiting)(error);
-  }
-};
-
-template <typename Handler>
-struct Resumer final : Watch::Resume {
-  explicit Resumer(Handler h) : handler(std::move(h)) {}
-  void operator()(std::error_code error) override { std::move(handler)(error); }
-  Handler handler;
-};
-
-// Stops a watch when the probe's scope ends, before the socket it points at is destroyed.
-class WatchGuard {
- public:
-  explicit WatchGuard(Watch& watch) : watch_(watch) {}
-  ~WatchGuard() { watch_.Stop(); }
-  WatchGuard(const WatchGuard&) = delete;
-  WatchGuard& operator=(const WatchGuard&) = delete;
-
- private:
-  Watch& watch_;
-};
 
 template <typename Socket>
 void CloseSocket(void* socket) {
@@ -115,114 +69,6 @@ void CancelSocket(void* socket) {
   std::error_code ignored;
   static_cast<Socket*>(socket)->cancel(ignored);
 }
-
-// Deadlines without a timer per probe: one coroutine sweeps the workers' watches every few
-// milliseconds. Arming and cancelling a timer for each of tens of thousands of probes costs a
-// timerfd update each; a sweep costs a pass over the workers, and a deadline is late by at most
-// one sweep interval.
-class Sweeper {
- public:
-  static constexpr auto kInterval = std::chrono::milliseconds(10);
-
-  Sweeper(const asio::any_io_executor& executor, std::vector<Watch>& watches) : timer_(executor), watches_(watches) {}
-
-  awaitable<void> Run() {
-    while (!finished_) {
-      timer_.expires_after(kInterval);
-      co_await timer_.async_wait(kUseTuple);
-      Sweep();
-    }
-  }
-
-  void Finish() {
-    finished_ = true;
-    timer_.cancel();
-  }
-
- private:
-  void Sweep() {
-    const auto now = Clock::now();
-    for (auto& watch : watches_) {
-      if (watch.expire == nullptr || watch.deadline > now) continue;
-      auto* expire = watch.expire;
-      void* context = watch.context;
-      watch.Stop();
-      watch.expired = true;
-      expire(context);
-    }
-  }
-
-  asio::steady_timer timer_;
-  std::vector<Watch>& watches_;
-  bool finished_ = false;
-};
-
-// --- transport-only connects on a private epoll set ----------------------------------------------
-
-// A connect that needs nothing after it (a transport-only check, an endpoint mapper follow-through
-// port) costs, through an Asio socket, socket + ioctl + epoll ADD + connect + epoll MOD + poll +
-// getsockopt + close. Here it costs what a bare scan loop pays: socket (non-blocking from the
-// start), connect, one ADD to a private epoll set, getsockopt, close. The private set is itself
-// one descriptor in Asio's reactor, so these probes still share the thread, the sweeper and the
-// workers with every other probe. Written by hand: Asio has no cheaper way to wait for one
-// connect.
-class ConnectSet {
- public:
-  explicit ConnectSet(const asio::any_io_executor& executor) : epoll_(executor, epoll_create1(EPOLL_CLOEXEC)) {}
-
-  // The connect's outcome (0 or an errno), or operation_aborted when the deadline closed it.
-  struct Wait {
-    ConnectSet& set;
-    Watch& watch;
-    int fd;
-    template <typename Token>
-    auto operator()(Token&& token) {
-      return asio::async_initiate<Token, void(std::error_code)>(
-          [this](auto handler) {
-            watch.resume = std::make_unique<Resumer<decltype(handler)>>(std::move(handler));
-            epoll_event event{};
-            event.events = EPOLLOUT | EPOLLERR | EPOLLHUP;
-            event.data.ptr = &watch;
-            watch.fd = fd;
-            if (epoll_ctl(set.epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) {
-              watch.Wake(std::error_code(errno, asio::error::get_system_category()));
-            }
-          },
-          token);
-    }
-  };
-
-  // Runs until Finish: drains the private set whenever Asio's reactor says it is readable.
-  awaitable<void> Dispatch() {
-    std::array<epoll_event, 256> events{};
-    while (!finished_) {
-      auto [error] = co_await epoll_.async_wait(asio::posix::descriptor_base::wait_read, kUseTuple);
-      if (error) co_return;
-      for (;;) {
-        const int ready = epoll_wait(epoll_.native_handle(), events.data(), static_cast<int>(events.size()), 0);
-        for (int i = 0; i < ready; ++i) {
-          auto& watch = *static_cast<Watch*>(events[static_cast<std::size_t>(i)].data.ptr);
-          if (watch.fd < 0) continue;  // the deadline closed it after this batch was read
-          int status = 0;
-          socklen_t length = sizeof status;
-          if (getsockopt(watch.fd, SOL_SOCKET, SO_ERROR, &status, &length) != 0) status = errno;
-          watch.Wake(std::error_code(status, asio::error::get_system_category()));
-        }
-        if (ready < static_cast<int>(events.size())) break;
-      }
-    }
-  }
-
-  void Finish() {
-    finished_ = true;
-    std::error_code ignored;
-    epoll_.cancel(ignored);
-  }
-
- private:
-  asio::posix::stream_descriptor epoll_;
-  bool finished_ = false;
-};
 
 // --- ICMP errors on UDP sockets ------------------------------------------------------------------
 
@@ -270,15 +116,6 @@ std::optional<IcmpError> ReadIcmpError(int fd) {
     return error;
   }
   return std::nullopt;
-}
-
-void EnableIcmpErrors(int fd, bool ipv4) {
-  const int on = 1;
-  if (ipv4) {
-    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
-  } else {
-    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
-  }
 }
 
 bool IsPortUnreachable(const IcmpError& error) {
@@ -367,13 +204,63 @@ class RecordingStream {
   Bytes recorded_;
 };
 
+// --- how many probes are in flight --------------------------------------------------------------
+
+// A counting semaphore whose capacity moves: the window of adaptive timing (or the fixed
+// --concurrency). Workers beyond it wait here, parked, and are let in as probes finish or the
+// window grows. One per thread, used from that thread only.
+class Gate {
+ public:
+  explicit Gate(const asio::any_io_executor& executor) : executor_(executor) {}
+
+  bool TryEnter() {
+    if (in_flight_ >= capacity_) return false;
+    ++in_flight_;
+    return true;
+  }
+  // Parks until a place is free; the place is taken on the waiter's behalf before it resumes.
+  template <typename Token>
+  auto AsyncEnter(Token&& token) {
+    return asio::async_initiate<Token, void(std::error_code)>(
+        [this](auto handler) {
+          waiting_.push_back(std::make_unique<Resumer<decltype(handler)>>(std::move(handler)));
+          Admit();
+        },
+        token);
+  }
+  void Leave() {
+    --in_flight_;
+    Admit();
+  }
+  void SetCapacity(int capacity) {
+    capacity_ = std::max(1, capacity);
+    Admit();
+  }
+  int InFlight() const { return in_flight_; }
+
+ private:
+  void Admit() {
+    while (in_flight_ < capacity_ && !waiting_.empty()) {
+      ++in_flight_;
+      auto next = std::move(waiting_.front());
+      waiting_.pop_front();
+      asio::post(executor_, [next = std::move(next)] { (*next)({}); });
+    }
+  }
+
+  asio::any_io_executor executor_;
+  int capacity_ = 1;
+  int in_flight_ = 0;
+  std::deque<std::unique_ptr<Watch::Resume>> waiting_;
+};
+
 // --- one probe --------------------------------------------------------------------------------
 
 class Prober {
  public:
   Prober(const asio::any_io_executor& executor, const EngineOptions& options, asio::ssl::context& tls,
-         ConnectSet& connects)
-      : executor_(executor), options_(options), tls_(tls), connects_(&connects) {}
+         ConnectSet& connects, Timing& timing, Gate& gate)
+      : executor_(executor), options_(options), tls_(tls), connects_(&connects), timing_(timing), gate_(gate) {}
 
   awaitable<ProbeResult> Run(const ProbeSpec& spec, Watch& watch) {
     ProbeResult result;
@@ -409,125 +296,122 @@ class Prober {
     return error;
   }
 
-  // Connects without Asio's connect operation: one non-blocking connect(), a wait for
-  // writability and SO_ERROR. Asio's own path adds a poll() and, for a refused port, nothing we
-  // need; on loopback, where a probe is a handful of syscalls, each one shows in the rate.
-  // IP_RECVERR (which makes the kernel keep the address of the router that sent an ICMP error) is
-  // set only with `icmp_sender`: the caller connects again with it when an ICMP error came back.
-  awaitable<std::error_code> Connect(tcp::socket& socket, const tcp::endpoint& endpoint, Watch& watch,
-                                     bool icmp_sender) {
-    std::error_code error;
-    if (icmp_sender) EnableIcmpErrors(socket.native_handle(), endpoint.address().is_v4());
-    socket.non_blocking(true, error);
-    if (error) co_return error;
-    watch.Arm(options_.timeout, CloseSocket<tcp::socket>, &socket);
-    if (::connect(socket.native_handle(), endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0) {
-      co_return std::error_code{};
-    }
-    if (errno != EINPROGRESS) co_return std::error_code(errno, asio::error::get_system_category());
-    auto [wait_error] = co_await socket.async_wait(tcp::socket::wait_write, kUseTuple);
-    if (wait_error) co_return wait_error;
-    int status = 0;
-    socklen_t length = sizeof status;
-    if (getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &status, &length) != 0) status = errno;
-    co_return std::error_code(status, asio::error::get_system_category());
-  }
-
   static bool IsIcmpError(const std::error_code& error) {
     return error == asio::error::host_unreachable || error == asio::error::network_unreachable ||
            error.value() == EACCES || error.value() == EPROTO;
   }
 
-  // A transport-only connect on the ConnectSet. Returns the outcome; operation_aborted with
-  // watch.expired when the deadline passed.
-  awaitable<std::error_code> QuickConnect(const tcp::endpoint& endpoint, Watch& watch) {
-    const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      // Nothing was sent: this machine's failure (out of descriptors, say), not the network's.
-      throw std::system_error(errno, std::system_category(), "cannot open a socket for a probe");
-    }
-    std::error_code outcome;
-    if (::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) {
-      if (errno != EINPROGRESS) {
-        outcome = std::error_code(errno, asio::error::get_system_category());
-      } else {
-        watch.Arm(options_.timeout, ExpireQuickConnect, &watch);
-        auto [error] = co_await ConnectSet::Wait{*connects_, watch, fd}(kUseTuple);
-        watch.Stop();
-        outcome = error;
-      }
-    }
-    ::close(fd);
-    co_return outcome;
-  }
-
-  static void ExpireQuickConnect(void* context) { static_cast<Watch*>(context)->Wake(asio::error::operation_aborted); }
-
-  static void Accepted(const Service* service, Clock::time_point start, ProbeResult& result) {
-    result.rtt_ms = MillisecondsSince(start);
+  static void Accepted(const Service* service, double rtt_ms, ProbeResult& result) {
+    result.rtt_ms = rtt_ms;
     result.verdict = Verdict::kListening;
     result.detail = service != nullptr ? fmt::format("connection accepted; {}", service->description)
                                        : std::string("connection accepted; no protocol check for this port");
   }
 
+  // This machine could not make the attempt (no descriptor, buffer or local port): fewer probes
+  // in flight, a pause, and the same attempt again. Never a verdict: nothing reached the network.
+  // Past kMaxLocalFailures in a row the run stops and says so.
+  awaitable<void> BackOff(const std::error_code& error, int& failures) {
+    if (++failures > kMaxLocalFailures) {
+      throw std::system_error(error, "this machine cannot make a probe's connection attempt");
+    }
+    timing_.OnLocalError(gate_.InFlight(), Clock::now());
+    asio::steady_timer pause(executor_, kLocalPause);
+    co_await pause.async_wait(kUseTuple);
+  }
+
   awaitable<void> RunTcp(const tcp::endpoint& endpoint, ProbeResult& result, Watch& watch) {
-    const auto start = Clock::now();
     const auto* service = result.spec.service;
     const WatchGuard guard(watch);
-    // IPv6 keeps IPV6_RECVERR from the start: without it Linux treats an ICMPv6 error to a SYN as
-    // soft and reports it only after the SYN is sent again, a second later.
     const bool ipv4 = endpoint.address().is_v4();
-    bool icmp_seen = !ipv4;
-    if (ipv4 && (service == nullptr || (service->dialogue == nullptr && service->source_port == 0)) &&
-        !options_.source) {
-      const auto outcome = co_await QuickConnect(endpoint, watch);
-      if (!outcome) {
-        Accepted(service, start, result);
-        co_return;
-      }
-      if (watch.expired || !IsIcmpError(outcome)) {
-        result.rtt_ms = MillisecondsSince(start);
-        ConnectFailed(outcome, watch.expired, result);
-        co_return;
-      }
-      icmp_seen = true;  // below, once more with IP_RECVERR, to name the sender
-    }
-    auto socket = std::make_unique<tcp::socket>(executor_);
-    for (bool icmp_sender = icmp_seen;; icmp_sender = true) {
-      socket->open(endpoint.protocol());
-      if (const auto bind_error = BindSource(*socket, result.spec, endpoint.address().is_v4())) {
-        result.verdict = Verdict::kFiltered;
-        result.detail = fmt::format("not sent: cannot bind the source address: {}", bind_error.message());
-        co_return;
-      }
-      const auto connect_error = co_await Connect(*socket, endpoint, watch, icmp_sender);
-      if (!connect_error) break;
-      watch.Stop();
-      if (!icmp_sender && !watch.expired && IsIcmpError(connect_error)) {
-        // An ICMP error came back: ask once more, this time keeping the sender's address.
-        std::error_code ignored;
-        socket->close(ignored);
+    const NetworkKey network = NetworkOf(endpoint.address());
+    ConnectRequest request;
+    request.endpoint = endpoint;
+    if (options_.source) request.source = asio::ip::make_address(*options_.source);
+    request.source_port = service != nullptr ? static_cast<unsigned short>(service->source_port) : 0;
+    // IPv6 keeps IPV6_RECVERR from the start: without it Linux treats an ICMPv6 error to a SYN as
+    // soft and reports it only after the SYN is sent again, a second later. IPv4 sets IP_RECVERR
+    // only on a second connect, made when the first got an ICMP error, to name its sender.
+    request.icmp_sender = !ipv4;
+    const int attempts = 1 + std::max(0, options_.retries);
+    int requests = 0;
+    Clock::duration waited{};
+    std::error_code icmp_error;  // the first connect's ICMP error, if the one asked again is silent
+    int local_failures = 0;
+    ConnectOutcome outcome;
+    for (int attempt = 0; attempt < attempts;) {
+      request.timeout = timing_.ConnectTimeout(network, attempt, attempt + 1 == attempts);
+      outcome = co_await Connect(*connects_, watch, request);
+      if (outcome.status == ConnectStatus::kLocalError) {
+        co_await BackOff(outcome.error, local_failures);
         continue;
       }
-      result.rtt_ms = MillisecondsSince(start);
-      ConnectFailed(connect_error, watch.expired, result);
-      if (!watch.expired && icmp_sender) {
-        if (const auto icmp = ReadIcmpError(socket->native_handle())) {
-          result.icmp_from = icmp->from;
-          result.detail = IcmpText(*icmp);
-        }
+      local_failures = 0;
+      if (outcome.status == ConnectStatus::kBindFailed) break;
+      ++requests;
+      if (outcome.status == ConnectStatus::kSilent) {
+        waited += request.timeout;
+        ++attempt;
+        continue;
       }
-      co_return;
+      timing_.OnAnswer(network, outcome.rtt_ms, attempt > 0, Clock::now());
+      if (outcome.status == ConnectStatus::kFailed && !request.icmp_sender && IsIcmpError(outcome.error)) {
+        icmp_error = outcome.error;
+        request.icmp_sender = true;
+        continue;
+      }
+      break;
+    }
+    switch (outcome.status) {
+      case ConnectStatus::kBindFailed:
+        result.verdict = Verdict::kFiltered;
+        result.detail =
+            fmt::format("not sent: cannot bind the source {}: {}",
+                        request.source_port != 0 ? fmt::format("port {} (it needs root)", request.source_port)
+                                                 : std::string("address"),
+                        outcome.error.message());
+        co_return;
+      case ConnectStatus::kSilent:
+        result.rtt_ms = outcome.rtt_ms;
+        if (icmp_error) {
+          ConnectFailed(icmp_error, result);
+        } else {
+          result.verdict = Verdict::kFiltered;
+          result.detail = fmt::format("no answer to {} connection request{} in {}", requests, requests == 1 ? "" : "s",
+                                      Seconds(std::chrono::duration_cast<std::chrono::milliseconds>(waited)));
+        }
+        co_return;
+      case ConnectStatus::kFailed:
+        result.rtt_ms = outcome.rtt_ms;
+        ConnectFailed(outcome.error, result);
+        if (request.icmp_sender) {
+          if (const auto icmp = ReadIcmpError(outcome.fd.Get())) {
+            result.icmp_from = icmp->from;
+            result.detail = IcmpText(*icmp);
+          }
+        }
+        co_return;
+      case ConnectStatus::kLocalError:
+      case ConnectStatus::kConnected: break;
     }
     std::unique_ptr<Dialogue> dialogue;
     if (service != nullptr && service->dialogue != nullptr) dialogue = service->dialogue(result.spec.target);
     if (!dialogue) {
-      watch.Stop();
-      Accepted(service, start, result);
+      Accepted(service, outcome.rtt_ms, result);
       co_return;
     }
+    // The dialogue runs on an Asio socket, under a deadline of its own: a service that accepts at
+    // once and answers slowly has the whole --timeout to answer, whatever the connect took.
+    const auto start = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double, std::milli>(outcome.rtt_ms));
+    tcp::socket socket(executor_);
+    std::error_code assign_error;
+    socket.assign(endpoint.protocol(), outcome.fd.Get(), assign_error);
+    if (assign_error) throw std::system_error(assign_error, "cannot hand a connected socket to the reactor");
+    outcome.fd.Release();
+    watch.Arm(options_.timeout, CloseSocket<tcp::socket>, &socket);
     if (service->tls) {
-      asio::ssl::stream<RecordingStream> stream(RecordingStream(*socket), tls_);
+      asio::ssl::stream<RecordingStream> stream(RecordingStream(socket), tls_);
       auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
       if (handshake_error) {
         watch.Stop();
@@ -549,15 +433,12 @@ class Prober {
       result.detail = fmt::format("TLS ({}); {}", certificate, result.detail);
       co_return;
     }
-    co_await Converse(*socket, *dialogue, *service, watch, start, result);
+    co_await Converse(socket, *dialogue, *service, watch, start, result);
     watch.Stop();
   }
 
-  void ConnectFailed(const std::error_code& error, bool expired, ProbeResult& result) {
-    if (expired) {
-      result.verdict = Verdict::kFiltered;
-      result.detail = fmt::format("no answer to the connection request within {}", Seconds(options_.timeout));
-    } else if (error == asio::error::connection_refused) {
+  static void ConnectFailed(const std::error_code& error, ProbeResult& result) {
+    if (error == asio::error::connection_refused) {
       result.verdict = Verdict::kNotListening;
       result.detail = "connection refused (TCP reset)";
     } else if (error == asio::error::host_unreachable || error == asio::error::network_unreachable) {
@@ -659,11 +540,48 @@ class Prober {
                 : why;
   }
 
+  // Sends one datagram; when this machine is short of buffers, waits and sends it again.
+  awaitable<std::error_code> Send(udp::socket& socket, const Bytes& bytes) {
+    int failures = 0;
+    for (;;) {
+      auto [error, sent] = co_await socket.async_send(asio::buffer(bytes), kUseTuple);
+      if (!error || !IsLocalShortage(error.value())) co_return error;
+      co_await BackOff(error, failures);
+    }
+  }
+
+  // A receive (or send) that failed on a connected UDP socket: an ICMP error came back.
+  void UdpFailed(const std::error_code& error, udp::socket& socket, Clock::time_point start, const NetworkKey& network,
+                 ProbeResult& result) {
+    result.rtt_ms = MillisecondsSince(start);
+    const auto icmp = ReadIcmpError(socket.native_handle());
+    if (icmp) {
+      result.icmp_from = icmp->from;
+      timing_.OnAnswer(network, result.rtt_ms, false, Clock::now());
+    }
+    if (error == asio::error::connection_refused || (icmp && IsPortUnreachable(*icmp))) {
+      result.verdict = Verdict::kNotListening;
+      result.detail = icmp ? IcmpText(*icmp) : "ICMP port unreachable";
+    } else {
+      result.verdict = Verdict::kFiltered;
+      result.detail = icmp ? IcmpText(*icmp) : fmt::format("no answer: {}", error.message());
+    }
+  }
+
+  // UDP waits the whole --timeout, shared by the tries: a UDP answer is the service's own, and
+  // how long a service takes to answer cannot be read off the network's round trips.
   awaitable<void> RunUdp(const udp::endpoint& endpoint, ProbeResult& result, Watch& watch) {
     const auto start = Clock::now();
+    const NetworkKey network = NetworkOf(endpoint.address());
     auto socket = std::make_unique<udp::socket>(executor_);
     const WatchGuard guard(watch);
-    socket->open(endpoint.protocol());
+    for (int failures = 0;;) {
+      std::error_code open_error;
+      socket->open(endpoint.protocol(), open_error);
+      if (!open_error) break;
+      if (!IsLocalShortage(open_error.value())) throw std::system_error(open_error, "cannot open a socket");
+      co_await BackOff(open_error, failures);
+    }
     if (const auto bind_error = BindSource(*socket, result.spec, endpoint.address().is_v4())) {
       result.verdict = Verdict::kFiltered;
       result.detail = fmt::format("not sent: cannot bind the source {}: {}",
@@ -693,27 +611,22 @@ class Prober {
     std::vector<std::uint8_t> datagram(std::min(kMaxDatagram, service != nullptr ? service->max_answer : kMaxDatagram));
 
     for (int attempt = 0; attempt < attempts; ++attempt) {
-      co_await socket->async_send(asio::buffer(request), kUseTuple);
+      if (const auto send_error = co_await Send(*socket, request)) {
+        UdpFailed(send_error, *socket, start, network, result);
+        co_return;
+      }
       watch.Arm(slice, CancelSocket<udp::socket>, socket.get());
       for (;;) {
         auto [error, got] = co_await socket->async_receive(asio::buffer(datagram), kUseTuple);
         if (error) {
           if (watch.expired) break;  // silence: try again, or give up below
           watch.Stop();
-          result.rtt_ms = MillisecondsSince(start);
-          const auto icmp = ReadIcmpError(socket->native_handle());
-          if (icmp) result.icmp_from = icmp->from;
-          if (error == asio::error::connection_refused || (icmp && IsPortUnreachable(*icmp))) {
-            result.verdict = Verdict::kNotListening;
-            result.detail = icmp ? IcmpText(*icmp) : "ICMP port unreachable";
-          } else {
-            result.verdict = Verdict::kFiltered;
-            result.detail = icmp ? IcmpText(*icmp) : fmt::format("receive failed: {}", error.message());
-          }
+          UdpFailed(error, *socket, start, network, result);
           co_return;
         }
         if (!dialogue) {
           watch.Stop();
+          timing_.OnAnswer(network, std::nullopt, false, Clock::now());
           result.rtt_ms = MillisecondsSince(start);
           result.verdict = Verdict::kListening;
           result.detail = fmt::format("a datagram came back ({} bytes); {}", got,
@@ -725,10 +638,15 @@ class Prober {
         const Step next = stand_in ? *std::move(stand_in) : dialogue->OnReceive(received, false);
         if (next.kind == Step::Kind::kNeedMore) continue;
         if (next.kind == Step::Kind::kSend) {
-          co_await socket->async_send(asio::buffer(next.bytes), kUseTuple);
+          if (const auto send_error = co_await Send(*socket, next.bytes)) {
+            watch.Stop();
+            UdpFailed(send_error, *socket, start, network, result);
+            co_return;
+          }
           continue;
         }
         watch.Stop();
+        timing_.OnAnswer(network, std::nullopt, false, Clock::now());
         result.rtt_ms = MillisecondsSince(start);
         result.verdict = next.kind == Step::Kind::kVerified ? Verdict::kVerified : Verdict::kWrongService;
         result.detail = next.detail;
@@ -747,10 +665,16 @@ class Prober {
     }
   }
 
+  static NetworkKey NetworkOf(const asio::ip::address& address) {
+    return address.is_v4() ? NetworkOfV4(address.to_v4().to_uint()) : NetworkOfV6(address.to_v6().to_bytes());
+  }
+
   asio::any_io_executor executor_;
   const EngineOptions& options_;
   asio::ssl::context& tls_;
   ConnectSet* connects_;
+  Timing& timing_;
+  Gate& gate_;
 };
 
 // Starts probes no faster than the rate allows.
@@ -774,28 +698,38 @@ class RateLimiter {
   Clock::time_point next_ = Clock::now();
 };
 
-// Enough file descriptors for the probes in flight.
-void RaiseDescriptorLimit(int concurrency) {
+// As many file descriptors as this process may have (the hard limit): the window never waits on
+// the soft limit's default of 1,024. Returns how many probes can be in flight with a reserve left
+// for everything else the process holds.
+int RaiseDescriptorLimit() {
+  constexpr int kReserve = 64;
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  const rlim_t wanted = static_cast<rlim_t>(concurrency) + 64;
-  if (limit.rlim_cur >= wanted) return;
-  limit.rlim_cur = std::min(wanted, limit.rlim_max);
-  setrlimit(RLIMIT_NOFILE, &limit);
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return kMaxWindow;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return kMaxWindow;
+  return static_cast<int>(std::clamp<rlim_t>(limit.rlim_cur, kReserve + 1, kMaxWindow + kReserve) - kReserve);
 }
 
-// One thread's share of a pass: its own io_context, workers, sweeper and rate limiter, taking
-// the next spec from the index the threads share.
-void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options, std::size_t workers, double rate,
-              std::atomic<std::size_t>& next, std::atomic<std::size_t>& done, bool reports_progress,
+// One thread's share of a pass: its own io_context, workers, gate, timing, sweeper and rate
+// limiter, taking the next spec from the index the threads share.
+void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options, const TimingLimits& limits,
+              double rate, std::atomic<std::size_t>& next, std::atomic<std::size_t>& done, bool reports_progress,
               std::vector<ProbeResult>& results) {
   asio::io_context context(ASIO_CONCURRENCY_HINT_UNSAFE);  // one thread each: no locks inside Asio
   asio::ssl::context tls(asio::ssl::context::tls_client);
   tls.set_verify_mode(asio::ssl::verify_none);  // reachability, not trust: the certificate is reported
-  std::vector<Watch> watches(workers);          // outlives every worker: the sweeper reads them to the end
+  const auto workers = static_cast<std::size_t>(limits.window_max);
+  std::vector<Watch> watches(workers);  // outlives every worker: the sweeper reads them to the end
+  for (std::size_t w = 0; w < workers; ++w) watches[w].index = static_cast<std::uint32_t>(w);
   Sweeper sweeper(context.get_executor(), watches);
-  ConnectSet connects(context.get_executor());
-  Prober prober(context.get_executor(), options, tls, connects);
+  ConnectSet connects(context.get_executor(), watches);
+  Timing timing(limits);
+  Gate gate(context.get_executor());
+  gate.SetCapacity(timing.Window());
+  Prober prober(context.get_executor(), options, tls, connects, timing, gate);
   RateLimiter limiter(context.get_executor(), rate);
   // Specs are claimed from the shared index a batch at a time, so that threads rarely touch the
   // same cache line; this thread's workers take them one by one.
@@ -805,15 +739,26 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
   std::exception_ptr failure;
   const auto worker = [&](Watch& watch) -> awaitable<void> {
     for (;;) {
-      if (failure) break;  // the run is failing: finish what is in flight, start nothing new
-      if (cursor == batch_end) {
+      if (!gate.TryEnter()) co_await gate.AsyncEnter(kUseTuple);
+      if (!failure && cursor == batch_end) {
         cursor = std::min(next.fetch_add(batch, std::memory_order_relaxed), specs.size());
         batch_end = std::min(cursor + batch, specs.size());
       }
-      if (cursor >= specs.size()) break;
+      // The run is failing, or nothing is left: finish what is in flight, start nothing new.
+      if (failure || cursor >= specs.size()) {
+        gate.Leave();
+        break;
+      }
       const std::size_t index = cursor++;
       co_await limiter.Wait();
-      results[index] = co_await prober.Run(specs[index], watch);
+      try {
+        results[index] = co_await prober.Run(specs[index], watch);
+      } catch (...) {
+        gate.Leave();
+        throw;
+      }
+      gate.Leave();
+      gate.SetCapacity(timing.Window());
       const std::size_t finished = done.fetch_add(1, std::memory_order_relaxed) + 1;
       if (reports_progress && options.progress) options.progress(finished, specs.size());
     }
@@ -844,14 +789,24 @@ std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const Engi
     asio::ip::make_address(*options.source, error);
     if (error) throw std::invalid_argument(fmt::format("source address '{}' is not an IP address", *options.source));
   }
-  RaiseDescriptorLimit(options.concurrency);
-  const auto concurrency = static_cast<std::size_t>(std::max(1, options.concurrency));
-  const std::size_t workers = std::min(concurrency, specs.size());
-  // A thread per core, each with its share of the workers, once there are enough probes to
-  // share: the kernel's half of a connection runs on the thread that makes it.
+  const int descriptors = RaiseDescriptorLimit();
+  TimingLimits limits;
+  limits.cap = options.timeout;
+  limits.floor = std::min(options.min_timeout, options.timeout);
+  limits.initial = std::min(limits.initial, options.timeout);
+  if (options.concurrency > 0) {
+    limits.fixed_window = true;
+    limits.window_initial = limits.window_max = std::min(options.concurrency, descriptors);
+  } else {
+    limits.window_max = std::min(kMaxAdaptiveWindow, descriptors);
+    limits.window_initial = std::min(kInitialWindow, limits.window_max);
+  }
+  const auto largest = static_cast<std::size_t>(std::min<std::size_t>(limits.window_max, specs.size()));
+  // A thread per core, each with its share of the window, once there are enough probes to share:
+  // the kernel's half of a connection runs on the thread that makes it.
   std::size_t threads = options.threads > 0 ? static_cast<std::size_t>(options.threads)
                                             : std::max(1U, std::thread::hardware_concurrency());
-  threads = std::max<std::size_t>(1, std::min({threads, workers / kMinWorkersPerThread, std::size_t{64}}));
+  threads = std::max<std::size_t>(1, std::min({threads, largest / kMinWorkersPerThread, std::size_t{64}}));
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   std::vector<std::thread> others;
@@ -859,7 +814,15 @@ std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const Engi
   std::mutex failure_lock;
   const double rate = options.rate / static_cast<double>(threads);
   const auto share = [&](std::size_t t) {
-    const std::size_t mine = workers / threads + (t < workers % threads ? 1 : 0);
+    // Thread t's part of the window: an equal share, the remainder to the first threads.
+    const auto part = [&](int whole) {
+      const auto n = static_cast<std::size_t>(whole);
+      return static_cast<int>(std::max<std::size_t>(1, n / threads + (t < n % threads ? 1 : 0)));
+    };
+    TimingLimits mine = limits;
+    mine.window_max = std::min(part(limits.window_max), static_cast<int>(largest));
+    mine.window_initial = std::min(part(limits.window_initial), mine.window_max);
+    mine.window_min = std::min(part(limits.window_min), mine.window_initial);
     try {
       RunShare(specs, options, mine, rate, next, done, t == 0, results);
     } catch (...) {

@@ -1,8 +1,9 @@
 #pragma once
-// The probe engine: runs many probes at once (Asio, C++20 coroutines, a thread per core), each with a
-// deadline and bounded reads, and turns what the network did into a verdict. TCP: connect,
-// optional TLS, then the service's dialogue. UDP: a connected socket with IP_RECVERR, so that
-// ICMP errors come back as verdicts naming the address that sent them.
+// The probe engine: runs many probes at once (Asio, C++20 coroutines, a thread per core) with
+// timeouts and a number in flight that adapt to the answers (probe/timing.hpp), bounded reads,
+// and turns what the network did into a verdict. TCP: connect (probe/connector.hpp), optional
+// TLS, then the service's dialogue. UDP: a connected socket with IP_RECVERR, so that ICMP errors
+// come back as verdicts naming the address that sent them.
 
 #include <chrono>
 #include <functional>
@@ -37,13 +38,16 @@ struct ProbeResult {
 };
 
 struct EngineOptions {
-  std::chrono::milliseconds timeout{2000};  // per probe, connect and answer together
-  int retries = 1;                          // UDP: requests sent again after silence
-  int concurrency = 512;                    // probes in flight at most
-  double rate = 0;                          // probes started per second at most; 0: no limit
-  int threads = 0;                          // threads sharing the probes; 0: one per core
-  std::optional<std::string> source;        // local address to send from
-  bool follow_epm = true;                   // probe every TCP port the endpoint mapper advertises
+  // The longest any one wait may be: a connect's adaptive timeout never exceeds it, a dialogue
+  // (TLS and the service's answers) has this long after the connect, UDP tries share it.
+  std::chrono::milliseconds timeout{2000};
+  std::chrono::milliseconds min_timeout{100};  // the shortest adaptive connect timeout
+  int retries = 1;                             // requests sent again after silence: TCP connects and UDP requests
+  int concurrency = 0;                         // probes in flight; 0: adaptive (512 at first, up to 8,192)
+  double rate = 0;                             // probes started per second at most; 0: no limit
+  int threads = 0;                             // threads sharing the probes; 0: one per core
+  std::optional<std::string> source;           // local address to send from
+  bool follow_epm = true;                      // probe every TCP port the endpoint mapper advertises
   // Called from one thread only, after some probes finished (not after each when threads > 1).
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
