@@ -10,6 +10,8 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev time jq
+  # the late-answer probe test holds a slow network's answers in a netfilter queue
+  libnetfilter-queue-dev
   # fuzzing (libFuzzer with ASan/UBSan through clang)
   clang libclang-rt-14-dev
   # kernel checks of rendered policies: nft/iptables load into network namespaces
