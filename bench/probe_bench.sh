@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The probe benchmark of docs/benchmarks.md, in network namespaces this script builds and
-# removes (needs root; nmap is installed with apt-get when missing):
+# removes (needs root; nmap is installed with apt-get when missing). Every portolan command runs
+# with the DEFAULT options first; tuned options come second and are labelled so.
 #   1. a firewall in the way: a server namespace answering for all of 10.88.0.0/22, nginx on 4
-#      of the KB's TCP ports, 8 ports answered with a reset, 8 dropped by nftables; a client
-#      namespace probes 1,024 hosts x those 20 ports with portolan probe and nmap -sT -T4, and
-#      every disagreement between their open/closed/filtered results is printed;
+#      of the KB's TCP ports, 8 answered with a reset, 8 dropped by nftables (1433, 1723,
+#      2701-2704, 3268, 3269: protocol ports among them); a client namespace probes 1,024 hosts
+#      x those 20 ports with portolan probe and nmap -sT -T4; every verdict is checked against
+#      the ground truth the script built, and every disagreement with nmap is printed;
 #   2. nothing in the way: 4,096 loopback hosts x 20 ports against the same listener, portolan
-#      probe --transport-only against a bare epoll connect loop (bench/connect_loop.cpp), once
-#      with one thread each and once with a thread per core each.
+#      probe --transport-only against a bare epoll connect loop (bench/connect_loop.cpp) with a
+#      thread per core each (the defaults), then one thread each.
 #
 #   bash bench/probe_bench.sh            the full run
 #   bash bench/probe_bench.sh --smoke    64 hosts per scenario, no nmap (CI)
@@ -59,8 +61,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 OPEN_PORTS=(80 135 389 445)
-RESET_PORTS=(53 88 139 636 1433 1723 3268 3269)
-DROP_PORTS=(42 464 593 2701 2702 2703 2704 3389)
+RESET_PORTS=(42 53 88 139 464 593 636 3389)
+DROP_PORTS=(1433 1723 2701 2702 2703 2704 3268 3269)
 ALL_PORTS=$(IFS=,; echo "${OPEN_PORTS[*]},${RESET_PORTS[*]},${DROP_PORTS[*]}")
 if [ $smoke -eq 1 ]; then
   remote_prefix=10.88.0.0/26 remote_hosts=64 loop_prefix=127.1.0.0/26 loop_hosts=64
@@ -130,39 +132,72 @@ nmap_states() {
   done | sort
 }
 
+# The truth this script built: "address port state" for every (host, port) of scenario 1,
+# with nmap's words; the hosts of 10.88.0.0/N are 10.88.(i/256).(i%256).
+truth_of() {
+  local hosts=$1 i port state
+  for ((i = 0; i < hosts; i++)); do
+    for port in "${OPEN_PORTS[@]}" "${RESET_PORTS[@]}" "${DROP_PORTS[@]}"; do
+      state=filtered
+      [[ " ${OPEN_PORTS[*]} " == *" $port "* ]] && state=open
+      [[ " ${RESET_PORTS[*]} " == *" $port "* ]] && state=closed
+      echo "10.88.$((i / 256)).$((i % 256)) $port $state"
+    done
+  done | sort
+}
+truth_of "$remote_hosts" >"$WORK/truth.states"
+
+# Runs a portolan probe of scenario 1, prints its time and every verdict against the truth.
+scenario1() {
+  local label=$1 out=$2
+  shift 2
+  local t wrong
+  t=$(timed ip netns exec "$C" "$portolan" probe -q "$remote_prefix" -p "$ALL_PORTS" -f csv -o "$out" "$@")
+  portolan_states "$out" >"$out.states"
+  wrong=$(comm -3 "$WORK/truth.states" "$out.states" | wc -l)
+  printf '%-58s %6s s   against the truth: %s wrong\n' "$label" "$t" "$wrong"
+  comm -3 "$WORK/truth.states" "$out.states" | head -5 | sed 's/^/    /'
+  echo "$t" >"$out.time"
+}
+
 echo "== 1. A firewall in the way: $remote_hosts hosts x 20 ports (4 open, 8 reset, 8 dropped)"
-probe=(ip netns exec "$C" "$portolan" probe -q "$remote_prefix" -p "$ALL_PORTS" --timeout 1s --concurrency 8192 -f csv)
-t_portolan=$(timed "${probe[@]}" -o "$WORK/portolan.csv")
-echo "portolan probe (protocol checks): $t_portolan s"
-t_transport=$(timed "${probe[@]}" --transport-only -o "$WORK/transport.csv")
-echo "portolan probe --transport-only:  $t_transport s"
+scenario1 "portolan probe (defaults: protocol checks)" "$WORK/defaults.csv"
+scenario1 "portolan probe --transport-only (defaults)" "$WORK/defaults-transport.csv" --transport-only
+scenario1 "tuned: portolan probe --concurrency 8192 --timeout 1s" "$WORK/tuned.csv" --concurrency 8192 --timeout 1s
+scenario1 "tuned: ... --transport-only --concurrency 8192 --timeout 1s" "$WORK/tuned-transport.csv" \
+  --transport-only --concurrency 8192 --timeout 1s
+t_defaults=$(cat "$WORK/defaults.csv.time")
 if [ $smoke -eq 0 ]; then
   t_nmap=$(timed ip netns exec "$C" nmap -sT -T4 -Pn -n -p "$ALL_PORTS" -oG "$WORK/nmap.txt" "$remote_prefix")
-  echo "nmap -sT -T4 -Pn -n:              $t_nmap s"
-  echo "ratio nmap / portolan:            $(awk "BEGIN { printf \"%.1f\", $t_nmap / $t_portolan }")x"
-  portolan_states "$WORK/portolan.csv" >"$WORK/p.states"
   nmap_states "$WORK/nmap.txt" >"$WORK/n.states"
-  disagreements=$(comm -3 "$WORK/p.states" "$WORK/n.states" | wc -l)
-  echo "disagreements (lines in one result and not the other): $disagreements"
-  comm -3 "$WORK/p.states" "$WORK/n.states" | head -20
+  printf '%-58s %6s s   against the truth: %s wrong\n' "nmap -sT -T4 -Pn -n" "$t_nmap" \
+    "$(comm -3 "$WORK/truth.states" "$WORK/n.states" | wc -l)"
+  echo "ratio nmap / portolan (defaults):   $(awk "BEGIN { printf \"%.1f\", $t_nmap / $t_defaults }")x"
+  echo "ratio nmap / portolan (tuned):      $(awk "BEGIN { printf \"%.1f\", $t_nmap / $(cat "$WORK/tuned.csv.time") }")x"
+  for run in defaults tuned; do
+    disagreements=$(comm -3 "$WORK/$run.csv.states" "$WORK/n.states" | wc -l)
+    echo "disagreements with nmap ($run; lines in one result and not the other): $disagreements"
+    comm -3 "$WORK/$run.csv.states" "$WORK/n.states" | head -10
+  done
 fi
-awk -F, 'NR > 1 { n[$5]++ } END { for (v in n) printf "  %s %d\n", v, n[v] }' "$WORK/portolan.csv" | sort
+awk -F, 'NR > 1 { n[$5]++ } END { for (v in n) printf "  %s %d\n", v, n[v] }' "$WORK/defaults.csv" | sort
 
 echo "== 2. Nothing in the way: $loop_hosts loopback hosts x 20 ports"
 first=${loop_prefix%/*}
-# Two pairings: one thread each, then a thread per core each (the loop's IN_FLIGHT is per thread).
 cores=$(nproc)
+t_loop2=$(timed ip netns exec "$S" "$loop" "$first" "$loop_hosts" "$ALL_PORTS" 1024 1000 "$cores")
+echo "bare epoll connect loop, $cores threads x 1,024 in flight:  $t_loop2 s ($(cat "$WORK/last.out"))"
+t_lo2=$(timed ip netns exec "$S" "$portolan" probe -q "$loop_prefix" -p "$ALL_PORTS" --transport-only -f csv \
+  -o "$WORK/loop.csv")
+echo "portolan probe --transport-only (defaults):  $t_lo2 s ($(awk "BEGIN { printf \"%.0f\", 100 * $t_loop2 / $t_lo2 }")% of the loop's rate)"
+awk -F, 'NR > 1 { n[$5]++ } END { for (v in n) printf "  %s %d\n", v, n[v] }' "$WORK/loop.csv" | sort
 t_loop=$(timed ip netns exec "$S" "$loop" "$first" "$loop_hosts" "$ALL_PORTS" 8192 1000 1)
 echo "bare epoll connect loop, 1 thread:        $t_loop s ($(cat "$WORK/last.out"))"
 t_lo=$(timed ip netns exec "$S" "$portolan" probe -q "$loop_prefix" -p "$ALL_PORTS" --transport-only --timeout 1s \
   --threads 1 --concurrency 256 -f csv -o "$WORK/loop.csv")
-echo "portolan probe --transport-only --threads 1:  $t_lo s ($(awk "BEGIN { printf \"%.0f\", 100 * $t_loop / $t_lo }")% of the loop's rate)"
-t_loop2=$(timed ip netns exec "$S" "$loop" "$first" "$loop_hosts" "$ALL_PORTS" 1024 1000 "$cores")
-echo "bare epoll connect loop, $cores threads:        $t_loop2 s ($(cat "$WORK/last.out"))"
-t_lo2=$(timed ip netns exec "$S" "$portolan" probe -q "$loop_prefix" -p "$ALL_PORTS" --transport-only --timeout 1s \
-  --concurrency 512 -f csv -o "$WORK/loop.csv")
-echo "portolan probe --transport-only (a thread per core): $t_lo2 s ($(awk "BEGIN { printf \"%.0f\", 100 * $t_loop2 / $t_lo2 }")% of the loop's rate)"
-awk -F, 'NR > 1 { n[$5]++ } END { for (v in n) printf "  %s %d\n", v, n[v] }' "$WORK/loop.csv" | sort
+echo "tuned: portolan probe --transport-only --threads 1 --concurrency 256:  $t_lo s ($(awk "BEGIN { printf \"%.0f\", 100 * $t_loop / $t_lo }")% of the loop's rate)"
+t_proto=$(timed ip netns exec "$S" "$portolan" probe -q "$loop_prefix" -p "$ALL_PORTS" -f csv -o "$WORK/loop-proto.csv")
+echo "portolan probe (defaults: protocol checks):  $t_proto s"
 if [ $smoke -eq 0 ]; then
   t_nmap_lo=$(timed ip netns exec "$S" nmap -sT -T4 -Pn -n -p "$ALL_PORTS" -oG /dev/null "$loop_prefix")
   echo "nmap -sT -T4 -Pn -n:              $t_nmap_lo s"

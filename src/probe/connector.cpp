@@ -31,18 +31,22 @@ void ExpireConnect(void* context) {
 
 enum class KernelSays { kConnected, kFailed, kConnecting };
 
-// What the kernel holds of a connect, whatever woke us: getpeername succeeds only on a connected
-// socket; otherwise SO_ERROR names a failure, and 0 there means the connect is still in progress.
+// What the kernel holds of a connect, whatever woke us: SO_ERROR names a failure; if it reads 0,
+// getpeername succeeds only on a connected socket, and fails (ENOTCONN) on a connect still in
+// progress. (A failure that lands between the two calls is read at the next wake: the one-shot
+// registration is armed again with EPOLL_CTL_MOD, which reports a pending error at once.)
 KernelSays AskTheKernel(int fd, std::error_code& error) {
-  sockaddr_storage peer{};
-  socklen_t peer_length = sizeof peer;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) return KernelSays::kConnected;
   int status = 0;
   socklen_t length = sizeof status;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &status, &length) != 0) status = errno;
-  if (status == 0) return KernelSays::kConnecting;
-  error = SystemError(status);
-  return KernelSays::kFailed;
+  if (status != 0) {
+    error = SystemError(status);
+    return KernelSays::kFailed;
+  }
+  sockaddr_storage peer{};
+  socklen_t peer_length = sizeof peer;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) return KernelSays::kConnected;
+  return KernelSays::kConnecting;
 }
 
 }  // namespace

@@ -237,6 +237,7 @@ class Gate {
     Admit();
   }
   int InFlight() const { return in_flight_; }
+  bool OverCapacity() const { return in_flight_ > capacity_; }
 
  private:
   void Admit() {
@@ -252,6 +253,18 @@ class Gate {
   int capacity_ = 1;
   int in_flight_ = 0;
   std::deque<std::unique_ptr<Watch::Resume>> waiting_;
+};
+
+// Counts a probe among those holding the window in silence (Timing::Clogged) until it ends.
+class SilentProbe {
+ public:
+  explicit SilentProbe(Timing& timing) : timing_(timing) { timing_.Clogged(); }
+  ~SilentProbe() { timing_.Unclogged(); }
+  SilentProbe(const SilentProbe&) = delete;
+  SilentProbe& operator=(const SilentProbe&) = delete;
+
+ private:
+  Timing& timing_;
 };
 
 // --- one probe --------------------------------------------------------------------------------
@@ -338,6 +351,7 @@ class Prober {
     Clock::duration waited{};
     std::error_code icmp_error;  // the first connect's ICMP error, if the one asked again is silent
     int local_failures = 0;
+    std::optional<SilentProbe> silent;
     ConnectOutcome outcome;
     for (int attempt = 0; attempt < attempts;) {
       request.timeout = timing_.ConnectTimeout(network, attempt, attempt + 1 == attempts);
@@ -352,6 +366,7 @@ class Prober {
       if (outcome.status == ConnectStatus::kSilent) {
         waited += request.timeout;
         ++attempt;
+        if (!silent) silent.emplace(timing_);
         continue;
       }
       timing_.OnAnswer(network, outcome.rtt_ms, attempt > 0, Clock::now());
@@ -608,6 +623,7 @@ class Prober {
     Bytes request = dialogue ? dialogue->Start() : Bytes{};
     const int attempts = std::max(1, options_.retries + 1);
     const auto slice = options_.timeout / attempts;
+    std::optional<SilentProbe> silent;
     std::vector<std::uint8_t> datagram(std::min(kMaxDatagram, service != nullptr ? service->max_answer : kMaxDatagram));
 
     for (int attempt = 0; attempt < attempts; ++attempt) {
@@ -619,7 +635,10 @@ class Prober {
       for (;;) {
         auto [error, got] = co_await socket->async_receive(asio::buffer(datagram), kUseTuple);
         if (error) {
-          if (watch.expired) break;  // silence: try again, or give up below
+          if (watch.expired) {  // silence: try again, or give up below
+            if (!silent) silent.emplace(timing_);
+            break;
+          }
           watch.Stop();
           UdpFailed(error, *socket, start, network, result);
           co_return;
@@ -716,8 +735,8 @@ int RaiseDescriptorLimit() {
 // One thread's share of a pass: its own io_context, workers, gate, timing, sweeper and rate
 // limiter, taking the next spec from the index the threads share.
 void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options, const TimingLimits& limits,
-              double rate, std::atomic<std::size_t>& next, std::atomic<std::size_t>& done, bool reports_progress,
-              std::vector<ProbeResult>& results) {
+              double rate, std::size_t batch, std::atomic<std::size_t>& next, std::atomic<std::size_t>& done,
+              bool reports_progress, std::vector<ProbeResult>& results) {
   asio::io_context context(ASIO_CONCURRENCY_HINT_UNSAFE);  // one thread each: no locks inside Asio
   asio::ssl::context tls(asio::ssl::context::tls_client);
   tls.set_verify_mode(asio::ssl::verify_none);  // reachability, not trust: the certificate is reported
@@ -735,11 +754,17 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
   // same cache line; this thread's workers take them one by one.
   std::size_t cursor = 0;
   std::size_t batch_end = 0;
-  const std::size_t batch = std::clamp<std::size_t>(specs.size() / (workers * 64), 1, 64);
   std::exception_ptr failure;
+  std::function<void(std::size_t)> spawn;  // starts workers up to a number (below)
   const auto worker = [&](Watch& watch) -> awaitable<void> {
+    // A worker keeps its place in the window from probe to probe and gives it up only when the
+    // window shrank below what is in flight; parked workers are let in as the window grows.
+    bool inside = false;
     for (;;) {
-      if (!gate.TryEnter()) co_await gate.AsyncEnter(kUseTuple);
+      if (!inside) {
+        if (!gate.TryEnter()) co_await gate.AsyncEnter(kUseTuple);
+        inside = true;
+      }
       if (!failure && cursor == batch_end) {
         cursor = std::min(next.fetch_add(batch, std::memory_order_relaxed), specs.size());
         batch_end = std::min(cursor + batch, specs.size());
@@ -757,24 +782,33 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
         gate.Leave();
         throw;
       }
-      gate.Leave();
       gate.SetCapacity(timing.Window());
+      spawn(static_cast<std::size_t>(timing.Window()));
+      if (gate.OverCapacity()) {
+        gate.Leave();
+        inside = false;
+      }
       const std::size_t finished = done.fetch_add(1, std::memory_order_relaxed) + 1;
       if (reports_progress && options.progress) options.progress(finished, specs.size());
     }
   };
-  std::size_t running = workers;
-  for (std::size_t w = 0; w < workers; ++w) {
-    // A worker that throws met a failure of this machine (no socket could be opened): the run
-    // stops and says so, rather than reporting probes that were never sent.
-    asio::co_spawn(context, worker(watches[w]), [&](const std::exception_ptr& error) {
-      if (error && !failure) failure = error;
-      if (--running == 0) {
-        sweeper.Finish();
-        connects.Finish();
-      }
-    });
-  }
+  std::size_t running = 0;
+  std::size_t spawned = 0;
+  // Workers are started as the window makes room for them, so a run that never needs thousands
+  // in flight never makes them. A worker that throws met a failure of this machine (no socket
+  // could be opened): the run stops and says so, rather than reporting probes never sent.
+  spawn = [&](std::size_t wanted) {
+    for (; spawned < std::min(wanted, workers); ++spawned, ++running) {
+      asio::co_spawn(context, worker(watches[spawned]), [&](const std::exception_ptr& error) {
+        if (error && !failure) failure = error;
+        if (--running == 0) {
+          sweeper.Finish();
+          connects.Finish();
+        }
+      });
+    }
+  };
+  spawn(static_cast<std::size_t>(timing.Window()));
   asio::co_spawn(context, sweeper.Run(), asio::detached);
   asio::co_spawn(context, connects.Dispatch(), asio::detached);
   context.run();
@@ -813,6 +847,9 @@ std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const Engi
   std::exception_ptr failure;
   std::mutex failure_lock;
   const double rate = options.rate / static_cast<double>(threads);
+  // Specs are claimed a batch at a time: threads rarely touch the shared index, and each writes
+  // its own stretch of the results.
+  const std::size_t batch = std::clamp<std::size_t>(specs.size() / (threads * 64), 1, 64);
   const auto share = [&](std::size_t t) {
     // Thread t's part of the window: an equal share, the remainder to the first threads.
     const auto part = [&](int whole) {
@@ -824,7 +861,7 @@ std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const Engi
     mine.window_initial = std::min(part(limits.window_initial), mine.window_max);
     mine.window_min = std::min(part(limits.window_min), mine.window_initial);
     try {
-      RunShare(specs, options, mine, rate, next, done, t == 0, results);
+      RunShare(specs, options, mine, rate, batch, next, done, t == 0, results);
     } catch (...) {
       const std::lock_guard lock(failure_lock);
       if (!failure) failure = std::current_exception();

@@ -58,17 +58,21 @@ Timing::Clock::duration Timing::ConnectTimeout(const NetworkKey& network, int at
 
 void Timing::OnAnswer(const NetworkKey& network, std::optional<double> rtt_ms, bool after_silence,
                       Clock::time_point now) {
+  bool long_path = false;
   if (rtt_ms) {
     auto& state = networks_[network];
     state.estimate.Sample(*rtt_ms);
     state.longest_ms = std::max(state.longest_ms, *rtt_ms);
+    state.shortest_ms = std::min(state.shortest_ms, *rtt_ms);
     srtt_all_ms_ = state.estimate.Srtt();
+    long_path = state.shortest_ms >= kLongPathMs;
   }
   if (limits_.fixed_window) return;
   if (after_silence) {
     Cut(window_ / 2, now);
     return;
   }
+  if (!long_path && silent_ * 4 < window_) return;
   if (slow_start_) {
     window_ = std::min(limits_.window_max, window_ + 1);
     return;

@@ -54,6 +54,9 @@ class Timing {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr double kGranularityMs = 10;
+  // A network whose quickest answer took this long is far away: probes wait on the path, not on
+  // this machine, and more of them in flight means more answers a second.
+  static constexpr double kLongPathMs = 2;
 
   explicit Timing(const TimingLimits& limits);
 
@@ -67,8 +70,17 @@ class Timing {
   // its round trip, when it measures the network (not an application's answer time).
   // `after_silence`: an earlier request of the same probe went unanswered, so a packet was lost
   // (or the estimate was short): the window is cut (at most once per round trip) and grows
-  // slowly from then on.
+  // slowly from then on. Otherwise the window grows by one (by one per window of answers after a
+  // loss) while it is clogged (below).
   void OnAnswer(const NetworkKey& network, std::optional<double> rtt_ms, bool after_silence, Clock::time_point now);
+
+  // A probe has waited out its first timeout unanswered (filtered, most likely), and holds its
+  // place in the window while it tries again; Unclogged: such a probe has ended. The window grows
+  // only while at least a quarter of it is held so, or with answers from a long path (below):
+  // when everything answers at once (nothing in the way, near by), more probes in flight buy
+  // nothing and cost the peer's accept queue and our caches.
+  void Clogged() { ++silent_; }
+  void Unclogged() { silent_ = std::max(0, silent_ - 1); }
 
   // This machine refused: no descriptor (EMFILE, ENFILE), no buffer (ENOBUFS, ENOMEM), no local
   // port (EADDRNOTAVAIL). The window drops to half of what is in flight, and grows slowly.
@@ -81,6 +93,7 @@ class Timing {
   struct NetworkState {
     RttEstimate estimate;
     double longest_ms = 0;
+    double shortest_ms = 1e300;
   };
   struct KeyHash {
     std::size_t operator()(const NetworkKey& key) const noexcept {
@@ -92,6 +105,7 @@ class Timing {
 
   TimingLimits limits_;
   int window_;
+  int silent_ = 0;                // probes in flight that went unanswered once
   int answers_since_growth_ = 0;  // answers counted towards the next +1 once growth is linear
   bool slow_start_ = true;        // +1 per answer until the first loss, then +1 per window of answers
   std::optional<Clock::time_point> last_cut_;

@@ -84,6 +84,9 @@ TEST(ProbeTiming, WindowGrowsWithAnswersAndIsCutOncePerRoundTripOnLoss) {
   Timing timing(limits);
   auto now = Clock::now();
   for (int i = 0; i < 50; ++i) timing.OnAnswer(kNet, 1, false, now);
+  EXPECT_EQ(timing.Window(), 100);                // everything answers: nothing clogs the window, it stays
+  for (int i = 0; i < 38; ++i) timing.Clogged();  // 38 probes wait in silence: a quarter of 150
+  for (int i = 0; i < 50; ++i) timing.OnAnswer(kNet, 1, false, now);
   EXPECT_EQ(timing.Window(), 150);  // +1 an answer before any loss
   timing.OnAnswer(kNet, 1, true, now);
   EXPECT_EQ(timing.Window(), 75);
@@ -104,8 +107,25 @@ TEST(ProbeTiming, WindowGrowsWithAnswersAndIsCutOncePerRoundTripOnLoss) {
 TEST(ProbeTiming, SilenceAloneNeitherGrowsNorCuts) {
   TimingLimits limits;
   Timing timing(limits);
-  // A filtered port never answers: the engine reports nothing to timing, and the window stays.
+  for (int i = 0; i < 1000; ++i) timing.Clogged();
+  EXPECT_EQ(timing.Window(), limits.window_initial);  // filtered ports: no answer, no change
+  timing.OnAnswer(kNet, 1, false, Clock::now());
+  EXPECT_EQ(timing.Window(), limits.window_initial + 1);  // an answer while clogged: room for more
+  for (int i = 0; i < 1000; ++i) timing.Unclogged();
+  timing.OnAnswer(kNet, 1, false, Clock::now());
+  EXPECT_EQ(timing.Window(), limits.window_initial + 1);
+}
+
+TEST(ProbeTiming, AnswersFromALongPathGrowTheWindow) {
+  TimingLimits limits;
+  Timing timing(limits);
+  const auto now = Clock::now();
+  for (int i = 0; i < 10; ++i) timing.OnAnswer(kNet, 0.3, false, now);  // a LAN: no growth
   EXPECT_EQ(timing.Window(), limits.window_initial);
+  for (int i = 0; i < 10; ++i) timing.OnAnswer(kOther, 40, false, now);  // 40 ms away: each answer adds one
+  EXPECT_EQ(timing.Window(), limits.window_initial + 10);
+  timing.OnAnswer(kNet, std::nullopt, false, now);  // an application's answer says nothing of the path
+  EXPECT_EQ(timing.Window(), limits.window_initial + 10);
 }
 
 TEST(ProbeTiming, LocalErrorsCutToHalfOfWhatIsInFlight) {
