@@ -161,6 +161,7 @@ check "probe bad port" 2 "$portolan" probe 127.0.0.1 -p 70000
 contains "probe bad port says why" "$work/stderr" "70000"
 check "probe bad protocol" 2 "$portolan" probe 127.0.0.1 -p 445/sctp
 check "probe bad timeout" 2 "$portolan" probe 127.0.0.1 -p 445 --timeout 2h
+check "probe bad min-timeout" 2 "$portolan" probe 127.0.0.1 -p 445 --min-timeout 0s
 check "probe bad target" 2 "$portolan" probe 127.0.0.300 -p 445
 check "probe too many targets" 2 "$portolan" probe 10.0.0.0/8 -p 445
 check "probe --from without inventory" 2 "$portolan" probe 127.0.0.1 -p 1 --from SMS01
