@@ -173,9 +173,17 @@ class ConnectionlessEpmDialogue final : public Dialogue {
  public:
   explicit ConnectionlessEpmDialogue(const Uuid& activity_id) : activity_id_(activity_id) {}
 
-  Bytes Start() override { return BuildConnectionlessLookup(activity_id_); }
+  Bytes Start() override {
+    request_ = BuildConnectionlessLookup(activity_id_);
+    return request_;
+  }
 
   Step OnReceive(std::span<const std::uint8_t> received, bool /*closed*/) override {
+    // Our own request back, byte for byte: something that echoes. (A request PDU is otherwise
+    // taken for the conversation manager's callback, and would be called VERIFIED.)
+    if (std::equal(received.begin(), received.end(), request_.begin(), request_.end())) {
+      return Step::WrongService("our ept_lookup request came back unchanged (an echo service?)");
+    }
     std::string error;
     const auto header = ParseConnectionless(received, &error);
     if (!header) return Step::WrongService(error);
@@ -220,6 +228,7 @@ class ConnectionlessEpmDialogue final : public Dialogue {
   }
 
   Uuid activity_id_;
+  Bytes request_;
 };
 
 }  // namespace

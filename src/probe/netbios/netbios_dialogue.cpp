@@ -93,8 +93,10 @@ class NodeStatusDialogue final : public Dialogue {
     std::string error;
     const auto status = ParseNodeStatusResponse(received, &error);
     if (!status) return Step::WrongService("not a NetBIOS name service answer: " + error);
-    // Another transaction's answer, or our own request reflected back: wait for ours.
-    if (status->transaction_id != transaction_id_ || !status->response) return Step::NeedMore();
+    if (status->transaction_id != transaction_id_) return Step::NeedMore();  // another transaction's: wait for ours
+    // The socket is connected to the target, so only the target can have sent our own request
+    // back: something that echoes, not a name service (waiting for more would call it FILTERED).
+    if (!status->response) return Step::WrongService("our node status request came back unanswered (an echo service?)");
     if (status->opcode != 0) {
       return Step::WrongService("a name service packet with opcode " + std::to_string(status->opcode) +
                                 ", not a query response");

@@ -375,5 +375,15 @@ TEST(DcerpcConnectionless, OtherActivitiesWaitAndForeignBytesAreWrong) {
   EXPECT_EQ(dialogue->OnReceive(ClAnswer(request, 42, {}), false).kind, Step::Kind::kWrongService);
 }
 
+// Found by probe.stress: an echo of the request parsed as a request PDU, taken for the
+// conversation manager's callback, and was VERIFIED.
+TEST(DcerpcConnectionless, AnEchoOfTheRequestIsWrongService) {
+  auto dialogue = MakeConnectionlessEpmDialogue(Target(135));
+  const Bytes request = dialogue->Start();
+  const Step echo = dialogue->OnReceive(request, false);
+  EXPECT_EQ(echo.kind, Step::Kind::kWrongService);
+  EXPECT_NE(echo.detail.find("echo"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace portolan::probe::dcerpc

@@ -1,15 +1,20 @@
 // The listening side of tests/probe/stress_test.sh: one epoll process that listens on many TCP
-// ports at once and accepts at once, so that a listening port never looks filtered under load.
+// ports at once and accepts at once, so that a listening port never looks filtered under load,
+// and that echoes on UDP ports.
 //
-// Usage: portolan_tcp_listeners [--lifetime SECONDS] [--max-connections N] PORT:MODE...
-//   MODE silent: accept, read and discard, never write (the peer's protocol gets no answer);
-//   MODE http:   read the request, answer "HTTP/1.1 200 OK" with Content-Length 0, then close.
-// Binds 0.0.0.0:PORT with a backlog of 4096; holds at most N connections (default 16384),
-// closing the oldest past that; exits 0 by itself after the lifetime (default 120 s). Prints
-// "ready" once every port listens; exit 2 on bad arguments, 1 when a port cannot be bound.
+// Usage: portolan_tcp_listeners [--lifetime SECONDS] [--max-connections N] PORT[/tcp|/udp]:MODE...
+//   MODE silent: TCP: accept, read and discard, never write (the peer's protocol gets no answer);
+//   MODE http:   TCP: read the request, answer "HTTP/1.1 200 OK" with Content-Length 0, then close;
+//   MODE echo:   UDP: send every datagram (an empty one too) back to its sender, from the address
+//                it was sent to (IP_PKTINFO), so that a connected client socket accepts it.
+// Binds 0.0.0.0:PORT: TCP with a backlog of 4096, UDP with a receive buffer of 8 MiB (forced as
+// root); holds at most N connections (default 16384), closing the oldest past that; exits 0 by
+// itself after the lifetime (default 120 s). Prints "ready" once every port listens; exit 2 on
+// bad arguments, 1 when a port cannot be bound.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -43,11 +48,16 @@ constexpr std::string_view kHttpAnswer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r
 constexpr std::string_view kEndOfHeaders = "\r\n\r\n";
 // epoll data: listening sockets carry this bit, connections their fd alone.
 constexpr std::uint64_t kListenerBit = std::uint64_t{1} << 32;
+// epoll data: UDP sockets carry this bit.
+constexpr std::uint64_t kDatagramBit = std::uint64_t{1} << 33;
+constexpr int kDatagramBufferBytes = 8 * 1024 * 1024;
+constexpr std::size_t kMaxDatagramBytes = 65536;
 
-enum class Mode { kSilent, kHttp };
+enum class Mode { kSilent, kHttp, kEcho };
 
 struct PortMode {
   int port = 0;
+  bool udp = false;
   Mode mode = Mode::kSilent;
 };
 
@@ -76,17 +86,29 @@ bool ParseLong(const char* text, long low, long high, long& value) {
 bool ParsePortMode(const std::string& text, PortMode& out) {
   const auto colon = text.find(':');
   if (colon == std::string::npos) return false;
+  std::string number = text.substr(0, colon);
+  const auto slash = number.find('/');
+  bool udp = false;
+  if (slash != std::string::npos) {
+    const std::string transport = number.substr(slash + 1);
+    if (transport != "tcp" && transport != "udp") return false;
+    udp = transport == "udp";
+    number.resize(slash);
+  }
   long port = 0;
-  if (!ParseLong(text.substr(0, colon).c_str(), 1, 65535, port)) return false;
+  if (!ParseLong(number.c_str(), 1, 65535, port)) return false;
   const std::string mode = text.substr(colon + 1);
-  if (mode == "silent") {
+  if (mode == "silent" && !udp) {
     out.mode = Mode::kSilent;
-  } else if (mode == "http") {
+  } else if (mode == "http" && !udp) {
     out.mode = Mode::kHttp;
+  } else if (mode == "echo" && udp) {
+    out.mode = Mode::kEcho;
   } else {
     return false;
   }
   out.port = static_cast<int>(port);
+  out.udp = udp;
   return true;
 }
 
@@ -134,6 +156,27 @@ int Listen(int port) {
   return fd;
 }
 
+int BindDatagram(int port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  const int bytes = kDatagramBufferBytes;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);  // not root: up to rmem_max
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 class Server {
  public:
   Server(int epoll, long max_connections) : epoll_(epoll), max_connections_(max_connections) {}
@@ -146,9 +189,18 @@ class Server {
     epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event);
   }
 
+  void AddDatagramSocket(int fd) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kDatagramBit | static_cast<std::uint32_t>(fd);
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event);
+  }
+
   void OnEvent(const epoll_event& event) {
     const int fd = static_cast<int>(event.data.u64 & 0xffffffffU);
-    if ((event.data.u64 & kListenerBit) != 0) {
+    if ((event.data.u64 & kDatagramBit) != 0) {
+      EchoAll(fd);
+    } else if ((event.data.u64 & kListenerBit) != 0) {
       AcceptAll(fd, listener_modes_[fd]);
     } else {
       OnReadable(fd);
@@ -156,6 +208,57 @@ class Server {
   }
 
  private:
+  // Echoes until the socket's queue is empty, each datagram from the address it was sent to.
+  static void EchoAll(int fd) {
+    std::vector<char> buffer(kMaxDatagramBytes);
+    for (;;) {
+      sockaddr_in peer{};
+      iovec data{buffer.data(), buffer.size()};
+      alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> control{};
+      msghdr message{};
+      message.msg_name = &peer;
+      message.msg_namelen = sizeof peer;
+      message.msg_iov = &data;
+      message.msg_iovlen = 1;
+      message.msg_control = control.data();
+      message.msg_controllen = control.size();
+      const ssize_t got = recvmsg(fd, &message, 0);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        return;  // EAGAIN: drained (an ICMP error queued on the socket is dropped by the kernel)
+      }
+      in_pktinfo destination{};
+      bool found = false;
+      for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO) {
+          std::memcpy(&destination, CMSG_DATA(header), sizeof destination);
+          found = true;
+        }
+      }
+      // Answer from the address the datagram was sent to: the address the peer's socket is
+      // connected to, whichever of the server's addresses it is.
+      alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in_pktinfo))> answer_control{};
+      iovec answer_data{buffer.data(), static_cast<std::size_t>(got)};
+      msghdr answer{};
+      answer.msg_name = &peer;
+      answer.msg_namelen = message.msg_namelen;
+      answer.msg_iov = &answer_data;
+      answer.msg_iovlen = 1;
+      if (found) {
+        answer.msg_control = answer_control.data();
+        answer.msg_controllen = answer_control.size();
+        cmsghdr* header = CMSG_FIRSTHDR(&answer);
+        header->cmsg_level = IPPROTO_IP;
+        header->cmsg_type = IP_PKTINFO;
+        header->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+        in_pktinfo source{};
+        source.ipi_spec_dst = destination.ipi_addr;
+        std::memcpy(CMSG_DATA(header), &source, sizeof source);
+      }
+      sendmsg(fd, &answer, MSG_DONTWAIT);
+    }
+  }
+
   // Accepts until the queue is empty: the kernel's accept queue must never fill up.
   void AcceptAll(int listener, Mode mode) {
     for (;;) {
@@ -230,7 +333,8 @@ class Server {
 int main(int argc, char** argv) {
   Options options;
   if (!ParseOptions(argc, argv, options)) {
-    std::fprintf(stderr, "usage: %s [--lifetime SECONDS] [--max-connections N] PORT:silent|http...\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--lifetime SECONDS] [--max-connections N] PORT:silent|http PORT/udp:echo...\n",
+                 argv[0]);
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -243,12 +347,17 @@ int main(int argc, char** argv) {
   }
   Server server(epoll, options.max_connections);
   for (const auto& port_mode : options.ports) {
-    const int fd = Listen(port_mode.port);
+    const int fd = port_mode.udp ? BindDatagram(port_mode.port) : Listen(port_mode.port);
     if (fd < 0) {
-      std::fprintf(stderr, "tcp_listeners: cannot listen on port %d: %s\n", port_mode.port, std::strerror(errno));
+      std::fprintf(stderr, "tcp_listeners: cannot listen on port %d/%s: %s\n", port_mode.port,
+                   port_mode.udp ? "udp" : "tcp", std::strerror(errno));
       return 1;
     }
-    server.AddListener(fd, port_mode.mode);
+    if (port_mode.udp) {
+      server.AddDatagramSocket(fd);
+    } else {
+      server.AddListener(fd, port_mode.mode);
+    }
   }
   std::printf("ready\n");
   std::fflush(stdout);
