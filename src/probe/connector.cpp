@@ -1,6 +1,7 @@
 #include "probe/connector.hpp"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -47,6 +48,13 @@ KernelSays AskTheKernel(int fd, std::error_code& error) {
   socklen_t peer_length = sizeof peer;
   if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) return KernelSays::kConnected;
   return KernelSays::kConnecting;
+}
+
+std::optional<double> PathRtt(int fd) {
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0 || info.tcpi_rtt == 0) return std::nullopt;
+  return static_cast<double>(info.tcpi_rtt) / 1000.0;
 }
 
 }  // namespace
@@ -176,6 +184,7 @@ asio::awaitable<ConnectOutcome> Connect(ConnectSet& set, Watch& watch, const Con
   if (::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0) {
     outcome.status = ConnectStatus::kConnected;
     outcome.rtt_ms = MillisecondsSince(start);
+    outcome.path_rtt_ms = PathRtt(fd);
     co_return outcome;
   }
   if (errno != EINPROGRESS) {
@@ -197,6 +206,7 @@ asio::awaitable<ConnectOutcome> Connect(ConnectSet& set, Watch& watch, const Con
       outcome.rtt_ms = MillisecondsSince(start);
       outcome.status = says == KernelSays::kConnected ? ConnectStatus::kConnected : ConnectStatus::kFailed;
       outcome.error = failure;
+      if (says == KernelSays::kConnected) outcome.path_rtt_ms = PathRtt(fd);
       co_return outcome;
     }
     if (watch.expired) {

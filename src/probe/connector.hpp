@@ -178,7 +178,10 @@ struct ConnectOutcome {
   ConnectStatus status = ConnectStatus::kSilent;
   std::error_code error;
   UniqueFd fd;        // open unless kLocalError; the caller reads the ICMP error queue from it
-  double rtt_ms = 0;  // from connect() to the answer
+  double rtt_ms = 0;  // from connect() to the answer, as this process saw it (its own delays included)
+  // The kernel's own measure of the handshake's round trip (TCP_INFO), when connected: the path
+  // alone, without the time this process took to look.
+  std::optional<double> path_rtt_ms;
 };
 
 // IP_RECVERR (IPV6_RECVERR): the kernel keeps an ICMP error with the address of whoever sent it.

@@ -44,7 +44,7 @@ constexpr int kMaxDialogueSteps = 8;  // requests one dialogue may send
 constexpr std::size_t kReadChunk = 4096;
 constexpr std::size_t kMaxDatagram = 65536;       // the largest UDP payload
 constexpr std::size_t kMinWorkersPerThread = 64;  // fewer probes in flight than this: one thread
-constexpr int kInitialWindow = 512;               // adaptive: probes in flight at the start
+constexpr int kInitialWindow = 256;               // adaptive: probes in flight at the start
 constexpr int kMaxAdaptiveWindow = 8192;          // adaptive: probes in flight at most
 constexpr int kMaxWindow = 20000;                 // probes in flight at most, --concurrency included
 constexpr int kMaxLocalFailures = 200;            // attempts this machine refused in a row: the run stops
@@ -369,7 +369,7 @@ class Prober {
         if (!silent) silent.emplace(timing_);
         continue;
       }
-      timing_.OnAnswer(network, outcome.rtt_ms, attempt > 0, Clock::now());
+      timing_.OnAnswer(network, outcome.rtt_ms, attempt > 0, Clock::now(), outcome.path_rtt_ms);
       if (outcome.status == ConnectStatus::kFailed && !request.icmp_sender && IsIcmpError(outcome.error)) {
         icmp_error = outcome.error;
         request.icmp_sender = true;

@@ -57,15 +57,15 @@ Timing::Clock::duration Timing::ConnectTimeout(const NetworkKey& network, int at
 }
 
 void Timing::OnAnswer(const NetworkKey& network, std::optional<double> rtt_ms, bool after_silence,
-                      Clock::time_point now) {
+                      Clock::time_point now, std::optional<double> path_rtt_ms) {
   bool long_path = false;
   if (rtt_ms) {
     auto& state = networks_[network];
     state.estimate.Sample(*rtt_ms);
     state.longest_ms = std::max(state.longest_ms, *rtt_ms);
-    state.shortest_ms = std::min(state.shortest_ms, *rtt_ms);
     srtt_all_ms_ = state.estimate.Srtt();
-    long_path = state.shortest_ms >= kLongPathMs;
+    if (path_rtt_ms) state.shortest_path_ms = std::min(state.shortest_path_ms, *path_rtt_ms);
+    long_path = state.shortest_path_ms >= kLongPathMs && state.shortest_path_ms < 1e300;
   }
   if (limits_.fixed_window) return;
   if (after_silence) {

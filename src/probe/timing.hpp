@@ -54,7 +54,7 @@ class Timing {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr double kGranularityMs = 10;
-  // A network whose quickest answer took this long is far away: probes wait on the path, not on
+  // A network whose quickest handshake (by the kernel's measure) took this long is far away: probes wait on the path, not on
   // this machine, and more of them in flight means more answers a second.
   static constexpr double kLongPathMs = 2;
 
@@ -72,7 +72,11 @@ class Timing {
   // (or the estimate was short): the window is cut (at most once per round trip) and grows
   // slowly from then on. Otherwise the window grows by one (by one per window of answers after a
   // loss) while it is clogged (below).
-  void OnAnswer(const NetworkKey& network, std::optional<double> rtt_ms, bool after_silence, Clock::time_point now);
+  // `path_rtt_ms`: the kernel's measure of the path alone (TCP_INFO of an accepted connect),
+  // which says whether the network is far away (kLongPathMs); `rtt_ms` includes this process's
+  // own delays, which grow with the load it makes, and cannot say that.
+  void OnAnswer(const NetworkKey& network, std::optional<double> rtt_ms, bool after_silence, Clock::time_point now,
+                std::optional<double> path_rtt_ms = std::nullopt);
 
   // A probe has waited out its first timeout unanswered (filtered, most likely), and holds its
   // place in the window while it tries again; Unclogged: such a probe has ended. The window grows
@@ -93,7 +97,7 @@ class Timing {
   struct NetworkState {
     RttEstimate estimate;
     double longest_ms = 0;
-    double shortest_ms = 1e300;
+    double shortest_path_ms = 1e300;
   };
   struct KeyHash {
     std::size_t operator()(const NetworkKey& key) const noexcept {

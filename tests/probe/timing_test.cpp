@@ -120,9 +120,15 @@ TEST(ProbeTiming, AnswersFromALongPathGrowTheWindow) {
   TimingLimits limits;
   Timing timing(limits);
   const auto now = Clock::now();
-  for (int i = 0; i < 10; ++i) timing.OnAnswer(kNet, 0.3, false, now);  // a LAN: no growth
+  for (int i = 0; i < 10; ++i) timing.OnAnswer(kNet, 0.3, false, now, 0.3);  // a LAN: no growth
   EXPECT_EQ(timing.Window(), limits.window_initial);
-  for (int i = 0; i < 10; ++i) timing.OnAnswer(kOther, 40, false, now);  // 40 ms away: each answer adds one
+  // Slow answers from a path the kernel measured short: this process's own delays, no growth.
+  for (int i = 0; i < 10; ++i) timing.OnAnswer(kNet, 5, false, now, 0.05);
+  for (int i = 0; i < 10; ++i) timing.OnAnswer(kNet, 5, false, now);
+  EXPECT_EQ(timing.Window(), limits.window_initial);
+  // 40 ms away by the kernel's measure: each answer adds one, refusals included.
+  timing.OnAnswer(kOther, 41, false, now, 40);
+  for (int i = 0; i < 9; ++i) timing.OnAnswer(kOther, 41, false, now);
   EXPECT_EQ(timing.Window(), limits.window_initial + 10);
   timing.OnAnswer(kNet, std::nullopt, false, now);  // an application's answer says nothing of the path
   EXPECT_EQ(timing.Window(), limits.window_initial + 10);
