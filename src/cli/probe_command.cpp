@@ -310,7 +310,7 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 10));
   command
       ->add_option("--concurrency", options->concurrency,
-                   "Probes in flight, fixed (default: adaptive: 256 at first, growing up to 8192 while filtered "
+                   "Probes in flight, fixed (default: adaptive: 128 at first, growing up to 8192 while filtered "
                    "ports or far networks hold them, halved on loss)")
       ->check(CLI::Range(1, 20000));
   command->add_option("--threads", options->threads, "Threads sharing the probes (default: one per core)")

@@ -184,7 +184,7 @@ asio::awaitable<ConnectOutcome> Connect(ConnectSet& set, Watch& watch, const Con
   if (::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0) {
     outcome.status = ConnectStatus::kConnected;
     outcome.rtt_ms = MillisecondsSince(start);
-    outcome.path_rtt_ms = PathRtt(fd);
+    if (request.path_rtt) outcome.path_rtt_ms = PathRtt(fd);
     co_return outcome;
   }
   if (errno != EINPROGRESS) {
@@ -206,7 +206,7 @@ asio::awaitable<ConnectOutcome> Connect(ConnectSet& set, Watch& watch, const Con
       outcome.rtt_ms = MillisecondsSince(start);
       outcome.status = says == KernelSays::kConnected ? ConnectStatus::kConnected : ConnectStatus::kFailed;
       outcome.error = failure;
-      if (says == KernelSays::kConnected) outcome.path_rtt_ms = PathRtt(fd);
+      if (says == KernelSays::kConnected && request.path_rtt) outcome.path_rtt_ms = PathRtt(fd);
       co_return outcome;
     }
     if (watch.expired) {

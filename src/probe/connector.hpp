@@ -163,6 +163,7 @@ struct ConnectRequest {
   std::optional<asio::ip::address> source;  // bind to this address first
   unsigned short source_port = 0;           // and this port (SO_REUSEADDR)
   bool icmp_sender = false;                 // IP_RECVERR / IPV6_RECVERR: keep the ICMP error's sender
+  bool path_rtt = true;                     // read the kernel's handshake RTT when connected (TCP_INFO)
   Clock::duration timeout{};
 };
 

@@ -44,7 +44,7 @@ constexpr int kMaxDialogueSteps = 8;  // requests one dialogue may send
 constexpr std::size_t kReadChunk = 4096;
 constexpr std::size_t kMaxDatagram = 65536;       // the largest UDP payload
 constexpr std::size_t kMinWorkersPerThread = 64;  // fewer probes in flight than this: one thread
-constexpr int kInitialWindow = 256;               // adaptive: probes in flight at the start
+constexpr int kInitialWindow = 128;               // adaptive: probes in flight at the start
 constexpr int kMaxAdaptiveWindow = 8192;          // adaptive: probes in flight at most
 constexpr int kMaxWindow = 20000;                 // probes in flight at most, --concurrency included
 constexpr int kMaxLocalFailures = 200;            // attempts this machine refused in a row: the run stops
@@ -347,6 +347,7 @@ class Prober {
     // only on a second connect, made when the first got an ICMP error, to name its sender.
     request.icmp_sender = !ipv4;
     const int attempts = 1 + std::max(0, options_.retries);
+    request.path_rtt = timing_.WantsPathRtt(network);
     int requests = 0;
     Clock::duration waited{};
     std::error_code icmp_error;  // the first connect's ICMP error, if the one asked again is silent
@@ -701,6 +702,8 @@ class RateLimiter {
  public:
   RateLimiter(const asio::any_io_executor& executor, double rate) : executor_(executor), rate_(rate) {}
 
+  bool Limits() const { return rate_ > 0; }
+
   awaitable<void> Wait() {
     if (rate_ <= 0) co_return;
     const auto now = Clock::now();
@@ -775,7 +778,7 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
         break;
       }
       const std::size_t index = cursor++;
-      co_await limiter.Wait();
+      if (limiter.Limits()) co_await limiter.Wait();  // no coroutine frame when there is no --rate
       try {
         results[index] = co_await prober.Run(specs[index], watch);
       } catch (...) {

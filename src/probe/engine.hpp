@@ -43,7 +43,7 @@ struct EngineOptions {
   std::chrono::milliseconds timeout{2000};
   std::chrono::milliseconds min_timeout{100};  // the shortest adaptive connect timeout
   int retries = 1;                             // requests sent again after silence: TCP connects and UDP requests
-  int concurrency = 0;                         // probes in flight; 0: adaptive (256 at first, up to 8,192)
+  int concurrency = 0;                         // probes in flight; 0: adaptive (128 at first, up to 8,192)
   double rate = 0;                             // probes started per second at most; 0: no limit
   int threads = 0;                             // threads sharing the probes; 0: one per core
   std::optional<std::string> source;           // local address to send from

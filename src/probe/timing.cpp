@@ -100,6 +100,12 @@ void Timing::Cut(int to, Clock::time_point now) {
   window_ = std::clamp(std::min(to, window_), limits_.window_min, limits_.window_max);
 }
 
+bool Timing::WantsPathRtt(const NetworkKey& network) const {
+  if (limits_.fixed_window) return false;
+  const auto found = networks_.find(network);
+  return found == networks_.end() || found->second.shortest_path_ms >= kLongPathMs;
+}
+
 const RttEstimate* Timing::Estimate(const NetworkKey& network) const {
   const auto found = networks_.find(network);
   return found == networks_.end() || found->second.estimate.Empty() ? nullptr : &found->second.estimate;

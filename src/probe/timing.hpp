@@ -90,6 +90,11 @@ class Timing {
   // port (EADDRNOTAVAIL). The window drops to half of what is in flight, and grows slowly.
   void OnLocalError(int in_flight, Clock::time_point now);
 
+  // Whether an accepted connect to `network` should report the kernel's handshake RTT: not once
+  // the network is known to be near (its quickest handshake below kLongPathMs), when no later
+  // sample can change what it is.
+  bool WantsPathRtt(const NetworkKey& network) const;
+
   int Window() const { return window_; }
   const RttEstimate* Estimate(const NetworkKey& network) const;
 

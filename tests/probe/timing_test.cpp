@@ -132,6 +132,10 @@ TEST(ProbeTiming, AnswersFromALongPathGrowTheWindow) {
   EXPECT_EQ(timing.Window(), limits.window_initial + 10);
   timing.OnAnswer(kNet, std::nullopt, false, now);  // an application's answer says nothing of the path
   EXPECT_EQ(timing.Window(), limits.window_initial + 10);
+  // Once a network is known near, its handshakes need not be measured again; a far one's are.
+  EXPECT_FALSE(timing.WantsPathRtt(kNet));
+  EXPECT_TRUE(timing.WantsPathRtt(kOther));
+  EXPECT_TRUE(timing.WantsPathRtt(NetworkOfV4(0x0B000001)));
 }
 
 TEST(ProbeTiming, LocalErrorsCutToHalfOfWhatIsInFlight) {
