@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <string>
 #include <system_error>
 #include <thread>
 
@@ -162,6 +164,62 @@ TEST(ProbeEngine, WithNoDescriptorAtAllTheRunFailsInsteadOfGivingVerdicts) {
   const LocalPort open(true);
   const auto specs = Alternating(50, open.port(), open.port());
   EXPECT_EXIT(ProbeShortOfDescriptors(specs, open.port(), 0), ::testing::ExitedWithCode(3), "");
+}
+
+// A web server that accepts at once and answers after `delay`: the dialogue keeps its own deadline
+// (the whole --timeout after the connect), so a slow answer is still VERIFIED, whatever the
+// connect's adaptive timeout was.
+class SlowHttp {
+ public:
+  explicit SlowHttp(std::chrono::milliseconds delay) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    socklen_t length = sizeof address;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    server_ = std::thread([this, delay] {
+      const int client = accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      std::this_thread::sleep_for(delay);
+      const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+      (void)!write(client, answer.data(), answer.size());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      close(client);
+    });
+  }
+  ~SlowHttp() {
+    shutdown(fd_, SHUT_RDWR);
+    if (server_.joinable()) server_.join();
+    close(fd_);
+  }
+  SlowHttp(const SlowHttp&) = delete;
+  SlowHttp& operator=(const SlowHttp&) = delete;
+
+  [[nodiscard]] int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread server_;
+};
+
+TEST(ProbeEngine, AServiceThatAnswersSlowlyIsStillVerified) {
+  const SlowHttp server(std::chrono::milliseconds(700));
+  ProbeSpec spec;
+  spec.target.address = "127.0.0.1";
+  spec.target.port = server.port();
+  spec.service = FindService("http");
+  ASSERT_NE(spec.service, nullptr);
+  EngineOptions options;
+  options.timeout = std::chrono::milliseconds(1000);  // longer than the answer, far longer than the connect
+  const auto results = RunProbes({spec}, options);
+  ASSERT_EQ(results.size(), 1U);
+  EXPECT_EQ(results[0].verdict, Verdict::kVerified) << results[0].detail;
+  EXPECT_GE(results[0].rtt_ms, 690);
 }
 
 TEST(ProbeEngine, AnAddressThatDoesNotParseIsAWrongServiceResult) {
