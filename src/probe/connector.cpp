@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -77,7 +78,15 @@ void Sweeper::Finish() {
 void Sweeper::Sweep() {
   const auto now = Clock::now();
   for (auto& watch : watches_) {
-    if (watch.expire == nullptr || watch.deadline > now) continue;
+    if (watch.expire == nullptr) continue;
+    if (watch.refresh != nullptr) {
+      const auto better = watch.refresh(watch.refresh_context);
+      if (better != Clock::time_point{}) {
+        watch.deadline = std::min(watch.deadline, better);
+        watch.refresh = nullptr;
+      }
+    }
+    if (watch.deadline > now) continue;
     auto* expire = watch.expire;
     void* context = watch.context;
     watch.Stop();
@@ -197,6 +206,8 @@ asio::awaitable<ConnectOutcome> Connect(ConnectSet& set, Watch& watch, const Con
   }
 
   watch.Arm(request.timeout, ExpireConnect, &watch);
+  watch.refresh = request.refresh;
+  watch.refresh_context = request.refresh_context;
   for (bool registered = false;; registered = true) {
     auto [wait_error] = co_await set.AsyncWait(watch, fd, registered, kUseTuple);
     std::error_code failure;

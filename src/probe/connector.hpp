@@ -35,16 +35,26 @@ struct Watch {
   std::uint32_t generation = 0;  // bumped at every wake: an event with an older tag is stale
   int fd = -1;                   // a socket the ConnectSet waits on for this watch, or -1
   std::unique_ptr<Resume> resume;
+  // A deadline set before anything was known (the initial timeout of a network not heard from):
+  // each sweep asks `refresh` for a better one, and takes it (if earlier) once there is one
+  // (a time point other than the epoch). As nmap does, a probe in flight is judged by what is
+  // known now, not by what was known when it left.
+  Clock::time_point (*refresh)(void*) = nullptr;
+  void* refresh_context = nullptr;
 
   void Arm(Clock::duration after, void (*on_expiry)(void*), void* target) {
     deadline = Clock::now() + after;
     expire = on_expiry;
     context = target;
     expired = false;
+    refresh = nullptr;
+    refresh_context = nullptr;
   }
   void Stop() {
     expire = nullptr;
     context = nullptr;
+    refresh = nullptr;
+    refresh_context = nullptr;
   }
   // Resumes the waiting probe (once); its socket has left the ConnectSet's attention.
   void Wake(std::error_code error) {
@@ -165,6 +175,8 @@ struct ConnectRequest {
   bool icmp_sender = false;                 // IP_RECVERR / IPV6_RECVERR: keep the ICMP error's sender
   bool path_rtt = true;                     // read the kernel's handshake RTT when connected (TCP_INFO)
   Clock::duration timeout{};
+  Clock::time_point (*refresh)(void*) = nullptr;  // a provisional timeout: see Watch::refresh
+  void* refresh_context = nullptr;
 };
 
 enum class ConnectStatus {

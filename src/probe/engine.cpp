@@ -333,6 +333,22 @@ class Prober {
     co_await pause.async_wait(kUseTuple);
   }
 
+  // A connect sent before its network had answered anything waits the initial timeout (1 s); as
+  // soon as the network has an estimate, its deadline is the one the estimate gives.
+  struct Provisional {
+    Timing* timing;
+    NetworkKey network;
+    Clock::time_point start;
+    int attempt;
+    bool last;
+  };
+  static Clock::time_point RefreshedDeadline(void* context) {
+    const auto& provisional = *static_cast<const Provisional*>(context);
+    if (provisional.timing->Estimate(provisional.network) == nullptr) return {};
+    return provisional.start +
+           provisional.timing->ConnectTimeout(provisional.network, provisional.attempt, provisional.last);
+  }
+
   awaitable<void> RunTcp(const tcp::endpoint& endpoint, ProbeResult& result, Watch& watch) {
     const auto* service = result.spec.service;
     const WatchGuard guard(watch);
@@ -356,6 +372,10 @@ class Prober {
     ConnectOutcome outcome;
     for (int attempt = 0; attempt < attempts;) {
       request.timeout = timing_.ConnectTimeout(network, attempt, attempt + 1 == attempts);
+      Provisional provisional{&timing_, network, Clock::now(), attempt, attempt + 1 == attempts};
+      const bool unknown = timing_.Estimate(network) == nullptr;
+      request.refresh = unknown ? RefreshedDeadline : nullptr;
+      request.refresh_context = unknown ? &provisional : nullptr;
       outcome = co_await Connect(*connects_, watch, request);
       if (outcome.status == ConnectStatus::kLocalError) {
         co_await BackOff(outcome.error, local_failures);
@@ -365,7 +385,8 @@ class Prober {
       if (outcome.status == ConnectStatus::kBindFailed) break;
       ++requests;
       if (outcome.status == ConnectStatus::kSilent) {
-        waited += request.timeout;
+        waited +=
+            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(outcome.rtt_ms));
         ++attempt;
         if (!silent) silent.emplace(timing_);
         continue;

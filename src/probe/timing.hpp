@@ -54,8 +54,8 @@ class Timing {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr double kGranularityMs = 10;
-  // A network whose quickest handshake (by the kernel's measure) took this long is far away: probes wait on the path, not on
-  // this machine, and more of them in flight means more answers a second.
+  // A network whose quickest handshake (by the kernel's measure) took this long is far away: probes wait on the path,
+  // not on this machine, and more of them in flight means more answers a second.
   static constexpr double kLongPathMs = 2;
 
   explicit Timing(const TimingLimits& limits);
