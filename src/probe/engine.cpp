@@ -409,7 +409,7 @@ class Prober {
                         outcome.error.message());
         co_return;
       case ConnectStatus::kSilent:
-        result.rtt_ms = outcome.rtt_ms;
+        result.rtt_ms = std::chrono::duration<double, std::milli>(waited).count();
         if (icmp_error) {
           ConnectFailed(icmp_error, result);
         } else {
