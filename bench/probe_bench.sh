@@ -6,7 +6,8 @@
 #      of the KB's TCP ports, 8 answered with a reset, 8 dropped by nftables (1433, 1723,
 #      2701-2704, 3268, 3269: protocol ports among them); a client namespace probes 1,024 hosts
 #      x those 20 ports with portolan probe and nmap -sT -T4; every verdict is checked against
-#      the ground truth the script built, and every disagreement with nmap is printed;
+#      the ground truth the script built, and every disagreement with nmap is printed (the
+#      first 50 of each);
 #   2. nothing in the way: 4,096 loopback hosts x 20 ports against the same listener, portolan
 #      probe --transport-only against a bare epoll connect loop (bench/connect_loop.cpp) with a
 #      thread per core each (the defaults), then one thread each.
@@ -156,7 +157,7 @@ scenario1() {
   portolan_states "$out" >"$out.states"
   wrong=$(comm -3 "$WORK/truth.states" "$out.states" | wc -l)
   printf '%-58s %6s s   against the truth: %s wrong\n' "$label" "$t" "$wrong"
-  comm -3 "$WORK/truth.states" "$out.states" | head -5 | sed 's/^/    /'
+  comm -3 "$WORK/truth.states" "$out.states" | head -50 | sed "s/^/    /"
   echo "$t" >"$out.time"
 }
 
@@ -177,7 +178,7 @@ if [ $smoke -eq 0 ]; then
   for run in defaults tuned; do
     disagreements=$(comm -3 "$WORK/$run.csv.states" "$WORK/n.states" | wc -l)
     echo "disagreements with nmap ($run; lines in one result and not the other): $disagreements"
-    comm -3 "$WORK/$run.csv.states" "$WORK/n.states" | head -10
+    comm -3 "$WORK/$run.csv.states" "$WORK/n.states" | head -50
   done
 fi
 awk -F, 'NR > 1 { n[$5]++ } END { for (v in n) printf "  %s %d\n", v, n[v] }' "$WORK/defaults.csv" | sort
