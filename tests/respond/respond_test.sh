@@ -304,7 +304,10 @@ assert ports[(7000, "tcp")]["over_capacity"] == 2, ports[(7000, "tcp")]
 assert s["ended_by"] == "--ttl"' "$WORK/limits.json"
 
 # --- 6. --skip-busy, and what is refused ----------------------------------------------------------
-ip netns exec "$S" socat "TCP-LISTEN:7100,bind=$SERVER,reuseaddr,fork" SYSTEM:'echo real' 2>/dev/null &
+# The real service holds its connection a while after answering: had it closed at once, the
+# probe's request would meet a closed socket, the kernel would reset the connection, and the
+# answer could be lost with it (a flake seen under load).
+ip netns exec "$S" socat "TCP-LISTEN:7100,bind=$SERVER,reuseaddr,fork" SYSTEM:'echo real; sleep 2' 2>/dev/null &
 PIDS+=($!)
 for _ in $(seq 50); do
   ip netns exec "$S" ss -Hltn "sport = :7100" | grep -q 7100 && break
