@@ -78,6 +78,10 @@ void Sweeper::Finish() {
 void Sweeper::Sweep() {
   const auto now = Clock::now();
   for (auto& watch : watches_) {
+    if (!watch.clogging && watch.clog_at <= now) {
+      watch.clogging = true;
+      if (on_clogged_ != nullptr) on_clogged_(on_clogged_context_);
+    }
     if (watch.expire == nullptr) continue;
     if (watch.refresh != nullptr) {
       const auto better = watch.refresh(watch.refresh_context);

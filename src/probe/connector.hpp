@@ -41,6 +41,12 @@ struct Watch {
   // known now, not by what was known when it left.
   Clock::time_point (*refresh)(void*) = nullptr;
   void* refresh_context = nullptr;
+  // When the probe has waited longer than its network's round trips explain (set by the probe at
+  // its start): from then on it holds its place in the window waiting on something else (a
+  // dropped packet, a service slow to answer), and the sweeper counts it as clogging until the
+  // probe's owner clears `clogging` at its end.
+  Clock::time_point clog_at = Clock::time_point::max();
+  bool clogging = false;
 
   void Arm(Clock::duration after, void (*on_expiry)(void*), void* target) {
     deadline = Clock::now() + after;
@@ -95,6 +101,11 @@ class Sweeper {
 
   asio::awaitable<void> Run();
   void Finish();
+  // Called once for each watch whose clog_at passes (Watch::clog_at).
+  void OnClogged(void (*hook)(void*), void* context) {
+    on_clogged_ = hook;
+    on_clogged_context_ = context;
+  }
 
  private:
   void Sweep();
@@ -102,6 +113,8 @@ class Sweeper {
   asio::steady_timer timer_;
   std::vector<Watch>& watches_;
   bool finished_ = false;
+  void (*on_clogged_)(void*) = nullptr;
+  void* on_clogged_context_ = nullptr;
 };
 
 // A socket descriptor that closes itself.

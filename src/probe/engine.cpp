@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
@@ -255,18 +256,6 @@ class Gate {
   std::deque<std::unique_ptr<Watch::Resume>> waiting_;
 };
 
-// Counts a probe among those holding the window in silence (Timing::Clogged) until it ends.
-class SilentProbe {
- public:
-  explicit SilentProbe(Timing& timing) : timing_(timing) { timing_.Clogged(); }
-  ~SilentProbe() { timing_.Unclogged(); }
-  SilentProbe(const SilentProbe&) = delete;
-  SilentProbe& operator=(const SilentProbe&) = delete;
-
- private:
-  Timing& timing_;
-};
-
 // --- one probe --------------------------------------------------------------------------------
 
 class Prober {
@@ -354,6 +343,7 @@ class Prober {
     const WatchGuard guard(watch);
     const bool ipv4 = endpoint.address().is_v4();
     const NetworkKey network = NetworkOf(endpoint.address());
+    watch.clog_at = Clock::now() + timing_.ConnectTimeout(network, 0, false);
     ConnectRequest request;
     request.endpoint = endpoint;
     if (options_.source) request.source = asio::ip::make_address(*options_.source);
@@ -368,7 +358,6 @@ class Prober {
     Clock::duration waited{};
     std::error_code icmp_error;  // the first connect's ICMP error, if the one asked again is silent
     int local_failures = 0;
-    std::optional<SilentProbe> silent;
     ConnectOutcome outcome;
     for (int attempt = 0; attempt < attempts;) {
       request.timeout = timing_.ConnectTimeout(network, attempt, attempt + 1 == attempts);
@@ -388,7 +377,6 @@ class Prober {
         waited +=
             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(outcome.rtt_ms));
         ++attempt;
-        if (!silent) silent.emplace(timing_);
         continue;
       }
       timing_.OnAnswer(network, outcome.rtt_ms, attempt > 0, Clock::now(), outcome.path_rtt_ms);
@@ -610,6 +598,7 @@ class Prober {
   awaitable<void> RunUdp(const udp::endpoint& endpoint, ProbeResult& result, Watch& watch) {
     const auto start = Clock::now();
     const NetworkKey network = NetworkOf(endpoint.address());
+    watch.clog_at = start + timing_.ConnectTimeout(network, 0, false);
     auto socket = std::make_unique<udp::socket>(executor_);
     const WatchGuard guard(watch);
     for (int failures = 0;;) {
@@ -645,7 +634,6 @@ class Prober {
     Bytes request = dialogue ? dialogue->Start() : Bytes{};
     const int attempts = std::max(1, options_.retries + 1);
     const auto slice = options_.timeout / attempts;
-    std::optional<SilentProbe> silent;
     std::vector<std::uint8_t> datagram(std::min(kMaxDatagram, service != nullptr ? service->max_answer : kMaxDatagram));
 
     for (int attempt = 0; attempt < attempts; ++attempt) {
@@ -658,7 +646,6 @@ class Prober {
         auto [error, got] = co_await socket->async_receive(asio::buffer(datagram), kUseTuple);
         if (error) {
           if (watch.expired) {  // silence: try again, or give up below
-            if (!silent) silent.emplace(timing_);
             break;
           }
           watch.Stop();
@@ -768,10 +755,12 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
   std::vector<Watch> watches(workers);  // outlives every worker: the sweeper reads them to the end
   for (std::size_t w = 0; w < workers; ++w) watches[w].index = static_cast<std::uint32_t>(w);
   Sweeper sweeper(context.get_executor(), watches);
-  ConnectSet connects(context.get_executor(), watches);
   Timing timing(limits);
+  std::function<void()> clogged;  // a probe began to clog the window: room for one more (below)
+  sweeper.OnClogged([](void* hook) { (*static_cast<std::function<void()>*>(hook))(); }, &clogged);
+  ConnectSet connects(context.get_executor(), watches);
   Gate gate(context.get_executor());
-  gate.SetCapacity(timing.Window());
+  gate.SetCapacity(timing.Capacity());
   Prober prober(context.get_executor(), options, tls, connects, timing, gate);
   RateLimiter limiter(context.get_executor(), rate);
   // Specs are claimed from the shared index a batch at a time, so that threads rarely touch the
@@ -806,8 +795,10 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
         gate.Leave();
         throw;
       }
-      gate.SetCapacity(timing.Window());
-      spawn(static_cast<std::size_t>(timing.Window()));
+      if (std::exchange(watch.clogging, false)) timing.Unclogged();
+      watch.clog_at = Clock::time_point::max();
+      gate.SetCapacity(timing.Capacity());
+      spawn(static_cast<std::size_t>(timing.Capacity()));
       if (gate.OverCapacity()) {
         gate.Leave();
         inside = false;
@@ -832,7 +823,12 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
       });
     }
   };
-  spawn(static_cast<std::size_t>(timing.Window()));
+  clogged = [&] {
+    timing.Clogged();
+    gate.SetCapacity(timing.Capacity());
+    spawn(static_cast<std::size_t>(timing.Capacity()));
+  };
+  spawn(static_cast<std::size_t>(timing.Capacity()));
   asio::co_spawn(context, sweeper.Run(), asio::detached);
   asio::co_spawn(context, connects.Dispatch(), asio::detached);
   context.run();

@@ -4,6 +4,7 @@
 // probes in flight, grown while answers come back and cut on loss or on this machine's own
 // errors. Pure: no sockets, and the time is always passed in, so every rule is unit-tested.
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -78,11 +79,12 @@ class Timing {
   void OnAnswer(const NetworkKey& network, std::optional<double> rtt_ms, bool after_silence, Clock::time_point now,
                 std::optional<double> path_rtt_ms = std::nullopt);
 
-  // A probe has waited out its first timeout unanswered (filtered, most likely), and holds its
-  // place in the window while it tries again; Unclogged: such a probe has ended. The window grows
-  // only while at least a quarter of it is held so, or with answers from a long path (below):
-  // when everything answers at once (nothing in the way, near by), more probes in flight buy
-  // nothing and cost the peer's accept queue and our caches.
+  // A probe has waited longer than its network's connect timeout (a dropped packet, a service
+  // that accepts and is slow to answer, or never answers) and holds its place in the window;
+  // Unclogged: such a probe has ended. The window grows only while at least a quarter of it is
+  // held so, or with answers from a long path (below): when everything answers at once (nothing
+  // in the way, near by), more probes in flight buy nothing and cost the peer's accept queue and
+  // our caches.
   void Clogged() { ++silent_; }
   void Unclogged() { silent_ = std::max(0, silent_ - 1); }
 
@@ -96,6 +98,9 @@ class Timing {
   bool WantsPathRtt(const NetworkKey& network) const;
 
   int Window() const { return window_; }
+  // How many probes may be in flight: the window, plus the probes that clog it (they wait on
+  // something other than the network: a dropped packet loads nothing), up to the maximum.
+  int Capacity() const { return std::min(limits_.window_max, window_ + silent_); }
   const RttEstimate* Estimate(const NetworkKey& network) const;
 
  private:

@@ -108,12 +108,16 @@ TEST(ProbeTiming, SilenceAloneNeitherGrowsNorCuts) {
   TimingLimits limits;
   Timing timing(limits);
   for (int i = 0; i < 1000; ++i) timing.Clogged();
-  EXPECT_EQ(timing.Window(), limits.window_initial);  // filtered ports: no answer, no change
+  EXPECT_EQ(timing.Window(), limits.window_initial);           // filtered ports: no answer, no change
+  EXPECT_EQ(timing.Capacity(), limits.window_initial + 1000);  // but they do not hold the window
   timing.OnAnswer(kNet, 1, false, Clock::now());
   EXPECT_EQ(timing.Window(), limits.window_initial + 1);  // an answer while clogged: room for more
   for (int i = 0; i < 1000; ++i) timing.Unclogged();
   timing.OnAnswer(kNet, 1, false, Clock::now());
   EXPECT_EQ(timing.Window(), limits.window_initial + 1);
+  EXPECT_EQ(timing.Capacity(), timing.Window());
+  for (int i = 0; i < 100000; ++i) timing.Clogged();
+  EXPECT_EQ(timing.Capacity(), limits.window_max);
 }
 
 TEST(ProbeTiming, AnswersFromALongPathGrowTheWindow) {
