@@ -152,7 +152,8 @@ class UniqueFd {
 // events from the current epoll_wait are still queued, so a wait started on a new socket can
 // complete with the old one's readiness. Here every registration is one-shot and carries its
 // watch's index and generation; a stale event is dropped, and the connect itself asks the kernel.
-// It is also the cheapest wait: socket, connect, one epoll_ctl, getpeername, close.
+// It is also the cheapest wait: socket, connect, one epoll_ctl, getsockopt (and getpeername when
+// it reads 0), close.
 class ConnectSet {
  public:
   ConnectSet(const asio::any_io_executor& executor, std::vector<Watch>& watches);

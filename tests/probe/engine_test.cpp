@@ -18,19 +18,25 @@
 namespace portolan::probe {
 namespace {
 
+// A TCP socket bound to 127.0.0.1 on a port the kernel chooses (written to `port`).
+int BindLoopback(int& port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
 // A TCP socket on 127.0.0.1 with a kernel-chosen port: listening (accepting and closing on a
 // thread of its own) or bound and not listening, so that connects to it are reset.
 class LocalPort {
  public:
   explicit LocalPort(bool listening) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t length = sizeof address;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    fd_ = BindLoopback(port_);
     if (!listening) return;
     EXPECT_EQ(listen(fd_, 4096), 0);
     acceptor_ = std::thread([this] {
@@ -172,14 +178,7 @@ TEST(ProbeEngine, WithNoDescriptorAtAllTheRunFailsInsteadOfGivingVerdicts) {
 class SlowHttp {
  public:
   explicit SlowHttp(std::chrono::milliseconds delay) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t length = sizeof address;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    fd_ = BindLoopback(port_);
     EXPECT_EQ(listen(fd_, 16), 0);
     server_ = std::thread([this, delay] {
       const int client = accept(fd_, nullptr, nullptr);
