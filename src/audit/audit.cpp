@@ -330,6 +330,7 @@ class Auditor {
     for (const auto& e : evaluated_) {
       std::vector<std::string> families;
       for (const auto family : e.ruleset->families) families.emplace_back(core::FamilyName(family));
+      if (families.size() == 1 && !e.ruleset->family_reason.empty()) families[0] += ": " + e.ruleset->family_reason;
       result_.rulesets.push_back(
           fmt::format("{} ({}, {})", e.ruleset->file, e.ruleset->format, fmt::join(families, ", ")));
       for (const auto& note : e.ruleset->notes) result_.notes.push_back(note);
@@ -508,9 +509,11 @@ class Auditor {
     // hidden field).
     void Within(const Cube& cube, std::vector<Cube>& out) const {
       Cube common;
+      const auto before = out.size();
       index.ForEachCandidate(cube, [&](CubeId id) {
         if (Intersect(cube, cubes[id], common)) out.push_back(common);
       });
+      CubeBudget::Charge(out.size() - before + 1);
       if (MayMeetBig(cube)) {
         for (auto& part : (PacketSet::FromCubes({cube}) & big).ToCubes()) out.push_back(std::move(part));
       }
@@ -522,6 +525,7 @@ class Auditor {
       index.ForEachCandidate(cube, [&](CubeId id) {
         next.clear();
         for (const auto& piece : pieces) Subtract(piece, cubes[id], next);
+        CubeBudget::Charge(next.size());
         pieces.swap(next);
       });
       if (std::any_of(pieces.begin(), pieces.end(), [this](const Cube& piece) { return MayMeetBig(piece); })) {
@@ -1047,7 +1051,9 @@ class Auditor {
         const auto& rule = chain.rules[r];
         const auto ref = RefOf(ruleset, static_cast<int>(c), static_cast<int>(r));
         if ((rule.match & universe).Empty()) {
-          result_.shadowed.push_back({ref, "matches no packet at all"});
+          result_.shadowed.push_back({ref, rule.empty_because.empty()
+                                               ? std::string("matches no packet at all")
+                                               : "matches no packet at all: " + rule.empty_because});
           continue;
         }
         std::vector<std::string> covering;
@@ -1112,15 +1118,40 @@ bool AuditResult::AnyBlocked() const {
   });
 }
 
+namespace {
+
+// The cube engine's budget for these rulesets (AuditTuning::cube_budget).
+std::uint64_t CubeBudgetFor(const std::vector<Ruleset>& rulesets, const AuditTuning& tuning) {
+  if (tuning.cube_budget != 0) return tuning.cube_budget;
+  std::uint64_t rules = 0;
+  for (const auto& ruleset : rulesets)
+    for (const auto& chain : ruleset.chains) rules += chain.rules.size();
+  return AuditTuning::kCubeBudgetBase + AuditTuning::kCubeBudgetPerRule * rules;
+}
+
+}  // namespace
+
+bool AuditResult::AllAllowed() const {
+  return std::all_of(flows.begin(), flows.end(),
+                     [](const FlowVerdict& flow) { return flow.status == FlowStatus::kAllowed; });
+}
+
 AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy, const AuditTuning& tuning) {
+  std::string gave_up;
   if (tuning.engine != AuditTuning::Engine::kBdd) {
     try {
-      return Auditor(rulesets, policy, tuning, true).Run();
-    } catch (const CubesDoNotFit&) {
+      const CubeBudget budget(CubeBudgetFor(rulesets, tuning));
+      auto result = Auditor(rulesets, policy, tuning, true).Run();
+      result.engine = "cubes";
+      return result;
+    } catch (const CubesDoNotFit& error) {
       if (tuning.engine == AuditTuning::Engine::kCubes) throw;
+      gave_up = error.what();
     }
   }
-  return Auditor(rulesets, policy, tuning, false).Run();
+  auto result = Auditor(rulesets, policy, tuning, false).Run();
+  result.engine = gave_up.empty() ? "bdd" : fmt::format("bdd (the cube engine gave up: {})", gave_up);
+  return result;
 }
 
 }  // namespace portolan::audit

@@ -4,6 +4,7 @@
 // and the rule), what it permits that nothing requires (as boxes, with the rules that grant
 // them), and which rules can never match or serve no required flow.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 
 namespace portolan::audit {
 
+// kNotAudited: the flow's address family has no ruleset (an iptables dump given without its
+// ip6tables dump): nothing says whether it passes.
 enum class FlowStatus { kAllowed, kBlocked, kPartial, kUncertain, kNotAudited };
 std::string_view FlowStatusName(FlowStatus status);  // "ALLOWED", ...
 
@@ -67,8 +70,14 @@ struct AuditResult {
   std::vector<RuleFinding> shadowed;  // can never match
   std::vector<RuleFinding> unused;    // accept rules that no required flow uses
   std::vector<std::string> notes;
+  // Which engine computed the result: "cubes", "bdd", or "bdd (the cube engine gave up: why)".
+  // Not in the report, which is the same whichever computed it.
+  std::string engine;
 
   bool AnyBlocked() const;  // BLOCKED, PARTIAL or UNCERTAIN
+  // Every required flow was checked, and is ALLOWED: the only result that may exit 0. A flow of
+  // a family no ruleset covers is NOT-AUDITED, which is not a pass.
+  bool AllAllowed() const;
   bool AnyExcess() const { return !excess.empty(); }
 };
 
@@ -83,6 +92,14 @@ struct AuditTuning {
   // does not fit).
   enum class Engine { kAuto, kBdd, kCubes };
   Engine engine = Engine::kAuto;
+  // What the cube engine may spend, in cubes made (audit/cube_analysis.hpp CubeBudget), before
+  // kAuto turns to the BDDs; 0: kCubeBudgetBase plus kCubeBudgetPerRule for each rule of the
+  // rulesets. The benchmarks' audits need 4 cubes a rule against the example site and 430
+  // against the generated site of 10,000 flows (docs/benchmarks.md); a ruleset whose pieces
+  // multiply passes the base within a second or two.
+  std::uint64_t cube_budget = 0;
+  static constexpr std::uint64_t kCubeBudgetBase = 4'000'000;
+  static constexpr std::uint64_t kCubeBudgetPerRule = 500;
 };
 
 // Audits rulesets (one per address family at most) against the policy render would write for

@@ -133,21 +133,21 @@ void AppendProtocols(std::string& out, const Ranges& protocols) {
   }
 }
 
-bool AnyWithPorts(const Ranges& protocols) {
+bool AnyWithPorts(core::Family family, const Ranges& protocols) {
   for (const auto& range : protocols) {
     for (auto p = range.first; p <= range.last; ++p) {
       const int protocol = static_cast<int>(p);
-      if (ProtocolHasPorts(protocol) || protocol == kProtocolIcmp || protocol == kProtocolIcmpV6) return true;
+      if (ProtocolHasPorts(protocol) || IsIcmpOf(family, protocol)) return true;
     }
   }
   return false;
 }
 
-bool OnlyIcmp(const Ranges& protocols) {
+bool OnlyIcmp(core::Family family, const Ranges& protocols) {
   if (protocols.empty()) return false;
   for (const auto& range : protocols)
     for (auto p = range.first; p <= range.last; ++p)
-      if (p != kProtocolIcmp && p != kProtocolIcmpV6) return false;
+      if (!IsIcmpOf(family, static_cast<int>(p))) return false;
   return true;
 }
 
@@ -196,12 +196,12 @@ void AppendIcmp(std::string& out, const Ranges& ranges) {
   }
 }
 
-void AppendPorts(std::string& out, const Ranges& protocols, const Ranges& ports, bool source) {
-  if (!AnyWithPorts(protocols) || ports.empty() || (source && OnlyIcmp(protocols))) {
+void AppendPorts(std::string& out, core::Family family, const Ranges& protocols, const Ranges& ports, bool source) {
+  if (!AnyWithPorts(family, protocols) || ports.empty() || (source && OnlyIcmp(family, protocols))) {
     out += '-';
     return;
   }
-  if (OnlyIcmp(protocols)) {
+  if (OnlyIcmp(family, protocols)) {
     AppendIcmp(out, ports);
     return;
   }
@@ -234,8 +234,8 @@ void BoxTexts::Render(const Box& box) {
   source_ = Add([&] { AppendAddressRanges(buffer_, box.family, box.sources); });
   destination_ = Add([&] { AppendAddressRanges(buffer_, box.family, box.destinations); });
   protocol_ = Add([&] { AppendProtocols(buffer_, box.protocols); });
-  ports_ = Add([&] { AppendPorts(buffer_, box.protocols, box.destination_ports, false); });
-  source_ports_ = Add([&] { AppendPorts(buffer_, box.protocols, box.source_ports, true); });
+  ports_ = Add([&] { AppendPorts(buffer_, box.family, box.protocols, box.destination_ports, false); });
+  source_ports_ = Add([&] { AppendPorts(buffer_, box.family, box.protocols, box.source_ports, true); });
 }
 
 }  // namespace portolan::audit

@@ -4,11 +4,15 @@
 #include <optional>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "audit/analysis.hpp"
 
 namespace portolan::audit {
 
 namespace {
+
+thread_local CubeBudget* active_budget = nullptr;
 
 // Bounds on the pieces one step may make; past them the ruleset is left to the BDDs.
 constexpr std::size_t kMaxPieces = 20'000;
@@ -24,6 +28,7 @@ void SubtractEach(const Cube& a, const std::vector<CubeId>& ids, const std::vect
     const auto& stop = cubes[id];
     next.clear();
     for (const auto& piece : pieces) Subtract(piece, stop, next);
+    CubeBudget::Charge(next.size());
     pieces.swap(next);
     if (pieces.size() > kMaxPieces) throw CubesDoNotFit("too many pieces");
   }
@@ -353,6 +358,18 @@ class CubeEvaluator {
 
 }  // namespace
 
+CubeBudget::CubeBudget(std::uint64_t limit) : limit_(limit), outer_(active_budget) { active_budget = this; }
+
+CubeBudget::~CubeBudget() { active_budget = outer_; }
+
+void CubeBudget::Charge(std::size_t pieces) {
+  auto* budget = active_budget;
+  if (budget == nullptr) return;
+  budget->spent_ += pieces;
+  if (budget->spent_ > budget->limit_)
+    throw CubesDoNotFit(fmt::format("over its budget of {} cubes", budget->limit_));
+}
+
 bool CubeIndex::Grid::Add(CubeId id, std::uint8_t families, const Ranges& ranges) {
   if (families != 0b01 && families != 0b10) return false;
   const int family = families == 0b01 ? 0 : 1;
@@ -378,6 +395,7 @@ std::vector<Cube> CubeEvaluation::Within(const std::vector<CubeId>& ids, const s
   for (const auto id : ids)
     for (const auto& part : region)
       if (Intersect(cubes[id], part, common)) out.push_back(common);
+  CubeBudget::Charge(out.size());
   return out;
 }
 
@@ -389,7 +407,9 @@ std::vector<Cube> CubeEvaluation::Within(const CubeSet& set, const std::vector<C
     for (const auto id : invocation.input) {
       for (const auto& part : region) {
         if (!Intersect(cubes[id], part, common)) continue;
+        const auto before = out.size();
         SubtractIndexed(common, invocation.stop_index, cubes, out);
+        CubeBudget::Charge(out.size() - before + 1);
         if (out.size() > kMaxPieces) throw CubesDoNotFit("too many pieces");
       }
     }
@@ -404,9 +424,11 @@ std::vector<Cube> CubeEvaluation::AcceptedWithin(Hook hook, const std::vector<Cu
   auto out = Within(fall_offs, region);
   Cube common;
   for (const auto& part : region) {
+    const auto before = out.size();
     hook_eval.accepted_index.ForEachCandidate(part, [&](CubeId id) {
       if (Intersect(cubes[id], part, common)) out.push_back(common);
     });
+    CubeBudget::Charge(out.size() - before + 1);
   }
   return out;
 }

@@ -260,12 +260,16 @@ bool ProtocolHasPorts(int protocol) {
   return protocol == kProtocolTcp || protocol == kProtocolUdp || protocol == 132 || protocol == 136 || protocol == 33;
 }
 
+bool IsIcmpOf(core::Family family, int protocol) {
+  return protocol == (family == core::Family::kIPv4 ? kProtocolIcmp : kProtocolIcmpV6);
+}
+
 std::string Packet::ToString() const {
   const auto name = ProtocolName(protocol);
   const auto ends = fmt::format("{} -> {}", AddressText(family, source), AddressText(family, destination));
   if (ProtocolHasPorts(protocol))
     return fmt::format("{} {} {} (source port {})", ends, name, destination_port, source_port);
-  if (protocol == kProtocolIcmp || protocol == kProtocolIcmpV6)
+  if (IsIcmpOf(family, protocol))
     return fmt::format("{} {} type {} code {}", ends, name, destination_port >> 8, destination_port & 0xff);
   return fmt::format("{} {}", ends, name);
 }
@@ -448,20 +452,32 @@ PacketSet PacketSet::WellFormed() {
     Ranges with_ports;
     for (const int protocol : {kProtocolTcp, kProtocolUdp, 33, 132, 136})
       with_ports = UnionRanges(with_ports, {{static_cast<Uint128>(protocol), static_cast<Uint128>(protocol)}});
-    const Ranges icmp = {{kProtocolIcmp, kProtocolIcmp}, {kProtocolIcmpV6, kProtocolIcmpV6}};
     Cube ports;
     ports.states = states;
     ports.protocols = with_ports;
-    Cube icmp_cube;
-    icmp_cube.states = states;
-    icmp_cube.protocols = icmp;
-    icmp_cube.source_ports = {{0, 0}};
-    Cube other;
-    other.states = states;
-    other.protocols = SubtractRanges(SubtractRanges({{0, kMaxProtocolValue}}, with_ports), icmp);
-    other.destination_ports = {{0, 0}};
-    other.source_ports = {{0, 0}};
-    return FromCubes({ports, icmp_cube, other});
+    std::vector<Cube> cubes{ports};
+    // A family's own ICMP has a type and code (in the port field); the other family's ICMP
+    // protocol number is just another protocol there, as the kernel sees it (an IPv4 packet of
+    // protocol 58 is not ICMPv6, and no icmp-type match reads it).
+    for (const auto& [family, icmp] : {std::pair{core::Family::kIPv4, kProtocolIcmp},
+                                      std::pair{core::Family::kIPv6, kProtocolIcmpV6}}) {
+      const auto mask = static_cast<std::uint8_t>(family == core::Family::kIPv4 ? 0b01 : 0b10);
+      const Ranges own = {{static_cast<Uint128>(icmp), static_cast<Uint128>(icmp)}};
+      Cube icmp_cube;
+      icmp_cube.families = mask;
+      icmp_cube.states = states;
+      icmp_cube.protocols = own;
+      icmp_cube.source_ports = {{0, 0}};
+      Cube other;
+      other.families = mask;
+      other.states = states;
+      other.protocols = SubtractRanges(SubtractRanges({{0, kMaxProtocolValue}}, with_ports), own);
+      other.destination_ports = {{0, 0}};
+      other.source_ports = {{0, 0}};
+      cubes.push_back(std::move(icmp_cube));
+      cubes.push_back(std::move(other));
+    }
+    return FromCubes(cubes);
   }();
   return well_formed;
 }

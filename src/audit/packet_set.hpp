@@ -47,6 +47,9 @@ constexpr int kProtocolUdp = 17;
 constexpr int kProtocolIcmpV6 = 58;
 
 bool ProtocolHasPorts(int protocol);  // tcp, udp, sctp, udplite, dccp
+// The family's own ICMP (1 in IPv4, 58 in IPv6), whose type and code are in the port field; the
+// other family's number is a protocol without ports there.
+bool IsIcmpOf(core::Family family, int protocol);
 
 // One packet, as the example of a set.
 struct Packet {

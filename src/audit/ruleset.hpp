@@ -32,6 +32,8 @@ struct Rule {
   int target = -1;  // jump and goto: index into Ruleset::chains
   core::SourceLocation where;
   std::string text;  // the rule as written in the input
+  // Why the reader knows the match is empty ("its port range 60000:29 is empty"), for the report.
+  std::string empty_because;
 };
 
 struct Chain {
@@ -77,6 +79,7 @@ struct Ruleset {
   std::string file;
   std::string format;                  // "iptables-save", "nftables-json", ...
   std::vector<core::Family> families;  // the address families the ruleset filters
+  std::string family_reason;           // how the reader chose them ("from its addresses"), for the report
   std::vector<Chain> chains;
   std::vector<Attachment> attachments;
   std::vector<std::string> notes;  // what the reader left out (other tables, ...), for the report

@@ -55,10 +55,12 @@ std::string FormatHelp() {
   for (const auto& format : audit::formats::RulesetFormats())
     help += fmt::format("  {:<15} {}\n", format.id, format.title);
   help +=
-      "Give one ruleset per address family (e.g. the iptables and the ip6tables dump); a family without one is\n"
-      "not audited. Exit codes: 0 nothing required is blocked (with --strict: and nothing unneeded is permitted),\n"
-      "1 something required is blocked, partly blocked or depends on what the audit cannot see\n"
-      "(with --strict: or something unneeded is permitted), 2 bad usage or bad input.";
+      "Give one ruleset per address family (e.g. the iptables and the ip6tables dump); the flows of a family\n"
+      "without one are NOT-AUDITED. AWS security groups and Windows Firewall exports are host firewalls: give\n"
+      "--host. Exit codes: 0 every required flow was checked and is allowed (with --strict: and nothing unneeded\n"
+      "is permitted), 1 something required is blocked, partly blocked, depends on what the audit cannot see, or\n"
+      "was not audited (with --strict: or something unneeded is permitted), 2 bad usage or bad input (a file\n"
+      "the reader cannot use is refused with file:line:column, never passed).";
   return help;
 }
 
@@ -106,6 +108,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
     audit::formats::ReadOptions read_options;
     read_options.inventory = &loaded.inventory;
     read_options.host = options->scope.host.value_or("");
+    read_options.network = policy_options.mode == render::Mode::kNetwork;
     if (options->ipset) {
       ipsets = audit::formats::ParseIpsetSave(ReadInput(*options->ipset), *options->ipset);
       read_options.ipsets = &ipsets;
@@ -136,7 +139,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
       }
     }();
     Emit(audit::RenderAuditReport(result, options->format), options->output);
-    const bool findings = result.AnyBlocked() || (options->strict && result.AnyExcess());
+    const bool findings = !result.AllAllowed() || (options->strict && result.AnyExcess());
     exit_code = findings ? kExitFindings : kExitOk;
   });
 }

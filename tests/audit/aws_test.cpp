@@ -105,6 +105,41 @@ TEST(AuditAws, ErrorsNameTheJsonPathWithLineAndColumn) {
   EXPECT_NE(Errors("{\"SecurityGroups\": [\n{]}").find("sg.json:2:2: error: malformed JSON"), std::string::npos);
 }
 
+TEST(AuditAws, TcpOrUdpPortMinusOneIsRefusedAsEc2RefusesIt) {
+  // EC2 answers "TCP/UDP port (-1) out of range": -1 (any) is for ICMP types and codes only, so a
+  // tcp or udp permission with it is not EC2's, and reading it as all ports could pass in silence.
+  EXPECT_EQ(Errors("{\"SecurityGroups\": [{\"GroupName\": \"a\", \"IpPermissions\": [\n  {\"IpProtocol\": \"tcp\", "
+                   "\"FromPort\": -1, \"ToPort\": 50, \"IpRanges\": [{\"CidrIp\": \"10.0.0.0/8\"}]}]}]}"),
+            "sg.json:2:37: error: SecurityGroups[0].IpPermissions[0].FromPort: -1 is not a tcp port: EC2 refuses it "
+            "for tcp and udp (-1, any, is for ICMP types and codes); all ports are 0 to 65535\n");
+  EXPECT_NE(Errors("{\"SecurityGroups\": [{\"GroupName\": \"a\", \"IpPermissions\": [{\"IpProtocol\": \"udp\", "
+                   "\"FromPort\": 53, \"ToPort\": -1}]}]}")
+                .find("IpPermissions[0].ToPort: -1 is not a udp port"),
+            std::string::npos);
+  // ICMP keeps -1: any type, any code.
+  EXPECT_EQ(Errors("{\"SecurityGroups\": [{\"GroupName\": \"a\", \"IpPermissions\": [{\"IpProtocol\": \"icmp\", "
+                   "\"FromPort\": -1, \"ToPort\": -1, \"IpRanges\": [{\"CidrIp\": \"10.0.0.0/8\"}]}]}]}"),
+            "");
+}
+
+TEST(AuditAws, ReadsAUtf16ExportOfWindowsPowerShell) {
+  // `aws ec2 describe-security-groups > sg.json` in Windows PowerShell 5.1: UTF-16LE with a BOM.
+  const std::string utf8 =
+      "{\"SecurityGroups\": [{\"GroupName\": \"web\", \"IpPermissions\": [{\"IpProtocol\": \"tcp\", \"FromPort\": 443, "
+      "\"ToPort\": 443, \"IpRanges\": [{\"CidrIp\": \"0.0.0.0/0\"}]}]}]}\r\n";
+  std::string utf16 = "\xFF\xFE";
+  for (const char c : utf8) {
+    utf16 += c;
+    utf16 += '\0';
+  }
+  ASSERT_TRUE(formats::DetectRulesetFormat(utf16) != nullptr);
+  EXPECT_EQ(formats::DetectRulesetFormat(utf16)->id, "aws-sg");
+  const auto ruleset = formats::ReadRuleset(utf16, "sg.json", "", {});
+  const auto in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
+  EXPECT_TRUE(Inbound("192.0.2.1", "10.0.0.5", kProtocolTcp, 443).SubsetOf(in));
+  EXPECT_FALSE(Inbound("192.0.2.1", "10.0.0.5", kProtocolTcp, 80).Intersects(in));
+}
+
 TEST(AuditAws, GoldenReports) {
   const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);

@@ -69,9 +69,14 @@ TEST(BoxTexts, IcmpByTypeAndCode) {
   EXPECT_EQ(Render(box).source_ports, "-");
   box.destination_ports = {{3 * 256 + 4, 3 * 256 + 4}, {3 * 256 + 9, 3 * 256 + 13}, {11 * 256, 12 * 256 + 255}};
   EXPECT_EQ(Render(box).ports, "type 3 code 4,type 3 code 9-13,type 11-12");
+  box.family = core::Family::kIPv6;
   box.protocols = {{58, 58}};
   box.destination_ports = {{0, 65535}};
   EXPECT_EQ(Render(box).ports, "any");
+  // Each family's own ICMP only: protocol 58 in IPv4 (1 in IPv6) has no type or code.
+  box.family = core::Family::kIPv4;
+  box.destination_ports = {{0, 0}};
+  EXPECT_EQ(Render(box).ports, "-");
 }
 
 TEST(BoxTexts, AddressesAsPrefixesRangesAndHoles) {

@@ -120,5 +120,29 @@ check "host mode without --host" 2 $?
 "$PORTOLAN" audit --help | grep -q -- "--ruleset-format"
 check "--help lists the formats option" 0 $?
 
+# Host firewalls (security groups, Windows Firewall) in network mode check nothing: a usage error
+# that says to give --host, never exit 0.
+"$PORTOLAN" audit -i "$INV" --ruleset "$WORK/aws/SMS01.aws-sg.json" -o "$WORK/never-net.txt" 2> "$WORK/err.txt"
+check "aws-sg in network mode is refused" 2 $?
+grep -q "SMS01.aws-sg.json:1:1: error: aws-sg is a host's own firewall.*--host NAME" "$WORK/err.txt" ||
+  { echo "FAIL: aws-sg network-mode error: $(cat "$WORK/err.txt")"; failures=$((failures + 1)); }
+[ ! -e "$WORK/never-net.txt" ] || { echo "FAIL: aws-sg network mode wrote output"; failures=$((failures + 1)); }
+"$PORTOLAN" audit -i "$INV" --ruleset-format windows --ruleset "$SRC/tests/golden/audit/windows/precedence-host.rules" \
+  2> "$WORK/err.txt" > /dev/null
+check "windows in network mode is refused" 2 $?
+grep -q "error: windows is a host's own firewall" "$WORK/err.txt" ||
+  { echo "FAIL: windows network-mode error: $(cat "$WORK/err.txt")"; failures=$((failures + 1)); }
+
+# A family without a ruleset is NOT-AUDITED, and that is not a pass: the dual-stack test site
+# audited with its IPv4 ruleset alone exits 1.
+INV6="$SRC/tests/data/inventories/ipv6.yaml"
+"$PORTOLAN" render -i "$INV6" -t iptables --mode network --out "$WORK/net6" 2>/dev/null
+"$PORTOLAN" audit -i "$INV6" --ruleset "$WORK/net6/network.iptables.rules" > "$WORK/v4only.txt"
+check "IPv4 ruleset alone on a dual-stack site: NOT-AUDITED flows exit 1" 1 $?
+grep -q "NOT-AUDITED" "$WORK/v4only.txt" || { echo "FAIL: no NOT-AUDITED verdict"; failures=$((failures + 1)); }
+"$PORTOLAN" audit -i "$INV6" --ruleset "$WORK/net6/network.iptables.rules" \
+  --ruleset "$WORK/net6/network.ip6tables.rules" > /dev/null
+check "both families given: clean" 0 $?
+
 [ "$failures" -eq 0 ] || { echo "$failures failures"; exit 1; }
 echo "all audit CLI checks passed"

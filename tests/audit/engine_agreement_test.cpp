@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -31,7 +32,9 @@ namespace {
 
 // ---- comparing the engines ----
 
-enum class Agreement { kSame, kDeclined, kDifferent };
+// kOverBudget: the cube engine gave up past its budget (AuditTuning::cube_budget), where the
+// BDDs are the faster engine; kDeclined: it does not take the ruleset at all.
+enum class Agreement { kSame, kDeclined, kOverBudget, kDifferent };
 
 struct Comparison {
   Agreement agreement = Agreement::kSame;
@@ -92,8 +95,9 @@ Comparison CompareEngines(const std::vector<Ruleset>& rulesets, const render::Po
   std::string cubes;
   try {
     cubes = RenderAuditReport(RunAudit(rulesets, policy, tuning), report::Format::kJson);
-  } catch (const CubesDoNotFit&) {
-    return {Agreement::kDeclined, {}};
+  } catch (const CubesDoNotFit& error) {
+    const bool budget = std::string_view(error.what()).starts_with("over its budget");
+    return {budget ? Agreement::kOverBudget : Agreement::kDeclined, error.what()};
   }
   tuning.engine = AuditTuning::Engine::kBdd;
   const auto reference = RunAudit(rulesets, policy, tuning);
@@ -110,17 +114,21 @@ struct Tally {
   int same = 0;
   int different = 0;
   int declined = 0;
+  int over_budget = 0;  // counted in declined too
 
   void Count(Agreement agreement) {
     if (agreement == Agreement::kSame) ++same;
     if (agreement == Agreement::kDifferent) ++different;
-    if (agreement == Agreement::kDeclined) ++declined;
+    if (agreement == Agreement::kDeclined || agreement == Agreement::kOverBudget) ++declined;
+    if (agreement == Agreement::kOverBudget) ++over_budget;
   }
   int Handled() const { return same + different; }
   int Total() const { return Handled() + declined; }
   std::string ToString(std::string_view what) const {
-    return fmt::format("{}: the cube engine took {} of {} audits ({} the same as the BDDs, {} different), declined {}",
-                       what, Handled(), Total(), same, different, declined);
+    return fmt::format(
+        "{}: the cube engine took {} of {} audits ({} the same as the BDDs, {} different), declined {} ({} over its "
+        "budget)",
+        what, Handled(), Total(), same, different, declined, over_budget);
   }
   // Printed with the test's output, and kept in the XML report.
   void Report(std::string_view what, std::string_view key) const {
@@ -238,6 +246,8 @@ void CompareInEveryMode(const FixedInput& input, const Site& site, std::map<std:
     const auto rulesets = ReadFixed(input, site, options);
     const auto comparison = CompareEngines(rulesets, site.Policy(options));
     tallies[input.format].Count(comparison.agreement);
+    if (comparison.agreement == Agreement::kOverBudget)
+      fmt::print(stderr, "{} against {}, {}: the cube engine is {}\n", input.file, site.name, label, comparison.difference);
     if (comparison.agreement == Agreement::kDifferent)
       ADD_FAILURE() << input.file << " against " << site.name << ", " << label << ":\n" << comparison.difference;
   }
@@ -289,11 +299,19 @@ TEST(AuditEngines, AgreeOnEveryRulesetOfTheTests) {
     total += tally.Total();
   }
   // Every case of the tests fits the cube engine (Cisco ACLs with their implicit deny, nftables
-  // with several base chains on a hook included): the comparison above is not empty.
-  for (const auto& [format, tally] : tallies) EXPECT_EQ(tally.declined, 0) << format;
+  // with several base chains on a hook included): the comparison above is not empty. The
+  // exceptions are over its budget, where the BDDs are much faster: nftables-rich.json between
+  // all zones of the example site, between two and at the edge of one (12 s with cubes, 0.1 s
+  // with BDDs).
+  int over_budget = 0;
+  for (const auto& [format, tally] : tallies) {
+    EXPECT_EQ(tally.declined, tally.over_budget) << format;
+    over_budget += tally.over_budget;
+  }
+  EXPECT_LE(over_budget, 3);
   EXPECT_GT(tallies["iptables"].Handled(), 40);
   EXPECT_GT(tallies["nftables-json"].Handled(), 60);
-  EXPECT_EQ(handled, total);
+  EXPECT_EQ(handled + over_budget, total);
 }
 
 // ---- every rendered policy a reader reads back ----
@@ -697,6 +715,57 @@ TEST(AuditEngines, AgreeOnRandomDualStackRulesets) {
   comparison.findings.ExpectEveryKind("random iptables-save and ip6tables-save pairs");
   EXPECT_EQ(comparison.tally.different, 0);
   EXPECT_GT(comparison.tally.Handled() * 100, comparison.tally.Total() * 80);
+}
+
+// ---- the engine is chosen by cost ----
+
+// Matches the audit cannot model (rate limits, recent lists, time windows) are free variables; a
+// wide rule on one after others splits each piece before it in two, so the cube engine's pieces
+// grow exponentially with such rules (this file took over two minutes before the budget; the
+// BDDs, a few seconds). The default engine must give up on cubes within its budget and return the
+// BDDs' report, and the BDD engine must stay fast on it.
+TEST(AuditEngines, SwitchToBddsPastTheCubeBudget) {
+  const Site example(testing::SourceDir() / "examples" / "sms2003-site.yaml");
+  const auto input = FromFile("tests/data/audit/unmodelled-matches.rules");
+  ASSERT_EQ(input.format, "iptables");
+  const auto options = NetworkOptions(example.inventory).front().options;
+  const auto rulesets = ReadFixed(input, example, options);
+  const auto policy = example.Policy(options);
+
+  const auto started = std::chrono::steady_clock::now();
+  const auto automatic = RunAudit(rulesets, policy);
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_TRUE(automatic.engine.starts_with("bdd (the cube engine gave up: over its budget")) << automatic.engine;
+  EXPECT_LT(seconds, 20.0) << "the budget must bound the time (about 3 s here; 20 s allows for a loaded CI host)";
+
+  AuditTuning bdd;
+  bdd.engine = AuditTuning::Engine::kBdd;
+  const auto reference = RunAudit(rulesets, policy, bdd);
+  EXPECT_EQ(reference.engine, "bdd");
+  EXPECT_EQ(RenderAuditReport(automatic, report::Format::kJson), RenderAuditReport(reference, report::Format::kJson));
+  EXPECT_FALSE(reference.flows.empty());
+
+  // --engine cubes alone refuses it, naming the budget.
+  AuditTuning cubes;
+  cubes.engine = AuditTuning::Engine::kCubes;
+  EXPECT_THROW(RunAudit(rulesets, policy, cubes), CubesDoNotFit);
+}
+
+// The budget is what decides: the same ordinary ruleset is the cube engine's under the default
+// budget and the BDDs' under a tiny one, with the same report.
+TEST(AuditEngines, BudgetDecidesTheEngineNotTheReport) {
+  const Site example(testing::SourceDir() / "examples" / "sms2003-site.yaml");
+  const auto input = FromFile("examples/broken-iptables.rules");
+  const auto options = NetworkOptions(example.inventory).front().options;
+  const auto rulesets = ReadFixed(input, example, options);
+  const auto policy = example.Policy(options);
+  const auto roomy = RunAudit(rulesets, policy);
+  EXPECT_EQ(roomy.engine, "cubes");
+  AuditTuning tight;
+  tight.cube_budget = 10;
+  const auto fallen = RunAudit(rulesets, policy, tight);
+  EXPECT_EQ(fallen.engine, "bdd (the cube engine gave up: over its budget of 10 cubes)");
+  EXPECT_EQ(RenderAuditReport(roomy, report::Format::kJson), RenderAuditReport(fallen, report::Format::kJson));
 }
 
 }  // namespace

@@ -509,5 +509,105 @@ TEST(NftablesJson, ConntrackStateComparesAsTheKernelComparesItsRegister) {
             std::string::npos);
 }
 
+// tests/data/audit/nftables-map-keys.nft, loaded by nft 1.0.6 and dumped with nft -j: verdict maps
+// keyed on free variables, concatenations with prefixes and ranges, and catch-all elements.
+class NftablesMapKeys : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ruleset_ = Read(DataFile("nftables-map-keys.json"));
+    rules_ = &ruleset_.chains[ruleset_.FindChain("inet f/fw")].rules;
+  }
+  // The rule (a vmap element is one) whose text ends with `tail`.
+  const Rule& RuleEndingWith(const std::string& tail) const {
+    for (const auto& rule : *rules_)
+      if (rule.text.ends_with(tail)) return rule;
+    ADD_FAILURE() << "no rule ends with " << tail;
+    return rules_->front();
+  }
+  Ruleset ruleset_;
+  const std::vector<Rule>* rules_ = nullptr;
+};
+
+TEST_F(NftablesMapKeys, AVerdictMapKeyedOnAFreeVariableIsARulePerElement) {
+  const auto& one = RuleEndingWith("mark vmap @marks [element 1 : accept]");
+  const auto& two = RuleEndingWith("mark vmap @marks [element 2 : drop]");
+  const auto& other = RuleEndingWith("mark vmap @marks [element * : jump sub]");
+  EXPECT_EQ(one.action, Action::kAccept);
+  EXPECT_EQ(two.action, Action::kDrop);
+  EXPECT_EQ(other.action, Action::kJump);
+  EXPECT_EQ(one.unmodelled, std::vector<std::string>{"mark 1"});
+  const auto packet = Tcp("1.1.1.1/32", "10.9.0.1/32", 9999);
+  for (const auto* rule : {&one, &two, &other}) EXPECT_TRUE(Uncertain(packet, rule->match));
+  // One lookup: a packet meets one element, and the catch-all meets what no other element does.
+  EXPECT_FALSE(one.match.Intersects(two.match));
+  EXPECT_FALSE(one.match.Intersects(other.match));
+  EXPECT_TRUE(packet.SubsetOf(one.match | two.match | other.match));
+  // Every key the audit cannot see: meta pkttype, tcp flags, ip version, ct mark, a raw payload.
+  EXPECT_EQ(RuleEndingWith("[element broadcast : drop]").unmodelled,
+            std::vector<std::string>{"meta pkttype broadcast"});
+  const auto& syn = RuleEndingWith("[element syn : jump sub]");
+  EXPECT_EQ(syn.unmodelled, std::vector<std::string>{"tcp flags syn"});
+  EXPECT_TRUE(Uncertain(packet, syn.match));
+  EXPECT_FALSE(Packet("1.1.1.1/32", "10.9.0.1/32", kProtocolUdp, 53).Intersects(syn.match));  // tcp only
+  const auto& version = RuleEndingWith("[element 4 : jump sub]");
+  EXPECT_TRUE(Uncertain(packet, version.match));
+  EXPECT_FALSE(Tcp("2001:db8::1/128", "2001:db8::2/128", 80).Intersects(version.match));
+  EXPECT_EQ(RuleEndingWith("[element 167772161 : accept]").unmodelled, std::vector<std::string>{"@nh,96,32 167772161"});
+}
+
+TEST_F(NftablesMapKeys, RangesAndPrefixesInConcatenatedMapKeysAreExact) {
+  // map pairs { type ipv4_addr . inet_service : verdict; flags interval; 10.0.0.0/8 . 80-90 : accept }
+  const auto& pair = RuleEndingWith("ip daddr . tcp dport vmap @pairs [element 10.0.0.0/8 . 80-90 : accept]");
+  EXPECT_TRUE(pair.unmodelled.empty());
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "10.2.3.4/32", 80).SubsetOf(pair.match));
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "10.2.3.4/32", 90).SubsetOf(pair.match));
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "10.2.3.4/32", 91).Intersects(pair.match));
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "11.2.3.4/32", 85).Intersects(pair.match));
+  EXPECT_FALSE(Packet("1.1.1.1/32", "10.2.3.4/32", kProtocolUdp, 85).Intersects(pair.match));
+  // and in an anonymous map: ip saddr . tcp dport vmap { 10.0.0.0/24 . 1000-2000 : accept, ... }
+  const auto& anonymous = RuleEndingWith("[element 10.0.0.0/24 . 1000-2000 : accept]");
+  EXPECT_TRUE(Tcp("10.0.0.9/32", "10.9.0.1/32", 1500).SubsetOf(anonymous.match));
+  EXPECT_FALSE(Tcp("10.0.1.9/32", "10.9.0.1/32", 1500).Intersects(anonymous.match));
+}
+
+TEST_F(NftablesMapKeys, AConcatenationWithAFreeVariableKeyDependsOnItForTheRest) {
+  // meta mark . tcp dport vmap @mixed { 0x7 . 443 : accept }: exact on the port, a free variable on the mark
+  const auto& mixed = RuleEndingWith("mark . tcp dport vmap @mixed [element 7 . 443 : accept]");
+  EXPECT_EQ(mixed.unmodelled, std::vector<std::string>{"mark 7"});
+  EXPECT_TRUE(Uncertain(Tcp("1.1.1.1/32", "10.9.0.1/32", 443), mixed.match));
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "10.9.0.1/32", 444).Intersects(mixed.match));
+  // ct mark . ip saddr { 0x1 . 10.0.0.1 }: ct mark needs a conntrack entry
+  const auto& ct = RuleEndingWith("[element 1 . 10.0.0.1 : accept]");
+  EXPECT_TRUE(Uncertain(Tcp("10.0.0.1/32", "10.9.0.1/32", 80), ct.match));
+  EXPECT_FALSE(Tcp("10.0.0.2/32", "10.9.0.1/32", 80).Intersects(ct.match));
+  EXPECT_FALSE(Packet("10.0.0.1/32", "10.9.0.1/32", kProtocolTcp, 80, CtState::kInvalid).Intersects(ct.match));
+}
+
+TEST_F(NftablesMapKeys, ACatchAllElementMeetsEveryKeyNoOtherElementHas) {
+  // tcp dport vmap { 22 : accept, * : drop }: the lookup needs tcp, so udp never meets the catch-all.
+  const auto& other = RuleEndingWith("tcp dport vmap { 22 : accept, * : drop } [element * : drop]");
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "10.9.0.1/32", 22).Intersects(other.match));
+  EXPECT_TRUE(Tcp("1.1.1.1/32", "10.9.0.1/32", 23).SubsetOf(other.match));
+  EXPECT_FALSE(Packet("1.1.1.1/32", "10.9.0.1/32", kProtocolUdp, 23).Intersects(other.match));
+  // ct mark vmap { 0x10 : accept, * : drop }: only packets with a conntrack entry are looked up.
+  const auto& ct = RuleEndingWith("ct mark vmap { 16 : accept, * : drop } [element * : drop]");
+  EXPECT_TRUE(Uncertain(Tcp("1.1.1.1/32", "10.9.0.1/32", 80), ct.match));
+  EXPECT_FALSE(Packet("1.1.1.1/32", "10.9.0.1/32", kProtocolTcp, 80, CtState::kInvalid).Intersects(ct.match));
+  // set anyaddr { 10.0.0.1, * }: a set's catch-all holds every address.
+  const auto& any = RuleEndingWith("ip saddr @anyaddr tcp dport 8443 accept");
+  EXPECT_TRUE(Tcp("192.0.2.7/32", "10.9.0.1/32", 8443).SubsetOf(any.match));
+  EXPECT_FALSE(Tcp("2001:db8::1/128", "2001:db8::2/128", 8443).Intersects(any.match));
+}
+
+TEST_F(NftablesMapKeys, AVerdictMapElementNeedsItsKeysProtocol) {
+  // udp dport vmap { 53 : accept }: tcp port 53 is not looked up.
+  const auto& dns = RuleEndingWith("udp dport vmap { 53 : accept } [element 53 : accept]");
+  EXPECT_TRUE(Packet("1.1.1.1/32", "10.9.0.1/32", kProtocolUdp, 53).SubsetOf(dns.match));
+  EXPECT_FALSE(Tcp("1.1.1.1/32", "10.9.0.1/32", 53).Intersects(dns.match));
+  // ct state vmap { established : accept, ... }
+  EXPECT_TRUE(Packet("1.1.1.1/32", "10.9.0.1/32", kProtocolTcp, 80, CtState::kEstablished)
+                  .SubsetOf(Evaluate(ruleset_).hooks.at(Hook::kForward).accepted));
+}
+
 }  // namespace
 }  // namespace portolan::audit

@@ -61,6 +61,29 @@ TEST(PacketSet, BoxesOfAHoleReadAsExceptions) {
   EXPECT_EQ(texts.ports(), "-");
 }
 
+// An IPv4 box of everything but the protocols with ports and ICMP once read "any except
+// icmp,tcp,udp,dccp,icmpv6,...": protocol 58 was shaped as ICMPv6 in IPv4 too. In IPv4 it is just
+// a protocol (no type or code), and ICMP (1) is one in IPv6.
+TEST(PacketSet, Ipv4OnlyBoxesDoNotListIcmpv6AmongTheExcluded) {
+  const auto v4 = PacketSet::Family(core::Family::kIPv4) & PacketSet::Destination(Net("10.0.0.2/32")) &
+                  PacketSet::WellFormed();
+  const auto others = v4 - PacketSet::Protocol(kProtocolTcp) - PacketSet::Protocol(kProtocolUdp) -
+                      PacketSet::Protocol(kProtocolIcmp) - PacketSet::Protocol(33) - PacketSet::Protocol(132) -
+                      PacketSet::Protocol(136);
+  const auto boxes = others.Boxes();
+  ASSERT_EQ(boxes.size(), 1u);
+  BoxTexts texts;
+  texts.Render(boxes[0]);
+  EXPECT_EQ(texts.protocol(), "any except icmp,tcp,udp,dccp,sctp,udplite");
+  EXPECT_EQ(texts.ports(), "-");
+  // Types and codes are the own family's ICMP's only.
+  EXPECT_TRUE((v4 & PacketSet::Protocol(kProtocolIcmpV6) & PacketSet::DestinationPorts(1, 65535)).Empty());
+  EXPECT_FALSE((v4 & PacketSet::Protocol(kProtocolIcmp) & PacketSet::DestinationPorts(8 * 256, 8 * 256)).Empty());
+  const auto v6 = PacketSet::Family(core::Family::kIPv6) & PacketSet::WellFormed();
+  EXPECT_TRUE((v6 & PacketSet::Protocol(kProtocolIcmp) & PacketSet::DestinationPorts(1, 65535)).Empty());
+  EXPECT_FALSE((v6 & PacketSet::Protocol(kProtocolIcmpV6) & PacketSet::DestinationPorts(128 * 256, 128 * 256)).Empty());
+}
+
 TEST(PacketSet, ExampleIsAMemberAndHiddenFieldsQuantify) {
   const auto set = PacketSet::Source(Net("10.3.8.0/24")) & PacketSet::Protocol(kProtocolUdp) &
                    PacketSet::DestinationPorts(2701, 2704) & PacketSet::WellFormed();

@@ -145,6 +145,106 @@ TEST(AuditWindows, ErrorsCarryLineAndColumn) {
             std::string::npos);
 }
 
+std::string DataFile(const char* name) {
+  return core::ReadFile(testing::SourceDir() / "tests" / "data" / "audit" / name);
+}
+
+// UTF-16 with a byte-order mark, as reg export and Windows PowerShell 5.1's `>` write it.
+std::string Utf16(std::u16string_view text, bool little_endian = true) {
+  std::string bytes = little_endian ? "\xFF\xFE" : "\xFE\xFF";
+  for (const char16_t unit : text) {
+    const auto low = static_cast<char>(unit & 0xFF);
+    const auto high = static_cast<char>(unit >> 8);
+    bytes += little_endian ? low : high;
+    bytes += little_endian ? high : low;
+  }
+  return bytes;
+}
+
+TEST(AuditWindows, ReadsTheUtf16RegExportAsRegExportWritesIt) {
+  // tests/data/audit/windows-firewall-rules.reg: UTF-16LE with a BOM, CRLF, "{GUID}"="v2.31|..."
+  const auto text = DataFile("windows-firewall-rules.reg");
+  ASSERT_TRUE(formats::DetectRulesetFormat(text) != nullptr);
+  EXPECT_EQ(formats::DetectRulesetFormat(text)->id, "windows");
+  const auto ruleset = formats::ReadRuleset(text, "fw.reg", "", {});
+  const auto& rules = ruleset.chains[0].rules;
+  ASSERT_EQ(rules.size(), 3u);  // the block first, then the two allows; the inactive one is a note
+  EXPECT_EQ(rules[0].where.line, 5);
+  EXPECT_EQ(rules[0].where.column, 43);
+  EXPECT_EQ(rules[1].where.line, 4);
+  EXPECT_NE(rules[1].text.find("Name=Partage de fichiers et d\u2019imprimantes (SMB-Entr\u00e9e)"), std::string::npos);
+  // reg export's \\ is one backslash
+  EXPECT_EQ(rules[2].unmodelled, std::vector<std::string>{"App=%SystemRoot%\\system32\\snmp.exe"});
+  EXPECT_EQ(ruleset.notes.size(), 1u);
+  const auto in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
+  EXPECT_TRUE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 445).SubsetOf(in));
+  EXPECT_FALSE(Packet("10.1.0.1", "10.9.0.1", kProtocolTcp, 445).Intersects(in));
+  EXPECT_FALSE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 3389).Intersects(in));
+}
+
+TEST(AuditWindows, ColumnsOfAUtf16ExportCountCharactersOfTheDecodedText) {
+  // "Entrée" is 6 characters and 7 bytes of UTF-8: RA4 starts at character 57.
+  const std::u16string line = u"\"{x}\"=\"v2.31|Name=Entr\u00e9e|Action=Allow|Dir=In|Protocol=6|RA4=10.0.0.300|\"\r\n";
+  const std::u16string text = u"Windows Registry Editor Version 5.00\r\n" + line;
+  EXPECT_EQ(Errors(Utf16(text)), "fw.txt:2:57: error: RA4=10.0.0.300: not an IPv4 address, subnet or range\n");
+  EXPECT_EQ(Errors(Utf16(text, false)), "fw.txt:2:57: error: RA4=10.0.0.300: not an IPv4 address, subnet or range\n");
+  // and in JSON: the member after a name with non-ASCII characters
+  const std::u16string json = u"[{\"Name\": \"Entr\u00e9e\", \"Direction\": \"Sideways\", \"Action\": \"Allow\"}]";
+  EXPECT_NE(Errors(Utf16(json)).find("fw.txt:1:34: error: Dir=Sideways"), std::string::npos);
+}
+
+TEST(AuditWindows, ReadsRegQueryOutputWithBlanksInValueNames) {
+  // tests/data/audit/windows-firewall-query.txt: reg query ...\FirewallRules, redirected by
+  // PowerShell 5.1 (UTF-16LE with a BOM); one value name holds blanks.
+  const auto text = DataFile("windows-firewall-query.txt");
+  ASSERT_TRUE(formats::DetectRulesetFormat(text) != nullptr);
+  EXPECT_EQ(formats::DetectRulesetFormat(text)->id, "windows");
+  const auto ruleset = formats::ReadRuleset(text, "fw.txt", "", {});
+  const auto& rules = ruleset.chains[0].rules;
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[0].where.line, 4);  // the block rule
+  EXPECT_EQ(rules[0].where.column, 57);
+  EXPECT_EQ(rules[2].where.line, 5);  // "    SNMP Service (UDP In)    REG_SZ    v2.31|..."
+  EXPECT_EQ(rules[2].where.column, 40);
+  EXPECT_EQ(ruleset.notes.size(), 1u);
+  const auto in = Evaluate(ruleset).hooks.at(Hook::kInput).accepted;
+  EXPECT_TRUE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 445).SubsetOf(in));
+  EXPECT_FALSE(Packet("10.1.0.1", "10.9.0.1", kProtocolTcp, 445).Intersects(in));
+  // As cmd redirects it (no BOM); a value of another type is no rule string: refused at its type.
+  const std::string plain =
+      "\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\SharedAccess\\Parameters\\FirewallPolicy\\"
+      "FirewallRules\r\n    My rule    REG_SZ    v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=22|\r\n";
+  EXPECT_EQ(formats::DetectRulesetFormat(plain)->id, "windows");
+  EXPECT_EQ(formats::ReadRuleset(plain, "fw.txt", "", {}).chains[0].rules.at(0).where.column, 26);
+  EXPECT_NE(
+      Errors(plain + "    EnableFirewall    REG_DWORD    0x0\r\n").find("fw.txt:4:23: error: expected a rule string"),
+      std::string::npos);
+}
+
+TEST(AuditWindows, ReadsGetNetFirewallRuleJsonAsWindowsPowerShell51WritesIt) {
+  // tests/data/audit/windows-get-netfirewallrule.json: ConvertTo-Json > (UTF-16LE with a BOM,
+  // CRLF), enums as numbers: Direction 1 Inbound 2 Outbound, Action 2 Allow 4 Block, Enabled 1
+  // True 2 False, Profile flags 1 Domain 2 Private 4 Public (0 Any).
+  const auto text = DataFile("windows-get-netfirewallrule.json");
+  ASSERT_TRUE(formats::DetectRulesetFormat(text) != nullptr);
+  EXPECT_EQ(formats::DetectRulesetFormat(text)->id, "windows");
+  const auto ruleset = formats::ReadRuleset(text, "fw.json", "", {});
+  ASSERT_EQ(ruleset.chains[0].rules.size(), 2u);
+  EXPECT_EQ(ruleset.chains[0].rules[0].where.line, 19);  // the block rule, at its object
+  EXPECT_EQ(ruleset.chains[0].rules[0].where.column, 5);
+  ASSERT_EQ(ruleset.chains[1].rules.size(), 1u);
+  EXPECT_EQ(ruleset.chains[1].rules[0].unmodelled, std::vector<std::string>{"active profile private,public"});
+  EXPECT_EQ(ruleset.notes.size(), 1u);  // Enabled 2: inactive
+  const auto evaluation = Evaluate(ruleset);
+  const auto& in = evaluation.hooks.at(Hook::kInput).accepted;
+  EXPECT_TRUE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 445).SubsetOf(in));
+  EXPECT_FALSE(Packet("10.1.0.1", "10.9.0.1", kProtocolTcp, 445).Intersects(in));
+  EXPECT_FALSE(Packet("10.2.0.1", "10.9.0.1", kProtocolTcp, 3389).Intersects(in));
+  const auto smtp = Packet("10.9.0.1", "192.0.2.1", kProtocolTcp, 587);
+  const auto& out = evaluation.hooks.at(Hook::kOutput).accepted;
+  EXPECT_TRUE(smtp.Intersects(out) && !smtp.SubsetOf(out));  // blocked in the private and public profiles
+}
+
 TEST(AuditWindows, GoldenReportsOfPrecedence) {
   const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);

@@ -186,11 +186,18 @@ class Reader {
       return {set, code < 0 ? fmt::format("{} type {}", protocol_text, type)
                             : fmt::format("{} type {} code {}", protocol_text, type, code)};
     }
-    // EC2 ignores ports for protocols other than tcp and udp (and -1 means all ports).
+    // EC2 ignores ports for protocols other than tcp and udp. For tcp and udp it refuses -1 ("TCP/UDP
+    // port (-1) out of range"): -1 means any type or code of ICMP only, so a tcp or udp permission
+    // with -1 was not written by EC2, and what it would allow is unknown.
     if (*protocol != kProtocolTcp && *protocol != kProtocolUdp) return {set, protocol_text};
     const int from = PortField(permission, path, "FromPort", 0, -1);
     const int to = PortField(permission, path, "ToPort", kMaxPort, -1);
-    if (from < 0 || to < 0) return {set, protocol_text};
+    for (const auto& [key, port] : {std::pair{"FromPort", from}, std::pair{"ToPort", to}})
+      if (port < 0)
+        FailAt(Append(path, key),
+               fmt::format("-1 is not a {} port: EC2 refuses it for tcp and udp (-1, any, is for ICMP types and "
+                           "codes); all ports are 0 to 65535",
+                           protocol_text));
     if (from > to) FailAt(Append(path, "ToPort"), fmt::format("ToPort {} is below FromPort {}", to, from));
     set &= PacketSet::DestinationPorts(from, to);
     return {set,
@@ -318,14 +325,19 @@ class Reader {
 
 }  // namespace
 
-bool LooksLikeAwsSecurityGroups(std::string_view text) {
+// PowerShell 5.1's `aws ec2 describe-security-groups > sg.json` writes UTF-16LE with a byte-order
+// mark: decoded here.
+bool LooksLikeAwsSecurityGroups(std::string_view bytes) {
+  const auto decoded = DecodeByteOrderMark(bytes);
+  const std::string_view text = decoded ? std::string_view(*decoded) : bytes;
   const auto start = text.find_first_not_of(" \t\r\n");
   return start != std::string_view::npos && text[start] == '{' &&
          text.find("\"SecurityGroups\"") != std::string_view::npos;
 }
 
-Ruleset ReadAwsSecurityGroups(std::string_view text, const std::string& file, const ReadOptions& options) {
-  return Reader(text, file, options).Read();
+Ruleset ReadAwsSecurityGroups(std::string_view bytes, const std::string& file, const ReadOptions& options) {
+  const auto decoded = DecodeByteOrderMark(bytes);
+  return Reader(decoded ? std::string_view(*decoded) : bytes, file, options).Read();
 }
 
 }  // namespace portolan::audit::formats

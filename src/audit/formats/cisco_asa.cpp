@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "audit/formats/cisco_common.hpp"
 #include "audit/formats/formats.hpp"
@@ -32,8 +34,10 @@ struct Member {
 
 struct Object {
   ObjectKind kind = ObjectKind::kNetwork;
+  bool group = false;   // object-group (else object)
   PacketSet protocols;  // kPorts: the group's protocol(s)
   std::vector<Member> members;
+  std::vector<std::string> values;  // an object's value lines, as written ("host 10.0.0.1")
 };
 
 bool IsNumber(std::string_view text) {
@@ -41,7 +45,19 @@ bool IsNumber(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The syslog levels "log" may name.
+bool IsLogLevel(std::string_view text) {
+  static const std::set<std::string_view> kLevels = {"emergencies",   "alerts",        "critical", "errors",
+                                                     "warnings",      "notifications", "informational",
+                                                     "debugging"};
+  return kLevels.count(text) > 0;
+}
+
 using cisco::Side;
+
+std::string NotANetmask(std::string_view mask) {
+  return fmt::format("'{}' is not a netmask (the ASA takes contiguous ones: 255.255.255.0, not a wildcard)", mask);
+}
 
 class AsaReader : public cisco::ConfigReader {
  public:
@@ -54,6 +70,10 @@ class AsaReader : public cisco::ConfigReader {
 
  private:
   enum class Block { kNone, kObject, kInterface };
+
+  std::string_view Statements() const override {
+    return "ASA Version, hostname, interface, access-list, access-group, object, object-group or '!' line";
+  }
 
   std::vector<cisco::Binding> Bindings() override {
     for (auto& binding : bindings_) {
@@ -85,6 +105,10 @@ class AsaReader : public cisco::ConfigReader {
     if (indented && block_ == Block::kInterface) return InterfaceLine(tokens);
     block_ = Block::kNone;
     const auto& tk = tokens;
+    static const std::set<std::string_view> kStatements = {"ASA",          "hostname", "interface",
+                                                           "access-list",  "access-group", "object",
+                                                           "object-group", "names",    "same-security-traffic"};
+    if (kStatements.count(Word(tk, 0))) recognised_ = true;
     if (Word(tk, 0) == "access-list") return AccessList(tk);
     if (Word(tk, 0) == "access-group") return AccessGroup(tk);
     if (Word(tk, 0) == "object" || Word(tk, 0) == "object-group") return StartObject(tk);
@@ -129,14 +153,26 @@ class AsaReader : public cisco::ConfigReader {
     }
     if (tokens.size() < 3) return Fail(tokens, 2, fmt::format("{} {} needs a name", Word(tokens, 0), type));
     name_ = tokens[2].text;
-    if (objects_.count(name_)) return Fail(tokens, 2, fmt::format("{} is defined twice", name_));
+    object.group = group;
+    reopened_ = false;
+    if (const auto it = objects_.find(name_); it != objects_.end()) {
+      // show running-config prints an object with NAT twice: its value, then again with only its
+      // nat line. Reopening an object is normal; redefining its value is checked line by line.
+      if (group || it->second.group || it->second.kind != object.kind)
+        return Fail(tokens, 2, fmt::format("{} is defined twice", name_));
+      reopened_ = true;
+      block_ = Block::kObject;
+      return;
+    }
     objects_[name_] = std::move(object);
     block_ = Block::kObject;
   }
 
-  // host A | A MASK | A/LEN (IPv6) at tokens[i..]; advances i.
+  // host A | A MASK | A/LEN (IPv6) at tokens[i..]; advances i. A mask that is no netmask is
+  // blamed on itself: *bad_mask is then set.
   std::optional<std::function<std::optional<PacketSet>(bool)>> NetworkValue(const std::vector<Token>& tokens,
-                                                                            std::size_t& i) {
+                                                                            std::size_t& i, bool* bad_mask) {
+    *bad_mask = false;
     if (Word(tokens, i) == "host") {
       const auto address = core::ParseAddress(Word(tokens, i + 1));
       if (!address) return std::nullopt;
@@ -151,7 +187,13 @@ class AsaReader : public cisco::ConfigReader {
       return [n = *network](bool source) -> std::optional<PacketSet> { return Side(n, source); };
     }
     const auto mask = std::string(Word(tokens, i + 1));
-    if (!cisco::MaskedAddress(word, mask, false, true)) return std::nullopt;
+    if (!cisco::MaskedAddress(word, mask, false, true)) {
+      const auto address = core::ParseAddress(word);
+      const auto mask_address = core::ParseAddress(mask);
+      *bad_mask = address && address->family == core::Family::kIPv4 && mask_address &&
+                  mask_address->family == core::Family::kIPv4;
+      return std::nullopt;
+    }
     i += 2;
     return [word, mask](bool source) { return cisco::MaskedAddress(word, mask, false, source); };
   }
@@ -204,6 +246,16 @@ class AsaReader : public cisco::ConfigReader {
     auto& object = objects_[name_];
     const auto word = Word(tokens, 0);
     if (word == "description" || word == "nat") return;
+    if (!object.group) {
+      const auto value = JoinTokens(tokens, 0, tokens.size());
+      if (reopened_ && !object.values.empty()) {
+        if (std::find(object.values.begin(), object.values.end(), value) != object.values.end()) return;
+        return Fail(tokens, 0,
+                    fmt::format("object {} is defined again with another value: '{}' (it was '{}')", name_, value,
+                                fmt::join(object.values, "', '")));
+      }
+      object.values.push_back(value);
+    }
     Member member;
     std::size_t i = 1;
     if (word == "group-object" && tokens.size() == 2) {
@@ -225,7 +277,9 @@ class AsaReader : public cisco::ConfigReader {
         member.group = tokens[2].text;
       } else {
         std::size_t k = word == "host" ? 0 : 1;
-        auto value = NetworkValue(tokens, k);
+        bool bad_mask = false;
+        auto value = NetworkValue(tokens, k, &bad_mask);
+        if (bad_mask) return Fail(tokens, k + 1, NotANetmask(tokens[k + 1].text));
         if (!value || k != tokens.size())
           return Fail(tokens, 1,
                       fmt::format("'{}': expected host A, A MASK or A/LEN", JoinTokens(tokens, 1, tokens.size())));
@@ -423,12 +477,21 @@ class AsaReader : public cisco::ConfigReader {
       if (flag == "log") {
         // log [LEVEL] [interval SECONDS] | log disable
         while (i + 1 < tokens.size() && (IsNumber(Word(tokens, i + 1)) || Word(tokens, i + 1) == "interval" ||
-                                         Word(tokens, i + 1) == "disable" || Word(tokens, i + 1) == "default"))
+                                         Word(tokens, i + 1) == "disable" || Word(tokens, i + 1) == "default" ||
+                                         IsLogLevel(Word(tokens, i + 1))))
           ++i;
       } else if (flag == "inactive") {
         inactive_ = true;
-      } else {
+      } else if (flag == "time-range" && i + 1 < tokens.size()) {
+        // Active only at some times: a free variable.
         rest.push_back(tokens[i]);
+        rest.push_back(tokens[++i]);
+      } else {
+        Fail(tokens, i,
+             fmt::format("'{}' is not understood here: expected the end of the entry, log [LEVEL] [interval N], "
+                         "time-range NAME or inactive",
+                         flag));
+        return std::nullopt;
       }
     }
     if (!rest.empty()) match &= Unmodelled(rule, JoinTokens(rest, 0, rest.size()));
@@ -468,7 +531,12 @@ class AsaReader : public cisco::ConfigReader {
       i += 2;
       return PacketSet::None();
     }
-    auto value = NetworkValue(tokens, i);
+    bool bad_mask = false;
+    auto value = NetworkValue(tokens, i, &bad_mask);
+    if (bad_mask) {
+      Fail(tokens, i + 1, NotANetmask(tokens[i + 1].text));
+      return std::nullopt;
+    }
     if (!value) {
       Fail(tokens, i,
            fmt::format("'{}': expected a {} (any, host A, A MASK, A/LEN, object NAME, object-group NAME)", word, side));
@@ -494,6 +562,7 @@ class AsaReader : public cisco::ConfigReader {
   bool same_security_intra_ = false;
   std::vector<cisco::Binding> bindings_;
   bool inactive_ = false;  // the ACE being read carries `inactive`
+  bool reopened_ = false;  // the object block being read names an object defined before
 };
 
 }  // namespace

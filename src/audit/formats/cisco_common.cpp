@@ -21,6 +21,8 @@ constexpr std::string_view kZoneAclPrefix = "PORTOLAN-FROM-";
 constexpr std::string_view kIpv6AclSuffix = "-V6";
 // render --edge Z: every zone but Z is one, named so.
 constexpr std::string_view kOutsideZone = "outside";
+// The header of portolan render's Cisco output (which may hold no ACL at all).
+constexpr std::string_view kPortolanHeader = "written by portolan render --target cisco-";
 
 std::uint32_t Ipv4Bits(const core::Network& address) {
   std::uint32_t bits = 0;
@@ -180,6 +182,7 @@ std::optional<PacketSet> ParsePortOperator(const std::vector<Token>& tokens, std
 }
 
 std::optional<PacketSet> IcmpTypeName(std::string_view text, bool v6) {
+  // The names IOS, NX-OS, IOS-XR and the ASA print (a name with a code matches that code only).
   static const IcmpNames kV4 = {{"echo-reply", {0, -1}},
                                 {"unreachable", {3, -1}},
                                 {"net-unreachable", {3, 0}},
@@ -187,15 +190,34 @@ std::optional<PacketSet> IcmpTypeName(std::string_view text, bool v6) {
                                 {"protocol-unreachable", {3, 2}},
                                 {"port-unreachable", {3, 3}},
                                 {"packet-too-big", {3, 4}},
+                                {"source-route-failed", {3, 5}},
+                                {"network-unknown", {3, 6}},
+                                {"host-unknown", {3, 7}},
+                                {"host-isolated", {3, 8}},
+                                {"dod-net-prohibited", {3, 9}},
+                                {"dod-host-prohibited", {3, 10}},
+                                {"net-tos-unreachable", {3, 11}},
+                                {"host-tos-unreachable", {3, 12}},
+                                {"administratively-prohibited", {3, 13}},
+                                {"host-precedence-unreachable", {3, 14}},
+                                {"precedence-unreachable", {3, 15}},
                                 {"source-quench", {4, -1}},
                                 {"redirect", {5, -1}},
+                                {"net-redirect", {5, 0}},
+                                {"host-redirect", {5, 1}},
+                                {"net-tos-redirect", {5, 2}},
+                                {"host-tos-redirect", {5, 3}},
                                 {"alternate-address", {6, -1}},
                                 {"echo", {8, -1}},
                                 {"router-advertisement", {9, -1}},
                                 {"router-solicitation", {10, -1}},
                                 {"time-exceeded", {11, -1}},
                                 {"ttl-exceeded", {11, 0}},
+                                {"reassembly-timeout", {11, 1}},
                                 {"parameter-problem", {12, -1}},
+                                {"general-parameter-problem", {12, 0}},
+                                {"option-missing", {12, 1}},
+                                {"no-room-for-option", {12, 2}},
                                 {"timestamp-request", {13, -1}},
                                 {"timestamp-reply", {14, -1}},
                                 {"information-request", {15, -1}},
@@ -203,11 +225,23 @@ std::optional<PacketSet> IcmpTypeName(std::string_view text, bool v6) {
                                 {"mask-request", {17, -1}},
                                 {"mask-reply", {18, -1}},
                                 {"traceroute", {30, -1}},
-                                {"conversion-error", {31, -1}}};
+                                {"conversion-error", {31, -1}},
+                                {"mobile-redirect", {32, -1}}};
   static const IcmpNames kV6 = {{"unreachable", {1, -1}},
+                                {"destination-unreachable", {1, -1}},
+                                {"no-route", {1, 0}},
+                                {"no-admin", {1, 1}},
+                                {"beyond-scope", {1, 2}},
+                                {"address-unreachable", {1, 3}},
+                                {"port-unreachable", {1, 4}},
                                 {"packet-too-big", {2, -1}},
                                 {"time-exceeded", {3, -1}},
+                                {"hop-limit", {3, 0}},
+                                {"reassembly-timeout", {3, 1}},
                                 {"parameter-problem", {4, -1}},
+                                {"header", {4, 0}},
+                                {"next-header", {4, 1}},
+                                {"parameter-option", {4, 2}},
                                 {"echo-request", {128, -1}},
                                 {"echo", {128, -1}},
                                 {"echo-reply", {129, -1}},
@@ -218,7 +252,15 @@ std::optional<PacketSet> IcmpTypeName(std::string_view text, bool v6) {
                                 {"router-advertisement", {134, -1}},
                                 {"nd-ns", {135, -1}},
                                 {"nd-na", {136, -1}},
-                                {"redirect", {137, -1}}};
+                                {"redirect", {137, -1}},
+                                {"router-renumbering", {138, -1}},
+                                {"renum-command", {138, 0}},
+                                {"renum-result", {138, 1}},
+                                {"renum-seq-number", {138, 255}},
+                                {"dhaad-request", {144, -1}},
+                                {"dhaad-reply", {145, -1}},
+                                {"mpd-solicitation", {146, -1}},
+                                {"mpd-advertisement", {147, -1}}};
   return IcmpTypeByName(v6 ? kV6 : kV4, text);
 }
 
@@ -273,10 +315,6 @@ std::optional<Action> ParseAction(std::string_view text) {
   if (text == "permit") return Action::kAccept;
   if (text == "deny") return Action::kDrop;
   return std::nullopt;
-}
-
-bool IsLogKeyword(std::string_view text) {
-  return text == "log" || text == "log-input" || text == "inactive";
 }
 
 Acl& AclSet::Get(const std::string& name, const PacketSet& family, const core::SourceLocation& where) {
@@ -564,8 +602,14 @@ void AclSet::Attach(const std::vector<Binding>& given, const Interfaces& interfa
 
 ConfigReader::ConfigReader(std::string_view text, const std::string& file, const ReadOptions& options,
                            std::string_view kind, std::string_view comment_starts)
-    : file_(file), options_(options), acls_(ruleset_, kind), text_(text), comment_starts_(comment_starts) {
+    : file_(file),
+      options_(options),
+      acls_(ruleset_, kind),
+      text_(text),
+      comment_starts_(comment_starts),
+      kind_(kind) {
   ruleset_.file = file_;
+  recognised_ = text.find(kPortolanHeader) != std::string_view::npos;
 }
 
 Ruleset ConfigReader::ReadConfig() {
@@ -580,11 +624,21 @@ Ruleset ConfigReader::ReadConfig() {
     }
     if (tokens->empty()) continue;
     const auto& first = tokens->front().text;
-    if (!first.empty() && comment_starts_.find(first.front()) != std::string_view::npos) continue;
+    if (!first.empty() && comment_starts_.find(first.front()) != std::string_view::npos) {
+      // A lone "!" separates the blocks of a configuration.
+      if (first == "!" && tokens->size() == 1) recognised_ = true;
+      continue;
+    }
     line_ = line;
     line_number_ = line_number;
     Line(*tokens, line.front() == ' ' || line.front() == '\t');
   }
+  if (!recognised_ && !diagnostics_.HasErrors()) {
+    // Nothing here is Cisco: auditing it as a configuration without ACLs would pass every packet.
+    diagnostics_.Error({file_, 1, 1}, fmt::format("not a Cisco {} configuration: no {} in it", kind_, Statements()));
+    throw core::InputError(diagnostics_);
+  }
+  Finish();
   acls_.Attach(Bindings(), ReadInterfaces(), options_, diagnostics_);
   if (diagnostics_.HasErrors()) throw core::InputError(diagnostics_);
   return std::move(ruleset_);

@@ -43,10 +43,6 @@ std::optional<PacketSet> MaskedAddress(std::string_view address, std::string_vie
 // "permit"/"deny" as an action.
 std::optional<Action> ParseAction(std::string_view text);
 
-// Keywords at the end of an ACE the audit ignores (logging) or cannot model (the rest: they
-// become free variables of the rule's match).
-bool IsLogKeyword(std::string_view text);
-
 // An ACL: a chain whose end is the implicit deny, wherever it is called from.
 struct Acl {
   int chain = -1;
@@ -135,6 +131,11 @@ class ConfigReader {
   virtual std::vector<Binding> Bindings() = 0;
   // The interfaces, once every line is read.
   virtual Interfaces ReadInterfaces() = 0;
+  // Once every line is read, before the bindings: checks that need the whole configuration.
+  virtual void Finish() {}
+  // The statements that make a text a configuration of this kind, for the error that says none
+  // was found ("hostname, interface, access-list, ...").
+  virtual std::string_view Statements() const = 0;
 
   core::SourceLocation At(const std::vector<Token>& tokens, std::size_t i) const;
   // An error at tokens[i], or just past the line's end when i is past its last token.
@@ -158,10 +159,14 @@ class ConfigReader {
   core::Diagnostics diagnostics_;
   std::string_view line_;  // the current line, and its number
   int line_number_ = 0;
+  // A statement of this kind of configuration was seen: without one, the text is refused rather
+  // than audited as a configuration with no ACL (which passes every packet).
+  bool recognised_ = false;
 
  private:
   std::string_view text_;
   std::string_view comment_starts_;
+  std::string_view kind_;
 };
 
 }  // namespace portolan::audit::formats::cisco

@@ -2,20 +2,22 @@
 
 #include <fmt/format.h>
 
+#include "audit/formats/text_input.hpp"
+
 namespace portolan::audit::formats {
 
 const std::vector<RulesetFormat>& RulesetFormats() {
   static const std::vector<RulesetFormat> kFormats = {
       {"iptables", "iptables-save / ip6tables-save, and iptables-restore input (portolan render -t iptables)",
-       LooksLikeIptablesSave, ReadIptablesSave},
-      {"nftables-json", "nftables JSON (nft -j list ruleset)", LooksLikeNftablesJson, ReadNftablesJson},
-      {"cisco-asa", "Cisco ASA access-lists and objects (portolan render -t cisco-asa)", LooksLikeCiscoAsa,
+       false, LooksLikeIptablesSave, ReadIptablesSave},
+      {"nftables-json", "nftables JSON (nft -j list ruleset)", false, LooksLikeNftablesJson, ReadNftablesJson},
+      {"cisco-asa", "Cisco ASA access-lists and objects (portolan render -t cisco-asa)", false, LooksLikeCiscoAsa,
        ReadCiscoAsa},
-      {"cisco-ios", "Cisco IOS / IOS-XE extended, standard and IPv6 ACLs (portolan render -t cisco-ios)",
+      {"cisco-ios", "Cisco IOS / IOS-XE extended, standard and IPv6 ACLs (portolan render -t cisco-ios)", false,
        LooksLikeCiscoIos, ReadCiscoIos},
-      {"aws-sg", "AWS security groups (aws ec2 describe-security-groups; portolan render -t aws-sg)",
+      {"aws-sg", "AWS security groups (aws ec2 describe-security-groups; portolan render -t aws-sg)", true,
        LooksLikeAwsSecurityGroups, ReadAwsSecurityGroups},
-      {"windows", "Windows Firewall rule strings (registry, GPO; MS-GPFAS) or Get-NetFirewallRule JSON",
+      {"windows", "Windows Firewall rule strings (registry, GPO; MS-GPFAS) or Get-NetFirewallRule JSON", true,
        LooksLikeWindowsFirewall, ReadWindowsFirewall},
   };
   return kFormats;
@@ -33,8 +35,12 @@ const RulesetFormat* DetectRulesetFormat(std::string_view text) {
   return nullptr;
 }
 
-Ruleset ReadRuleset(std::string_view text, const std::string& file, std::string_view format,
+Ruleset ReadRuleset(std::string_view original, const std::string& file, std::string_view format,
                     const ReadOptions& options) {
+  // A byte-order mark (Windows tools write one: UTF-8 before a Cisco configuration saved with
+  // Notepad, UTF-16 from reg export or PowerShell) is read through, for every format.
+  const auto decoded = DecodeByteOrderMark(original);
+  const std::string_view text = decoded ? std::string_view(*decoded) : original;
   const RulesetFormat* reader = format.empty() ? DetectRulesetFormat(text) : FindRulesetFormat(format);
   if (reader == nullptr) {
     core::Diagnostics diagnostics;
@@ -45,6 +51,14 @@ Ruleset ReadRuleset(std::string_view text, const std::string& file, std::string_
                                                    "--ruleset-format ({})",
                                                    fmt::join(ids, ", "))
                                      : fmt::format("unknown ruleset format '{}' ({})", format, fmt::join(ids, ", ")));
+    throw core::InputError(diagnostics);
+  }
+  if (reader->host_firewall && options.network) {
+    core::Diagnostics diagnostics;
+    diagnostics.Error({file, 1, 1},
+                      fmt::format("{} is a host's own firewall, not one between zones: audit it in host mode, "
+                                  "with --host NAME (the host it protects)",
+                                  reader->id));
     throw core::InputError(diagnostics);
   }
   return reader->read(text, file, options);

@@ -20,11 +20,16 @@ struct ReadOptions {
   const inventory::Inventory* inventory = nullptr;
   // Host mode: the audited host (--host). AWS: the groups Attach lists for it protect it.
   std::string host;
+  // Network mode: the ruleset is a firewall between zones. A host firewall's format (security
+  // groups, Windows Firewall) filters one host's own traffic and is refused there.
+  bool network = false;
 };
 
 struct RulesetFormat {
   std::string_view id;
   std::string_view title;
+  // The format is a host's own firewall: it is audited in host mode only (--host).
+  bool host_firewall = false;
   bool (*looks_like)(std::string_view text);
   Ruleset (*read)(std::string_view text, const std::string& file, const ReadOptions& options);
 };

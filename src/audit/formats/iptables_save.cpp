@@ -2,6 +2,10 @@
 // `portolan render --target iptables` output reads here too). The filter table is modelled;
 // other tables are read for syntax and listed in the notes.
 
+#include <cctype>
+#include <charconv>
+#include <climits>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -22,16 +26,245 @@ const std::set<std::string, std::less<>> kNonTerminatingTargets = {
 // the filter table would be an error anyway).
 const std::set<std::string, std::less<>> kOpaqueTargets = {"QUEUE", "NFQUEUE", "TPROXY"};
 
+// iptables reads every number with strtoul(..., 0): "0x16" is 22 and "010" is 8. The whole text
+// must be the number.
+std::optional<std::uint64_t> IptablesNumber(std::string_view text, std::uint64_t max) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  int base = 10;
+  if (text.size() > 1 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    text.remove_prefix(2);
+  } else if (text.size() > 1 && text[0] == '0') {
+    base = 8;
+    text.remove_prefix(1);
+  }
+  std::uint64_t value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value, base);
+  if (text.empty() || ec != std::errc() || ptr != end || value > max) return std::nullopt;
+  return value;
+}
+
+// An IPv4 address as iptables reads it before it falls back to a name lookup
+// (xtables_numeric_to_ipaddr): one to four numbers, the missing ones zero, so "172.16.0" is
+// 172.16.0.0 and "10" is 10.0.0.0 (not inet_aton's 10.0.0.10-style fill). A mask needs all four.
+std::optional<core::Network> Ipv4Numeric(std::string_view text, bool is_mask) {
+  constexpr std::size_t kIptablesBuffer = 19;  // iptables copies the text into char[20]
+  if (text.size() > kIptablesBuffer) return std::nullopt;
+  core::Network address;
+  address.family = core::Family::kIPv4;
+  address.prefix_length = 32;
+  std::size_t start = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto dot = i < 3 ? text.find('.', start) : std::string_view::npos;
+    if (dot == std::string_view::npos && i < 3 && is_mask) return std::nullopt;
+    const auto part = text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    const auto byte = IptablesNumber(part, 255);
+    if (!byte) return std::nullopt;
+    address.bytes[i] = static_cast<std::uint8_t>(*byte);
+    if (dot == std::string_view::npos) return address;  // the rest stays zero
+    start = dot + 1;
+  }
+  return address;
+}
+
+// A contiguous mask as a prefix length; nullopt for a mask with holes.
+std::optional<int> MaskPrefix(const core::Network& mask) {
+  const int bits = mask.MaxPrefix();
+  int prefix = 0;
+  while (prefix < bits && (mask.bytes[prefix / 8] & (0x80u >> (prefix % 8)))) ++prefix;
+  for (int bit = prefix; bit < bits; ++bit)
+    if (mask.bytes[bit / 8] & (0x80u >> (bit % 8))) return std::nullopt;
+  return prefix;
+}
+
+// One -s/-d item as iptables reads it: an address with an optional /LENGTH or /MASK, host bits
+// cleared. Names (iptables would look them up) and masks with holes are not taken.
+std::optional<core::Network> IptablesNetwork(std::string_view text, core::Family family) {
+  const auto slash = text.find('/');
+  const auto address_text = text.substr(0, slash);
+  auto address = family == core::Family::kIPv4 ? Ipv4Numeric(address_text, false) : core::ParseAddress(address_text);
+  if (!address || address->family != family) return std::nullopt;
+  if (slash == std::string_view::npos) return address;
+  const auto suffix = text.substr(slash + 1);
+  std::optional<int> prefix;
+  if (auto length = IptablesNumber(suffix, static_cast<std::uint64_t>(address->MaxPrefix()))) {
+    prefix = static_cast<int>(*length);
+  } else if (auto mask = family == core::Family::kIPv4 ? Ipv4Numeric(suffix, true) : core::ParseAddress(suffix);
+             mask && mask->family == family) {
+    prefix = MaskPrefix(*mask);
+  }
+  if (!prefix) return std::nullopt;
+  address->prefix_length = *prefix;
+  for (int bit = *prefix; bit < address->MaxPrefix(); ++bit)
+    address->bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+  return address;
+}
+
+// The family an address of a rule is written in, whichever reader would take it.
+std::optional<core::Family> FamilyOfAddress(std::string_view item) {
+  if (IptablesNetwork(item, core::Family::kIPv4)) return core::Family::kIPv4;
+  if (IptablesNetwork(item, core::Family::kIPv6)) return core::Family::kIPv6;
+  return std::nullopt;
+}
+
+std::vector<std::string_view> SplitList(std::string_view text, char separator) {
+  std::vector<std::string_view> items;
+  std::size_t start = 0;
+  while (true) {
+    const auto end = text.find(separator, start);
+    items.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return items;
+    start = end + 1;
+  }
+}
+
 bool IsBuiltin(const std::string& chain) {
   return chain == "INPUT" || chain == "FORWARD" || chain == "OUTPUT";
 }
 
+bool IsFamilyOption(const std::string& option) {
+  return option == "-4" || option == "--ipv4" || option == "-6" || option == "--ipv6";
+}
+
+// The commands iptables-restore takes on a rule line, long names as their short ones.
+std::string CommandOf(const std::string& text) {
+  static const std::map<std::string, std::string, std::less<>> kCommands = {
+      {"-A", "-A"}, {"--append", "-A"},  {"-I", "-I"}, {"--insert", "-I"},    {"-D", "-D"}, {"--delete", "-D"},
+      {"-R", "-R"}, {"--replace", "-R"}, {"-N", "-N"}, {"--new-chain", "-N"}, {"-X", "-X"}, {"--delete-chain", "-X"},
+      {"-F", "-F"}, {"--flush", "-F"},   {"-Z", "-Z"}, {"--zero", "-Z"},      {"-E", "-E"}, {"--rename-chain", "-E"},
+      {"-P", "-P"}, {"--policy", "-P"}};
+  const auto it = kCommands.find(text);
+  return it == kCommands.end() ? "" : it->second;
+}
+
+// The file names that say IPv6 when nothing in the file does (docs/audit.md lists them).
+bool NameSaysIpv6(std::string_view file) {
+  const auto slash = file.rfind('/');
+  std::string name(slash == std::string_view::npos ? file : file.substr(slash + 1));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string_view n = name;
+  return n == "rules.v6" || n.ends_with(".v6") || n.starts_with("ip6tables") || n.find("ipv6") != n.npos ||
+         (n.ends_with(".rules") && n.substr(0, n.size() - 6).find('6') != n.npos);
+}
+
 struct PendingRule {
-  int chain = -1;
   Rule rule;
   std::string target_name;  // resolved at COMMIT (user chains may be declared later)
   core::SourceLocation target_where;
 };
+
+// One rule line as iptables-restore loads it: a kernel rule per source and destination address
+// of its lists (so positions of -I, -D and -R count those), modelled as one Rule, or two for a
+// userspace verdict.
+struct RuleLine {
+  std::vector<PendingRule> rules;
+  int entries = 1;
+  std::string spec;  // the rule specification as written, for -D by specification
+};
+
+struct ChainState {
+  std::string name;
+  std::optional<Action> policy;
+  std::string policy_text;
+  core::SourceLocation where;
+  std::vector<RuleLine> lines;
+};
+
+// What a family is decided from, and the error when the file contradicts itself.
+struct FamilyChoice {
+  core::Family family = core::Family::kIPv4;
+  std::string reason;
+  std::optional<std::pair<core::SourceLocation, std::string>> error;
+};
+
+// The family of a dump: from its addresses (all of one family), else from its header, else from
+// an ICMP match only one family has, else from the file's name, else IPv4. Lines marked -4 or
+// -6 belong to that family whatever the file is, so they do not decide it.
+FamilyChoice ChooseFamily(std::string_view text, const std::string& file) {
+  struct Seen {
+    core::Family family;
+    std::string text;
+    core::SourceLocation where;
+  };
+  std::optional<Seen> address;
+  std::optional<Seen> header;
+  std::optional<Seen> icmp;
+  FamilyChoice choice;
+  auto fail = [&](core::SourceLocation where, std::string message) {
+    if (!choice.error) choice.error = std::make_pair(std::move(where), std::move(message));
+  };
+  auto name = [](core::Family family) { return family == core::Family::kIPv4 ? "IPv4" : "IPv6"; };
+  int line_number = 0;
+  for (const auto line : Lines(text)) {
+    ++line_number;
+    if (line.starts_with("#")) {
+      std::optional<core::Family> says;
+      if (line.find("Generated by ip6tables") != line.npos || line.find("IPv6 file") != line.npos)
+        says = core::Family::kIPv6;
+      else if (line.find("Generated by iptables") != line.npos || line.find("IPv4 file") != line.npos)
+        says = core::Family::kIPv4;
+      if (says && !header) header = Seen{*says, std::string(line), {file, line_number, 1}};
+      if (says && *says != header->family)
+        fail({file, line_number, 1}, fmt::format("this header says {}, but the one on line {} says {}", name(*says),
+                                                 header->where.line, name(header->family)));
+      continue;
+    }
+    std::string error;
+    const auto tokens = Tokenize(line, &error);
+    if (!tokens || tokens->empty() || tokens->front().text.starts_with("*") || tokens->front().text.starts_with(":"))
+      continue;
+    bool marked = false;
+    for (const auto& token : *tokens) marked = marked || IsFamilyOption(token.text);
+    if (marked) continue;
+    for (std::size_t i = 0; i + 1 < tokens->size(); ++i) {
+      const auto& option = (*tokens)[i].text;
+      const auto& value = (*tokens)[i + 1].text;
+      const core::SourceLocation where{file, line_number, (*tokens)[i + 1].column};
+      if (!icmp && (option == "--icmpv6-type" || (option == "-m" && (value == "icmp6" || value == "icmpv6"))))
+        icmp = Seen{core::Family::kIPv6, option == "-m" ? "-m " + value : option, where};
+      if (!icmp && (option == "--icmp-type" || (option == "-m" && value == "icmp")))
+        icmp = Seen{core::Family::kIPv4, option == "-m" ? "-m " + value : option, where};
+      const bool range = option == "--src-range" || option == "--dst-range";
+      if (!range && option != "-s" && option != "-d" && option != "--source" && option != "--destination" &&
+          option != "--src" && option != "--dst")
+        continue;
+      for (const auto item : SplitList(value, ',')) {
+        for (const auto part : range ? SplitList(item, '-') : std::vector<std::string_view>{item}) {
+          const auto family = FamilyOfAddress(part);
+          if (!family) continue;
+          if (!address) address = Seen{*family, std::string(part), where};
+          if (*family != address->family)
+            fail(where, fmt::format("'{}' is an {} address, but the file's first address, '{}' on line {}, is {}: "
+                                    "an iptables dump holds one family (give IPv4 and IPv6 as two files)",
+                                    part, name(*family), address->text, address->where.line, name(address->family)));
+        }
+      }
+    }
+  }
+  if (choice.error) return choice;
+  if (address) {
+    if (header && header->family != address->family)
+      fail(address->where, fmt::format("'{}' is an {} address, but the header on line {} says the file is {}",
+                                       address->text, name(address->family), header->where.line, name(header->family)));
+    choice.family = address->family;
+    choice.reason = "from its addresses";
+  } else if (header) {
+    choice.family = header->family;
+    choice.reason = fmt::format("from its header (line {})", header->where.line);
+  } else if (icmp) {
+    choice.family = icmp->family;
+    choice.reason = fmt::format("from its {} (line {})", icmp->text, icmp->where.line);
+  } else if (NameSaysIpv6(file)) {
+    choice.family = core::Family::kIPv6;
+    const auto slash = file.rfind('/');
+    choice.reason = fmt::format("from the file name {}", slash == std::string::npos ? file : file.substr(slash + 1));
+  } else {
+    choice.family = core::Family::kIPv4;
+    choice.reason = "no address or header says otherwise";
+  }
+  return choice;
+}
 
 class Reader {
  public:
@@ -40,15 +273,23 @@ class Reader {
 
   Ruleset Read() {
     ruleset_.file = file_;
-    ruleset_.format = "iptables-save";
-    family_ = DetectFamily();
+    ruleset_.format = "iptables";
+    const auto choice = ChooseFamily(text_, file_);
+    if (choice.error) {
+      Error(choice.error->first, choice.error->second);
+      throw core::InputError(diagnostics_);
+    }
+    family_ = choice.family;
     ruleset_.families = {family_};
+    ruleset_.family_reason = choice.reason;
     int line_number = 0;
     for (const auto line : Lines(text_)) {
       ++line_number;
       ReadLine(line, line_number);
     }
     if (in_table_) Error({file_, line_number + 1, 1}, fmt::format("table {} has no COMMIT line", table_));
+    if (!saw_table_ && !diagnostics_.HasErrors())
+      Error({file_, 1, 1}, "no table in the file (an iptables dump has a line like *filter): nothing to audit");
     if (!saw_filter_) ruleset_.notes.push_back(fmt::format("{}: no filter table; every packet passes", file_));
     if (diagnostics_.HasErrors()) throw core::InputError(diagnostics_);
     return std::move(ruleset_);
@@ -57,31 +298,6 @@ class Reader {
  private:
   void Error(core::SourceLocation where, std::string message) {
     diagnostics_.Error(std::move(where), std::move(message));
-  }
-
-  core::Family DetectFamily() {
-    if (text_.find("ip6tables-save") != std::string_view::npos || text_.find("IPv6 file") != std::string_view::npos)
-      return core::Family::kIPv6;
-    if (text_.find("iptables-save") != std::string_view::npos || text_.find("IPv4 file") != std::string_view::npos)
-      return core::Family::kIPv4;
-    // No header: the first address or ICMP protocol in a rule tells.
-    for (const auto line : Lines(text_)) {
-      if (!line.starts_with("-A")) continue;
-      std::string error;
-      const auto tokens = Tokenize(line, &error);
-      if (!tokens) continue;
-      for (std::size_t i = 0; i + 1 < tokens->size(); ++i) {
-        const auto& option = (*tokens)[i].text;
-        const auto& value = (*tokens)[i + 1].text;
-        if (option == "-s" || option == "-d" || option == "--source" || option == "--destination") {
-          if (auto network = ParseNetworkLenient(value.substr(0, value.find(',')))) return network->family;
-        }
-        if ((option == "-p" || option == "--protocol") && (value == "ipv6-icmp" || value == "icmpv6"))
-          return core::Family::kIPv6;
-        if ((option == "-p" || option == "--protocol") && value == "icmp") return core::Family::kIPv4;
-      }
-    }
-    return core::Family::kIPv4;
   }
 
   void ReadLine(std::string_view line, int line_number) {
@@ -96,15 +312,13 @@ class Reader {
     if (tokens->front().text.starts_with("[") && tokens->front().text.ends_with("]")) tokens->erase(tokens->begin());
     if (tokens->empty()) return;
     const auto& first = tokens->front().text;
-    auto at = [&](std::size_t i) {
-      return core::SourceLocation{file_, line_number,
-                                  i < tokens->size() ? (*tokens)[i].column : static_cast<int>(line.size()) + 1};
-    };
+    const Place at{file_, line_number, line, *tokens};
     if (first.starts_with("*")) {
       if (in_table_)
         Error(at(0), fmt::format("table {} starts before table {} has its COMMIT", first.substr(1), table_));
       table_ = first.substr(1);
       in_table_ = true;
+      saw_table_ = true;
       table_rules_ = 0;
       if (table_ == "filter") {
         if (saw_filter_) Error(at(0), "a second filter table in one file");
@@ -121,76 +335,385 @@ class Reader {
       return;
     }
     if (first.starts_with(":")) {
-      DeclareChain(*tokens, line, line_number);
+      DeclareChain(at);
       return;
     }
-    if (first == "-A" || first == "--append") {
-      if (tokens->size() < 2) {
-        Error(at(1), "-A needs a chain name");
-        return;
-      }
-      ++table_rules_;
-      if (table_ != "filter") return;
-      AppendRule(*tokens, line, line_number);
+    const auto command = CommandOf(first);
+    if (command.empty()) {
+      Error(at(0), fmt::format("'{}': expected a chain (:NAME POLICY), a command (-A, -I, -D, -R, -N, -X, -F, -Z, -E, "
+                               "-P) or COMMIT",
+                               first));
       return;
     }
-    Error(at(0), fmt::format("'{}': expected a chain (:NAME POLICY), a rule (-A CHAIN ...) or COMMIT", first));
+    if (table_ != "filter") {
+      if (command == "-A" || command == "-I") ++table_rules_;
+      return;
+    }
+    RunCommand(command, at);
   }
 
-  void DeclareChain(const std::vector<Token>& tokens, std::string_view line, int line_number) {
+  // Where the tokens of one line are, for diagnostics.
+  struct Place {
+    std::string file;
+    int line_number;
+    std::string_view line;
+    const std::vector<Token>& tokens;
+    core::SourceLocation operator()(std::size_t i) const {
+      return {file, line_number, i < tokens.size() ? tokens[i].column : static_cast<int>(line.size()) + 1};
+    }
+  };
+
+  void DeclareChain(const Place& at) {
+    const auto& tokens = at.tokens;
     const std::string name = tokens[0].text.substr(1);
-    core::SourceLocation where{file_, line_number, tokens[0].column};
     if (name.empty()) {
-      Error(where, "a chain declaration needs a name");
+      Error(at(0), "a chain declaration needs a name");
       return;
     }
     if (tokens.size() < 2) {
-      Error({file_, line_number, static_cast<int>(line.size()) + 1},
-            fmt::format("chain {} needs a policy (ACCEPT, DROP or -)", name));
+      Error(at(1), fmt::format("chain {} needs a policy (ACCEPT, DROP or -)", name));
       return;
     }
     const auto& policy = tokens[1].text;
     if (policy != "ACCEPT" && policy != "DROP" && policy != "-") {
-      Error({file_, line_number, tokens[1].column},
-            fmt::format("'{}' is not a chain policy (ACCEPT, DROP or -)", policy));
+      Error(at(1), fmt::format("'{}' is not a chain policy (ACCEPT, DROP or -)", policy));
       return;
     }
     if (table_ != "filter") return;
-    if (ruleset_.FindChain(name) >= 0) {
-      Error(where, fmt::format("chain {} is declared twice", name));
-      return;
-    }
-    Chain chain;
-    chain.name = name;
-    chain.where = {file_, line_number, 0};
-    if (policy != "-") {
-      if (!IsBuiltin(name)) {
-        Error({file_, line_number, tokens[1].column}, fmt::format("user chain {} cannot have a policy", name));
+    if (IsBuiltin(name)) {
+      if (policy == "-") {
+        Error(at(1), fmt::format("built-in chain {} needs ACCEPT or DROP", name));
         return;
       }
-      chain.policy = policy == "ACCEPT" ? Action::kAccept : Action::kDrop;
-    } else if (IsBuiltin(name)) {
-      Error({file_, line_number, tokens[1].column}, fmt::format("built-in chain {} needs ACCEPT or DROP", name));
+      SetPolicy(BuiltinChain(name, at(0)), policy, at(0));
       return;
     }
-    ruleset_.chains.push_back(std::move(chain));
+    if (policy != "-") {
+      Error(at(1), fmt::format("user chain {} cannot have a policy", name));
+      return;
+    }
+    if (FindChain(name) >= 0) {
+      Error(at(0), fmt::format("chain {} is declared twice", name));
+      return;
+    }
+    chains_.push_back({name, std::nullopt, "", {file_, at.line_number, 0}, {}});
+  }
+
+  int FindChain(const std::string& name) const {
+    for (std::size_t c = 0; c < chains_.size(); ++c)
+      if (chains_[c].name == name) return static_cast<int>(c);
+    return -1;
+  }
+
+  // A built-in chain exists from the start, with policy ACCEPT, whether or not the file declares it.
+  int BuiltinChain(const std::string& name, core::SourceLocation where) {
+    if (const int chain = FindChain(name); chain >= 0) return chain;
+    where.column = 0;
+    chains_.push_back({name,
+                       Action::kAccept,
+                       fmt::format("chain {} policy ACCEPT (built in: the file sets no policy for it)", name),
+                       where,
+                       {}});
+    return static_cast<int>(chains_.size()) - 1;
+  }
+
+  void SetPolicy(int chain, const std::string& policy, core::SourceLocation where) {
+    where.column = 0;
+    chains_[chain].policy = policy == "ACCEPT" ? Action::kAccept : Action::kDrop;
+    chains_[chain].policy_text.clear();
+    chains_[chain].where = where;
+  }
+
+  // The chain a command names (built-in chains exist without a declaration); -1 after an error.
+  int ChainArgument(const Place& at, std::size_t i, const std::string& command) {
+    if (i >= at.tokens.size()) {
+      Error(at(i), fmt::format("{} needs a chain name", command));
+      return -1;
+    }
+    const auto& name = at.tokens[i].text;
+    if (IsBuiltin(name)) return BuiltinChain(name, at(i));
+    const int chain = FindChain(name);
+    if (chain < 0)
+      Error(at(i), fmt::format("chain {} is not declared (:{} - [0:0] or -N {} before the rules)", name, name, name));
+    return chain;
+  }
+
+  bool NoMoreArguments(const Place& at, std::size_t i, const std::string& command) {
+    if (i >= at.tokens.size()) return true;
+    Error(at(i), fmt::format("'{}' after {}: it takes no more arguments", at.tokens[i].text, command));
+    return false;
+  }
+
+  // A rule number: from 1, as iptables reads numbers.
+  std::optional<int> RuleNumber(const Place& at, std::size_t i) {
+    const auto number = i < at.tokens.size() ? IptablesNumber(at.tokens[i].text, INT_MAX) : std::nullopt;
+    if (!number || *number < 1) {
+      Error(at(i), fmt::format("'{}' is not a rule number (1, 2, ...)", i < at.tokens.size() ? at.tokens[i].text : ""));
+      return std::nullopt;
+    }
+    return static_cast<int>(*number);
+  }
+
+  bool IsRuleNumberToken(const Place& at, std::size_t i) const {
+    // iptables takes the word after the chain as a rule number unless it starts like an option.
+    return i < at.tokens.size() && !at.tokens[i].text.starts_with("-") && at.tokens[i].text != "!";
+  }
+
+  static constexpr int kPositionTooBig = -1;
+  static constexpr int kPositionInsideLine = -2;
+  // The index of the line that holds kernel rule `position` (1-based) first; lines.size() right
+  // after the last; kPositionInsideLine when it is the second or later kernel rule of a line.
+  static int LineAt(const ChainState& chain, int position) {
+    int before = 0;
+    for (std::size_t k = 0; k < chain.lines.size(); ++k) {
+      if (before == position - 1) return static_cast<int>(k);
+      before += chain.lines[k].entries;
+      if (before > position - 1) return kPositionInsideLine;
+    }
+    return before == position - 1 ? static_cast<int>(chain.lines.size()) : kPositionTooBig;
+  }
+
+  // The line at a position that -D or -R replaces or deletes whole; -1 after an error.
+  int WholeLineAt(const Place& at, std::size_t i, const ChainState& chain, int position, const std::string& command) {
+    const int k = LineAt(chain, position);
+    if (k == kPositionTooBig || k == static_cast<int>(chain.lines.size())) {
+      Error(at(i), fmt::format("{} {} {}: the chain has only {} rules", command, chain.name, position, Count(chain)));
+      return -1;
+    }
+    if (k == kPositionInsideLine || chain.lines[k].entries != 1) {
+      Error(at(i), fmt::format("{} {} {}: that rule is one of the {} kernel rules a line with address lists stands "
+                               "for; not modelled",
+                               command, chain.name, position, k >= 0 ? chain.lines[k].entries : 0));
+      return -1;
+    }
+    return k;
+  }
+
+  static int Count(const ChainState& chain) {
+    int count = 0;
+    for (const auto& line : chain.lines) count += line.entries;
+    return count;
+  }
+
+  bool Referenced(const std::string& name) const {
+    for (const auto& chain : chains_)
+      for (const auto& line : chain.lines)
+        for (const auto& pending : line.rules)
+          if (pending.target_name == name) return true;
+    return false;
+  }
+
+  // iptables-restore runs each line as an iptables command on the table it builds; the rules'
+  // order after it is the order the kernel holds.
+  void RunCommand(const std::string& command, const Place& at) {
+    const auto& tokens = at.tokens;
+    if (command == "-N") {
+      if (tokens.size() < 2) {
+        Error(at(1), "-N needs a chain name");
+        return;
+      }
+      const auto& name = tokens[1].text;
+      if (IsBuiltin(name) || FindChain(name) >= 0) {
+        Error(at(1), fmt::format("-N {}: the chain exists already", name));
+        return;
+      }
+      if (name.starts_with("-") || name == "!" || kNonTerminatingTargets.count(name) || kOpaqueTargets.count(name) ||
+          name == "ACCEPT" || name == "DROP" || name == "REJECT" || name == "RETURN") {
+        Error(at(1), fmt::format("-N {}: not a name a user chain may have", name));
+        return;
+      }
+      if (!NoMoreArguments(at, 2, command)) return;
+      chains_.push_back({name, std::nullopt, "", {file_, at.line_number, 0}, {}});
+      return;
+    }
+    if (command == "-P") {
+      const int chain = ChainArgument(at, 1, command);
+      if (chain < 0) return;
+      if (!IsBuiltin(chains_[chain].name)) {
+        Error(at(1), fmt::format("-P {}: only a built-in chain has a policy", chains_[chain].name));
+        return;
+      }
+      if (tokens.size() < 3 || (tokens[2].text != "ACCEPT" && tokens[2].text != "DROP")) {
+        Error(at(2), "-P needs a policy: ACCEPT or DROP");
+        return;
+      }
+      if (!NoMoreArguments(at, 3, command)) return;
+      SetPolicy(chain, tokens[2].text, at(0));
+      return;
+    }
+    if (command == "-F" || command == "-X" || command == "-Z") {
+      std::vector<int> chains;
+      if (tokens.size() > 1) {
+        const int chain = ChainArgument(at, 1, command);
+        if (chain < 0) return;
+        chains.push_back(chain);
+      } else {
+        for (std::size_t c = 0; c < chains_.size(); ++c)
+          if (command != "-X" || !IsBuiltin(chains_[c].name)) chains.push_back(static_cast<int>(c));
+      }
+      // -Z CHAIN N zeroes one rule's counters: nothing the audit models.
+      std::size_t end = 2;
+      if (command == "-Z" && tokens.size() > 2) {
+        if (!RuleNumber(at, 2)) return;
+        end = 3;
+      }
+      if (!NoMoreArguments(at, end, command)) return;
+      if (command == "-F") {
+        for (const int chain : chains) chains_[chain].lines.clear();
+      } else if (command == "-X") {
+        DeleteChains(at, chains);
+      }
+      return;
+    }
+    if (command == "-E") {
+      const int chain = ChainArgument(at, 1, command);
+      if (chain < 0) return;
+      if (tokens.size() < 3) {
+        Error(at(2), "-E needs the chain's new name");
+        return;
+      }
+      const auto& old_name = chains_[chain].name;
+      const auto& new_name = tokens[2].text;
+      if (IsBuiltin(old_name) || IsBuiltin(new_name) || FindChain(new_name) >= 0) {
+        Error(at(IsBuiltin(old_name) ? 1 : 2),
+              fmt::format("-E {} {}: only a user chain is renamed, to a new name", old_name, new_name));
+        return;
+      }
+      if (!NoMoreArguments(at, 3, command)) return;
+      for (auto& each : chains_)
+        for (auto& line : each.lines)
+          for (auto& pending : line.rules)
+            if (pending.target_name == old_name) pending.target_name = new_name;
+      chains_[chain].name = new_name;
+      return;
+    }
+    RuleCommand(command, at);
+  }
+
+  void DeleteChains(const Place& at, const std::vector<int>& chains) {
+    std::set<int> doomed;
+    for (const int chain : chains) {
+      const auto& name = chains_[chain].name;
+      if (IsBuiltin(name)) {
+        Error(at(1), fmt::format("-X {}: a built-in chain cannot be deleted", name));
+        return;
+      }
+      if (!chains_[chain].lines.empty() || Referenced(name)) {
+        Error(at(at.tokens.size() > 1 ? 1 : 0),
+              fmt::format("-X: chain {} still {} (iptables-restore refuses this)", name,
+                          chains_[chain].lines.empty() ? "has rules that jump to it" : "has rules"));
+        return;
+      }
+      doomed.insert(chain);
+    }
+    std::vector<ChainState> kept;
+    for (std::size_t c = 0; c < chains_.size(); ++c)
+      if (!doomed.count(static_cast<int>(c))) kept.push_back(std::move(chains_[c]));
+    chains_ = std::move(kept);
+  }
+
+  // -A, -I, -R and -D: commands on one rule.
+  void RuleCommand(const std::string& command, const Place& at) {
+    const int chain = ChainArgument(at, 1, command);
+    if (chain < 0) return;
+    std::size_t spec = 2;
+    std::optional<int> position;
+    if (command == "-I" && IsRuleNumberToken(at, 2)) {
+      position = RuleNumber(at, 2);
+      if (!position) return;
+      spec = 3;
+    }
+    if (command == "-R" || (command == "-D" && IsRuleNumberToken(at, 2))) {
+      position = RuleNumber(at, 2);
+      if (!position) return;
+      spec = 3;
+    }
+    auto& lines = chains_[chain].lines;
+    if (command == "-D" && position) {
+      if (!NoMoreArguments(at, 3, command)) return;
+      const int k = WholeLineAt(at, 2, chains_[chain], *position, command);
+      if (k >= 0) lines.erase(lines.begin() + k);
+      return;
+    }
+    auto parsed = ParseRule(at, spec);
+    if (!parsed) return;
+    if (parsed->rules.empty()) return;  // a line for the other family (-4 / -6): iptables-restore skips it
+    if (command == "-A") {
+      lines.push_back(std::move(*parsed));
+    } else if (command == "-I") {
+      const int k = LineAt(chains_[chain], position.value_or(1));
+      if (k == kPositionTooBig || k == kPositionInsideLine) {
+        Error(at(2), fmt::format("-I {} {}: {}", chains_[chain].name, *position,
+                                 k == kPositionTooBig
+                                     ? fmt::format("the chain has only {} rules", Count(chains_[chain]))
+                                     : std::string("that position is inside the kernel rules of a line with address "
+                                                   "lists; not modelled")));
+        return;
+      }
+      lines.insert(lines.begin() + k, std::move(*parsed));
+    } else if (command == "-R") {
+      if (parsed->entries != 1) {
+        Error(at(spec), "-R: the replacement rule does not have a single source and destination address");
+        return;
+      }
+      const int k = WholeLineAt(at, 2, chains_[chain], *position, command);
+      if (k >= 0) lines[k] = std::move(*parsed);
+    } else {
+      DeleteBySpecification(at, chains_[chain], std::move(*parsed));
+    }
+  }
+
+  // -D CHAIN RULE deletes the first rule the kernel finds equal. Equal text is the same rule; an
+  // earlier rule with the same target and overlapping matches might be one the kernel finds
+  // equal too, so that is refused rather than guessed.
+  void DeleteBySpecification(const Place& at, ChainState& chain, RuleLine deleted) {
+    const auto& target = deleted.rules.back();
+    for (std::size_t k = 0; k < chain.lines.size(); ++k) {
+      const auto& candidate = chain.lines[k];
+      if (candidate.spec == deleted.spec) {
+        chain.lines.erase(chain.lines.begin() + static_cast<std::ptrdiff_t>(k));
+        return;
+      }
+      const auto& other = candidate.rules.back();
+      if (other.rule.action == target.rule.action && other.target_name == target.target_name &&
+          other.rule.match.Intersects(target.rule.match)) {
+        Error(at(0), fmt::format("-D {}: the rule on line {} may be the one the kernel deletes (not modelled: "
+                                 "delete by number, or write the rule as it was added)",
+                                 chain.name, other.rule.where.line));
+        return;
+      }
+    }
+    Error(at(0), fmt::format("-D {}: no rule in the chain is written like this one (iptables-restore fails on it)",
+                             chain.name));
   }
 
   void Commit() {
     if (table_ == "filter") {
-      for (auto& pending : pending_) {
-        auto& rule = pending.rule;
-        if (!pending.target_name.empty()) {
-          const int target = ruleset_.FindChain(pending.target_name);
-          if (target < 0 || IsBuiltin(pending.target_name)) {
-            Error(pending.target_where, fmt::format("no user chain or target named {}", pending.target_name));
-            continue;
-          }
-          rule.target = target;
-        }
-        ruleset_.chains[pending.chain].rules.push_back(std::move(rule));
+      for (auto& state : chains_) {
+        Chain chain;
+        chain.name = state.name;
+        chain.policy = state.policy;
+        chain.policy_text = state.policy_text;
+        chain.where = state.where;
+        ruleset_.chains.push_back(std::move(chain));
       }
-      pending_.clear();
+      for (std::size_t c = 0; c < chains_.size(); ++c) {
+        for (auto& line : chains_[c].lines) {
+          for (auto& pending : line.rules) {
+            auto& rule = pending.rule;
+            if (!pending.target_name.empty()) {
+              const int target = ruleset_.FindChain(pending.target_name);
+              if (target < 0 || IsBuiltin(pending.target_name)) {
+                Error(pending.target_where, fmt::format("no user chain or target named {}", pending.target_name));
+                continue;
+              }
+              rule.target = target;
+            }
+            ruleset_.chains[c].rules.push_back(std::move(rule));
+          }
+        }
+      }
+      chains_.clear();
       for (const auto* name : {"INPUT", "FORWARD", "OUTPUT"}) {
         const int chain = ruleset_.FindChain(name);
         if (chain < 0) continue;
@@ -213,42 +736,64 @@ class Reader {
     rule.unmodelled.push_back(negated ? "! " + text : text);
   }
 
+  // A port as iptables reads it (xtables_parse_port): a number, or a service name.
+  static std::optional<int> Port(std::string_view text) {
+    if (auto number = IptablesNumber(text, 65535)) return static_cast<int>(*number);
+    if (text.empty() || std::isdigit(static_cast<unsigned char>(text.front())) || text.front() == '+')
+      return std::nullopt;
+    return ParsePort(text);
+  }
+
+  // A range whose first port is above its last matches nothing: iptables does not write one, but
+  // the kernel holds what it is given, and a dump shows it.
   std::optional<PacketSet> Ports(const std::string& text, bool source, bool list) {
     auto set = PacketSet::None();
-    std::size_t start = 0;
-    while (start <= text.size()) {
-      auto end = text.find(',', start);
-      if (end == std::string::npos) end = text.size();
-      const auto item = std::string_view(text).substr(start, end - start);
-      if (!list && end != text.size()) return std::nullopt;
+    const auto items = SplitList(text, ',');
+    if (!list && items.size() > 1) return std::nullopt;
+    for (const auto item : items) {
       const auto colon = item.find(':');
       std::optional<int> first;
       std::optional<int> last;
       if (colon == std::string_view::npos) {
-        first = last = ParsePort(item);
+        first = last = Port(item);
       } else {
-        first = colon == 0 ? std::optional<int>(0) : ParsePort(item.substr(0, colon));
-        last = colon + 1 == item.size() ? std::optional<int>(65535) : ParsePort(item.substr(colon + 1));
+        first = colon == 0 ? std::optional<int>(0) : Port(item.substr(0, colon));
+        last = colon + 1 == item.size() ? std::optional<int>(65535) : Port(item.substr(colon + 1));
       }
-      if (!first || !last || *first > *last) return std::nullopt;
+      if (!first || !last) return std::nullopt;
+      if (*first > *last) continue;
       set |= source ? PacketSet::SourcePorts(*first, *last) : PacketSet::DestinationPorts(*first, *last);
-      start = end + 1;
     }
     return set;
   }
 
-  std::optional<PacketSet> Addresses(const std::string& text, bool source) {
+  // -s/-d: a list stands for one kernel rule per item (counted in *items).
+  std::optional<PacketSet> Addresses(const std::string& text, bool source, int* items) {
     auto set = PacketSet::None();
-    std::size_t start = 0;
-    while (start <= text.size()) {
-      auto end = text.find(',', start);
-      if (end == std::string::npos) end = text.size();
-      const auto network = ParseNetworkLenient(std::string_view(text).substr(start, end - start));
-      if (!network || network->family != family_) return std::nullopt;
+    *items = 0;
+    for (const auto item : SplitList(text, ',')) {
+      const auto network = IptablesNetwork(item, family_);
+      if (!network) return std::nullopt;
       set |= source ? PacketSet::Source(*network) : PacketSet::Destination(*network);
-      start = end + 1;
+      ++*items;
     }
     return set;
+  }
+
+  // -m iprange: a range whose first address is above its last matches nothing (the kernel
+  // compares first <= address <= last).
+  std::optional<PacketSet> AddressRange(const std::string& text, bool source) {
+    const auto dash = text.find('-');
+    if (dash == std::string::npos) return std::nullopt;
+    auto parse = [&](std::string_view part) {
+      return family_ == core::Family::kIPv4 ? Ipv4Numeric(part, false) : core::ParseAddress(part);
+    };
+    const auto first = parse(std::string_view(text).substr(0, dash));
+    const auto last = parse(std::string_view(text).substr(dash + 1));
+    if (!first || !last || first->family != family_ || last->family != family_) return std::nullopt;
+    if (PlainAddress(*first) > PlainAddress(*last)) return PacketSet::None();
+    return source ? PacketSet::SourceRange(family_, PlainAddress(*first), PlainAddress(*last))
+                  : PacketSet::DestinationRange(family_, PlainAddress(*first), PlainAddress(*last));
   }
 
   std::optional<PacketSet> States(const std::string& text) {
@@ -278,26 +823,25 @@ class Reader {
     return set;
   }
 
-  void AppendRule(const std::vector<Token>& tokens, std::string_view line, int line_number) {
-    auto at = [&](std::size_t i) {
-      return core::SourceLocation{file_, line_number,
-                                  i < tokens.size() ? tokens[i].column : static_cast<int>(line.size()) + 1};
-    };
-    const std::string chain_name = tokens[1].text;
-    const int chain = ruleset_.FindChain(chain_name);
-    if (chain < 0) {
-      Error(at(1), fmt::format("chain {} is not declared (:{} ... before the rules)", chain_name, chain_name));
-      return;
-    }
+  // The rule specification from tokens[start]: its match, action and target. A line marked for
+  // the other family (-4 in ip6tables, -6 in iptables) comes back with no rules: iptables-restore
+  // skips it.
+  std::optional<RuleLine> ParseRule(const Place& at, std::size_t start) {
+    const auto& tokens = at.tokens;
+    RuleLine parsed;
+    parsed.spec = JoinTokens(tokens, start, tokens.size());
     PendingRule pending;
-    pending.chain = chain;
     Rule& rule = pending.rule;
-    rule.where = {file_, line_number, 0};  // a rule is its whole line
-    rule.text = std::string(line);
+    rule.where = {file_, at.line_number, 0};  // a rule is its whole line
+    rule.text = std::string(at.line);
     Conjunction match;
     match &= PacketSet::Family(family_);
+    std::vector<std::string> empty_because;  // clauses that match nothing, for the report
+    int sources = 1;
+    int destinations = 1;
     bool negate = false;
     bool has_target = false;
+    bool has_protocol = false;
     std::string module;            // the -m module whose options follow
     std::size_t module_start = 0;  // for unmodelled modules: where its clause began
     bool module_negated = false;
@@ -310,6 +854,11 @@ class Reader {
       match &= negate ? ~set : set;
       negate = false;
     };
+    // A clause that matches nothing (and is not negated) makes the rule match nothing.
+    auto apply_maybe_empty = [&](const PacketSet& set, std::string why) {
+      if (!negate && set.Empty()) empty_because.push_back(std::move(why));
+      apply(set);
+    };
     // A module the audit cannot model: its whole clause becomes one free variable.
     auto flush_module = [&](std::size_t end) {
       if (module_start == 0) return;
@@ -321,7 +870,7 @@ class Reader {
         "tcp",     "udp", "sctp",    "udplite", "multiport", "conntrack", "state",
         "iprange", "set", "comment", "icmp",    "icmp6",     "icmpv6"};
 
-    std::size_t i = 2;
+    std::size_t i = start;
     while (i < tokens.size() && !failed) {
       const auto& option = tokens[i].text;
       auto value = [&](std::size_t k = 1) -> const std::string* {
@@ -335,6 +884,30 @@ class Reader {
         negate = true;
         ++i;
         continue;
+      }
+      if (IsFamilyOption(option)) {
+        const bool v6 = option == "-6" || option == "--ipv6";
+        if (v6 != (family_ == core::Family::kIPv6)) {
+          ruleset_.notes.push_back(
+              fmt::format("{}:{}: a rule marked {} is not part of an {} ruleset "
+                          "(iptables-restore skips it)",
+                          file_, at.line_number, option, core::FamilyName(family_)));
+          return parsed;
+        }
+        ++i;
+        continue;
+      }
+      if (option == "-c" || option == "--set-counters") {
+        // Counters for the kernel to start from: "-c PACKETS BYTES" or "-c PACKETS,BYTES".
+        const auto* packets = value();
+        if (!packets) break;
+        if (packets->find(',') == std::string::npos && !value(2)) break;
+        i += packets->find(',') == std::string::npos ? 3 : 2;
+        continue;
+      }
+      if (option == "-t" || option == "--table") {
+        fail(i, "-t cannot be used in iptables-restore input: the table is the *TABLE line above");
+        break;
       }
       if (option == "-m" || option == "--match") {
         flush_module(i);
@@ -353,40 +926,16 @@ class Reader {
         const auto* name = value();
         if (!name) break;
         has_target = true;
-        const bool is_goto = option == "-g" || option == "--goto";
-        if (*name == "ACCEPT") {
-          rule.action = Action::kAccept;
-        } else if (*name == "DROP") {
-          rule.action = Action::kDrop;
-        } else if (*name == "REJECT") {
-          rule.action = Action::kReject;
-        } else if (*name == "RETURN") {
-          rule.action = Action::kReturn;
-        } else if (kNonTerminatingTargets.count(*name)) {
-          rule.action = Action::kContinue;
-        } else if (kOpaqueTargets.count(*name)) {
-          // Userspace decides: accepted for some value of a free variable, dropped otherwise.
-          Rule accepted = rule;
-          auto variable = ruleset_.symbols.Unmodelled("-j " + *name);
-          accepted.match = match.Build() & variable;
-          accepted.action = Action::kAccept;
-          accepted.unmodelled.push_back("-j " + *name + " (the verdict comes from userspace)");
-          pending_.push_back({chain, accepted, "", {}});
-          rule.action = Action::kDrop;
-          rule.unmodelled.push_back("-j " + *name + " (the verdict comes from userspace)");
-        } else {
-          rule.action = is_goto ? Action::kGoto : Action::kJump;
-          pending.target_name = *name;
-          pending.target_where = at(i + 1);
-        }
-        if (is_goto && rule.action != Action::kGoto) {
-          fail(i + 1, fmt::format("-g needs a user chain, not {}", *name));
+        if (!ReadTarget(at, i, *name, option == "-g" || option == "--goto", match, empty_because, pending, parsed)) {
+          failed = true;
           break;
         }
         // Target options (--reject-with, --log-prefix "...") run to the end of the line.
         i += 2;
-        while (i < tokens.size() && tokens[i].text.starts_with("--")) {
-          i += (i + 1 < tokens.size() && !tokens[i + 1].text.starts_with("--")) ? 2 : 1;
+        while (i < tokens.size() && tokens[i].text.starts_with("--") && !tokens[i].quoted) {
+          const bool has_value =
+              i + 1 < tokens.size() && (tokens[i + 1].quoted || !tokens[i + 1].text.starts_with("--"));
+          i += has_value ? 2 : 1;
         }
         if (i < tokens.size()) fail(i, fmt::format("'{}' after the target", tokens[i].text));
         break;
@@ -402,6 +951,7 @@ class Reader {
       if (option == "-p" || option == "--protocol") {
         const auto* name = value();
         if (!name) break;
+        has_protocol = true;
         if (*name == "all" || *name == "0") {
           if (negate) apply(PacketSet::All());
           negate = false;
@@ -413,11 +963,18 @@ class Reader {
         i += 2;
         continue;
       }
-      if (option == "-s" || option == "--source" || option == "-d" || option == "--destination") {
+      if (option == "-s" || option == "--source" || option == "--src" || option == "-d" || option == "--destination" ||
+          option == "--dst") {
         const auto* text = value();
         if (!text) break;
-        const bool source = option == "-s" || option == "--source";
-        if (auto set = Addresses(*text, source)) {
+        const bool source = option == "-s" || option == "--source" || option == "--src";
+        int items = 0;
+        if (auto set = Addresses(*text, source, &items)) {
+          if (negate && items > 1) {
+            fail(i - 1, "'!' is not allowed with a list of addresses (iptables refuses it)");
+            break;
+          }
+          (source ? sources : destinations) = items;
           apply(*set);
         } else {
           fail(i + 1, fmt::format("'{}' is not an {} address or network", *text, core::FamilyName(family_)));
@@ -441,6 +998,10 @@ class Reader {
         ++i;
         continue;
       }
+      if (option == "-v" || option == "--verbose") {
+        ++i;  // how much iptables prints while it loads the rule
+        continue;
+      }
       if (option == "--sport" || option == "--source-port" || option == "--dport" || option == "--destination-port" ||
           option == "--sports" || option == "--source-ports" || option == "--dports" ||
           option == "--destination-ports") {
@@ -449,7 +1010,7 @@ class Reader {
         const bool source = option.starts_with("--s");
         const bool list = module == "multiport";
         if (auto set = Ports(*text, source, list)) {
-          apply(*set);
+          apply_maybe_empty(*set, fmt::format("its port {} {} is empty", list ? "list" : "range", *text));
         } else {
           fail(i + 1, fmt::format("'{}' is not a port{}", *text, list ? " list" : " or range (first:last)"));
         }
@@ -462,7 +1023,7 @@ class Reader {
         auto source = Ports(*text, true, true);
         auto destination = Ports(*text, false, true);
         if (source && destination) {
-          apply(*source | *destination);
+          apply_maybe_empty(*source | *destination, fmt::format("its port list {} is empty", *text));
         } else {
           fail(i + 1, fmt::format("'{}' is not a port list", *text));
         }
@@ -491,49 +1052,20 @@ class Reader {
       if (option == "--src-range" || option == "--dst-range") {
         const auto* text = value();
         if (!text) break;
-        const auto range = ParseAddressRange(*text);
-        if (!range || range->first.family != family_) {
-          fail(i + 1, fmt::format("'{}' is not an {} address range (first-last)", *text, core::FamilyName(family_)));
+        if (auto set = AddressRange(*text, option == "--src-range")) {
+          apply_maybe_empty(*set, fmt::format("its address range {} is empty", *text));
         } else {
-          const auto first = PlainAddress(range->first);
-          const auto last = PlainAddress(range->second);
-          apply(option == "--src-range" ? PacketSet::SourceRange(family_, first, last)
-                                        : PacketSet::DestinationRange(family_, first, last));
+          fail(i + 1, fmt::format("'{}' is not an {} address range (first-last)", *text, core::FamilyName(family_)));
         }
         i += 2;
         continue;
       }
       if (option == "--match-set" || option == "--set") {
-        const auto* name = value();
-        const auto* flags = name ? value(2) : nullptr;
-        if (!flags) break;
-        std::vector<bool> source_flags;
-        bool flags_ok = true;
-        std::size_t start = 0;
-        while (start <= flags->size()) {
-          auto end = flags->find(',', start);
-          if (end == std::string::npos) end = flags->size();
-          const auto flag = flags->substr(start, end - start);
-          if (flag != "src" && flag != "dst") flags_ok = false;
-          source_flags.push_back(flag == "src");
-          start = end + 1;
-        }
-        if (!flags_ok) {
-          fail(i + 2, fmt::format("'{}' is not a list of src and dst", *flags));
+        if (!ReadMatchSet(at, i, rule, match, negate)) {
+          failed = true;
           break;
         }
-        std::string reason;
-        std::optional<PacketSet> set;
-        if (options_.ipsets)
-          set = MatchSet(*options_.ipsets, *name, source_flags, &reason);
-        else
-          reason = fmt::format("set {}: no ipset contents given (--ipset FILE)", *name);
-        if (set) {
-          apply(*set);
-        } else {
-          Unmodelled(rule, match, fmt::format("--match-set {} {} ({})", *name, *flags, reason), negate);
-          negate = false;
-        }
+        negate = false;
         i += 3;
         // Options of the set match that do not change membership.
         while (i < tokens.size() && (tokens[i].text == "--return-nomatch" || tokens[i].text == "--update-counters" ||
@@ -557,7 +1089,7 @@ class Reader {
         i += 2;
         continue;
       }
-      if (option.starts_with("-")) {
+      if (option.starts_with("--") && (!module.empty() || has_protocol)) {
         // An option of a modelled module the audit does not model (--tcp-flags, --ctproto ...).
         std::size_t end = i + 1;
         while (end < tokens.size() && !tokens[end].text.starts_with("-") && tokens[end].text != "!") ++end;
@@ -566,17 +1098,91 @@ class Reader {
         i = end;
         continue;
       }
+      if (option.starts_with("-")) {
+        fail(i, fmt::format("unknown option '{}'", option));
+        break;
+      }
       fail(i, fmt::format("'{}': expected an option", option));
     }
-    if (failed) return;
+    if (failed) return std::nullopt;
     flush_module(tokens.size());
     if (negate) {
       Error(at(tokens.size() - 1), "'!' at the end of the rule negates nothing");
-      return;
+      return std::nullopt;
     }
     if (!has_target) rule.action = Action::kContinue;
     rule.match = match.Build();
-    pending_.push_back(std::move(pending));
+    if (!empty_because.empty()) rule.empty_because = empty_because.front();
+    parsed.entries = sources * destinations;
+    parsed.rules.push_back(std::move(pending));
+    return parsed;
+  }
+
+  // -j / -g NAME: the action, or the user chain (resolved at COMMIT). A userspace verdict is two
+  // rules: accepted for some value of a free variable, dropped otherwise.
+  bool ReadTarget(const Place& at, std::size_t i, const std::string& name, bool is_goto, const Conjunction& match,
+                  const std::vector<std::string>& empty_because, PendingRule& pending, RuleLine& parsed) {
+    Rule& rule = pending.rule;
+    if (name == "ACCEPT") {
+      rule.action = Action::kAccept;
+    } else if (name == "DROP") {
+      rule.action = Action::kDrop;
+    } else if (name == "REJECT") {
+      rule.action = Action::kReject;
+    } else if (name == "RETURN") {
+      rule.action = Action::kReturn;
+    } else if (kNonTerminatingTargets.count(name)) {
+      rule.action = Action::kContinue;
+    } else if (kOpaqueTargets.count(name)) {
+      Rule accepted = rule;
+      auto variable = ruleset_.symbols.Unmodelled("-j " + name);
+      accepted.match = match.Build() & variable;
+      accepted.action = Action::kAccept;
+      accepted.unmodelled.push_back("-j " + name + " (the verdict comes from userspace)");
+      if (!empty_because.empty()) accepted.empty_because = empty_because.front();
+      parsed.rules.push_back({accepted, "", {}});
+      rule.action = Action::kDrop;
+      rule.unmodelled.push_back("-j " + name + " (the verdict comes from userspace)");
+    } else {
+      rule.action = is_goto ? Action::kGoto : Action::kJump;
+      pending.target_name = name;
+      pending.target_where = at(i + 1);
+    }
+    if (is_goto && rule.action != Action::kGoto) {
+      Error(at(i + 1), fmt::format("-g needs a user chain, not {}", name));
+      return false;
+    }
+    return true;
+  }
+
+  // --match-set NAME FLAGS: exact with the --ipset contents, else a free variable.
+  bool ReadMatchSet(const Place& at, std::size_t i, Rule& rule, Conjunction& match, bool negate) {
+    const auto& tokens = at.tokens;
+    if (i + 2 >= tokens.size()) {
+      Error(at(i), fmt::format("{} needs a set name and src/dst flags", tokens[i].text));
+      return false;
+    }
+    const auto& name = tokens[i + 1].text;
+    const auto& flags = tokens[i + 2].text;
+    std::vector<bool> source_flags;
+    for (const auto flag : SplitList(flags, ',')) {
+      if (flag != "src" && flag != "dst") {
+        Error(at(i + 2), fmt::format("'{}' is not a list of src and dst", flags));
+        return false;
+      }
+      source_flags.push_back(flag == "src");
+    }
+    std::string reason;
+    std::optional<PacketSet> set;
+    if (options_.ipsets)
+      set = MatchSet(*options_.ipsets, name, source_flags, &reason);
+    else
+      reason = fmt::format("set {}: no ipset contents given (--ipset FILE)", name);
+    if (set)
+      match &= negate ? ~*set : *set;
+    else
+      Unmodelled(rule, match, fmt::format("--match-set {} {} ({})", name, flags, reason), negate);
+    return true;
   }
 
   std::string_view text_;
@@ -587,9 +1193,10 @@ class Reader {
   core::Family family_ = core::Family::kIPv4;
   std::string table_;
   bool in_table_ = false;
+  bool saw_table_ = false;
   bool saw_filter_ = false;
   int table_rules_ = 0;
-  std::vector<PendingRule> pending_;
+  std::vector<ChainState> chains_;  // the filter table until its COMMIT
 };
 
 }  // namespace

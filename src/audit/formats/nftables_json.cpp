@@ -731,6 +731,16 @@ class Reader {
       FailAt(Append(path, "data"), "expected an anonymous map {\"set\": [[key, verdict], ...]} or \"@name\"");
     }
     if (!elements) return;
+    // Each element is a rule. nft looks the key up once, so a packet meets one element at most;
+    // the catch-all "*" (nft's default element) meets what no other element does.
+    const auto& key = arg["key"];
+    auto looked_up = PacketSet::All();  // the packets nft looks up: those that have every part
+    for (const auto& s : selectors) looked_up &= s.transport_header ? PacketSet::All() : s.dependency;
+    std::vector<Rule> parts;
+    std::vector<Verdict> verdicts;
+    std::vector<JsonPath> verdict_paths;
+    std::optional<std::size_t> catch_all;
+    auto matched = PacketSet::None();
     for (std::size_t e = 0; e < elements->size(); ++e) {
       const auto& element = (*elements)[e];
       const auto epath = Append(elements_path, e);
@@ -738,10 +748,79 @@ class Reader {
       auto verdict = ReadVerdict(element[1], Append(epath, 1));
       if (!verdict) FailAt(Append(epath, 1), fmt::format("'{}' is not a verdict", element[1].dump()));
       Rule part = rule;
-      part.match &= Membership(selectors, element[0], Append(epath, 0), table);
       part.text = fmt::format("{} [element {} : {}]", rule.text, Print(element[0]), PrintVerdict(element[1]));
-      Decide(table, std::move(part), *verdict, Append(epath, 1), out);
+      if (IsCatchAll(element[0])) {
+        if (catch_all) FailAt(Append(epath, 0), "a map has one catch-all element \"*\"");
+        catch_all = parts.size();
+      } else {
+        // Keys on free variables are distinct values too: a packet whose key is an earlier
+        // element's is not this one's. (Exact keys of a map never overlap.)
+        const auto exact = part.unmodelled.size();
+        auto keys = ElementKey(selectors, key, element[0], Append(epath, 0), part);
+        if (part.unmodelled.size() != exact) keys -= matched;
+        matched |= keys;
+        part.match &= keys;
+      }
+      parts.push_back(std::move(part));
+      verdicts.push_back(*verdict);
+      verdict_paths.push_back(Append(epath, 1));
     }
+    if (catch_all) parts[*catch_all].match &= looked_up - matched;
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      Decide(table, std::move(parts[i]), verdicts[i], verdict_paths[i], out);
+  }
+
+  // nft writes the key of a map's catch-all element as "*" (its default: what no other key is).
+  static bool IsCatchAll(const Json& key) {
+    if (key.is_object() && key.size() == 1 && key.contains("elem") && key["elem"].is_object() &&
+        key["elem"].contains("val"))
+      return IsCatchAll(key["elem"]["val"]);
+    return key.is_string() && key.get<std::string>() == "*";
+  }
+
+  // The packets whose key is a map element's: a part the audit models is exact (prefixes and
+  // ranges too, in a concatenation as alone); any other part (meta mark, tcp flags, a raw payload,
+  // ct mark, ...) is a free variable named after the part and its value, on the packets that
+  // have that field.
+  PacketSet ElementKey(const std::vector<Selector>& selectors, const Json& key, const Json& element,
+                       const JsonPath& path, Rule& rule) {
+    if (element.is_object() && element.size() == 1 && element.contains("elem")) {
+      const auto& inner = element["elem"];
+      if (!inner.is_object() || !inner.contains("val")) FailAt(Append(path, "elem"), "an elem needs a val");
+      return ElementKey(selectors, key, inner["val"], Append(Append(path, "elem"), "val"), rule);
+    }
+    if (selectors.size() == 1) return KeyPart(selectors[0], key, element, path, rule);
+    if (!element.is_object() || !element.contains("concat") || !element["concat"].is_array() ||
+        element["concat"].size() != selectors.size())
+      FailAt(path, fmt::format("expected a concatenation of {} values", selectors.size()));
+    auto set = PacketSet::All();
+    for (std::size_t i = 0; i < selectors.size(); ++i)
+      set &= KeyPart(selectors[i], key["concat"][i], element["concat"][i], Append(Append(path, "concat"), i), rule);
+    return set;
+  }
+
+  PacketSet KeyPart(const Selector& selector, const Json& left, const Json& value, const JsonPath& path, Rule& rule) {
+    const Json match = {{"op", "=="}, {"left", left}, {"right", value}};
+    if (selector.kind == FieldKind::kUnmodelled) {
+      const auto text = PrintMatch(match);
+      rule.unmodelled.push_back(text);
+      return selector.dependency & ruleset_.symbols.Unmodelled(text);
+    }
+    if (selector.transport_header) {  // th: exact on protocols with ports, a free variable on the others
+      auto exact = selector;
+      exact.transport_header = false;
+      const auto text = PrintMatch(match);
+      rule.unmodelled.push_back(text);
+      return (selector.dependency & Value(exact, value, path)) | (~PortProtocols() & ruleset_.symbols.Unmodelled(text));
+    }
+    if (selector.kind == FieldKind::kInInterface || selector.kind == FieldKind::kOutInterface) {
+      if (!(value.is_string() && value == "lo")) rule.unmodelled.push_back(PrintMatch(match));
+    }
+    if (selector.kind == FieldKind::kCtDirection)
+      rule.unmodelled.push_back(PrintMatch(match) + std::string(kCtDirectionNote));
+    const auto exact = selector.dependency & Value(selector, value, path);
+    if (selector.connection_protocol) return RelatedConnection(match, "==", selector.dependency, exact, rule);
+    return exact;
   }
 
   // --- matches -------------------------------------------------------------------------------
@@ -1037,6 +1116,7 @@ class Reader {
       if (!inner.is_object() || !inner.contains("val")) FailAt(Append(path, "elem"), "an elem needs a val");
       return Membership(selectors, inner["val"], Append(Append(path, "elem"), "val"), table);
     }
+    if (IsCatchAll(element)) return PacketSet::All();  // a set's "*" holds every key
     if (selectors.size() == 1) return Value(selectors[0], element, path);
     if (!element.is_object() || !element.contains("concat") || !element["concat"].is_array() ||
         element["concat"].size() != selectors.size())

@@ -1,6 +1,7 @@
 #include "audit/formats/text_input.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <map>
 
 namespace portolan::audit::formats {
@@ -65,6 +66,74 @@ std::vector<std::string_view> Lines(std::string_view text) {
     start = end + 1;
   }
   return lines;
+}
+
+namespace {
+
+void AppendUtf8(std::string& out, std::uint32_t code_point) {
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    out += static_cast<char>(0xC0 | (code_point >> 6));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    out += static_cast<char>(0xE0 | (code_point >> 12));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code_point >> 18));
+    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+}
+
+constexpr std::uint32_t kReplacementCharacter = 0xFFFD;
+constexpr std::uint32_t kHighSurrogates = 0xD800;  // to 0xDBFF, then the low ones to 0xDFFF
+constexpr std::uint32_t kLowSurrogates = 0xDC00;
+constexpr std::uint32_t kSurrogatesEnd = 0xE000;
+constexpr std::uint32_t kSupplementaryPlanes = 0x10000;
+constexpr int kSurrogateBits = 10;
+
+std::string DecodeUtf16(std::string_view bytes, bool little_endian) {
+  std::string out;
+  out.reserve(bytes.size() / 2);
+  auto unit = [&](std::size_t i) {
+    const auto first = static_cast<std::uint8_t>(bytes[i]);
+    const auto second = static_cast<std::uint8_t>(bytes[i + 1]);
+    return static_cast<std::uint32_t>(little_endian ? first | (second << 8) : (first << 8) | second);
+  };
+  std::size_t i = 0;
+  for (; i + 1 < bytes.size(); i += 2) {
+    const auto code = unit(i);
+    if (code >= kHighSurrogates && code < kLowSurrogates && i + 3 < bytes.size()) {
+      const auto low = unit(i + 2);
+      if (low >= kLowSurrogates && low < kSurrogatesEnd) {
+        AppendUtf8(out, kSupplementaryPlanes + ((code - kHighSurrogates) << kSurrogateBits) + (low - kLowSurrogates));
+        i += 2;
+        continue;
+      }
+    }
+    AppendUtf8(out, code >= kHighSurrogates && code < kSurrogatesEnd ? kReplacementCharacter : code);
+  }
+  if (i < bytes.size()) AppendUtf8(out, kReplacementCharacter);
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> DecodeByteOrderMark(std::string_view bytes) {
+  if (bytes.starts_with("\xFF\xFE")) return DecodeUtf16(bytes.substr(2), true);
+  if (bytes.starts_with("\xFE\xFF")) return DecodeUtf16(bytes.substr(2), false);
+  if (bytes.starts_with("\xEF\xBB\xBF")) return std::string(bytes.substr(3));
+  return std::nullopt;
+}
+
+int CharacterColumn(std::string_view line, std::size_t offset) {
+  int column = 1;
+  for (std::size_t i = 0; i < offset && i < line.size(); ++i)
+    if ((static_cast<std::uint8_t>(line[i]) & 0xC0) != 0x80) ++column;  // not a continuation byte
+  return column;
 }
 
 std::optional<int> ParseProtocol(std::string_view text) {

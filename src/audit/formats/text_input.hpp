@@ -27,6 +27,13 @@ std::optional<std::vector<Token>> Tokenize(std::string_view line, std::string* e
 // The lines of a text with their numbers; a final line without '\n' counts, '\r' is dropped.
 std::vector<std::string_view> Lines(std::string_view text);
 
+// A text that starts with a byte-order mark (UTF-16LE, UTF-16BE or UTF-8, as Windows tools write
+// their exports: reg export, PowerShell 5.1's `>`) as UTF-8 without the mark; nullopt for a text
+// without one. An unpaired surrogate or a stray last byte becomes U+FFFD.
+std::optional<std::string> DecodeByteOrderMark(std::string_view bytes);
+// The 1-based column, in characters (UTF-8 code points), of a byte offset in a line.
+int CharacterColumn(std::string_view line, std::size_t offset);
+
 // A decimal number from 0 to max, nothing else.
 std::optional<int> ParseNumber(std::string_view text, int max);
 

@@ -97,6 +97,7 @@ bool Descriptive(const std::string& key) {
                                                  "Defer",
                                                  "Platform",
                                                  "Platform2",
+                                                 "Platforms",
                                                  "DisplayName",
                                                  "Description",
                                                  "Group",
@@ -128,6 +129,10 @@ bool Descriptive(const std::string& key) {
                                                  "SystemCreationClassName",
                                                  "SystemName",
                                                  "StatusCode",
+                                                 "ID",
+                                                 "LSM",
+                                                 "PolicyKeywords",
+                                                 "PolicyRoles",
                                                  "CimClass",
                                                  "CimInstanceProperties",
                                                  "CimSystemProperties",
@@ -377,8 +382,14 @@ Ruleset Assemble(Ruleset ruleset, std::vector<BuiltRule> rules) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rule strings, one a line: "v2.10|Action=Allow|...|", "Name=v2.10|...", or a registry export's
-// "{GUID}"="v2.10|...". Blank lines, comments (# ;) and a registry export's headers are skipped.
+// Rule strings, one a line: "v2.10|Action=Allow|...|", "Name=v2.10|...", a registry export's
+// "{GUID}"="v2.10|...", or reg query's "    {GUID}    REG_SZ    v2.10|...". Blank lines, comments
+// (# ;), a registry export's headers and reg query's key lines are skipped.
+
+// reg query writes a value as four blanks, its name (which may hold blanks), then each of its type
+// and its data after four blanks.
+constexpr std::string_view kRegQueryString = "    REG_SZ    ";
+constexpr std::string_view kRegQueryType = "    REG_";
 
 bool StartsWithVersion(std::string_view text) {
   return text.size() > 1 && (text[0] == 'v' || text[0] == 'V') && std::isdigit(static_cast<unsigned char>(text[1]));
@@ -389,9 +400,18 @@ std::size_t RuleStringStart(std::string_view line) {
   const auto first = line.find_first_not_of(" \t");
   if (first == std::string_view::npos) return std::string_view::npos;
   const char c = line[first];
-  if (c == '#' || c == ';' || c == '[' || line.substr(first).starts_with("Windows Registry Editor"))
+  const auto rest = line.substr(first);
+  if (c == '#' || c == ';' || c == '[' || rest.starts_with("Windows Registry Editor") || rest.starts_with("HKEY_") ||
+      rest.starts_with("End of search:"))
     return std::string_view::npos;
-  if (StartsWithVersion(line.substr(first))) return first;
+  if (StartsWithVersion(rest)) return first;
+  constexpr std::size_t kRegQueryIndent = 4;
+  if (first == kRegQueryIndent) {
+    if (const auto string = line.find(kRegQueryString); string != std::string_view::npos)
+      return string + kRegQueryString.size();
+    // Another type of value (REG_DWORD, ...) is no rule string: the reader says so at its type.
+    if (const auto type = line.find(kRegQueryType); type != std::string_view::npos) return type + kRegQueryIndent;
+  }
   bool quoted = false;
   for (std::size_t i = first; i < line.size(); ++i) {
     if (line[i] == '"') quoted = !quoted;
@@ -399,6 +419,15 @@ std::size_t RuleStringStart(std::string_view line) {
     return i + 1 < line.size() && line[i + 1] == '"' ? i + 2 : i + 1;  // a registry export quotes the value
   }
   return first;
+}
+
+std::string RegistryUnescape(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '\\' || text[i + 1] == '"')) ++i;
+    out += text[i];
+  }
+  return out;
 }
 
 bool LooksLikeRuleStrings(std::string_view text) {
@@ -426,21 +455,26 @@ Ruleset ReadRuleStrings(std::string_view text, const std::string& file) {
     auto rule_text = line.substr(start);
     while (!rule_text.empty() && (rule_text.back() == '"' || rule_text.back() == ' ' || rule_text.back() == '\t'))
       rule_text.remove_suffix(1);
-    const int column = static_cast<int>(start) + 1;
+    const int column = CharacterColumn(line, start);
     const auto bar = rule_text.find('|');
     const auto version = rule_text.substr(0, bar);
     if (!StartsWithVersion(version)) {
       diagnostics.Error({file, number, column}, "expected a rule string (v2.10|Action=...|Dir=...|...)");
       continue;
     }
+    // reg export writes a string value between quotes, with \\ for \ and \" for ".
+    const bool registry_string = start > 0 && line[start - 1] == '"';
+    auto value_of = [&](std::string_view value) {
+      return registry_string ? RegistryUnescape(value) : std::string(value);
+    };
     RawRule raw;
     raw.where = {file, number, column};
-    raw.text = std::string(rule_text);
+    raw.text = value_of(rule_text);
     std::size_t position = bar;
     while (position != std::string_view::npos && position + 1 < rule_text.size()) {
       const auto next = rule_text.find('|', position + 1);
       const auto item = rule_text.substr(position + 1, next == std::string_view::npos ? next : next - position - 1);
-      const core::SourceLocation where{file, number, column + static_cast<int>(position) + 1};
+      const core::SourceLocation where{file, number, CharacterColumn(line, start + position + 1)};
       position = next;
       if (item.empty()) continue;
       const auto equals = item.find('=');
@@ -448,7 +482,7 @@ Ruleset ReadRuleStrings(std::string_view text, const std::string& file) {
         diagnostics.Error(where, fmt::format("'{}' is not a Name=value field", item));
         continue;
       }
-      raw.fields.push_back({std::string(item.substr(0, equals)), std::string(item.substr(equals + 1)), where});
+      raw.fields.push_back({std::string(item.substr(0, equals)), value_of(item.substr(equals + 1)), where});
     }
     if (auto built = builder.Build(raw)) rules.push_back(std::move(*built));
   }
@@ -482,13 +516,45 @@ std::string ProfileText(const Json& value) {
   return fmt::format("{}", fmt::join(names, ","));
 }
 
+// JsonLocator counts columns in bytes; a rule's name may hold any character, so columns here are
+// counted in characters, as in the rule strings.
+class CharacterLocator {
+ public:
+  CharacterLocator(std::string_view text, const std::string& file) : bytes_(text, file), lines_(Lines(text)) {}
+  core::SourceLocation InCharacters(core::SourceLocation where) const {
+    if (where.line >= 1 && where.line <= static_cast<int>(lines_.size()) && where.column >= 1)
+      where.column = CharacterColumn(lines_[where.line - 1], static_cast<std::size_t>(where.column - 1));
+    return where;
+  }
+  core::SourceLocation Where(const JsonPath& path) const { return InCharacters(bytes_.Where(path)); }
+  core::SourceLocation AtOffset(std::size_t offset) const { return InCharacters(bytes_.AtOffset(offset)); }
+  std::vector<core::SourceLocation> ElementLocations(const JsonPath& path) const {
+    auto locations = bytes_.ElementLocations(path);
+    for (auto& where : locations) where = InCharacters(where);
+    return locations;
+  }
+  Json Parse(std::string_view text) const {
+    try {
+      return ParseJson(text, bytes_);
+    } catch (const core::InputError& error) {
+      core::Diagnostics diagnostics;
+      for (const auto& item : error.diagnostics().All()) diagnostics.Error(InCharacters(item.where), item.message);
+      throw core::InputError(diagnostics);
+    }
+  }
+
+ private:
+  JsonLocator bytes_;
+  std::vector<std::string_view> lines_;
+};
+
 Ruleset ReadRuleJson(std::string_view text, const std::string& file) {
   Ruleset ruleset;
   ruleset.file = file;
   ruleset.format = "windows";
   core::Diagnostics diagnostics;
-  const JsonLocator locator(text, file);
-  Json root = ParseJson(text, locator);
+  const CharacterLocator locator(text, file);
+  Json root = locator.Parse(text);
   const bool single = root.is_object();
   if (single) root = Json::array({root});
   if (!root.is_array()) {
@@ -578,13 +644,19 @@ bool LooksLikeRuleJson(std::string_view text) {
 
 }  // namespace
 
+// reg export and PowerShell 5.1's `>` write UTF-16LE with a byte-order mark: decoded here, so lines
+// and columns are those of the decoded text, in characters.
 bool LooksLikeWindowsFirewall(std::string_view text) {
-  return LooksLikeRuleStrings(text) || LooksLikeRuleJson(text);
+  const auto decoded = DecodeByteOrderMark(text);
+  const std::string_view utf8 = decoded ? std::string_view(*decoded) : text;
+  return LooksLikeRuleStrings(utf8) || LooksLikeRuleJson(utf8);
 }
 
 Ruleset ReadWindowsFirewall(std::string_view text, const std::string& file, const ReadOptions& /*options*/) {
-  if (StartsLikeJson(text)) return ReadRuleJson(text, file);
-  return ReadRuleStrings(text, file);
+  const auto decoded = DecodeByteOrderMark(text);
+  const std::string_view utf8 = decoded ? std::string_view(*decoded) : text;
+  if (StartsLikeJson(utf8)) return ReadRuleJson(utf8, file);
+  return ReadRuleStrings(utf8, file);
 }
 
 }  // namespace portolan::audit::formats
