@@ -358,16 +358,19 @@ class CubeEvaluator {
 
 }  // namespace
 
-CubeBudget::CubeBudget(std::uint64_t limit) : limit_(limit), outer_(active_budget) { active_budget = this; }
+CubeBudget::CubeBudget(std::uint64_t limit) : limit_(limit), outer_(active_budget) {
+  active_budget = this;
+}
 
-CubeBudget::~CubeBudget() { active_budget = outer_; }
+CubeBudget::~CubeBudget() {
+  active_budget = outer_;
+}
 
 void CubeBudget::Charge(std::size_t pieces) {
   auto* budget = active_budget;
   if (budget == nullptr) return;
   budget->spent_ += pieces;
-  if (budget->spent_ > budget->limit_)
-    throw CubesDoNotFit(fmt::format("over its budget of {} cubes", budget->limit_));
+  if (budget->spent_ > budget->limit_) throw CubesDoNotFit(fmt::format("over its budget of {} cubes", budget->limit_));
 }
 
 bool CubeIndex::Grid::Add(CubeId id, std::uint8_t families, const Ranges& ranges) {

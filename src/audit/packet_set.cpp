@@ -459,8 +459,8 @@ PacketSet PacketSet::WellFormed() {
     // A family's own ICMP has a type and code (in the port field); the other family's ICMP
     // protocol number is just another protocol there, as the kernel sees it (an IPv4 packet of
     // protocol 58 is not ICMPv6, and no icmp-type match reads it).
-    for (const auto& [family, icmp] : {std::pair{core::Family::kIPv4, kProtocolIcmp},
-                                      std::pair{core::Family::kIPv6, kProtocolIcmpV6}}) {
+    for (const auto& [family, icmp] :
+         {std::pair{core::Family::kIPv4, kProtocolIcmp}, std::pair{core::Family::kIPv6, kProtocolIcmpV6}}) {
       const auto mask = static_cast<std::uint8_t>(family == core::Family::kIPv4 ? 0b01 : 0b10);
       const Ranges own = {{static_cast<Uint128>(icmp), static_cast<Uint128>(icmp)}};
       Cube icmp_cube;

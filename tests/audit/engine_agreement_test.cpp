@@ -247,7 +247,8 @@ void CompareInEveryMode(const FixedInput& input, const Site& site, std::map<std:
     const auto comparison = CompareEngines(rulesets, site.Policy(options));
     tallies[input.format].Count(comparison.agreement);
     if (comparison.agreement == Agreement::kOverBudget)
-      fmt::print(stderr, "{} against {}, {}: the cube engine is {}\n", input.file, site.name, label, comparison.difference);
+      fmt::print(stderr, "{} against {}, {}: the cube engine is {}\n", input.file, site.name, label,
+                 comparison.difference);
     if (comparison.agreement == Agreement::kDifferent)
       ADD_FAILURE() << input.file << " against " << site.name << ", " << label << ":\n" << comparison.difference;
   }

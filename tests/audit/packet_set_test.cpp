@@ -65,8 +65,8 @@ TEST(PacketSet, BoxesOfAHoleReadAsExceptions) {
 // icmp,tcp,udp,dccp,icmpv6,...": protocol 58 was shaped as ICMPv6 in IPv4 too. In IPv4 it is just
 // a protocol (no type or code), and ICMP (1) is one in IPv6.
 TEST(PacketSet, Ipv4OnlyBoxesDoNotListIcmpv6AmongTheExcluded) {
-  const auto v4 = PacketSet::Family(core::Family::kIPv4) & PacketSet::Destination(Net("10.0.0.2/32")) &
-                  PacketSet::WellFormed();
+  const auto v4 =
+      PacketSet::Family(core::Family::kIPv4) & PacketSet::Destination(Net("10.0.0.2/32")) & PacketSet::WellFormed();
   const auto others = v4 - PacketSet::Protocol(kProtocolTcp) - PacketSet::Protocol(kProtocolUdp) -
                       PacketSet::Protocol(kProtocolIcmp) - PacketSet::Protocol(33) - PacketSet::Protocol(132) -
                       PacketSet::Protocol(136);

@@ -47,9 +47,8 @@ bool IsNumber(std::string_view text) {
 
 // The syslog levels "log" may name.
 bool IsLogLevel(std::string_view text) {
-  static const std::set<std::string_view> kLevels = {"emergencies",   "alerts",        "critical", "errors",
-                                                     "warnings",      "notifications", "informational",
-                                                     "debugging"};
+  static const std::set<std::string_view> kLevels = {"emergencies", "alerts",        "critical",      "errors",
+                                                     "warnings",    "notifications", "informational", "debugging"};
   return kLevels.count(text) > 0;
 }
 
@@ -105,9 +104,9 @@ class AsaReader : public cisco::ConfigReader {
     if (indented && block_ == Block::kInterface) return InterfaceLine(tokens);
     block_ = Block::kNone;
     const auto& tk = tokens;
-    static const std::set<std::string_view> kStatements = {"ASA",          "hostname", "interface",
+    static const std::set<std::string_view> kStatements = {"ASA",          "hostname",     "interface",
                                                            "access-list",  "access-group", "object",
-                                                           "object-group", "names",    "same-security-traffic"};
+                                                           "object-group", "names",        "same-security-traffic"};
     if (kStatements.count(Word(tk, 0))) recognised_ = true;
     if (Word(tk, 0) == "access-list") return AccessList(tk);
     if (Word(tk, 0) == "access-group") return AccessGroup(tk);

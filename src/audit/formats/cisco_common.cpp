@@ -602,12 +602,7 @@ void AclSet::Attach(const std::vector<Binding>& given, const Interfaces& interfa
 
 ConfigReader::ConfigReader(std::string_view text, const std::string& file, const ReadOptions& options,
                            std::string_view kind, std::string_view comment_starts)
-    : file_(file),
-      options_(options),
-      acls_(ruleset_, kind),
-      text_(text),
-      comment_starts_(comment_starts),
-      kind_(kind) {
+    : file_(file), options_(options), acls_(ruleset_, kind), text_(text), comment_starts_(comment_starts), kind_(kind) {
   ruleset_.file = file_;
   recognised_ = text.find(kPortolanHeader) != std::string_view::npos;
 }

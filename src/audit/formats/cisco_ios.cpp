@@ -138,9 +138,8 @@ const TailKeyword* FindTailKeyword(std::string_view text) {
 }
 
 // IGMP message types IOS names after `igmp`: which one a packet is, the audit does not see.
-constexpr std::string_view kIgmpTypes[] = {"dvmrp",        "host-query", "host-report", "mtrace-response",
-                                           "mtrace-route", "pim",        "trace",       "v2-leave",
-                                           "v2-report",    "v3-report"};
+constexpr std::string_view kIgmpTypes[] = {"dvmrp", "host-query", "host-report", "mtrace-response", "mtrace-route",
+                                           "pim",   "trace",      "v2-leave",    "v2-report",       "v3-report"};
 constexpr int kMaxIgmpType = 15;
 
 bool IsNumber(std::string_view text) {
@@ -150,10 +149,10 @@ bool IsNumber(std::string_view text) {
 // The protocol keywords of IOS, NX-OS and IOS-XR ACEs (besides ip / ipv4 / ipv6, which mean any).
 const std::map<std::string, int>& ProtocolNames() {
   static const std::map<std::string, int> kNames = {
-      {"ah", 51},      {"ahp", 51},       {"dccp", 33},   {"eigrp", 88}, {"esp", 50},     {"gre", 47},
-      {"icmp", 1},     {"icmp6", 58},     {"icmpv6", 58}, {"igmp", 2},   {"igrp", 9},     {"ipinip", 4},
-      {"ipv6-icmp", 58}, {"nos", 94},     {"ospf", 89},   {"pcp", 108},  {"pim", 103},    {"sctp", 132},
-      {"tcp", 6},      {"udp", 17},       {"udplite", 136}, {"vrrp", 112}};
+      {"ah", 51},        {"ahp", 51},   {"dccp", 33},     {"eigrp", 88}, {"esp", 50},  {"gre", 47},
+      {"icmp", 1},       {"icmp6", 58}, {"icmpv6", 58},   {"igmp", 2},   {"igrp", 9},  {"ipinip", 4},
+      {"ipv6-icmp", 58}, {"nos", 94},   {"ospf", 89},     {"pcp", 108},  {"pim", 103}, {"sctp", 132},
+      {"tcp", 6},        {"udp", 17},   {"udplite", 136}, {"vrrp", 112}};
   return kNames;
 }
 
@@ -245,8 +244,8 @@ class IosReader : public cisco::ConfigReader {
                                              skipped.where.ToString(), skipped.what));
     for (const auto& [map, where] : vlan_maps_)
       if (!vlan_filters_.count(map))
-        ruleset_.notes.push_back(fmt::format("{}: vlan access-map {} is applied to no VLAN: not audited",
-                                             where.ToString(), map));
+        ruleset_.notes.push_back(
+            fmt::format("{}: vlan access-map {} is applied to no VLAN: not audited", where.ToString(), map));
   }
 
   void TopLine(const std::vector<Token>& tokens) {
@@ -294,8 +293,7 @@ class IosReader : public cisco::ConfigReader {
     }
     static const std::set<std::string_view> kStatements = {"hostname", "version", "end",     "feature",
                                                            "router",   "line",    "service", "boot-start-marker"};
-    if (kStatements.count(word(0)) || (word(0) == "Building" && word(1) == "configuration..."))
-      recognised_ = true;
+    if (kStatements.count(word(0)) || (word(0) == "Building" && word(1) == "configuration...")) recognised_ = true;
     // Anything else in a configuration (routing, management ...) is not the filter.
   }
 
@@ -314,7 +312,7 @@ class IosReader : public cisco::ConfigReader {
       return;
     }
     static const std::set<std::string_view> kGlobalSettings = {"persistent", "match-local-traffic", "logging",
-                                                               "log-update", "resequence", "compiled"};
+                                                               "log-update", "resequence",          "compiled"};
     if (tokens.size() == 3 && !kGlobalSettings.count(kind)) return StartAcl(tokens[2].text, AclKind::kExtended);
   }
 
@@ -335,8 +333,8 @@ class IosReader : public cisco::ConfigReader {
     const auto& number = tokens[1].text;
     if (number == "compiled" || number == "dynamic-extended") return;  // global settings
     if (number == "rate-limit") {
-      ruleset_.notes.push_back(fmt::format("{}:{}: rate-limit ACLs classify packets for rate limiting: not audited",
-                                           file_, line_number_));
+      ruleset_.notes.push_back(
+          fmt::format("{}:{}: rate-limit ACLs classify packets for rate limiting: not audited", file_, line_number_));
       return;
     }
     if (!IsNumber(number) || number.size() > 4)
@@ -351,9 +349,10 @@ class IosReader : public cisco::ConfigReader {
       for (const auto& range : kNonIpAclNumbers) {
         if (n < range.first || n > range.last) continue;
         if (non_ip_numbers_.insert(n).second)
-          ruleset_.notes.push_back(fmt::format("{}:{}: access-list {} is a {} ACL ({}-{}): it filters no IP packet, "
-                                               "not audited",
-                                               file_, line_number_, n, range.what, range.first, range.last));
+          ruleset_.notes.push_back(
+              fmt::format("{}:{}: access-list {} is a {} ACL ({}-{}): it filters no IP packet, "
+                          "not audited",
+                          file_, line_number_, n, range.what, range.first, range.last));
         return;
       }
       return Fail(tokens, 1, fmt::format("{} is not an ACL number (IP: 1-199, 1300-2699)", number));
@@ -560,8 +559,7 @@ class IosReader : public cisco::ConfigReader {
   // What follows the operands: established, keywords the audit ignores (logging) or cannot
   // model (one free variable of the rule, with `unmodelled` given before); anything else is an
   // error at its column.
-  bool Tail(const std::vector<Token>& tokens, std::size_t i, Rule& rule, bool tcp,
-            std::vector<Token> unmodelled = {}) {
+  bool Tail(const std::vector<Token>& tokens, std::size_t i, Rule& rule, bool tcp, std::vector<Token> unmodelled = {}) {
     rule.match = PacketSet::All();
     for (; i < tokens.size(); ++i) {
       const auto& word = tokens[i].text;
@@ -586,8 +584,7 @@ class IosReader : public cisco::ConfigReader {
       const std::size_t start = i;
       const auto next = Word(tokens, i + 1);
       switch (keyword->args) {
-        case TailArgs::kNone:
-          break;
+        case TailArgs::kNone: break;
         case TailArgs::kLogCookie:
           // log [COOKIE]: a word of the user's own, when it is no keyword.
           if (!next.empty() && next != "established" && !FindTailKeyword(next)) ++i;
@@ -596,9 +593,7 @@ class IosReader : public cisco::ConfigReader {
           ++i;
           if (Word(tokens, i + 1) == "timeout") i += 2;
           break;
-        case TailArgs::kOne:
-          ++i;
-          break;
+        case TailArgs::kOne: ++i; break;
         case TailArgs::kOperator:
           if (next == "eq" || next == "neq" || next == "lt" || next == "gt")
             i += 2;
@@ -687,7 +682,8 @@ class IosReader : public cisco::ConfigReader {
     }
     const auto set = cisco::MaskedAddress(word, tokens[i + 1].text, true, source);
     if (!set) {
-      Fail(tokens, i + 1, fmt::format("'{}' is not an IPv4 wildcard (or one of too many stray bits)", tokens[i + 1].text));
+      Fail(tokens, i + 1,
+           fmt::format("'{}' is not an IPv4 wildcard (or one of too many stray bits)", tokens[i + 1].text));
       return std::nullopt;
     }
     i += 2;
@@ -915,8 +911,9 @@ class IosReader : public cisco::ConfigReader {
       if (!valid)
         return Fail(tokens, at + 1,
                     fmt::format("expected: {} NAME {}", JoinTokens(tokens, 0, at + 1),
-                                ios ? (port ? "in" : "in|out") : "ingress|egress [hardware-count] "
-                                                                 "[interface-statistics] [compress level N]"));
+                                ios ? (port ? "in" : "in|out")
+                                    : "ingress|egress [hardware-count] "
+                                      "[interface-statistics] [compress level N]"));
       cisco::Binding binding;
       binding.acl = tokens[at + 1].text;
       binding.inbound = inbound;

@@ -8,8 +8,8 @@ namespace portolan::audit::formats {
 
 const std::vector<RulesetFormat>& RulesetFormats() {
   static const std::vector<RulesetFormat> kFormats = {
-      {"iptables", "iptables-save / ip6tables-save, and iptables-restore input (portolan render -t iptables)",
-       false, LooksLikeIptablesSave, ReadIptablesSave},
+      {"iptables", "iptables-save / ip6tables-save, and iptables-restore input (portolan render -t iptables)", false,
+       LooksLikeIptablesSave, ReadIptablesSave},
       {"nftables-json", "nftables JSON (nft -j list ruleset)", false, LooksLikeNftablesJson, ReadNftablesJson},
       {"cisco-asa", "Cisco ASA access-lists and objects (portolan render -t cisco-asa)", false, LooksLikeCiscoAsa,
        ReadCiscoAsa},
