@@ -96,7 +96,7 @@ struct AuditTuning {
   // kAuto turns to the BDDs; 0: kCubeBudgetBase plus kCubeBudgetPerRule for each rule of the
   // rulesets. The benchmarks' audits need 4 cubes a rule against the example site and 430
   // against the generated site of 10,000 flows (docs/benchmarks.md); a ruleset whose pieces
-  // multiply passes the base within a second or two.
+  // multiply passes the base within a second.
   std::uint64_t cube_budget = 0;
   static constexpr std::uint64_t kCubeBudgetBase = 4'000'000;
   static constexpr std::uint64_t kCubeBudgetPerRule = 500;
