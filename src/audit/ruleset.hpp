@@ -77,7 +77,7 @@ class Symbols {
 
 struct Ruleset {
   std::string file;
-  std::string format;                  // "iptables-save", "nftables-json", ...
+  std::string format;                  // the reader's id: "iptables", "nftables-json", ...
   std::vector<core::Family> families;  // the address families the ruleset filters
   std::string family_reason;           // how the reader chose them ("from its addresses"), for the report
   std::vector<Chain> chains;

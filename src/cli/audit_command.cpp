@@ -95,8 +95,8 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
   command->add_flag("--strict", options->strict, "Exit 1 also when anything that no flow requires is permitted");
   command
       ->add_option("--engine", options->engine,
-                   "How the packet sets are computed: cubes where the ruleset fits them, else BDDs (auto); or one "
-                   "of them only, for comparisons. The report is the same")
+                   "How the packet sets are computed: cubes where the ruleset fits them and within their budget, "
+                   "else BDDs (auto); or one of them only, for comparisons. The report is the same")
       ->check(CLI::IsMember({"auto", "cubes", "bdd"}))
       ->capture_default_str()
       ->type_name("ENGINE");

@@ -13,7 +13,7 @@ const std::vector<RulesetFormat>& RulesetFormats() {
       {"nftables-json", "nftables JSON (nft -j list ruleset)", false, LooksLikeNftablesJson, ReadNftablesJson},
       {"cisco-asa", "Cisco ASA access-lists and objects (portolan render -t cisco-asa)", false, LooksLikeCiscoAsa,
        ReadCiscoAsa},
-      {"cisco-ios", "Cisco IOS / IOS-XE extended, standard and IPv6 ACLs (portolan render -t cisco-ios)", false,
+      {"cisco-ios", "Cisco IOS / IOS-XE, NX-OS and IOS-XR ACLs (portolan render -t cisco-ios)", false,
        LooksLikeCiscoIos, ReadCiscoIos},
       {"aws-sg", "AWS security groups (aws ec2 describe-security-groups; portolan render -t aws-sg)", true,
        LooksLikeAwsSecurityGroups, ReadAwsSecurityGroups},
