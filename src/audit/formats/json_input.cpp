@@ -170,7 +170,9 @@ std::vector<core::SourceLocation> JsonLocator::ElementLocations(const JsonPath& 
 }
 
 void JsonLocator::Report(core::Diagnostics& diagnostics, const JsonStructureError& error) const {
-  diagnostics.Error(Where(error.path), fmt::format("{}: {}", PathText(error.path), error.message));
+  // An error of the whole document has no path to name.
+  const auto path = PathText(error.path);
+  diagnostics.Error(Where(error.path), path.empty() ? error.message : fmt::format("{}: {}", path, error.message));
 }
 
 nlohmann::json ParseJson(std::string_view text, const JsonLocator& locator) {
