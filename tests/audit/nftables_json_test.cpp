@@ -313,6 +313,25 @@ TEST(NftablesJson, ErrorsNameLineColumnAndJsonPath) {
       << unknown_errors;
 }
 
+// Found by nftables_json_fuzzer: the rule's text was printed before its statements were checked,
+// and a match whose "op" (or a log whose "prefix") is not a string threw out of the JSON library
+// instead of giving an error with a line and column.
+TEST(NftablesJson, AnOperatorOrLogPrefixThatIsNotAStringIsAnErrorNotACrash) {
+  const auto bad_op = Dump({Table(), BaseChain("fw", "forward", 0, "drop"),
+                            RuleIn("fw", R"({"match": {"op": 7, "left": {"payload": {"protocol": "tcp", "field": )"
+                                         R"("dport"}}, "right": 22}}, {"accept": null})")});
+  ASSERT_NE(bad_op.find(R"("op": 7)"), std::string::npos) << bad_op;
+  std::string errors;
+  EXPECT_NO_THROW(errors = Errors(bad_op));
+  EXPECT_NE(errors.find(": error: nftables[3].rule.expr[0].match.op: "), std::string::npos) << errors;
+  // A log statement filters nothing: its odd prefix is shown as it is.
+  const auto odd_log = Dump({Table(), BaseChain("fw", "forward", 0, "drop"),
+                             RuleIn("fw", std::string(R"({"log": {"prefix": ["x"]}},)") + kAccept)});
+  EXPECT_NO_THROW(errors = Errors(odd_log));
+  EXPECT_EQ(errors, "");
+  EXPECT_NE(Read(odd_log).chains.at(0).rules.at(0).text.find(R"(log prefix "["x"]")"), std::string::npos);
+}
+
 TEST(NftablesJson, ErrorsInANamedSetAndInAPrettyPrintedDumpAreLocatedWhereTheyStand) {
   // nft -j | jq writes one value a line: the error is at the element of the set, on its own line,
   // not at the rule that names the set.

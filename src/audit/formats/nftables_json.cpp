@@ -124,8 +124,17 @@ std::string Print(const Json& value) {
   return value.dump();
 }
 
+// A member that should be a string, as the rule's text shows it: its dump when it is anything
+// else (the reader reports the structure error where it reads the member; the text must not throw
+// first).
+std::string TextOf(const Json& object, const char* key, const char* absent) {
+  if (!object.contains(key)) return absent;
+  const auto& member = object[key];
+  return member.is_string() ? member.get<std::string>() : member.dump();
+}
+
 std::string PrintMatch(const Json& match) {
-  const auto op = match.value("op", std::string("=="));
+  const auto op = TextOf(match, "op", "==");
   const auto left = Print(match.value("left", Json()));
   const auto right = Print(match.value("right", Json()));
   if (op == "==" || op == "in") return fmt::format("{} {}", left, right);
@@ -141,7 +150,7 @@ std::string PrintStatement(const Json& statement) {
   if (key == "counter") return "counter";
   if (key == "log") {
     if (body.is_object() && body.contains("prefix"))
-      return fmt::format("log prefix \"{}\"", body["prefix"].get<std::string>());
+      return fmt::format("log prefix \"{}\"", TextOf(body, "prefix", ""));
     return "log";
   }
   if (key == "vmap" && body.is_object())
