@@ -3,10 +3,12 @@
 // with BDDs (analysis.hpp) and, where it fits, with cubes (cube_analysis.hpp); every rule's hit and
 // every hook's accepted packets must be the same set both ways, or the fuzzer stops.
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
 #include "audit/analysis.hpp"
+#include "audit/audit.hpp"
 #include "audit/cube_analysis.hpp"
 
 namespace portolan::fuzz {
@@ -14,6 +16,12 @@ namespace portolan::fuzz {
 inline void EvaluateBoth(const audit::Ruleset& ruleset) {
   const auto bdds = audit::Evaluate(ruleset);
   try {
+    // The audit's budget (audit::AuditTuning): past it the audit never runs the cube engine, and
+    // a mutated real ruleset whose pieces multiply would run for minutes here.
+    std::uint64_t rules = 0;
+    for (const auto& chain : ruleset.chains) rules += chain.rules.size();
+    const audit::CubeBudget budget(audit::AuditTuning::kCubeBudgetBase +
+                                   audit::AuditTuning::kCubeBudgetPerRule * rules);
     const auto cubes = audit::EvaluateCubes(ruleset);
     for (const auto& [hook, expected] : bdds.hooks) {
       const auto& actual = cubes.hooks.at(hook);
