@@ -122,7 +122,7 @@ void BM_Plan(benchmark::State& state, Shape shape) {
   state.counters["flows"] = static_cast<double>(prepared.plan->flows.size());
 }
 
-void BM_Render(benchmark::State& state, Shape shape, portolan::report::Format format) {
+void BM_Render(benchmark::State& state, Shape shape, portolan::core::Format format) {
   const auto& prepared = Prepare(shape);
   if (!prepared.plan) {
     state.SkipWithError(("the generated inventory does not load:\n" + prepared.errors).c_str());
@@ -139,10 +139,10 @@ void BM_Render(benchmark::State& state, Shape shape, portolan::report::Format fo
 }
 
 void BM_RenderJson(benchmark::State& state, Shape shape) {
-  BM_Render(state, shape, portolan::report::Format::kJson);
+  BM_Render(state, shape, portolan::core::Format::kJson);
 }
 void BM_RenderTable(benchmark::State& state, Shape shape) {
-  BM_Render(state, shape, portolan::report::Format::kTable);
+  BM_Render(state, shape, portolan::core::Format::kTable);
 }
 
 }  // namespace

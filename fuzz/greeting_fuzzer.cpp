@@ -11,8 +11,8 @@
 #include <string>
 
 #include "fuzz/dialogue_harness.hpp"
+#include "probe/responder/greeting.hpp"
 #include "probe/responder/responder_dialogue.hpp"
-#include "respond/greeting.hpp"
 
 namespace {
 
@@ -41,19 +41,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace portolan::respond;
   const std::span<const std::uint8_t> bytes(data, size);
   CheckDialogues(bytes);
-  const auto parsed = ParseGreeting(bytes);
-  const bool could_be = CouldBeGreetingStart(bytes);
+  const auto parsed = probe::responder::ParseGreeting(bytes);
+  const bool could_be = probe::responder::CouldBeGreetingStart(bytes);
   if (!parsed) return 0;
   Check(could_be, "a greeting that cannot be the start of one");
   Check(parsed->size <= size, "a greeting longer than its bytes");
-  Check(parsed->token.empty() || IsValidToken(parsed->token), "a token outside the alphabet");
+  Check(parsed->token.empty() || probe::responder::IsValidToken(parsed->token), "a token outside the alphabet");
   if (parsed->truncated) {
-    Check(size >= kMinTruncatedGreeting && parsed->size == size, "a cut greeting that is not all of the bytes");
+    Check(size >= probe::responder::kMinTruncatedGreeting && parsed->size == size,
+          "a cut greeting that is not all of the bytes");
     Check(parsed->host.empty() && parsed->port == 0, "fields from a cut greeting");
     return 0;
   }
   Check(parsed->port >= 1 && parsed->port <= 65535, "a port out of range");
-  const std::string again = Greeting({parsed->token, parsed->host, parsed->port, parsed->transport});
+  const std::string again = probe::responder::Greeting({parsed->token, parsed->host, parsed->port, parsed->transport});
   Check(again.size() == parsed->size &&
             again.compare(0, again.size(), reinterpret_cast<const char*>(data), parsed->size) == 0,
         "a greeting that does not print back to its bytes");

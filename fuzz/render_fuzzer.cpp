@@ -49,9 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       portolan::render::Request request;
       request.target = &target;
       request.allow_partial = partial;
-      request.policy.mode = portolan::render::Mode::kNetwork;
+      request.policy.mode = portolan::policy::Mode::kNetwork;
       RenderOnce(*inventory, plan, request);
-      request.policy.mode = portolan::render::Mode::kHost;
+      request.policy.mode = portolan::policy::Mode::kHost;
       request.policy.egress = true;
       for (int e = 0; e < endpoints && e < kEndpointsPerInput; ++e) {
         request.policy.host = e;

@@ -45,11 +45,11 @@ PacketSet NotLoopback() {
   return ~PacketSet::InInterface(kLoopbackCode) & ~PacketSet::OutInterface(kLoopbackCode);
 }
 
-Hook HookOf(render::Direction direction) {
+Hook HookOf(policy::Direction direction) {
   switch (direction) {
-    case render::Direction::kInbound: return Hook::kInput;
-    case render::Direction::kOutbound: return Hook::kOutput;
-    case render::Direction::kForward: return Hook::kForward;
+    case policy::Direction::kInbound: return Hook::kInput;
+    case policy::Direction::kOutbound: return Hook::kOutput;
+    case policy::Direction::kForward: return Hook::kForward;
   }
   return Hook::kForward;
 }
@@ -71,14 +71,14 @@ std::vector<int> ZoneMembers(const inventory::Inventory& inventory, const std::s
 }
 
 // The packets this firewall sees and the audit judges, before the state and family limits.
-PacketSet Domain(const render::Policy& policy, render::Direction direction) {
+PacketSet Domain(const policy::Policy& policy, policy::Direction direction) {
   const auto& inventory = *policy.inventory;
   const auto& options = policy.options;
-  if (direction != render::Direction::kForward) {
+  if (direction != policy::Direction::kForward) {
     std::vector<core::Network> host;
     for (const auto family : {core::Family::kIPv4, core::Family::kIPv6})
       for (const auto& network : policy.HostNetworks(family)) host.push_back(network);
-    if (direction == render::Direction::kInbound) return Destinations(host) - Sources(host);
+    if (direction == policy::Direction::kInbound) return Destinations(host) - Sources(host);
     return Sources(host) - Destinations(host);
   }
   if (options.edge) {
@@ -103,7 +103,7 @@ PacketSet Domain(const render::Policy& policy, render::Direction direction) {
   return between;
 }
 
-std::string Members(const render::Policy& policy, const std::vector<const render::Rule*>& rules, bool sources) {
+std::string Members(const policy::Policy& policy, const std::vector<const policy::Rule*>& rules, bool sources) {
   std::vector<std::string_view> names;
   std::set<int> seen;  // a flow's rules repeat the same groups; big groups must not cost n^2
   std::set<int> groups;
@@ -120,7 +120,7 @@ std::string Members(const render::Policy& policy, const std::vector<const render
 // groups of thousands of networks.
 class GroupSets {
  public:
-  explicit GroupSets(const render::Policy& policy)
+  explicit GroupSets(const policy::Policy& policy)
       : policy_(policy), sources_(policy.groups.size()), destinations_(policy.groups.size()) {}
 
   const PacketSet& Sources(int group) { return Get(sources_, group, true); }
@@ -136,12 +136,12 @@ class GroupSets {
     return *slot;
   }
 
-  const render::Policy& policy_;
+  const policy::Policy& policy_;
   std::vector<std::optional<PacketSet>> sources_;
   std::vector<std::optional<PacketSet>> destinations_;
 };
 
-PacketSet ServiceSet(const render::Rule& rule, bool replies) {
+PacketSet ServiceSet(const policy::Rule& rule, bool replies) {
   auto set = PacketSet::Protocol(catalog::ProtocolNumber(rule.protocol));
   if (catalog::ProtocolHasPorts(rule.protocol))
     set &= replies ? PacketSet::SourcePorts(rule.Ports()) : PacketSet::DestinationPorts(rule.Ports());
@@ -150,8 +150,8 @@ PacketSet ServiceSet(const render::Rule& rule, bool replies) {
 
 struct RequiredFlow {
   std::string id;
-  render::Direction direction;
-  std::vector<const render::Rule*> rules;
+  policy::Direction direction;
+  std::vector<const policy::Rule*> rules;
   PacketSet packets;
   PacketSet replies;  // only when a stateless filter is audited
   // Cubes that hold all the packets (and replies): the cube engine tests a rule against a flow
@@ -162,7 +162,7 @@ struct RequiredFlow {
 
 // A service of a flow (protocol and ports) with the address groups of the rules that carry it.
 struct ServiceRules {
-  const render::Rule* first = nullptr;
+  const policy::Rule* first = nullptr;
   std::set<std::pair<int, int>> pairs;  // (source group, destination group)
   std::set<int> sources;
   std::set<int> destinations;
@@ -178,12 +178,12 @@ struct ServiceRules {
 // rules is built as all its sources times all its destinations, cut to the firewall's domain
 // (`domain_of`), which is the same set. The audit tests compare the two ways on every test
 // inventory and mode.
-std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool replies,
-                                        const std::function<PacketSet(render::Direction)>& domain_of, int exact_rules) {
+std::vector<RequiredFlow> RequiredFlows(const policy::Policy& policy, bool replies,
+                                        const std::function<PacketSet(policy::Direction)>& domain_of, int exact_rules) {
   GroupSets groups(policy);
   std::vector<RequiredFlow> flows;
   std::vector<std::map<std::string, ServiceRules>> services;
-  std::map<std::pair<std::string, render::Direction>, std::size_t> index;
+  std::map<std::pair<std::string, policy::Direction>, std::size_t> index;
   for (const auto& rule : policy.rules) {
     const auto key = std::make_pair(rule.flow_id, rule.direction);
     auto it = index.find(key);
@@ -238,9 +238,9 @@ std::vector<RequiredFlow> RequiredFlows(const render::Policy& policy, bool repli
       if (replies) {
         // The replies come back through the same firewall the other way: between zones, the
         // domain is the same both ways; a host's inbound domain is its outbound one reversed.
-        const auto back = flow.direction == render::Direction::kInbound    ? render::Direction::kOutbound
-                          : flow.direction == render::Direction::kOutbound ? render::Direction::kInbound
-                                                                           : render::Direction::kForward;
+        const auto back = flow.direction == policy::Direction::kInbound    ? policy::Direction::kOutbound
+                          : flow.direction == policy::Direction::kOutbound ? policy::Direction::kInbound
+                                                                           : policy::Direction::kForward;
         flow.replies |= union_of(service.destinations, true) & union_of(service.sources, false) & domain_of(back) &
                         ServiceSet(rule, true);
       }
@@ -302,7 +302,7 @@ RuleRef UnfilteredRef(const Ruleset& ruleset, Hook hook) {
 
 class Auditor {
  public:
-  Auditor(const std::vector<Ruleset>& rulesets, const render::Policy& policy, const AuditTuning& tuning, bool cubes)
+  Auditor(const std::vector<Ruleset>& rulesets, const policy::Policy& policy, const AuditTuning& tuning, bool cubes)
       : policy_(policy), tuning_(tuning), use_cubes_(cubes) {
     std::set<core::Family> seen;
     for (const auto& ruleset : rulesets) {
@@ -342,14 +342,14 @@ class Auditor {
     }
     bool any_stateless = false;
     for (const auto& e : evaluated_) any_stateless = any_stateless || e.ruleset->stateless;
-    const auto domain_of = [this](render::Direction direction) { return DomainOf(direction); };
+    const auto domain_of = [this](policy::Direction direction) { return DomainOf(direction); };
     const auto flows = RequiredFlows(policy_, any_stateless, domain_of, tuning_.exact_flow_rules);
-    std::vector<render::Direction> directions;
-    if (policy_.options.mode == render::Mode::kNetwork) {
-      directions = {render::Direction::kForward};
+    std::vector<policy::Direction> directions;
+    if (policy_.options.mode == policy::Mode::kNetwork) {
+      directions = {policy::Direction::kForward};
     } else {
-      directions = {render::Direction::kInbound};
-      if (policy_.options.egress) directions.push_back(render::Direction::kOutbound);
+      directions = {policy::Direction::kInbound};
+      if (policy_.options.egress) directions.push_back(policy::Direction::kOutbound);
     }
     for (const auto direction : directions) {
       if (use_cubes_)
@@ -364,7 +364,7 @@ class Auditor {
  private:
   std::string ModeText() const {
     const auto& options = policy_.options;
-    if (options.mode == render::Mode::kHost)
+    if (options.mode == policy::Mode::kHost)
       return fmt::format("host {} ({})", policy_.HostName(), options.egress ? "inbound and outbound" : "inbound");
     if (options.edge) return fmt::format("network, edge of zone {}", *options.edge);
     if (!options.zones.empty()) return fmt::format("network, between zones {}", fmt::join(options.zones, ", "));
@@ -372,13 +372,13 @@ class Auditor {
   }
 
   // The packets the firewall sees in a direction, built once (a big site's zones make it costly).
-  const PacketSet& DomainOf(render::Direction direction) {
+  const PacketSet& DomainOf(policy::Direction direction) {
     auto it = domains_.find(direction);
     if (it == domains_.end()) it = domains_.emplace(direction, Domain(policy_, direction)).first;
     return it->second;
   }
 
-  void AuditDirection(render::Direction direction, const std::vector<RequiredFlow>& flows) {
+  void AuditDirection(policy::Direction direction, const std::vector<RequiredFlow>& flows) {
     const Hook hook = HookOf(direction);
     const auto given = NotLoopback();
     const auto well_formed_new = PacketSet::WellFormed() & PacketSet::State(CtState::kNew) & covered_;
@@ -459,8 +459,8 @@ class Auditor {
           }
           if (unused) {
             result_.unused.push_back({ref(), fmt::format("accepts {} traffic that no required flow needs",
-                                                         render::Direction::kForward == direction   ? "forwarded"
-                                                         : direction == render::Direction::kInbound ? "inbound"
+                                                         policy::Direction::kForward == direction   ? "forwarded"
+                                                         : direction == policy::Direction::kInbound ? "inbound"
                                                                                                     : "outbound")});
           }
         }
@@ -594,7 +594,7 @@ class Auditor {
     return mask;
   }
 
-  void AddBoxes(render::Direction direction, const std::vector<Cube>& cubes, const RuleRef& ref, bool uncertain) {
+  void AddBoxes(policy::Direction direction, const std::vector<Cube>& cubes, const RuleRef& ref, bool uncertain) {
     for (auto& box : CubeBoxes(cubes)) result_.excess.push_back({direction, std::move(box), ref, uncertain});
   }
 
@@ -602,7 +602,7 @@ class Auditor {
   // then the rest as uncertain. Those are found within the granted region: the region with the
   // allowed hidden values, less every accepted cube there, is what some value does not let
   // through.
-  void AddExcessCubes(render::Direction direction, Hook hook, std::vector<Cube> granted, bool partial,
+  void AddExcessCubes(policy::Direction direction, Hook hook, std::vector<Cube> granted, bool partial,
                       const RuleRef& ref, const Cube& given) {
     if (granted.empty()) return;
     if (!partial) {
@@ -645,7 +645,7 @@ class Auditor {
     return out;
   }
 
-  void AuditDirectionCubes(render::Direction direction, const std::vector<RequiredFlow>& flows) {
+  void AuditDirectionCubes(policy::Direction direction, const std::vector<RequiredFlow>& flows) {
     const Hook hook = HookOf(direction);
     const auto given = NotLoopback();
     if (given.Cubes() == nullptr || given.Cubes()->size() != 1) throw CubesDoNotFit("given");
@@ -779,10 +779,10 @@ class Auditor {
     }
   }
 
-  static std::string UnusedText(render::Direction direction) {
+  static std::string UnusedText(policy::Direction direction) {
     return fmt::format("accepts {} traffic that no required flow needs",
-                       render::Direction::kForward == direction   ? "forwarded"
-                       : direction == render::Direction::kInbound ? "inbound"
+                       policy::Direction::kForward == direction   ? "forwarded"
+                       : direction == policy::Direction::kInbound ? "inbound"
                                                                   : "outbound");
   }
 
@@ -893,7 +893,7 @@ class Auditor {
     return {UnfilteredRef(ruleset, hook), PacketSet::All()};
   }
 
-  void AddExcess(render::Direction direction, const PacketSet& granted, const RuleRef& ref, const PacketSet& definite) {
+  void AddExcess(policy::Direction direction, const PacketSet& granted, const RuleRef& ref, const PacketSet& definite) {
     if (granted.Empty()) return;
     const auto sure = granted & definite;
     for (auto& box : sure.Boxes()) result_.excess.push_back({direction, std::move(box), ref, false});
@@ -1079,7 +1079,7 @@ class Auditor {
     }
   }
 
-  const render::Policy& policy_;
+  const policy::Policy& policy_;
   AuditTuning tuning_;
   bool use_cubes_ = false;
   // Up to this many accepted cubes on a hook, flows too big to be cubes are judged against the
@@ -1087,7 +1087,7 @@ class Auditor {
   static constexpr std::size_t kWholeHookCubes = 20'000;
   std::map<Hook, VerdictView> whole_hooks_;
   std::map<const CubeSet*, PacketSet> whole_sets_;
-  std::map<render::Direction, PacketSet> domains_;
+  std::map<policy::Direction, PacketSet> domains_;
   std::vector<Evaluated> evaluated_;
   PacketSet covered_;
   AuditResult result_;
@@ -1136,7 +1136,7 @@ bool AuditResult::AllAllowed() const {
                      [](const FlowVerdict& flow) { return flow.status == FlowStatus::kAllowed; });
 }
 
-AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy, const AuditTuning& tuning) {
+AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const policy::Policy& policy, const AuditTuning& tuning) {
   std::string gave_up;
   if (tuning.engine != AuditTuning::Engine::kBdd) {
     try {

@@ -11,7 +11,7 @@
 
 #include "audit/analysis.hpp"
 #include "audit/ruleset.hpp"
-#include "render/policy.hpp"
+#include "policy/policy.hpp"
 
 namespace portolan::audit {
 
@@ -39,7 +39,7 @@ struct BlockedPart {
 
 struct FlowVerdict {
   std::string flow_id;
-  render::Direction direction = render::Direction::kForward;
+  policy::Direction direction = policy::Direction::kForward;
   core::Family family = core::Family::kIPv4;
   std::string protocol;  // "tcp"
   std::string ports;     // "88,135,1025-5000" or "-"
@@ -51,7 +51,7 @@ struct FlowVerdict {
 };
 
 struct ExcessBox {
-  render::Direction direction = render::Direction::kForward;
+  policy::Direction direction = policy::Direction::kForward;
   Box box;
   RuleRef rule;            // the rule (or policy) that grants it
   bool uncertain = false;  // granted only for some values of interfaces or unmodelled matches
@@ -104,7 +104,7 @@ struct AuditTuning {
 
 // Audits rulesets (one per address family at most) against the policy render would write for
 // the same options. Throws core::InputError when two rulesets cover one family.
-AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const render::Policy& policy,
+AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const policy::Policy& policy,
                      const AuditTuning& tuning = {});
 
 }  // namespace portolan::audit

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "audit/audit.hpp"
-#include "audit/audit_report.hpp"
 #include "audit/cube_analysis.hpp"
 #include "audit/formats/formats.hpp"
 #include "cli/commands.hpp"
@@ -14,6 +13,7 @@
 #include "cli/firewall_scope.hpp"
 #include "core/atomic_file.hpp"
 #include "plan/planner.hpp"
+#include "report/audit_report.hpp"
 
 namespace portolan::cli {
 
@@ -25,7 +25,7 @@ struct AuditCommandOptions {
   std::optional<std::string> ruleset_format;
   std::optional<std::string> ipset;
   FirewallScopeOptions scope;
-  report::Format format = report::Format::kTable;
+  core::Format format = core::Format::kTable;
   std::optional<std::string> output;
   bool strict = false;
   std::string engine = "auto";
@@ -41,11 +41,11 @@ std::string ReadInput(const std::string& path) {
   }
 }
 
-render::PolicyOptions MakeAuditPolicyOptions(const AuditCommandOptions& options,
+policy::PolicyOptions MakeAuditPolicyOptions(const AuditCommandOptions& options,
                                              const inventory::Inventory& inventory) {
   const auto& scope = options.scope;
-  auto policy = MakePolicyOptions(scope, inventory, scope.host ? render::Mode::kHost : render::Mode::kNetwork);
-  if (policy.mode == render::Mode::kHost && !policy.host)
+  auto policy = MakePolicyOptions(scope, inventory, scope.host ? policy::Mode::kHost : policy::Mode::kNetwork);
+  if (policy.mode == policy::Mode::kHost && !policy.host)
     BadArgument("--host", "host mode audits one host's firewall: give --host NAME");
   return policy;
 }
@@ -89,7 +89,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
        .host = "Host mode: the host (or client network) whose firewall this is",
        .egress = "Host mode: audit outbound traffic too (default: inbound only)",
        .edge = "Network mode: the firewall at the edge of this zone"});
-  AddFormatOption(*command, options->format, {report::Format::kTable, report::Format::kJson, report::Format::kCsv});
+  AddFormatOption(*command, options->format, {core::Format::kTable, core::Format::kJson, core::Format::kCsv});
   command->add_option("-o,--output", options->output, "Write the report to FILE instead of standard output")
       ->type_name("FILE");
   command->add_flag("--strict", options->strict, "Exit 1 also when anything that no flow requires is permitted");
@@ -108,7 +108,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
     audit::formats::ReadOptions read_options;
     read_options.inventory = &loaded.inventory;
     read_options.host = options->scope.host.value_or("");
-    read_options.network = policy_options.mode == render::Mode::kNetwork;
+    read_options.network = policy_options.mode == policy::Mode::kNetwork;
     if (options->ipset) {
       ipsets = audit::formats::ParseIpsetSave(ReadInput(*options->ipset), *options->ipset);
       read_options.ipsets = &ipsets;
@@ -125,7 +125,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
     }
     if (problems.HasErrors()) throw core::InputError(problems);
     const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
-    const auto policy = render::BuildPolicy(loaded.catalog, loaded.inventory, plan, policy_options);
+    const auto policy = policy::BuildPolicy(loaded.catalog, loaded.inventory, plan, policy_options);
     audit::AuditTuning tuning;
     tuning.engine = options->engine == "cubes" ? audit::AuditTuning::Engine::kCubes
                     : options->engine == "bdd" ? audit::AuditTuning::Engine::kBdd
@@ -138,7 +138,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
             "--engine cubes: the rulesets do not fit the cube engine ({}); use --engine auto", error.what()));
       }
     }();
-    Emit(audit::RenderAuditReport(result, options->format), options->output);
+    Emit(report::RenderAuditReport(result, options->format), options->output);
     const bool findings = !result.AllAllowed() || (options->strict && result.AnyExcess());
     exit_code = findings ? kExitFindings : kExitOk;
   });

@@ -19,14 +19,14 @@ namespace {
 struct CatalogOptions {
   std::string name = "sms2003";
   std::optional<std::string> file;
-  report::Format format = report::Format::kTable;
+  core::Format format = core::Format::kTable;
   std::string show = "all";
   std::optional<std::string> output;
 };
 
 struct LintOptions {
   std::vector<std::string> files;
-  report::Format format = report::Format::kTable;
+  core::Format format = core::Format::kTable;
 };
 
 report::CatalogPart PartOf(const std::string& show) {
@@ -49,7 +49,7 @@ int RunLint(const LintOptions& options) {
     }
     const auto diags = catalog::LintCatalogText(text, file);
     errors = errors || diags.HasErrors();
-    if (options.format == report::Format::kJson) {
+    if (options.format == core::Format::kJson) {
       for (const auto& d : diags.All()) {
         json.push_back({{"file", d.where.file},
                         {"line", d.where.line},
@@ -65,7 +65,7 @@ int RunLint(const LintOptions& options) {
     std::cout << fmt::format("{}: {} error{}, {} warning{}\n", file, error_count, error_count == 1 ? "" : "s",
                              diags.All().size() - error_count, diags.All().size() - error_count == 1 ? "" : "s");
   }
-  if (options.format == report::Format::kJson) std::cout << json.dump(2) << "\n";
+  if (options.format == core::Format::kJson) std::cout << json.dump(2) << "\n";
   return errors ? kExitFindings : kExitOk;
 }
 
@@ -79,7 +79,7 @@ void AddCatalogCommand(CLI::App& app, int& exit_code) {
   command->add_option("--catalog", options->file, "Show this catalog file instead of a built-in one")
       ->type_name("FILE");
   AddFormatOption(*command, options->format,
-                  {report::Format::kTable, report::Format::kJson, report::Format::kCsv, report::Format::kMarkdown});
+                  {core::Format::kTable, core::Format::kJson, core::Format::kCsv, core::Format::kMarkdown});
   command->add_option("--show", options->show, "What to list: all, roles, entries, advisories (default all)")
       ->check(CLI::IsMember({"all", "roles", "entries", "advisories"}));
   command->add_option("-o,--output", options->output, "Write to FILE instead of standard output")->type_name("FILE");
@@ -90,7 +90,7 @@ void AddCatalogCommand(CLI::App& app, int& exit_code) {
       "Check catalog files: syntax, unknown roles and references, missing citations, duplicate or overlapping "
       "entries. Exit 1 when a file has errors");
   lint_command->add_option("files", lint->files, "Catalog files (YAML)")->required()->type_name("FILE");
-  AddFormatOption(*lint_command, lint->format, {report::Format::kTable, report::Format::kJson});
+  AddFormatOption(*lint_command, lint->format, {core::Format::kTable, core::Format::kJson});
   lint_command->callback([lint, &exit_code] { exit_code = RunLint(*lint); });
 
   command->callback([command, options, &exit_code] {

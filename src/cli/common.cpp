@@ -25,13 +25,13 @@ inventory::LoadedInventory Load(const InventoryOptions& options) {
   return loaded;
 }
 
-void AddFormatOption(CLI::App& command, report::Format& format, const std::vector<report::Format>& choices) {
+void AddFormatOption(CLI::App& command, core::Format& format, const std::vector<core::Format>& choices) {
   std::vector<std::string> names;
-  for (const auto choice : choices) names.emplace_back(report::FormatName(choice));
+  for (const auto choice : choices) names.emplace_back(core::FormatName(choice));
   format = choices.front();
   command
       .add_option_function<std::string>(
-          "-f,--format", [&format](const std::string& value) { format = *report::ParseFormat(value); },
+          "-f,--format", [&format](const std::string& value) { format = *core::ParseFormat(value); },
           fmt::format("Output format: {} (default {})", fmt::join(names, ", "), names.front()))
       ->check(CLI::IsMember(names))
       ->type_name("FORMAT");

@@ -7,8 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/format.hpp"
 #include "inventory/inventory_loader.hpp"
-#include "report/format.hpp"
 
 namespace portolan::cli {
 
@@ -31,7 +31,7 @@ void AddInventoryOptions(CLI::App& command, InventoryOptions& options);
 inventory::LoadedInventory Load(const InventoryOptions& options);
 
 // Adds --format with the given choices, defaulting to the first.
-void AddFormatOption(CLI::App& command, report::Format& format, const std::vector<report::Format>& choices);
+void AddFormatOption(CLI::App& command, core::Format& format, const std::vector<core::Format>& choices);
 
 // Ends the command with exit code 2: "OPTION: error: MESSAGE".
 [[noreturn]] void BadArgument(const std::string& option, const std::string& message);

@@ -16,7 +16,7 @@ struct ExplainOptions {
   std::string from;
   std::string to;
   std::optional<std::string> port;
-  report::Format format = report::Format::kTable;
+  core::Format format = core::Format::kTable;
 };
 
 }  // namespace
@@ -36,7 +36,7 @@ void AddExplainCommand(CLI::App& app, int& exit_code) {
       ->required()
       ->type_name("HOST|ADDRESS");
   command->add_option("--port", options->port, "Only this port, e.g. 445/tcp, 389/udp or gre")->type_name("PORT/PROTO");
-  AddFormatOption(*command, options->format, {report::Format::kTable, report::Format::kJson});
+  AddFormatOption(*command, options->format, {core::Format::kTable, core::Format::kJson});
   command->callback([options, &exit_code] {
     const auto loaded = Load(options->input);
     std::string error;

@@ -17,11 +17,11 @@ void AddFirewallScopeOptions(CLI::App& command, FirewallScopeOptions& options, c
   command.add_option("--edge", options.edge, help.edge)->type_name("ZONE");
 }
 
-render::PolicyOptions MakePolicyOptions(const FirewallScopeOptions& options, const inventory::Inventory& inventory,
-                                        render::Mode default_mode) {
-  render::PolicyOptions policy;
-  policy.mode = options.mode ? (*options.mode == "host" ? render::Mode::kHost : render::Mode::kNetwork) : default_mode;
-  const bool host_mode = policy.mode == render::Mode::kHost;
+policy::PolicyOptions MakePolicyOptions(const FirewallScopeOptions& options, const inventory::Inventory& inventory,
+                                        policy::Mode default_mode) {
+  policy::PolicyOptions policy;
+  policy.mode = options.mode ? (*options.mode == "host" ? policy::Mode::kHost : policy::Mode::kNetwork) : default_mode;
+  const bool host_mode = policy.mode == policy::Mode::kHost;
   if (options.host) {
     if (!host_mode) BadArgument("--host", "--host needs host mode (--mode host)");
     std::vector<std::string> names;

@@ -1,7 +1,7 @@
 #pragma once
 // The options that say which firewall's view of the plan a command takes (--mode, --host,
 // --egress, --zones, --edge), shared by render and audit: declared, checked and turned into
-// render::PolicyOptions in one place.
+// policy::PolicyOptions in one place.
 
 #include <optional>
 #include <string>
@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "inventory/inventory.hpp"
-#include "render/policy.hpp"
+#include "policy/policy.hpp"
 
 namespace portolan::cli {
 
@@ -37,7 +37,7 @@ void AddFirewallScopeOptions(CLI::App& command, FirewallScopeOptions& options, c
 // needs host mode; --egress needs host mode; --zones and --edge need network mode and exclude each
 // other. Anything else ends the command with exit code 2 ("OPTION: error: ..."). Whether host mode
 // also needs --host is the command's to say.
-render::PolicyOptions MakePolicyOptions(const FirewallScopeOptions& options, const inventory::Inventory& inventory,
-                                        render::Mode default_mode);
+policy::PolicyOptions MakePolicyOptions(const FirewallScopeOptions& options, const inventory::Inventory& inventory,
+                                        policy::Mode default_mode);
 
 }  // namespace portolan::cli

@@ -44,7 +44,7 @@ struct LabOptions {
   bool with_samba = false;
   std::string ttl = "2h";
   std::string timeout = "1s";
-  report::Format format = report::Format::kTable;
+  core::Format format = core::Format::kTable;
   std::optional<std::string> output;
   bool all = false;
 };
@@ -73,7 +73,7 @@ void AddUpOptions(CLI::App& command, LabOptions& options) {
 void AddVerifyOptions(CLI::App& command, LabOptions& options) {
   command.add_option("--timeout", options.timeout, "Per probe (default 1s: in the lab an answer takes microseconds)")
       ->type_name("DURATION");
-  AddFormatOption(command, options.format, {report::Format::kTable, report::Format::kJson, report::Format::kCsv});
+  AddFormatOption(command, options.format, {core::Format::kTable, core::Format::kJson, core::Format::kCsv});
   command.add_flag("--all", options.all, "Table: list every check (port by port), not only the failed ones");
   command.add_option("-o,--output", options.output, "Write the report to FILE instead of standard output")
       ->type_name("FILE");
@@ -123,7 +123,7 @@ int Verify(const LabOptions& options, const std::string& name) {
   const auto report = lab::Verify(verify);
   report::LabReportOptions report_options;
   report_options.all = options.all;
-  report_options.colour = options.format == report::Format::kTable && !options.output && isatty(STDOUT_FILENO) != 0 &&
+  report_options.colour = options.format == core::Format::kTable && !options.output && isatty(STDOUT_FILENO) != 0 &&
                           std::getenv("NO_COLOR") == nullptr;
   Emit(report::RenderLabReport(report, options.format, report_options), options.output);
   return report.Passed() ? kExitOk : kExitFindings;

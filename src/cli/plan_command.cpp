@@ -16,7 +16,7 @@ namespace {
 
 struct PlanOptions {
   InventoryOptions input;
-  report::Format format = report::Format::kTable;
+  core::Format format = core::Format::kTable;
   std::optional<std::string> output;
   std::optional<std::string> out_dir;
 };
@@ -30,7 +30,7 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
                                      "protocol, ports, the catalog entries that require it, and advisories");
   AddInventoryOptions(*command, options->input);
   AddFormatOption(*command, options->format,
-                  {report::Format::kTable, report::Format::kJson, report::Format::kCsv, report::Format::kMarkdown});
+                  {core::Format::kTable, core::Format::kJson, core::Format::kCsv, core::Format::kMarkdown});
   command->add_option("-o,--output", options->output, "Write to FILE instead of standard output")->type_name("FILE");
   command
       ->add_option("--out", options->out_dir,
@@ -42,9 +42,9 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
     if (options->out_dir) {
       std::filesystem::create_directories(*options->out_dir);
       for (const auto format :
-           {report::Format::kTable, report::Format::kJson, report::Format::kCsv, report::Format::kMarkdown}) {
+           {core::Format::kTable, core::Format::kJson, core::Format::kCsv, core::Format::kMarkdown}) {
         const auto path =
-            std::filesystem::path(*options->out_dir) / fmt::format("plan.{}", report::FormatExtension(format));
+            std::filesystem::path(*options->out_dir) / fmt::format("plan.{}", core::FormatExtension(format));
         Emit(report::RenderPlan(loaded.catalog, loaded.inventory, plan, format), path.string());
         std::cerr << "wrote " << path.string() << "\n";
       }

@@ -16,8 +16,8 @@
 #include "core/yaml_reader.hpp"
 #include "plan/planner.hpp"
 #include "probe/engine.hpp"
+#include "probe/responder/greeting.hpp"
 #include "report/probe_report.hpp"
-#include "respond/greeting.hpp"
 
 namespace portolan::cli {
 
@@ -47,7 +47,7 @@ struct ProbeOptions {
   bool transport_only = false;
   bool dhcp = false;
   bool quiet = false;
-  report::Format format = report::Format::kTable;
+  core::Format format = core::Format::kTable;
   std::optional<std::string> output;
 };
 
@@ -324,7 +324,7 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
                     "Connect (TCP) or send an empty datagram (UDP) only, like PortQry and nmap -sT: no protocol check");
   command->add_flag("-q,--quiet", options->quiet, "No warnings about the inventory, no progress line");
   AddFormatOption(*command, options->format,
-                  {report::Format::kTable, report::Format::kJson, report::Format::kCsv, report::Format::kJunit});
+                  {core::Format::kTable, core::Format::kJson, core::Format::kCsv, core::Format::kJunit});
   command->add_option("-o,--output", options->output, "Write to FILE instead of standard output")->type_name("FILE");
   command->callback([options, &exit_code] {
     std::vector<std::string> notes;
@@ -337,7 +337,7 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
       for (auto& spec : specs) spec.service = nullptr;
     }
     if (options->token) {
-      if (!respond::IsValidToken(*options->token)) {
+      if (!probe::responder::IsValidToken(*options->token)) {
         BadArgument("--token", fmt::format("'{}' is not a token (1 to 64 of A-Z a-z 0-9 . _ -)", *options->token));
       }
       for (auto& spec : specs) spec.target.responder_token = *options->token;
@@ -368,8 +368,8 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
     if (live) std::cerr << "\r\x1b[K";
     report::ProbeReportOptions report_options;
     report_options.notes = notes;
-    report_options.colour = options->format == report::Format::kTable && !options->output &&
-                            isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+    report_options.colour = options->format == core::Format::kTable && !options->output && isatty(STDOUT_FILENO) != 0 &&
+                            std::getenv("NO_COLOR") == nullptr;
     Emit(report::RenderProbeResults(results, options->format, report_options), options->output);
     const bool all_pass = std::all_of(results.begin(), results.end(),
                                       [](const probe::ProbeResult& r) { return probe::VerdictPasses(r.verdict); });

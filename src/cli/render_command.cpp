@@ -33,7 +33,7 @@ std::string TargetHelp() {
   std::string help = "Targets (what each cannot express):\n";
   for (const auto& target : render::Targets()) {
     help += fmt::format("  {:<15} {} [default mode: {}]\n  {:<15}   cannot: {}\n", target.id, target.title,
-                        render::ModeName(target.default_mode), "", target.cannot);
+                        policy::ModeName(target.default_mode), "", target.cannot);
   }
   help +=
       "What a target cannot express is refused (exit 2, nothing written) unless --allow-partial is given;\n"
@@ -45,7 +45,7 @@ render::Request MakeRequest(const RenderCommandOptions& options, const inventory
   render::Request request;
   request.target = render::FindTarget(options.target);
   request.policy = MakePolicyOptions(options.scope, inventory, request.target->default_mode);
-  if (request.policy.mode == render::Mode::kHost && !request.policy.host && !options.out_dir &&
+  if (request.policy.mode == policy::Mode::kHost && !request.policy.host && !options.out_dir &&
       !request.target->capabilities.whole_inventory) {
     BadArgument("--host", "host mode renders one host (--host NAME) or every host into a directory (--out DIR)");
   }

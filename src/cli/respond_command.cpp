@@ -38,7 +38,7 @@ struct RespondOptions {
   std::optional<std::string> role;
   std::optional<std::string> ports;
   std::vector<std::string> bind;
-  std::string token = std::string(respond::kDefaultToken);
+  std::string token = std::string(probe::responder::kDefaultToken);
   bool skip_busy = false;
   std::optional<std::string> log;
   std::optional<std::string> summary_json;
@@ -55,9 +55,9 @@ struct RespondOptions {
 // What to serve, from the plan or the command line.
 struct Stand {
   respond::PortChoice ports;
-  std::string name = std::string(respond::kNoHost);  // the greeting's host field
-  std::vector<std::string> addresses;                // the host's own, when --bind is not given
-  std::string without_bind_hint;                     // why there are none
+  std::string name = std::string(probe::responder::kNoHost);  // the greeting's host field
+  std::vector<std::string> addresses;                         // the host's own, when --bind is not given
+  std::string without_bind_hint;                              // why there are none
 };
 
 Stand FromInventory(const RespondOptions& options) {
@@ -203,14 +203,14 @@ respond::PortChoice ServedPorts(const respond::Listeners& listeners, const respo
   served.flows = chosen.flows;
   served.not_served = chosen.not_served;
   for (const auto& socket : listeners.Sockets()) {
-    auto& set = socket.transport == respond::Transport::kTcp ? served.tcp : served.udp;
+    auto& set = socket.transport == probe::responder::Transport::kTcp ? served.tcp : served.udp;
     set = set.Union(core::PortSet::Single(socket.port));
   }
   return served;
 }
 
 int Run(const RespondOptions& options) {
-  if (!respond::IsValidToken(options.token)) {
+  if (!probe::responder::IsValidToken(options.token)) {
     BadArgument("--token", fmt::format("'{}' is not a token (1 to 64 of A-Z a-z 0-9 . _ -)", options.token));
   }
   const auto idle = ParseDuration("--idle", options.idle, std::chrono::seconds(1), std::chrono::hours(24));
@@ -282,7 +282,7 @@ int Run(const RespondOptions& options) {
 
   respond::ServeOptions serve;
   serve.token = options.token;
-  serve.host = respond::SafeHostField(stand.name);
+  serve.host = probe::responder::SafeHostField(stand.name);
   serve.rate_per_source = options.rate_per_source;
   serve.max_connections = max_connections;
   serve.idle = idle;

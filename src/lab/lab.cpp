@@ -262,7 +262,7 @@ void LoadRuleset(const std::string& netns, const std::string& content, const fs:
 }
 
 std::vector<render::Output> RenderPolicy(const inventory::LoadedInventory& loaded, const plan::Plan& plan,
-                                         const std::string& target_id, render::Mode mode, std::optional<int> host) {
+                                         const std::string& target_id, policy::Mode mode, std::optional<int> host) {
   render::Request request;
   request.target = render::FindTarget(target_id);
   if (request.target == nullptr) throw LabError(fmt::format("no renderer named '{}'", target_id));
@@ -631,7 +631,7 @@ void Up(const UpOptions& options) {
     router_policy.push_back(core::ReadFile(*options.ruleset));
     state.policy = fmt::format("the ruleset {}", *options.ruleset);
   } else {
-    for (const auto& output : RenderPolicy(loaded, plan, options.target, render::Mode::kNetwork, std::nullopt)) {
+    for (const auto& output : RenderPolicy(loaded, plan, options.target, policy::Mode::kNetwork, std::nullopt)) {
       router_policy.push_back(output.content);
     }
     state.policy = fmt::format("the {} network policy rendered from {}", options.target, options.inventory);
@@ -640,7 +640,7 @@ void Up(const UpOptions& options) {
   if (options.host_firewall) {
     for (const auto& member : topology.endpoints) {
       if (member.client_network) continue;
-      for (auto& output : RenderPolicy(loaded, plan, options.target, render::Mode::kHost, member.endpoint)) {
+      for (auto& output : RenderPolicy(loaded, plan, options.target, policy::Mode::kHost, member.endpoint)) {
         host_policies.push_back(std::move(output));
       }
     }
@@ -678,7 +678,7 @@ std::string Reload(const std::string& name, const std::optional<std::string>& ru
     if (state->catalog) catalog = (directory / kCatalogCopy).string();
     const auto loaded = inventory::LoadInventory((directory / kInventoryCopy).string(), catalog);
     const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
-    for (const auto& output : RenderPolicy(loaded, plan, state->target, render::Mode::kNetwork, std::nullopt)) {
+    for (const auto& output : RenderPolicy(loaded, plan, state->target, policy::Mode::kNetwork, std::nullopt)) {
       policy.push_back(output.content);
     }
     state->policy = fmt::format("the {} network policy rendered from {}", state->target, state->inventory);

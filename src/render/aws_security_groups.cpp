@@ -81,7 +81,7 @@ struct Group {
 
 class Builder {
  public:
-  explicit Builder(const Policy& policy) : policy_(policy), inventory_(*policy.inventory) {
+  explicit Builder(const policy::Policy& policy) : policy_(policy), inventory_(*policy.inventory) {
     const auto& roles = policy.catalog->roles;
     for (const auto& role : roles) {
       std::vector<int> members;
@@ -107,8 +107,9 @@ class Builder {
   ordered_json Build() {
     const bool whole_inventory = !policy_.options.host;
     for (const auto& rule : policy_.rules) {
-      if (rule.direction == Direction::kInbound) Add(rule, true);
-      if (rule.direction == Direction::kOutbound || (whole_inventory && policy_.options.egress)) Add(rule, false);
+      if (rule.direction == policy::Direction::kInbound) Add(rule, true);
+      if (rule.direction == policy::Direction::kOutbound || (whole_inventory && policy_.options.egress))
+        Add(rule, false);
     }
     return Json();
   }
@@ -231,7 +232,7 @@ class Builder {
 
   // ingress: the rule into its destinations' groups from its sources; egress: into its
   // sources' groups towards its destinations.
-  void Add(const Rule& rule, bool ingress) {
+  void Add(const policy::Rule& rule, bool ingress) {
     const auto& sources = policy_.Sources(rule).endpoints;
     const auto& destinations = policy_.Destinations(rule).endpoints;
     std::set<std::string> from;
@@ -260,7 +261,7 @@ class Builder {
 
   // One EC2 rule per contiguous port range of the rule, described by the flow and the entries
   // of the items within that range; one without ports for GRE, ESP and AH.
-  std::vector<std::pair<PortKey, std::string>> Ranges(const Rule& rule) const {
+  std::vector<std::pair<PortKey, std::string>> Ranges(const policy::Rule& rule) const {
     const int number = catalog::ProtocolNumber(rule.protocol);
     const auto ports = rule.Ports();
     if (!catalog::ProtocolHasPorts(rule.protocol) || ports.Empty()) {
@@ -268,7 +269,7 @@ class Builder {
     }
     std::vector<std::pair<PortKey, std::string>> ranges;
     for (const auto& range : ports.Ranges()) {
-      Rule part = rule;
+      policy::Rule part = rule;
       part.items.clear();
       for (const auto& item : rule.items) {
         if (item.ports.Intersects(core::PortSet::Of(range))) part.items.push_back(item);
@@ -445,7 +446,7 @@ class Builder {
     return out;
   }
 
-  const Policy& policy_;
+  const policy::Policy& policy_;
   const inventory::Inventory& inventory_;
   std::vector<Group> groups_;
   std::vector<int> role_groups_;     // indices into groups_, in catalog order
@@ -455,7 +456,7 @@ class Builder {
 
 }  // namespace
 
-std::vector<RenderedFile> RenderAwsSecurityGroups(const Policy& policy, const RenderOptions& /*options*/) {
+std::vector<RenderedFile> RenderAwsSecurityGroups(const policy::Policy& policy, const RenderOptions& /*options*/) {
   return {{".aws-sg.json", Builder(policy).Build().dump(2) + "\n"}};
 }
 

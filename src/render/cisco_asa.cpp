@@ -20,7 +20,7 @@ constexpr std::string_view kComment = ": ";
 
 class AsaWriter {
  public:
-  explicit AsaWriter(const Policy& policy) : policy_(policy) {}
+  explicit AsaWriter(const policy::Policy& policy) : policy_(policy) {}
 
   std::string Write() {
     const Target& target = *FindTarget("cisco-asa");
@@ -44,7 +44,7 @@ class AsaWriter {
         "An ACL bound to an interface replaces the security-level defaults for traffic entering it.",
     };
     const bool gre = std::any_of(policy_.rules.begin(), policy_.rules.end(),
-                                 [](const Rule& rule) { return rule.protocol == catalog::Protocol::kGre; });
+                                 [](const policy::Rule& rule) { return rule.protocol == catalog::Protocol::kGre; });
     if (gre) {
       lines.push_back("GRE (PPTP): the ASA follows the GRE stream of a PPTP session only with 'inspect pptp' in");
       lines.push_back("its policy-map; check that it is enabled.");
@@ -77,13 +77,13 @@ class AsaWriter {
     }
     written_.push_back(zone.zone);
     out_ += fmt::format(":\n: Traffic entering the firewall from zone {}\n", zone.zone);
-    for (const Rule* rule : zone.outgoing) WriteRule(name, *rule);
+    for (const policy::Rule* rule : zone.outgoing) WriteRule(name, *rule);
     if (!policy_.options.default_deny) return;
     out_ += fmt::format("access-list {} remark default deny: everything the plan does not require\n", name);
     out_ += fmt::format("access-list {} extended deny ip any any\n", name);
   }
 
-  void WriteRule(const std::string& acl, const Rule& rule) {
+  void WriteRule(const std::string& acl, const policy::Rule& rule) {
     const std::string protocol = cisco::ProtocolKeyword(Dialect::kAsa, rule.family, rule.protocol);
     const std::string source = "object-group " + cisco::ObjectGroupName(policy_, rule.sources);
     const std::string destination = "object-group " + cisco::ObjectGroupName(policy_, rule.destinations);
@@ -105,14 +105,14 @@ class AsaWriter {
     }
   }
 
-  const Policy& policy_;
+  const policy::Policy& policy_;
   std::string out_;
   std::vector<std::string> written_;  // zones whose ACL was written
 };
 
 }  // namespace
 
-std::vector<RenderedFile> RenderCiscoAsa(const Policy& policy, const RenderOptions& /*options*/) {
+std::vector<RenderedFile> RenderCiscoAsa(const policy::Policy& policy, const RenderOptions& /*options*/) {
   return {{".asa.cfg", AsaWriter(policy).Write()}};
 }
 

@@ -16,7 +16,7 @@ std::string AclName(std::string_view zone) {
   return fmt::format("{}FROM-{}", kPrefix, zone);
 }
 
-std::string ObjectGroupName(const Policy& policy, int group) {
+std::string ObjectGroupName(const policy::Policy& policy, int group) {
   std::string name = fmt::format("{}{}", kPrefix, policy.Group(group).name);
   // Group names are unique in the policy; their indices are too, so the fallback stays unique.
   if (name.size() > kObjectNameMax) name = fmt::format("{}GROUP{}", kPrefix, group + 1);
@@ -75,7 +75,8 @@ std::string Ipv6Operand(const core::Network& network) {
   return network.IsHost() ? "host " + network.AddressString() : network.ToString();
 }
 
-std::vector<RemarkedPart> RemarkedParts(const Policy& policy, const Rule& rule, std::string_view prefix) {
+std::vector<RemarkedPart> RemarkedParts(const policy::Policy& policy, const policy::Rule& rule,
+                                        std::string_view prefix) {
   const std::size_t room = kRemarkMax - prefix.size();
   std::vector<RemarkedPart> parts;
   for (auto& part : SplitForComment(policy, rule, room)) {
@@ -85,7 +86,7 @@ std::vector<RemarkedPart> RemarkedParts(const Policy& policy, const Rule& rule, 
   return parts;
 }
 
-std::vector<ZoneRules> RulesByZone(const Policy& policy) {
+std::vector<ZoneRules> RulesByZone(const policy::Policy& policy) {
   std::vector<ZoneRules> zones;
   for (const auto& zone : policy.zones) {
     ZoneRules entry{zone, {}, {}};
@@ -98,7 +99,7 @@ std::vector<ZoneRules> RulesByZone(const Policy& policy) {
   return zones;
 }
 
-std::vector<std::string> LayoutLines(const Policy& policy, Dialect dialect) {
+std::vector<std::string> LayoutLines(const policy::Policy& policy, Dialect dialect) {
   const std::string comment = dialect == Dialect::kAsa ? ":" : "!";
   std::vector<std::string> lines;
   lines.push_back("");

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "render/policy.hpp"
+#include "policy/policy.hpp"
 
 // A namespace of its own: these helpers are linked next to every other platform's.
 namespace portolan::render::cisco {
@@ -26,7 +26,7 @@ std::string AclName(std::string_view zone);
 
 // Every object-group name carries this prefix, so it cannot merge with a group the device
 // already has (re-entering an existing group's name appends to its members).
-std::string ObjectGroupName(const Policy& policy, int group);
+std::string ObjectGroupName(const policy::Policy& policy, int group);
 
 // "SMS01, SQL01 +3 more" within max_length: a description never pretends to be complete.
 std::string FitMembers(const std::string& members, std::size_t max_length);
@@ -43,22 +43,23 @@ std::string Ipv6Operand(const core::Network& network);
 
 // The parts a rule is written as, each with the remark that names its flow and entries.
 struct RemarkedPart {
-  Rule rule;           // the part: a subset of the rule's items
+  policy::Rule rule;   // the part: a subset of the rule's items
   std::string remark;  // prefix + flow id + entry ids, within kRemarkMax
 };
-std::vector<RemarkedPart> RemarkedParts(const Policy& policy, const Rule& rule, std::string_view prefix);
+std::vector<RemarkedPart> RemarkedParts(const policy::Policy& policy, const policy::Rule& rule,
+                                        std::string_view prefix);
 
 // The zones in the order of policy.zones, with the rules whose traffic enters the firewall from
 // each: forward rules leaving the zone, and (stateless) the return traffic of rules entering it.
 struct ZoneRules {
   std::string zone;
-  std::vector<const Rule*> outgoing;  // rule.from_zone == zone
-  std::vector<const Rule*> incoming;  // rule.to_zone == zone
+  std::vector<const policy::Rule*> outgoing;  // rule.from_zone == zone
+  std::vector<const policy::Rule*> incoming;  // rule.to_zone == zone
 };
-std::vector<ZoneRules> RulesByZone(const Policy& policy);
+std::vector<ZoneRules> RulesByZone(const policy::Policy& policy);
 
 // Lines every Cisco output states after the common header: how the ACLs are laid out and
 // what to watch for when pasting them.
-std::vector<std::string> LayoutLines(const Policy& policy, Dialect dialect);
+std::vector<std::string> LayoutLines(const policy::Policy& policy, Dialect dialect);
 
 }  // namespace portolan::render::cisco

@@ -36,7 +36,7 @@ enum class Way { kForward, kReturn };
 
 class IosWriter {
  public:
-  explicit IosWriter(const Policy& policy) : policy_(policy) {}
+  explicit IosWriter(const policy::Policy& policy) : policy_(policy) {}
 
   std::string Write() {
     const Target& target = *FindTarget("cisco-ios");
@@ -110,10 +110,10 @@ class IosWriter {
   void WriteAcl(const cisco::ZoneRules& zone, core::Family family) {
     std::string body;
     WrittenAces written;
-    for (const Rule* rule : zone.outgoing) {
+    for (const policy::Rule* rule : zone.outgoing) {
       if (rule->family == family) body += RuleAces(*rule, Way::kForward, written);
     }
-    for (const Rule* rule : zone.incoming) {
+    for (const policy::Rule* rule : zone.incoming) {
       if (rule->family == family) body += RuleAces(*rule, Way::kReturn, written);
     }
     const bool v6 = family == core::Family::kIPv6;
@@ -143,7 +143,7 @@ class IosWriter {
   // An ACE the ACL already has is not written again: without ports, the return traffic of a flow
   // (gre, esp, ah) is the same ACE as a flow the other way (PPTP's GRE in both directions), and
   // the copy would never match.
-  std::string RuleAces(const Rule& rule, Way way, WrittenAces& written) const {
+  std::string RuleAces(const policy::Rule& rule, Way way, WrittenAces& written) const {
     const bool back = way == Way::kReturn;
     std::string text;
     const auto& from = back ? policy_.Destinations(rule) : policy_.Sources(rule);
@@ -182,8 +182,8 @@ class IosWriter {
   }
 
   // IPv4: the two object-groups. IPv6: every pair of networks, IOS IPv6 ACLs having no groups.
-  std::vector<std::pair<std::string, std::string>> Operands(const Rule& rule, const AddressGroup& from,
-                                                            const AddressGroup& to) const {
+  std::vector<std::pair<std::string, std::string>> Operands(const policy::Rule& rule, const policy::AddressGroup& from,
+                                                            const policy::AddressGroup& to) const {
     if (rule.family == core::Family::kIPv4) {
       return {{"object-group " + cisco::ObjectGroupName(policy_, IndexOf(from)),
                "object-group " + cisco::ObjectGroupName(policy_, IndexOf(to))}};
@@ -197,7 +197,7 @@ class IosWriter {
     return pairs;
   }
 
-  int IndexOf(const AddressGroup& group) const { return static_cast<int>(&group - policy_.groups.data()); }
+  int IndexOf(const policy::AddressGroup& group) const { return static_cast<int>(&group - policy_.groups.data()); }
 
   // Only ACLs that were written: IOS lets a binding name a missing ACL, and then filters nothing.
   void WriteBindings() {
@@ -212,14 +212,14 @@ class IosWriter {
     }
   }
 
-  const Policy& policy_;
+  const policy::Policy& policy_;
   std::string out_;
   std::vector<std::pair<std::string, core::Family>> written_;  // the ACLs, in order
 };
 
 }  // namespace
 
-std::vector<RenderedFile> RenderCiscoIos(const Policy& policy, const RenderOptions& /*options*/) {
+std::vector<RenderedFile> RenderCiscoIos(const policy::Policy& policy, const RenderOptions& /*options*/) {
   return {{".ios.cfg", IosWriter(policy).Write()}};
 }
 

@@ -29,7 +29,7 @@ std::string NetworkText(const core::Network& network) {
 }
 
 // Port matches of at most kMultiportSlots slots each: "--dport 445", "-m multiport --dports 88,135".
-std::vector<std::string> PortMatches(const Rule& rule) {
+std::vector<std::string> PortMatches(const policy::Rule& rule) {
   if (!catalog::ProtocolHasPorts(rule.protocol)) return {""};
   const auto ports = rule.Ports();
   if (ports.Ranges().size() == 1) {
@@ -56,28 +56,30 @@ std::vector<std::string> PortMatches(const Rule& rule) {
   return matches;
 }
 
-std::string_view BuiltinChain(Direction direction) {
+std::string_view BuiltinChain(policy::Direction direction) {
   switch (direction) {
-    case Direction::kInbound: return "INPUT";
-    case Direction::kOutbound: return "OUTPUT";
-    case Direction::kForward: return "FORWARD";
+    case policy::Direction::kInbound: return "INPUT";
+    case policy::Direction::kOutbound: return "OUTPUT";
+    case policy::Direction::kForward: return "FORWARD";
   }
   return "FORWARD";
 }
 
 class Writer {
  public:
-  Writer(const Policy& policy, core::Family family) : policy_(policy), family_(family) {}
+  Writer(const policy::Policy& policy, core::Family family) : policy_(policy), family_(family) {}
 
   std::string Write() {
     const auto& options = policy_.options;
     const bool deny = options.default_deny;
-    const bool host = options.mode == Mode::kHost;
-    std::vector<std::pair<Direction, bool>> chains;  // (direction, filtered)
+    const bool host = options.mode == policy::Mode::kHost;
+    std::vector<std::pair<policy::Direction, bool>> chains;  // (direction, filtered)
     if (host) {
-      chains = {{Direction::kInbound, true}, {Direction::kForward, false}, {Direction::kOutbound, options.egress}};
+      chains = {{policy::Direction::kInbound, true},
+                {policy::Direction::kForward, false},
+                {policy::Direction::kOutbound, options.egress}};
     } else {
-      chains = {{Direction::kForward, true}};
+      chains = {{policy::Direction::kForward, true}};
     }
     for (const auto& [direction, filtered] : chains) {
       if (filtered) WriteChain(direction);
@@ -92,13 +94,14 @@ class Writer {
       out += fmt::format("# The plan requires no {} traffic here.\n", core::FamilyName(family_));
     }
     out += "*filter\n";
-    const auto policy_of = [&](Direction direction) {
+    const auto policy_of = [&](policy::Direction direction) {
       if (!deny) return "ACCEPT";
-      if (direction == Direction::kInbound) return host ? "DROP" : "ACCEPT";
-      if (direction == Direction::kForward) return "DROP";
+      if (direction == policy::Direction::kInbound) return host ? "DROP" : "ACCEPT";
+      if (direction == policy::Direction::kForward) return "DROP";
       return host && options.egress ? "DROP" : "ACCEPT";
     };
-    for (const auto direction : {Direction::kInbound, Direction::kForward, Direction::kOutbound}) {
+    for (const auto direction :
+         {policy::Direction::kInbound, policy::Direction::kForward, policy::Direction::kOutbound}) {
       out += fmt::format(":{} {} [0:0]\n", BuiltinChain(direction), policy_of(direction));
     }
     for (const auto& chain : user_chains_) out += fmt::format(":{} - [0:0]\n", chain);
@@ -116,14 +119,14 @@ class Writer {
  private:
   std::string Tool() const { return family_ == core::Family::kIPv4 ? "iptables" : "ip6tables"; }
 
-  void WriteChain(Direction direction) {
+  void WriteChain(policy::Direction direction) {
     const auto chain = BuiltinChain(direction);
     Add(fmt::format("-A {} -m conntrack --ctstate ESTABLISHED,RELATED -m comment --comment {} -j ACCEPT", chain,
                     Quote("return traffic of allowed connections")));
     Add(fmt::format("-A {} -m conntrack --ctstate INVALID -j DROP", chain));
-    if (direction != Direction::kForward) {
+    if (direction != policy::Direction::kForward) {
       Add(fmt::format("-A {} {} lo -m comment --comment {} -j ACCEPT", chain,
-                      direction == Direction::kInbound ? "-i" : "-o", Quote("the host's own loopback")));
+                      direction == policy::Direction::kInbound ? "-i" : "-o", Quote("the host's own loopback")));
       if (family_ == core::Family::kIPv6) {
         for (const auto* type :
              {"neighbour-solicitation", "neighbour-advertisement", "router-solicitation", "router-advertisement"}) {
@@ -145,7 +148,7 @@ class Writer {
   // A side with one network is matched inline; a side with several gets a chain that tries
   // each network. With both sides plural, the source chain goes to the destination chain:
   // -g makes a miss there return straight to the built-in chain.
-  void WriteRule(std::string_view chain, const Rule& rule) {
+  void WriteRule(std::string_view chain, const policy::Rule& rule) {
     const auto& sources = policy_.Sources(rule).networks;
     const auto& destinations = policy_.Destinations(rule).networks;
     const auto comment = Quote(FitComment(policy_, rule, kMaxComment - 1));
@@ -187,7 +190,7 @@ class Writer {
   void Add(std::string line) { lines_ += line + "\n"; }
   void AddLater(std::string line) { later_.push_back(std::move(line)); }
 
-  const Policy& policy_;
+  const policy::Policy& policy_;
   core::Family family_;
   std::string lines_;
   std::vector<std::string> later_;
@@ -197,7 +200,7 @@ class Writer {
 
 }  // namespace
 
-std::vector<RenderedFile> RenderIptables(const Policy& policy, const RenderOptions& /*options*/) {
+std::vector<RenderedFile> RenderIptables(const policy::Policy& policy, const RenderOptions& /*options*/) {
   std::vector<RenderedFile> files;
   for (const auto family : {core::Family::kIPv4, core::Family::kIPv6}) {
     if (policy.options.family && *policy.options.family != family) continue;

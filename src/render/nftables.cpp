@@ -18,11 +18,11 @@ std::string_view AddressKeyword(core::Family family) {
   return family == core::Family::kIPv4 ? "ip" : "ip6";
 }
 
-std::string SetName(const AddressGroup& group) {
+std::string SetName(const policy::AddressGroup& group) {
   return group.name;
 }
 
-std::string Elements(const AddressGroup& group) {
+std::string Elements(const policy::AddressGroup& group) {
   std::vector<std::string> elements;
   for (const auto& network : group.networks) {
     elements.push_back(network.IsHost() ? network.AddressString() : network.ToString());
@@ -30,7 +30,7 @@ std::string Elements(const AddressGroup& group) {
   return fmt::format("{}", fmt::join(elements, ", "));
 }
 
-std::string PortMatch(const Rule& rule) {
+std::string PortMatch(const policy::Rule& rule) {
   const auto protocol = catalog::ProtocolName(rule.protocol);
   if (!catalog::ProtocolHasPorts(rule.protocol)) return fmt::format("meta l4proto {}", protocol);
   const auto ports = rule.Ports();
@@ -43,7 +43,7 @@ std::string PortMatch(const Rule& rule) {
   return fmt::format("{} dport {{ {} }}", protocol, fmt::join(parts, ", "));
 }
 
-void WriteSets(const Policy& policy, std::string& out) {
+void WriteSets(const policy::Policy& policy, std::string& out) {
   for (const int g : UsedGroups(policy)) {
     const auto& group = policy.Group(g);
     out += fmt::format("\n  set {} {{\n", SetName(group));
@@ -55,7 +55,7 @@ void WriteSets(const Policy& policy, std::string& out) {
   }
 }
 
-void WriteRules(const Policy& policy, Direction direction, std::string& out) {
+void WriteRules(const policy::Policy& policy, policy::Direction direction, std::string& out) {
   for (const auto& whole : policy.rules) {
     if (whole.direction != direction) continue;
     for (const auto& rule : SplitForComment(policy, whole, kMaxComment)) {
@@ -69,19 +69,19 @@ void WriteRules(const Policy& policy, Direction direction, std::string& out) {
 
 // The chain a host or a router needs whatever the plan says: return traffic once, loopback,
 // and (on a host) IPv6 neighbor discovery, without which IPv6 does not work at all.
-void WriteBaseRules(Direction direction, std::string& out) {
+void WriteBaseRules(policy::Direction direction, std::string& out) {
   out += "    ct state established,related accept comment \"return traffic of allowed connections\"\n";
   out += "    ct state invalid drop\n";
-  if (direction == Direction::kForward) return;
+  if (direction == policy::Direction::kForward) return;
   out += fmt::format("    {} \"lo\" accept comment \"the host's own loopback\"\n",
-                     direction == Direction::kInbound ? "iifname" : "oifname");
+                     direction == policy::Direction::kInbound ? "iifname" : "oifname");
   out +=
       "    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept "
       "comment \"IPv6 neighbor discovery (RFC 4890)\"\n";
 }
 
-void WriteChain(const Policy& policy, std::string_view name, std::string_view hook, Direction direction, bool filtered,
-                std::string& out) {
+void WriteChain(const policy::Policy& policy, std::string_view name, std::string_view hook, policy::Direction direction,
+                bool filtered, std::string& out) {
   const bool deny = filtered && policy.options.default_deny;
   out += fmt::format("\n  chain {} {{\n    type filter hook {} priority filter; policy {};\n", name, hook,
                      deny ? "drop" : "accept");
@@ -98,7 +98,7 @@ void WriteChain(const Policy& policy, std::string_view name, std::string_view ho
 
 }  // namespace
 
-std::vector<RenderedFile> RenderNftables(const Policy& policy, const RenderOptions& /*options*/) {
+std::vector<RenderedFile> RenderNftables(const policy::Policy& policy, const RenderOptions& /*options*/) {
   std::string out = "#!/usr/sbin/nft -f\n";
   out += CommentBlock(HeaderLines(policy, *FindTarget("nftables")), "# ");
   out += "# Load with: nft -f FILE (replaces only the table below; check first with nft -c -f FILE).\n";
@@ -110,15 +110,15 @@ std::vector<RenderedFile> RenderNftables(const Policy& policy, const RenderOptio
   // Declaring the table before deleting it makes the delete succeed on the first load too.
   out += fmt::format("\ntable inet {}\ndelete table inet {}\n\ntable inet {} {{", kTable, kTable, kTable);
   WriteSets(policy, out);
-  if (policy.options.mode == Mode::kNetwork) {
-    WriteChain(policy, "forward", "forward", Direction::kForward, true, out);
+  if (policy.options.mode == policy::Mode::kNetwork) {
+    WriteChain(policy, "forward", "forward", policy::Direction::kForward, true, out);
   } else {
-    WriteChain(policy, "input", "input", Direction::kInbound, true, out);
+    WriteChain(policy, "input", "input", policy::Direction::kInbound, true, out);
     if (policy.options.default_deny) {
       out += "\n  chain forward {\n    type filter hook forward priority filter; policy drop;\n";
       out += "    counter drop comment \"portolan default deny: a host forwards nothing\"\n  }\n";
     }
-    WriteChain(policy, "output", "output", Direction::kOutbound, policy.options.egress, out);
+    WriteChain(policy, "output", "output", policy::Direction::kOutbound, policy.options.egress, out);
   }
   out += "}\n";
   return {{".nft", std::move(out)}};

@@ -22,7 +22,7 @@ std::string_view AddressFamily(core::Family family) {
 }
 
 // Table names are the group names, cut to pf's limit where needed and kept unique.
-std::vector<std::string> TableNames(const Policy& policy) {
+std::vector<std::string> TableNames(const policy::Policy& policy) {
   std::vector<std::string> names;
   std::set<std::string> used;
   for (const auto& group : policy.groups) {
@@ -41,7 +41,7 @@ std::string TableAddress(const core::Network& network) {
   return network.IsHost() ? network.AddressString() : network.ToString();
 }
 
-std::string Tables(const Policy& policy, const std::vector<std::string>& names) {
+std::string Tables(const policy::Policy& policy, const std::vector<std::string>& names) {
   std::string text;
   for (const int g : UsedGroups(policy)) {
     const auto& group = policy.Group(g);
@@ -66,16 +66,16 @@ std::string PortMatch(const core::PortSet& ports) {
 
 // Host mode: in or out as seen from the host. Network mode: no direction, so that the rule
 // matches the packet both where it enters the firewall and where it leaves it.
-std::string_view Action(Direction direction) {
+std::string_view Action(policy::Direction direction) {
   switch (direction) {
-    case Direction::kInbound: return "pass in quick";
-    case Direction::kOutbound: return "pass out quick";
-    case Direction::kForward: break;
+    case policy::Direction::kInbound: return "pass in quick";
+    case policy::Direction::kOutbound: return "pass out quick";
+    case policy::Direction::kForward: break;
   }
   return "pass quick";
 }
 
-std::string RuleLines(const Policy& policy, const Rule& rule, const std::vector<std::string>& names) {
+std::string RuleLines(const policy::Policy& policy, const policy::Rule& rule, const std::vector<std::string>& names) {
   std::string text = fmt::format("# {}\n", DescribeRule(policy, rule, rule.items));
   for (const auto& part : SplitForComment(policy, rule, kMaxLabel)) {
     text += fmt::format("{} {} proto {} from <{}> to <{}>{} keep state label \"{}\"\n", Action(rule.direction),
@@ -85,19 +85,19 @@ std::string RuleLines(const Policy& policy, const Rule& rule, const std::vector<
   return text;
 }
 
-bool IPv6InScope(const Policy& policy) {
+bool IPv6InScope(const policy::Policy& policy) {
   return !policy.options.family || *policy.options.family == core::Family::kIPv6;
 }
 
 // Neighbor Discovery is ICMPv6: without it an IPv6 address is unreachable behind a default
 // block, whatever the rules allow.
-bool NeedsNeighborDiscovery(const Policy& policy) {
+bool NeedsNeighborDiscovery(const policy::Policy& policy) {
   if (!policy.options.default_deny || !IPv6InScope(policy)) return false;
   if (policy.HasFamily(core::Family::kIPv6)) return true;
-  return policy.options.mode == Mode::kHost && !policy.HostNetworks(core::Family::kIPv6).empty();
+  return policy.options.mode == policy::Mode::kHost && !policy.HostNetworks(core::Family::kIPv6).empty();
 }
 
-std::string DefaultDeny(const Policy& policy) {
+std::string DefaultDeny(const policy::Policy& policy) {
   if (!policy.options.default_deny) {
     return "# No default deny here (--no-default-deny): the quick rules below go into a ruleset that\n"
            "# blocks by itself, and decide before its rules that are not quick. Loopback, IPv6 Neighbor\n"
@@ -113,7 +113,7 @@ std::string DefaultDeny(const Policy& policy) {
          "block return all\n";
 }
 
-std::string HostInfrastructure(const Policy& policy) {
+std::string HostInfrastructure(const policy::Policy& policy) {
   std::string text;
   if (policy.options.default_deny && !policy.options.egress) {
     const std::string family =
@@ -128,7 +128,7 @@ std::string HostInfrastructure(const Policy& policy) {
   return text;
 }
 
-std::string NeighborDiscovery(const Policy& policy) {
+std::string NeighborDiscovery(const policy::Policy& policy) {
   if (!NeedsNeighborDiscovery(policy)) return "";
   return "# IPv6 Neighbor Discovery (RFC 4861): neighbor solicitation/advertisement resolve link\n"
          "# addresses, router solicitation/advertisement find the router. Without them no IPv6 address\n"
@@ -137,8 +137,8 @@ std::string NeighborDiscovery(const Policy& policy) {
          "pass quick inet6 proto icmp6 icmp6-type { neighbrsol neighbradv routersol routeradv } no state\n";
 }
 
-std::string NetworkModeNote(const Policy& policy) {
-  if (policy.options.mode != Mode::kNetwork) return "";
+std::string NetworkModeNote(const policy::Policy& policy) {
+  if (policy.options.mode != policy::Mode::kNetwork) return "";
   return "# pf as a router between zones: a forwarded packet is filtered twice, inbound on the\n"
          "# interface it arrives on and outbound on the one it leaves by, and each pass keeps a\n"
          "# state of its own. The rules below name no direction and no interface, so each matches\n"
@@ -148,7 +148,7 @@ std::string NetworkModeNote(const Policy& policy) {
 
 }  // namespace
 
-std::vector<RenderedFile> RenderPf(const Policy& policy, const RenderOptions& /*options*/) {
+std::vector<RenderedFile> RenderPf(const policy::Policy& policy, const RenderOptions& /*options*/) {
   const auto names = TableNames(policy);
   std::string text = CommentBlock(HeaderLines(policy, *FindTarget("pf")), "# ");
   text += "# Load with: pfctl -nf FILE (check), then pfctl -f FILE.\n\n";
@@ -157,14 +157,15 @@ std::vector<RenderedFile> RenderPf(const Policy& policy, const RenderOptions& /*
   }
   if (!policy.rules.empty()) text += Tables(policy, names) + "\n";
   text += DefaultDeny(policy) + "\n";
-  if (policy.options.mode == Mode::kHost) {
+  if (policy.options.mode == policy::Mode::kHost) {
     if (const auto infrastructure = HostInfrastructure(policy); !infrastructure.empty()) text += infrastructure + "\n";
   }
   if (const auto nd = NeighborDiscovery(policy); !nd.empty()) text += nd + "\n";
   text += NetworkModeNote(policy);
   if (policy.rules.empty()) {
-    text += policy.options.mode == Mode::kHost ? "# No flow of the plan concerns this host: no pass rule for it.\n"
-                                               : "# No flow of the plan crosses this firewall: no pass rule.\n";
+    text += policy.options.mode == policy::Mode::kHost
+                ? "# No flow of the plan concerns this host: no pass rule for it.\n"
+                : "# No flow of the plan crosses this firewall: no pass rule.\n";
   } else {
     text += "# The plan's rules. keep state: replies pass once, by the state table.\n";
   }

@@ -18,11 +18,11 @@ Capabilities HostOnly(Capabilities caps) {
 
 const std::vector<Target>& Targets() {
   static const std::vector<Target> targets = {
-      {"windows-ps", "Windows Firewall with Advanced Security, PowerShell (New-NetFirewallRule)", Mode::kHost,
+      {"windows-ps", "Windows Firewall with Advanced Security, PowerShell (New-NetFirewallRule)", policy::Mode::kHost,
        HostOnly({}), "network mode (it is a host firewall)", RenderWindowsPowerShell},
-      {"windows-netsh", "Windows Firewall with Advanced Security, netsh advfirewall", Mode::kHost, HostOnly({}),
+      {"windows-netsh", "Windows Firewall with Advanced Security, netsh advfirewall", policy::Mode::kHost, HostOnly({}),
        "network mode (it is a host firewall)", RenderWindowsNetsh},
-      {"windows-legacy", "Windows XP SP2 / Server 2003 firewall, netsh firewall", Mode::kHost,
+      {"windows-legacy", "Windows XP SP2 / Server 2003 firewall, netsh firewall", policy::Mode::kHost,
        [] {
          Capabilities caps;
          caps.network_mode = false;
@@ -35,9 +35,14 @@ const std::vector<Target>& Targets() {
        "network mode, outbound rules (--egress), IPv6, GRE/ESP/AH, port ranges wider than 64 ports (one "
        "portopening per port)",
        RenderWindowsLegacy},
-      {"iptables", "iptables-restore / ip6tables-restore", Mode::kHost, {}, "nothing the plan needs", RenderIptables},
-      {"nftables", "nftables (nft -f)", Mode::kHost, {}, "nothing the plan needs", RenderNftables},
-      {"cisco-ios", "Cisco IOS / IOS-XE extended ACLs (stateless)", Mode::kNetwork,
+      {"iptables",
+       "iptables-restore / ip6tables-restore",
+       policy::Mode::kHost,
+       {},
+       "nothing the plan needs",
+       RenderIptables},
+      {"nftables", "nftables (nft -f)", policy::Mode::kHost, {}, "nothing the plan needs", RenderNftables},
+      {"cisco-ios", "Cisco IOS / IOS-XE extended ACLs (stateless)", policy::Mode::kNetwork,
        [] {
          Capabilities caps;
          caps.host_mode = false;
@@ -47,7 +52,7 @@ const std::vector<Target>& Targets() {
        }(),
        "host mode (it filters between interfaces); it is stateless, so return traffic gets rules of its own",
        RenderCiscoIos},
-      {"cisco-asa", "Cisco ASA access-lists", Mode::kNetwork,
+      {"cisco-asa", "Cisco ASA access-lists", policy::Mode::kNetwork,
        [] {
          Capabilities caps;
          caps.host_mode = false;
@@ -55,8 +60,8 @@ const std::vector<Target>& Targets() {
          return caps;
        }(),
        "host mode (it filters between interfaces)", RenderCiscoAsa},
-      {"pf", "OpenBSD/FreeBSD pf (pf.conf)", Mode::kHost, {}, "nothing the plan needs", RenderPf},
-      {"aws-sg", "AWS security groups (IpPermissions JSON)", Mode::kHost,
+      {"pf", "OpenBSD/FreeBSD pf (pf.conf)", policy::Mode::kHost, {}, "nothing the plan needs", RenderPf},
+      {"aws-sg", "AWS security groups (IpPermissions JSON)", policy::Mode::kHost,
        [] {
          Capabilities caps;
          caps.network_mode = false;

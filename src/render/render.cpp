@@ -6,7 +6,7 @@ namespace portolan::render {
 
 namespace {
 
-void Append(std::vector<Output>& outputs, const std::string& stem, const Policy& policy,
+void Append(std::vector<Output>& outputs, const std::string& stem, const policy::Policy& policy,
             std::vector<RenderedFile> files) {
   for (auto& file : files) {
     outputs.push_back(
@@ -19,29 +19,29 @@ void Append(std::vector<Output>& outputs, const std::string& stem, const Policy&
 std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
                                   const plan::Plan& plan, const Request& request) {
   const Target& target = *request.target;
-  const PolicyIndex index(catalog, inventory, plan);
+  const policy::PolicyIndex index(catalog, inventory, plan);
   Request adjusted = request;
   adjusted.policy.merge_source_zones = !target.capabilities.zone_pairs;
   std::vector<Output> outputs;
   const bool per_endpoint =
-      request.policy.mode == Mode::kHost && !request.policy.host && !target.capabilities.whole_inventory;
+      request.policy.mode == policy::Mode::kHost && !request.policy.host && !target.capabilities.whole_inventory;
   if (!per_endpoint) {
-    auto policy = BuildPolicy(index, adjusted.policy);
-    const std::string stem = request.policy.mode == Mode::kNetwork ? "network"
-                             : request.policy.host                 ? policy.HostName()
-                                                                   : "all-hosts";
+    auto policy = policy::BuildPolicy(index, adjusted.policy);
+    const std::string stem = request.policy.mode == policy::Mode::kNetwork ? "network"
+                             : request.policy.host                         ? policy.HostName()
+                                                                           : "all-hosts";
     Append(outputs, stem, policy, Render(target, policy, request.render, request.allow_partial));
     return outputs;
   }
   // A mode the target lacks is refused once, not once per endpoint.
-  Policy shape;
+  policy::Policy shape;
   shape.options = adjusted.policy;
   CheckCapabilities(target, shape, false);
   std::vector<Problem> problems;
   for (int e = 0; e < static_cast<int>(inventory.endpoints.size()); ++e) {
     auto options = adjusted.policy;
     options.host = e;
-    auto policy = BuildPolicy(index, options);
+    auto policy = policy::BuildPolicy(index, options);
     try {
       Append(outputs, inventory.endpoints[e].name, policy,
              Render(target, policy, request.render, request.allow_partial));

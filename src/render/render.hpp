@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "render/policy.hpp"
+#include "policy/policy.hpp"
 #include "render/target.hpp"
 
 namespace portolan::render {
 
 struct Request {
   const Target* target = nullptr;
-  PolicyOptions policy;  // policy.host unset in host mode: every endpoint
+  policy::PolicyOptions policy;  // policy.host unset in host mode: every endpoint
   RenderOptions render;
   bool allow_partial = false;
 };

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "catalog/catalog.hpp"
-#include "render/policy.hpp"
+#include "policy/policy.hpp"
 
 namespace portolan::render {
 
@@ -40,12 +40,12 @@ struct RenderedFile {
   std::string content;
 };
 
-using RenderFunction = std::vector<RenderedFile> (*)(const Policy& policy, const RenderOptions& options);
+using RenderFunction = std::vector<RenderedFile> (*)(const policy::Policy& policy, const RenderOptions& options);
 
 struct Target {
   std::string_view id;
   std::string_view title;
-  Mode default_mode;
+  policy::Mode default_mode;
   Capabilities capabilities;
   std::string_view cannot;  // what it cannot express, in words, for --help
   RenderFunction render;
@@ -64,7 +64,7 @@ struct Problem {
 // expressed is removed from the policy and listed in policy.omissions (every platform writes
 // those as warnings); without it, any problem throws RenderRefused and nothing is rendered.
 // A mode or direction the target does not support is always refused.
-void CheckCapabilities(const Target& target, Policy& policy, bool allow_partial);
+void CheckCapabilities(const Target& target, policy::Policy& policy, bool allow_partial);
 
 class RenderRefused : public std::runtime_error {
  public:
@@ -78,7 +78,7 @@ class RenderRefused : public std::runtime_error {
 };
 
 // Renders with the capability check first; file suffixes are the target's.
-std::vector<RenderedFile> Render(const Target& target, Policy& policy, const RenderOptions& options,
+std::vector<RenderedFile> Render(const Target& target, policy::Policy& policy, const RenderOptions& options,
                                  bool allow_partial);
 
 }  // namespace portolan::render

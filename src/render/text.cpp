@@ -11,24 +11,25 @@ std::string ProtocolAndPorts(catalog::Protocol protocol, const core::PortSet& po
   return fmt::format("{} {}", catalog::ProtocolName(protocol), ports.ToString());
 }
 
-std::string DescribeRule(const Policy& policy, const Rule& rule, const std::vector<PortItem>& items) {
+std::string DescribeRule(const policy::Policy& policy, const policy::Rule& rule,
+                         const std::vector<policy::PortItem>& items) {
   core::PortSet ports;
   for (const auto& item : items) ports = ports.Union(item.ports);
   return fmt::format("{} {} from {} to {}", rule.name, ProtocolAndPorts(rule.protocol, ports),
                      policy.Sources(rule).members, policy.Destinations(rule).members);
 }
 
-std::string EntryIds(const Policy& policy, const std::vector<int>& entries) {
+std::string EntryIds(const policy::Policy& policy, const std::vector<int>& entries) {
   std::vector<std::string_view> ids;
   for (const int e : entries) ids.push_back(policy.catalog->entries[e].id);
   return fmt::format("{}", fmt::join(ids, " "));
 }
 
-std::string RuleComment(const Policy& policy, const Rule& rule) {
+std::string RuleComment(const policy::Policy& policy, const policy::Rule& rule) {
   return fmt::format("{} {}", rule.flow_id, EntryIds(policy, rule.Entries()));
 }
 
-std::string FitComment(const Policy& policy, const Rule& rule, std::size_t max_length) {
+std::string FitComment(const policy::Policy& policy, const policy::Rule& rule, std::size_t max_length) {
   const auto entries = rule.Entries();
   std::string comment = rule.flow_id;
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -43,11 +44,12 @@ std::string FitComment(const Policy& policy, const Rule& rule, std::size_t max_l
   return comment;
 }
 
-std::vector<Rule> SplitForComment(const Policy& policy, const Rule& rule, std::size_t max_length) {
+std::vector<policy::Rule> SplitForComment(const policy::Policy& policy, const policy::Rule& rule,
+                                          std::size_t max_length) {
   if (RuleComment(policy, rule).size() <= max_length) return {rule};
-  std::vector<Rule> parts;
+  std::vector<policy::Rule> parts;
   for (const auto& item : rule.items) {
-    Rule candidate = parts.empty() ? rule : parts.back();
+    policy::Rule candidate = parts.empty() ? rule : parts.back();
     if (!parts.empty()) {
       candidate.items.push_back(item);
       if (RuleComment(policy, candidate).size() <= max_length) {
@@ -55,7 +57,7 @@ std::vector<Rule> SplitForComment(const Policy& policy, const Rule& rule, std::s
         continue;
       }
     }
-    Rule part = rule;
+    policy::Rule part = rule;
     part.items = {item};
     parts.push_back(std::move(part));
   }
@@ -63,7 +65,7 @@ std::vector<Rule> SplitForComment(const Policy& policy, const Rule& rule, std::s
   return parts;
 }
 
-std::vector<int> UsedGroups(const Policy& policy) {
+std::vector<int> UsedGroups(const policy::Policy& policy) {
   std::vector<int> used;
   std::set<int> seen;
   for (const auto& rule : policy.rules) {
@@ -74,13 +76,13 @@ std::vector<int> UsedGroups(const Policy& policy) {
   return used;
 }
 
-std::vector<std::string> HeaderLines(const Policy& policy, const Target& target) {
+std::vector<std::string> HeaderLines(const policy::Policy& policy, const Target& target) {
   const auto& options = policy.options;
   std::vector<std::string> lines;
   lines.push_back(fmt::format("{}, written by portolan render --target {}", target.title, target.id));
   lines.push_back(fmt::format("Inventory {} (catalog {}, domain {})", policy.inventory->file, policy.catalog->name,
                               policy.inventory->domain.name));
-  if (options.mode == Mode::kHost) {
+  if (options.mode == policy::Mode::kHost) {
     const std::string who = options.host ? fmt::format("host {}", policy.HostName()) : std::string("every host");
     lines.push_back(
         fmt::format("Host mode, {}: {}", who, options.egress ? "inbound and outbound traffic" : "inbound traffic"));

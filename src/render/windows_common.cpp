@@ -8,26 +8,27 @@ namespace portolan::render {
 
 namespace {
 
-std::string_view PartSuffix(PortKeyword keyword) {
+std::string_view PartSuffix(policy::PortKeyword keyword) {
   switch (keyword) {
-    case PortKeyword::kRpcEndpointMapper: return "-epmap";
-    case PortKeyword::kRpcDynamic: return "-rpc";
-    case PortKeyword::kNone: break;
+    case policy::PortKeyword::kRpcEndpointMapper: return "-epmap";
+    case policy::PortKeyword::kRpcDynamic: return "-rpc";
+    case policy::PortKeyword::kNone: break;
   }
   return "";
 }
 
 }  // namespace
 
-std::vector<RulePart> SplitByKeyword(const Rule& rule) {
-  const bool keywords_apply = rule.direction == Direction::kInbound && rule.protocol == catalog::Protocol::kTcp;
+std::vector<RulePart> SplitByKeyword(const policy::Rule& rule) {
+  const bool keywords_apply = rule.direction == policy::Direction::kInbound && rule.protocol == catalog::Protocol::kTcp;
   std::vector<RulePart> parts;
   // Numbers first, then the endpoint mapper, then the dynamic range: the order of the ports.
-  for (const auto keyword : {PortKeyword::kNone, PortKeyword::kRpcEndpointMapper, PortKeyword::kRpcDynamic}) {
+  for (const auto keyword :
+       {policy::PortKeyword::kNone, policy::PortKeyword::kRpcEndpointMapper, policy::PortKeyword::kRpcDynamic}) {
     RulePart part{rule, keyword};
     part.rule.items.clear();
     for (const auto& item : rule.items) {
-      const auto effective = keywords_apply ? item.keyword : PortKeyword::kNone;
+      const auto effective = keywords_apply ? item.keyword : policy::PortKeyword::kNone;
       if (effective == keyword) part.rule.items.push_back(item);
     }
     if (part.rule.items.empty()) continue;
@@ -37,16 +38,16 @@ std::vector<RulePart> SplitByKeyword(const Rule& rule) {
   return parts;
 }
 
-std::string WindowsRuleName(const Policy& policy, const Rule& rule) {
+std::string WindowsRuleName(const policy::Policy& policy, const policy::Rule& rule) {
   return AsciiOnly(fmt::format("{}-{}-{}", kWindowsGroup, policy.HostName(), rule.name));
 }
 
-const AddressGroup& RemoteGroup(const Policy& policy, const Rule& rule) {
-  return rule.direction == Direction::kOutbound ? policy.Destinations(rule) : policy.Sources(rule);
+const policy::AddressGroup& RemoteGroup(const policy::Policy& policy, const policy::Rule& rule) {
+  return rule.direction == policy::Direction::kOutbound ? policy.Destinations(rule) : policy.Sources(rule);
 }
 
-const AddressGroup& LocalGroup(const Policy& policy, const Rule& rule) {
-  return rule.direction == Direction::kOutbound ? policy.Sources(rule) : policy.Destinations(rule);
+const policy::AddressGroup& LocalGroup(const policy::Policy& policy, const policy::Rule& rule) {
+  return rule.direction == policy::Direction::kOutbound ? policy.Sources(rule) : policy.Destinations(rule);
 }
 
 std::string WindowsAddress(const core::Network& network) {
@@ -68,15 +69,15 @@ std::string WindowsProtocol(catalog::Protocol protocol) {
   }
 }
 
-std::string PartDescription(const Policy& policy, const RulePart& part, std::string_view keyword_spelling) {
+std::string PartDescription(const policy::Policy& policy, const RulePart& part, std::string_view keyword_spelling) {
   std::string text = DescribeRule(policy, part.rule, part.rule.items);
-  if (part.keyword != PortKeyword::kNone) text += fmt::format(" (as keyword {})", keyword_spelling);
+  if (part.keyword != policy::PortKeyword::kNone) text += fmt::format(" (as keyword {})", keyword_spelling);
   return AsciiOnly(fmt::format("{}; entries {}", text, EntryIds(policy, part.rule.Entries())));
 }
 
-std::string PartTitle(const Policy& policy, const RulePart& part, std::size_t max_length) {
+std::string PartTitle(const policy::Policy& policy, const RulePart& part, std::size_t max_length) {
   // FitComment starts with the rule's flow id; the title starts with "portolan F02-in" instead.
-  Rule titled = part.rule;
+  policy::Rule titled = part.rule;
   titled.flow_id = fmt::format("{} {}", kWindowsGroup, part.rule.name);
   return AsciiOnly(FitComment(policy, titled, max_length));
 }

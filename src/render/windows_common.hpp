@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "render/policy.hpp"
+#include "policy/policy.hpp"
 
 namespace portolan::render {
 
@@ -17,20 +17,20 @@ inline constexpr std::string_view kWindowsGroup = "portolan";
 // One Windows rule as written: the items of a policy rule that share a port keyword.
 // Windows cannot mix a keyword (RPC, RPCEPMap) with port numbers in one rule.
 struct RulePart {
-  Rule rule;  // the policy rule cut to this part's items; name "F02-in", "F02-in-epmap", "F02-in-rpc"
-  PortKeyword keyword = PortKeyword::kNone;
+  policy::Rule rule;  // the policy rule cut to this part's items; name "F02-in", "F02-in-epmap", "F02-in-rpc"
+  policy::PortKeyword keyword = policy::PortKeyword::kNone;
 };
 
 // Splits a rule into its numbered part and one part per keyword. Keywords only exist for
 // inbound TCP (the host's own RPC ports); outbound rules name the remote ports by number.
-std::vector<RulePart> SplitByKeyword(const Rule& rule);
+std::vector<RulePart> SplitByKeyword(const policy::Rule& rule);
 
 // "portolan-DC01-F02-in": unique per host, so rules of many hosts can share one GPO.
-std::string WindowsRuleName(const Policy& policy, const Rule& rule);
+std::string WindowsRuleName(const policy::Policy& policy, const policy::Rule& rule);
 
 // The remote side's and the host's own networks of a rule, in Windows' address syntax.
-const AddressGroup& RemoteGroup(const Policy& policy, const Rule& rule);
-const AddressGroup& LocalGroup(const Policy& policy, const Rule& rule);
+const policy::AddressGroup& RemoteGroup(const policy::Policy& policy, const policy::Rule& rule);
+const policy::AddressGroup& LocalGroup(const policy::Policy& policy, const policy::Rule& rule);
 // "10.0.0.1" for a host, "10.1.0.0/16" for a network (Windows accepts both forms).
 std::string WindowsAddress(const core::Network& network);
 std::vector<std::string> WindowsAddresses(const std::vector<core::Network>& networks);
@@ -40,11 +40,11 @@ std::string WindowsProtocol(catalog::Protocol protocol);
 
 // What a rule part says about itself: "F02-in tcp 135 from SMS01 to DC01 (keyword RPCEPMap);
 // entries ad-epmap-tcp". keyword_spelling is the platform's spelling of the part's keyword.
-std::string PartDescription(const Policy& policy, const RulePart& part, std::string_view keyword_spelling);
+std::string PartDescription(const policy::Policy& policy, const RulePart& part, std::string_view keyword_spelling);
 
 // "portolan F02-in ad-kerberos-tcp ad-ldap-tcp +3 more": the part's name and as many entry
 // ids as fit in max_length.
-std::string PartTitle(const Policy& policy, const RulePart& part, std::size_t max_length);
+std::string PartTitle(const policy::Policy& policy, const RulePart& part, std::size_t max_length);
 
 // Printable ASCII only: Windows PowerShell 5.1 reads a script without a byte order mark in
 // the ANSI code page, and cmd.exe in the OEM one, so anything else would be mangled.

@@ -37,7 +37,8 @@ std::string LegacyAddress(const core::Network& network) {
 }
 
 // "portolan TCP 135 F02 F05 ad-epmap-tcp sms-epmap-tcp +2 more", cut to max_length.
-std::string OpeningName(const Policy& policy, const OpeningKey& key, const Opening& opening, std::size_t max_length) {
+std::string OpeningName(const policy::Policy& policy, const OpeningKey& key, const Opening& opening,
+                        std::size_t max_length) {
   std::vector<std::string> words(opening.flows.begin(), opening.flows.end());
   for (const int e : opening.entries) words.push_back(policy.catalog->entries[e].id);
   std::string name = fmt::format("{} {} {}", kWindowsGroup, WindowsProtocol(key.first), key.second);
@@ -50,7 +51,7 @@ std::string OpeningName(const Policy& policy, const OpeningKey& key, const Openi
   return name;
 }
 
-std::map<OpeningKey, Opening> Openings(const Policy& policy) {
+std::map<OpeningKey, Opening> Openings(const policy::Policy& policy) {
   std::map<OpeningKey, Opening> openings;
   for (const auto& rule : policy.rules) {
     for (const auto& item : rule.items) {
@@ -73,7 +74,7 @@ std::map<OpeningKey, Opening> Openings(const Policy& policy) {
 
 class BatchFile : public BatchWriter {
  public:
-  explicit BatchFile(const Policy& policy) : policy_(policy) {}
+  explicit BatchFile(const policy::Policy& policy) : policy_(policy) {}
 
   std::string Write() {
     Line("@echo off");
@@ -143,12 +144,12 @@ class BatchFile : public BatchWriter {
     Line("netsh firewall set opmode mode=ENABLE exceptions=ENABLE profile=ALL || goto failed");
   }
 
-  const Policy& policy_;
+  const policy::Policy& policy_;
 };
 
 }  // namespace
 
-std::vector<RenderedFile> RenderWindowsLegacy(const Policy& policy, const RenderOptions& /*options*/) {
+std::vector<RenderedFile> RenderWindowsLegacy(const policy::Policy& policy, const RenderOptions& /*options*/) {
   return {{".cmd", BatchFile(policy).Write()}};
 }
 

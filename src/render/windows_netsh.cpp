@@ -15,8 +15,8 @@ namespace {
 // of kCmdLineLimit. Longer lists are split into rules named "-1", "-2" ...
 constexpr std::size_t kAddressListLength = 4000;
 
-std::string_view KeywordSpelling(PortKeyword keyword) {
-  return keyword == PortKeyword::kRpcEndpointMapper ? "RPC-EPMap" : "RPC";
+std::string_view KeywordSpelling(policy::PortKeyword keyword) {
+  return keyword == policy::PortKeyword::kRpcEndpointMapper ? "RPC-EPMap" : "RPC";
 }
 
 // Splits the addresses into comma-joined lists of at most max_length characters each.
@@ -34,7 +34,7 @@ std::vector<std::string> AddressChunks(const std::vector<std::string>& addresses
 
 class BatchFile : public BatchWriter {
  public:
-  explicit BatchFile(const Policy& policy) : policy_(policy) {}
+  explicit BatchFile(const policy::Policy& policy) : policy_(policy) {}
 
   std::string Write() {
     Line("@echo off");
@@ -72,10 +72,10 @@ class BatchFile : public BatchWriter {
   }
 
   void AddRule(const RulePart& part, std::vector<std::string>& names, std::vector<std::string>& adds) {
-    const Rule& rule = part.rule;
-    const bool inbound = rule.direction == Direction::kInbound;
+    const policy::Rule& rule = part.rule;
+    const bool inbound = rule.direction == policy::Direction::kInbound;
     std::string ports;
-    if (part.keyword != PortKeyword::kNone) {
+    if (part.keyword != policy::PortKeyword::kNone) {
       ports = fmt::format(" localport={}", KeywordSpelling(part.keyword));
     } else if (const auto set = rule.Ports(); !set.Empty()) {
       ports = fmt::format(" {}={}", inbound ? "localport" : "remoteport", set.ToString());
@@ -114,12 +114,12 @@ class BatchFile : public BatchWriter {
                      egress ? "blockoutbound" : "allowoutbound"));
   }
 
-  const Policy& policy_;
+  const policy::Policy& policy_;
 };
 
 }  // namespace
 
-std::vector<RenderedFile> RenderWindowsNetsh(const Policy& policy, const RenderOptions& /*options*/) {
+std::vector<RenderedFile> RenderWindowsNetsh(const policy::Policy& policy, const RenderOptions& /*options*/) {
   return {{".cmd", BatchFile(policy).Write()}};
 }
 

@@ -32,13 +32,13 @@ std::string QuotedList(const std::vector<std::string>& values) {
   return fmt::format("{}", fmt::join(quoted, ","));
 }
 
-std::string_view KeywordSpelling(PortKeyword keyword) {
-  return keyword == PortKeyword::kRpcEndpointMapper ? "RPCEPMap" : "RPC";
+std::string_view KeywordSpelling(policy::PortKeyword keyword) {
+  return keyword == policy::PortKeyword::kRpcEndpointMapper ? "RPCEPMap" : "RPC";
 }
 
 class Script {
  public:
-  Script(const Policy& policy, const RenderOptions& options)
+  Script(const policy::Policy& policy, const RenderOptions& options)
       : policy_(policy), gpo_(options.gpo), store_(options.gpo ? " -GPOSession $gpo" : "") {}
 
   std::string Write() {
@@ -91,15 +91,15 @@ class Script {
   }
 
   void AddRule(const RulePart& part) {
-    const Rule& rule = part.rule;
-    const bool inbound = rule.direction == Direction::kInbound;
+    const policy::Rule& rule = part.rule;
+    const bool inbound = rule.direction == policy::Direction::kInbound;
     std::string line = fmt::format(
         "New-NetFirewallRule -Name {} -DisplayName {} -Description {} -Group {} -Direction {} -Action Allow -Protocol "
         "{}",
         Quote(WindowsRuleName(policy_, rule)), Quote(PartTitle(policy_, part, kDisplayNameLength)),
         Quote(PartDescription(policy_, part, KeywordSpelling(part.keyword))), Quote(kWindowsGroup),
         inbound ? "Inbound" : "Outbound", WindowsProtocol(rule.protocol));
-    if (part.keyword != PortKeyword::kNone) {
+    if (part.keyword != policy::PortKeyword::kNone) {
       line += fmt::format(" -LocalPort {}", KeywordSpelling(part.keyword));
     } else if (const auto ports = rule.Ports(); !ports.Empty()) {
       line += fmt::format(" -{} {}", inbound ? "LocalPort" : "RemotePort", QuotedList(ports.ToStrings()));
@@ -152,7 +152,7 @@ class Script {
     if (gpo_) Line("Save-NetGPO -GPOSession $gpo");
   }
 
-  const Policy& policy_;
+  const policy::Policy& policy_;
   const std::optional<std::string>& gpo_;
   const std::string store_;  // " -GPOSession $gpo" or nothing
   std::string text_;
@@ -160,7 +160,7 @@ class Script {
 
 }  // namespace
 
-std::vector<RenderedFile> RenderWindowsPowerShell(const Policy& policy, const RenderOptions& options) {
+std::vector<RenderedFile> RenderWindowsPowerShell(const policy::Policy& policy, const RenderOptions& options) {
   return {{".ps1", Script(policy, options).Write()}};
 }
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "report/text_table.hpp"
+#include "core/text_table.hpp"
 
 namespace portolan::report {
 
@@ -116,7 +116,7 @@ ordered_json CatalogJson(const Catalog& catalog, CatalogPart part) {
 }
 
 std::string RolesTable(const Catalog& catalog) {
-  TextTable table({{"ROLE"}, {"NAME"}, {"DESCRIPTION", 70}});
+  core::TextTable table({{"ROLE"}, {"NAME"}, {"DESCRIPTION", 70}});
   for (const auto& role : catalog.roles) {
     auto description = role.description;
     if (role.falls_back_to) description += fmt::format(" (none in a site: its {} plays it)", *role.falls_back_to);
@@ -126,7 +126,7 @@ std::string RolesTable(const Catalog& catalog) {
 }
 
 std::string EntriesTable(const Catalog& catalog) {
-  TextTable table(
+  core::TextTable table(
       {{"ENTRY"}, {"STATUS"}, {"FROM -> TO (SCOPE)", 48}, {"PROTO"}, {"PORTS", 18}, {"SERVICE"}, {"CONDITION", 36}});
   for (const auto& entry : catalog.entries) {
     table.AddRow({entry.id, std::string(catalog::StatusName(entry.status)),
@@ -138,7 +138,7 @@ std::string EntriesTable(const Catalog& catalog) {
 }
 
 std::string AdvisoriesTable(const Catalog& catalog) {
-  TextTable table({{"ADVISORY"}, {"TEXT", 90}});
+  core::TextTable table({{"ADVISORY"}, {"TEXT", 90}});
   for (const auto& advisory : catalog.advisories) {
     table.AddRow({advisory.id, fmt::format("{}: {}", advisory.title, advisory.text)});
   }
@@ -173,21 +173,22 @@ std::string CatalogTable(const Catalog& catalog, CatalogPart part) {
 std::string CatalogCsv(const Catalog& catalog, CatalogPart part) {
   std::string out;
   if (part == CatalogPart::kRoles) {
-    out += CsvRow({"id", "name", "description", "falls_back_to"});
+    out += core::CsvRow({"id", "name", "description", "falls_back_to"});
     for (const auto& role : catalog.roles) {
-      out += CsvRow({role.id, role.name, role.description, role.falls_back_to.value_or("")});
+      out += core::CsvRow({role.id, role.name, role.description, role.falls_back_to.value_or("")});
     }
     return out;
   }
   if (part == CatalogPart::kAdvisories) {
-    out += CsvRow({"id", "title", "text", "condition", "global", "sources"});
+    out += core::CsvRow({"id", "title", "text", "condition", "global", "sources"});
     for (const auto& a : catalog.advisories) {
-      out += CsvRow({a.id, a.title, a.text, a.when.ToString(), a.global ? "true" : "false", Joined(a.sources, "; ")});
+      out += core::CsvRow(
+          {a.id, a.title, a.text, a.when.ToString(), a.global ? "true" : "false", Joined(a.sources, "; ")});
     }
     return out;
   }
-  out += CsvRow(kEntryHeaders);
-  for (const auto& entry : catalog.entries) out += CsvRow(EntryFields(catalog, entry));
+  out += core::CsvRow(kEntryHeaders);
+  for (const auto& entry : catalog.entries) out += core::CsvRow(EntryFields(catalog, entry));
   return out;
 }
 
@@ -200,7 +201,7 @@ std::string CatalogMarkdown(const Catalog& catalog, CatalogPart part) {
       rows.push_back({fmt::format("`{}`", role.id), role.name, role.description,
                       role.falls_back_to ? fmt::format("`{}`", *role.falls_back_to) : ""});
     }
-    out += "## Roles\n\n" + MarkdownTable({"Role", "Name", "Description", "Falls back to"}, rows) + "\n";
+    out += "## Roles\n\n" + core::MarkdownTable({"Role", "Name", "Description", "Falls back to"}, rows) + "\n";
   }
   if (part == CatalogPart::kAll || part == CatalogPart::kEntries) {
     std::vector<std::vector<std::string>> rows;
@@ -212,7 +213,7 @@ std::string CatalogMarkdown(const Catalog& catalog, CatalogPart part) {
            entry.purpose, entry.when.Empty() ? "" : ConditionText(entry), Citation(catalog, entry)});
     }
     out += "## Entries\n\n" +
-           MarkdownTable(
+           core::MarkdownTable(
                {"Entry", "Status", "From → to (scope)", "Port", "Service", "Purpose", "Condition", "Citation"}, rows) +
            "\n";
   }
@@ -221,20 +222,20 @@ std::string CatalogMarkdown(const Catalog& catalog, CatalogPart part) {
     for (const auto& a : catalog.advisories) {
       rows.push_back({fmt::format("`{}`", a.id), a.title, a.text, Joined(a.sources, "; ")});
     }
-    out += "## Advisories\n\n" + MarkdownTable({"Advisory", "Title", "Text", "Sources"}, rows);
+    out += "## Advisories\n\n" + core::MarkdownTable({"Advisory", "Title", "Text", "Sources"}, rows);
   }
   return out;
 }
 
 }  // namespace
 
-std::string RenderCatalog(const Catalog& catalog, Format format, CatalogPart part) {
+std::string RenderCatalog(const Catalog& catalog, core::Format format, CatalogPart part) {
   switch (format) {
-    case Format::kJunit:  // not offered for the catalog
-    case Format::kTable: return CatalogTable(catalog, part);
-    case Format::kJson: return CatalogJson(catalog, part).dump(2) + "\n";
-    case Format::kCsv: return CatalogCsv(catalog, part);
-    case Format::kMarkdown: return CatalogMarkdown(catalog, part);
+    case core::Format::kJunit:  // not offered for the catalog
+    case core::Format::kTable: return CatalogTable(catalog, part);
+    case core::Format::kJson: return CatalogJson(catalog, part).dump(2) + "\n";
+    case core::Format::kCsv: return CatalogCsv(catalog, part);
+    case core::Format::kMarkdown: return CatalogMarkdown(catalog, part);
   }
   return {};
 }

@@ -4,12 +4,12 @@
 #include <string>
 
 #include "catalog/catalog.hpp"
-#include "report/format.hpp"
+#include "core/format.hpp"
 
 namespace portolan::report {
 
 enum class CatalogPart { kAll, kRoles, kEntries, kAdvisories };
 
-std::string RenderCatalog(const catalog::Catalog& catalog, Format format, CatalogPart part);
+std::string RenderCatalog(const catalog::Catalog& catalog, core::Format format, CatalogPart part);
 
 }  // namespace portolan::report

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "report/text_table.hpp"
+#include "core/text_table.hpp"
 
 namespace portolan::report {
 
@@ -26,10 +26,10 @@ std::string Citation(const catalog::Catalog& catalog, const catalog::Entry& entr
 }  // namespace
 
 std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
-                              const plan::Explanation& explanation, Format format) {
+                              const plan::Explanation& explanation, core::Format format) {
   const auto& from = inventory.endpoints[explanation.from];
   const auto& to = inventory.endpoints[explanation.to];
-  if (format == Format::kJson) {
+  if (format == core::Format::kJson) {
     nlohmann::ordered_json out;
     out["from"] = from.name;
     out["to"] = to.name;
@@ -67,14 +67,15 @@ std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::
       out += "\nCatalog entries for that port, and why they do not apply here:\n";
       for (const auto& miss : explanation.not_applied) {
         const auto& entry = catalog.entries[miss.entry];
-        for (const auto& line : Wrap(fmt::format("{}: {}", entry.id, miss.why_not), 96)) out += "  " + line + "\n";
+        for (const auto& line : core::Wrap(fmt::format("{}: {}", entry.id, miss.why_not), 96))
+          out += "  " + line + "\n";
       }
     }
     return out;
   }
   out += fmt::format("{} -> {}: {} required by {} flow{}\n\n", from.name, to.name, what, explanation.flows.size(),
                      explanation.flows.size() == 1 ? "" : "s");
-  TextTable table({{"FLOW"}, {"PROTO"}, {"PORTS"}, {"ENTRY"}, {"WHY", 48}, {"SOURCE", 48}});
+  core::TextTable table({{"FLOW"}, {"PROTO"}, {"PORTS"}, {"ENTRY"}, {"WHY", 48}, {"SOURCE", 48}});
   for (const auto* flow : explanation.flows) {
     for (const auto& item : flow->content) {
       if (explanation.port && catalog::ProtocolHasPorts(flow->protocol) &&

@@ -3,13 +3,13 @@
 
 #include <string>
 
+#include "core/format.hpp"
 #include "plan/explain.hpp"
-#include "report/format.hpp"
 
 namespace portolan::report {
 
 // Table (plain text) or JSON; other formats fall back to the table.
 std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
-                              const plan::Explanation& explanation, Format format);
+                              const plan::Explanation& explanation, core::Format format);
 
 }  // namespace portolan::report

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/text_table.hpp"
 #include "report/probe_report.hpp"
-#include "report/text_table.hpp"
 
 namespace portolan::report {
 
@@ -92,9 +92,9 @@ std::string Table(const lab::VerifyReport& report, const LabReportOptions& optio
   text += "\n";
 
   // The matrix: a cell counts the checks that came out as expected, of all checks of the pair.
-  std::vector<TextTable::Column> columns{{"FROM \\ TO", 0}};
+  std::vector<core::TextTable::Column> columns{{"FROM \\ TO", 0}};
   for (const auto& endpoint : report.topology.endpoints) columns.push_back({endpoint.name.substr(0, kMatrixName), 0});
-  TextTable matrix(std::move(columns));
+  core::TextTable matrix(std::move(columns));
   const int size = static_cast<int>(report.topology.endpoints.size());
   std::vector<std::pair<std::string, bool>> marks;  // cell text -> ok, for colouring after layout
   for (int s = 0; s < size; ++s) {
@@ -129,14 +129,14 @@ std::string Table(const lab::VerifyReport& report, const LabReportOptions& optio
       "-: nothing to check\n";
 
   const auto checks_table = [&](bool failed_only) {
-    TextTable table({{"FROM", 0},
-                     {"TO", 0},
-                     {"PORT", 0},
-                     {"EXPECTED", 0},
-                     {"GOT", 0},
-                     {"RESULT", 0},
-                     {"FLOWS / WHY", 30},
-                     {"DETAIL", 50}});
+    core::TextTable table({{"FROM", 0},
+                           {"TO", 0},
+                           {"PORT", 0},
+                           {"EXPECTED", 0},
+                           {"GOT", 0},
+                           {"RESULT", 0},
+                           {"FLOWS / WHY", 30},
+                           {"DETAIL", 50}});
     for (const auto& result : report.results) {
       if (failed_only && result.pass) continue;
       table.AddRow({Name(report, result.check.source),
@@ -223,24 +223,24 @@ std::string JsonReport(const lab::VerifyReport& report) {
 }
 
 std::string Csv(const lab::VerifyReport& report) {
-  std::string text = CsvRow({"from", "to", "address", "protocol", "port", "required", "flows_or_why", "expected",
-                             "verdict", "pass", "detail"});
+  std::string text = core::CsvRow({"from", "to", "address", "protocol", "port", "required", "flows_or_why", "expected",
+                                   "verdict", "pass", "detail"});
   for (const auto& result : report.results) {
-    text += CsvRow({Name(report, result.check.source), Name(report, result.check.destination), result.check.address,
-                    std::string(probe::TransportName(result.check.transport)), std::to_string(result.check.port),
-                    result.check.required ? "yes" : "no", Reason(result), Expected(result),
-                    std::string(probe::VerdictName(result.probe.verdict)), result.pass ? "yes" : "no",
-                    Printable(result.probe.detail)});
+    text += core::CsvRow({Name(report, result.check.source), Name(report, result.check.destination),
+                          result.check.address, std::string(probe::TransportName(result.check.transport)),
+                          std::to_string(result.check.port), result.check.required ? "yes" : "no", Reason(result),
+                          Expected(result), std::string(probe::VerdictName(result.probe.verdict)),
+                          result.pass ? "yes" : "no", Printable(result.probe.detail)});
   }
   return text;
 }
 
 }  // namespace
 
-std::string RenderLabReport(const lab::VerifyReport& report, Format format, const LabReportOptions& options) {
+std::string RenderLabReport(const lab::VerifyReport& report, core::Format format, const LabReportOptions& options) {
   switch (format) {
-    case Format::kJson: return JsonReport(report);
-    case Format::kCsv: return Csv(report);
+    case core::Format::kJson: return JsonReport(report);
+    case core::Format::kCsv: return Csv(report);
     default: return Table(report, options);
   }
 }

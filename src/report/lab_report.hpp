@@ -3,8 +3,8 @@
 // failure in words), JSON (the schema in docs/lab.md) or CSV (one row per check).
 #include <string>
 
+#include "core/format.hpp"
 #include "lab/result.hpp"
-#include "report/format.hpp"
 
 namespace portolan::report {
 
@@ -13,6 +13,6 @@ struct LabReportOptions {
   bool all = false;     // table: every check, not only the failed ones
 };
 
-std::string RenderLabReport(const lab::VerifyReport& report, Format format, const LabReportOptions& options = {});
+std::string RenderLabReport(const lab::VerifyReport& report, core::Format format, const LabReportOptions& options = {});
 
 }  // namespace portolan::report

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "report/json_writer.hpp"
-#include "report/text_table.hpp"
+#include "core/json_writer.hpp"
+#include "core/text_table.hpp"
 
 namespace portolan::report {
 
@@ -86,13 +86,14 @@ class EndpointLiterals {
  public:
   explicit EndpointLiterals(const inventory::Inventory& inventory) {
     for (const auto& endpoint : inventory.endpoints) {
-      names_.push_back(JsonQuoted(endpoint.name));
+      names_.push_back(core::JsonQuoted(endpoint.name));
       auto& addresses = addresses_.emplace_back();
-      for (const auto& address : endpoint.addresses) addresses.emplace_back(address, JsonQuoted(address.ToString()));
+      for (const auto& address : endpoint.addresses)
+        addresses.emplace_back(address, core::JsonQuoted(address.ToString()));
     }
   }
 
-  void Write(JsonWriter& json, const inventory::Inventory& inventory, const std::vector<int>& endpoints,
+  void Write(core::JsonWriter& json, const inventory::Inventory& inventory, const std::vector<int>& endpoints,
              core::Family family) const {
     json.BeginObject();
     for (const auto kind : {inventory::EndpointKind::kHost, inventory::EndpointKind::kClientNetwork}) {
@@ -125,7 +126,7 @@ class EndpointLiterals {
   std::vector<std::vector<std::pair<core::Network, std::string>>> addresses_;
 };
 
-void WriteAdvisory(JsonWriter& json, const catalog::Advisory& advisory) {
+void WriteAdvisory(core::JsonWriter& json, const catalog::Advisory& advisory) {
   json.Key("id");
   json.String(advisory.id);
   json.Key("title");
@@ -136,7 +137,7 @@ void WriteAdvisory(JsonWriter& json, const catalog::Advisory& advisory) {
 
 std::string PlanJson(const PlanView& view) {
   const EndpointLiterals endpoints(view.inventory);
-  JsonWriter json;
+  core::JsonWriter json;
   json.BeginObject();
   json.Key("catalog");
   json.String(view.catalog.name);
@@ -237,13 +238,14 @@ std::string AdvisoryLines(const PlanView& view) {
   out += "\nAdvisories\n";
   for (const auto& [advisory, flows] : advisory_flows) {
     const auto& a = view.catalog.advisories[advisory];
-    for (const auto& line : Wrap(fmt::format("[{}] {} ({}): {}", a.id, a.title, fmt::join(flows, ", "), a.text), 100)) {
+    for (const auto& line :
+         core::Wrap(fmt::format("[{}] {} ({}): {}", a.id, a.title, fmt::join(flows, ", "), a.text), 100)) {
       out += "  " + line + "\n";
     }
   }
   for (const int advisory : view.plan.global_advisories) {
     const auto& a = view.catalog.advisories[advisory];
-    for (const auto& line : Wrap(fmt::format("[{}] {} (whole plan): {}", a.id, a.title, a.text), 100)) {
+    for (const auto& line : core::Wrap(fmt::format("[{}] {} (whole plan): {}", a.id, a.title, a.text), 100)) {
       out += "  " + line + "\n";
     }
   }
@@ -253,7 +255,7 @@ std::string AdvisoryLines(const PlanView& view) {
 std::string PlanTable(const PlanView& view) {
   std::string out = fmt::format("Plan for {} (catalog {}, domain {}): {} flows\n\n", view.inventory.file,
                                 view.catalog.name, view.inventory.domain.name, view.plan.flows.size());
-  TextTable table({{"FLOW"}, {"FROM", 30}, {"TO", 30}, {"PROTO"}, {"PORTS", 12}, {"SERVICE"}, {"WHY", 60}});
+  core::TextTable table({{"FLOW"}, {"FROM", 30}, {"TO", 30}, {"PROTO"}, {"PORTS", 12}, {"SERVICE"}, {"WHY", 60}});
   bool first = true;
   for (const auto& flow : view.plan.flows) {
     if (!first) table.AddSeparator();
@@ -289,11 +291,11 @@ std::vector<std::string> ItemFields(const PlanView& view, const Flow& flow, cons
 }
 
 std::string PlanCsv(const PlanView& view) {
-  std::string out = CsvRow({"flow", "family", "protocol", "ports", "services", "reasons", "advisories", "source_hosts",
-                            "source_networks", "source_addresses", "destination_hosts", "destination_networks",
-                            "destination_addresses"});
+  std::string out = core::CsvRow({"flow", "family", "protocol", "ports", "services", "reasons", "advisories",
+                                  "source_hosts", "source_networks", "source_addresses", "destination_hosts",
+                                  "destination_networks", "destination_addresses"});
   for (const auto& flow : view.plan.flows) {
-    for (const auto& item : flow.content) out += CsvRow(ItemFields(view, flow, item));
+    for (const auto& item : flow.content) out += core::CsvRow(ItemFields(view, flow, item));
   }
   return out;
 }
@@ -310,7 +312,7 @@ std::string PlanMarkdown(const PlanView& view) {
                       fmt::format("{}", fmt::join(view.Services(item.entries), ", ")), WhyText(view, item)});
     }
   }
-  out += MarkdownTable({"Flow", "From", "To", "Protocol", "Ports", "Service", "Why"}, rows);
+  out += core::MarkdownTable({"Flow", "From", "To", "Protocol", "Ports", "Service", "Why"}, rows);
   const auto advisory_flows = view.AdvisoryFlows();
   if (!advisory_flows.empty() || !view.plan.global_advisories.empty()) {
     out += "\n## Advisories\n\n";
@@ -329,14 +331,14 @@ std::string PlanMarkdown(const PlanView& view) {
 }  // namespace
 
 std::string RenderPlan(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan,
-                       Format format) {
+                       core::Format format) {
   const PlanView view{catalog, inventory, plan};
   switch (format) {
-    case Format::kJunit:  // not offered for the plan
-    case Format::kTable: return PlanTable(view);
-    case Format::kJson: return PlanJson(view);
-    case Format::kCsv: return PlanCsv(view);
-    case Format::kMarkdown: return PlanMarkdown(view);
+    case core::Format::kJunit:  // not offered for the plan
+    case core::Format::kTable: return PlanTable(view);
+    case core::Format::kJson: return PlanJson(view);
+    case core::Format::kCsv: return PlanCsv(view);
+    case core::Format::kMarkdown: return PlanMarkdown(view);
   }
   return {};
 }

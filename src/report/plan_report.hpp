@@ -5,13 +5,13 @@
 #include <string>
 
 #include "catalog/catalog.hpp"
+#include "core/format.hpp"
 #include "inventory/inventory.hpp"
 #include "plan/flow.hpp"
-#include "report/format.hpp"
 
 namespace portolan::report {
 
 std::string RenderPlan(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan,
-                       Format format);
+                       core::Format format);
 
 }  // namespace portolan::report

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "report/text_table.hpp"
+#include "core/text_table.hpp"
 
 namespace portolan::report {
 
@@ -36,7 +36,7 @@ std::string Colour(probe::Verdict verdict, const std::string& text) {
 }
 
 std::string Table(const std::vector<probe::ProbeResult>& results, const ProbeReportOptions& options) {
-  TextTable table({{"TARGET"}, {"PORT"}, {"SERVICE"}, {"VERDICT"}, {"MS"}, {"FLOWS", 16}, {"DETAIL", 70}});
+  core::TextTable table({{"TARGET"}, {"PORT"}, {"SERVICE"}, {"VERDICT"}, {"MS"}, {"FLOWS", 16}, {"DETAIL", 70}});
   std::map<std::string, int> counts;
   for (const auto& result : results) {
     const std::string verdict(probe::VerdictName(result.verdict));
@@ -89,12 +89,12 @@ std::string Json(const std::vector<probe::ProbeResult>& results, const ProbeRepo
 }
 
 std::string Csv(const std::vector<probe::ProbeResult>& results) {
-  std::string text = CsvRow({"target", "protocol", "port", "service", "verdict", "detail", "rtt_ms", "flows"});
+  std::string text = core::CsvRow({"target", "protocol", "port", "service", "verdict", "detail", "rtt_ms", "flows"});
   for (const auto& result : results) {
-    text += CsvRow({result.spec.target.address, std::string(probe::TransportName(result.spec.transport)),
-                    std::to_string(result.spec.target.port), ServiceId(result),
-                    std::string(probe::VerdictName(result.verdict)), Printable(result.detail), Rtt(result),
-                    fmt::format("{}", fmt::join(result.spec.flows, " "))});
+    text += core::CsvRow({result.spec.target.address, std::string(probe::TransportName(result.spec.transport)),
+                          std::to_string(result.spec.target.port), ServiceId(result),
+                          std::string(probe::VerdictName(result.verdict)), Printable(result.detail), Rtt(result),
+                          fmt::format("{}", fmt::join(result.spec.flows, " "))});
   }
   return text;
 }
@@ -111,15 +111,16 @@ std::string Junit(const std::vector<probe::ProbeResult>& results) {
       ++tests;
       const std::string name = fmt::format("{} {}/{} {}", result.spec.target.address, result.spec.target.port,
                                            probe::TransportName(result.spec.transport), ServiceId(result));
-      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n", XmlEscaped(flow),
-                           XmlEscaped(name), result.rtt_ms / 1000.0);
+      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n", core::XmlEscaped(flow),
+                           core::XmlEscaped(name), result.rtt_ms / 1000.0);
       const std::string verdict(probe::VerdictName(result.verdict));
       if (probe::VerdictPasses(result.verdict)) {
-        cases += fmt::format("      <system-out>{}: {}</system-out>\n", verdict, XmlEscaped(Printable(result.detail)));
+        cases +=
+            fmt::format("      <system-out>{}: {}</system-out>\n", verdict, core::XmlEscaped(Printable(result.detail)));
       } else {
         ++failures;
         cases += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", verdict, verdict,
-                             XmlEscaped(Printable(result.detail)));
+                             core::XmlEscaped(Printable(result.detail)));
       }
       cases += "    </testcase>\n";
     }
@@ -132,14 +133,14 @@ std::string Junit(const std::vector<probe::ProbeResult>& results) {
 
 }  // namespace
 
-std::string RenderProbeResults(const std::vector<probe::ProbeResult>& results, Format format,
+std::string RenderProbeResults(const std::vector<probe::ProbeResult>& results, core::Format format,
                                const ProbeReportOptions& options) {
   switch (format) {
-    case Format::kJson: return Json(results, options);
-    case Format::kCsv: return Csv(results);
-    case Format::kJunit: return Junit(results);
-    case Format::kTable:
-    case Format::kMarkdown: return Table(results, options);
+    case core::Format::kJson: return Json(results, options);
+    case core::Format::kCsv: return Csv(results);
+    case core::Format::kJunit: return Junit(results);
+    case core::Format::kTable:
+    case core::Format::kMarkdown: return Table(results, options);
   }
   return Table(results, options);
 }

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/format.hpp"
 #include "probe/engine.hpp"
-#include "report/format.hpp"
 
 namespace portolan::report {
 
@@ -20,7 +20,7 @@ std::string Printable(std::string_view text);
 // The id of the service a probe checked, "-" for a transport-only check.
 std::string ServiceId(const probe::ProbeResult& result);
 
-std::string RenderProbeResults(const std::vector<probe::ProbeResult>& results, Format format,
+std::string RenderProbeResults(const std::vector<probe::ProbeResult>& results, core::Format format,
                                const ProbeReportOptions& options = {});
 
 }  // namespace portolan::report

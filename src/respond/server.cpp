@@ -164,7 +164,7 @@ class Server {
   Server(const Listeners& listeners, const ServeOptions& options)
       : sockets_(listeners.Sockets()), options_(options), limiter_(options.rate_per_source) {
     for (const auto& socket : sockets_) {
-      greetings_.push_back(Greeting({options.token, options.host, socket.port, socket.transport}));
+      greetings_.push_back(probe::responder::Greeting({options.token, options.host, socket.port, socket.transport}));
     }
   }
   ~Server() {
@@ -249,7 +249,7 @@ class Server {
     const auto index = static_cast<std::uint32_t>(event.data.u64 & 0xFFFFFFFF);
     switch (kind) {
       case Kind::kListener:
-        if (sockets_[index].transport == Transport::kTcp) {
+        if (sockets_[index].transport == probe::responder::Transport::kTcp) {
           AcceptAll(index);
         } else {
           AnswerDatagrams(index);
@@ -284,7 +284,7 @@ class Server {
         return;  // ENOBUFS, ENOMEM: try again on the next wake
       }
       if (!limiter_.Allow(KeyOf(peer), now_)) {
-        summary_.RateLimited(Transport::kTcp, listener.port);
+        summary_.RateLimited(probe::responder::Transport::kTcp, listener.port);
         ::close(fd);
         continue;
       }
@@ -312,7 +312,7 @@ class Server {
     const auto& listener = sockets_[index];
     Contact contact;
     contact.time = WallClock::now();
-    contact.transport = Transport::kTcp;
+    contact.transport = probe::responder::Transport::kTcp;
     contact.source = AddressText(peer.any);
     contact.source_port = PortOf(peer);
     contact.local = listener.address;
@@ -386,7 +386,7 @@ class Server {
         continue;  // an error queued by an earlier send: the next datagram
       }
       if (!limiter_.Allow(KeyOf(peer), now_)) {
-        summary_.RateLimited(Transport::kUdp, listener.port);
+        summary_.RateLimited(probe::responder::Transport::kUdp, listener.port);
         continue;
       }
       Answer(listener, index, peer, message, static_cast<std::size_t>(size));
@@ -397,7 +397,7 @@ class Server {
               std::size_t size) {
     Contact contact;
     contact.time = WallClock::now();
-    contact.transport = Transport::kUdp;
+    contact.transport = probe::responder::Transport::kUdp;
     contact.source = AddressText(peer.any);
     contact.source_port = PortOf(peer);
     contact.local = listener.address;
@@ -434,7 +434,7 @@ class Server {
     const std::span<const std::uint8_t> kept(request_.data(), std::min(size, request_.size()));
     const bool answer = IsUnicastExchange(peer, local, local_known, directed) &&
                         !IsReflectorPort(contact.source_port) &&
-                        !ParseGreeting(kept);  // another responder's greeting: no ping-pong
+                        !probe::responder::ParseGreeting(kept);  // another responder's greeting: no ping-pong
     const auto& greeting = greetings_[index];
     // Never larger than the request: no amplification; an empty request gets an empty answer.
     const std::size_t length = answer ? std::min(greeting.size(), size) : 0;
@@ -639,17 +639,18 @@ Listeners Bind(const BindOptions& options) {
   for (const auto& text : options.addresses) {
     const ParsedAddress parsed = ParseBindAddress(text);
     const auto& of_family = options.ports.Of(parsed.ipv6 ? core::Family::kIPv6 : core::Family::kIPv4);
-    for (const auto transport : {Transport::kTcp, Transport::kUdp}) {
-      const auto& ports = transport == Transport::kTcp ? of_family.tcp : of_family.udp;
+    for (const auto transport : {probe::responder::Transport::kTcp, probe::responder::Transport::kUdp}) {
+      const auto& ports = transport == probe::responder::Transport::kTcp ? of_family.tcp : of_family.udp;
       for (const auto& range : ports.Ranges()) {
         for (int port = range.first; port <= range.last; ++port) {
-          const auto where = fmt::format("{} {}/{}", text, port, TransportName(transport));
-          const int type = transport == Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
+          const auto where = fmt::format("{} {}/{}", text, port, probe::responder::TransportName(transport));
+          const int type = transport == probe::responder::Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
           const int fd = ::socket(parsed.address.any.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
           if (fd < 0) throw BindError(fmt::format("cannot open a socket for {}: {}", where, std::strerror(errno)));
           if (parsed.ipv6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY);  // :: means IPv6 only: bind what is given
-          if (transport == Transport::kTcp) SetOption(fd, SOL_SOCKET, SO_REUSEADDR);  // a restart is not refused
-          if (transport == Transport::kUdp && parsed.wildcard) {
+          if (transport == probe::responder::Transport::kTcp)
+            SetOption(fd, SOL_SOCKET, SO_REUSEADDR);  // a restart is not refused
+          if (transport == probe::responder::Transport::kUdp && parsed.wildcard) {
             SetOption(fd, parsed.ipv6 ? IPPROTO_IPV6 : IPPROTO_IP, parsed.ipv6 ? IPV6_RECVPKTINFO : IP_PKTINFO);
           }
           SocketAddress address = parsed.address;
@@ -667,7 +668,7 @@ Listeners Bind(const BindOptions& options) {
             }
             throw BindError(fmt::format("cannot bind {}: {}{}", where, std::strerror(error), BindHint(error, port)));
           }
-          if (transport == Transport::kTcp && ::listen(fd, options.backlog) != 0) {
+          if (transport == probe::responder::Transport::kTcp && ::listen(fd, options.backlog) != 0) {
             const int error = errno;
             ::close(fd);
             if (error == EADDRINUSE && options.skip_busy) {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "probe/responder/greeting.hpp"
 #include "respond/contact_log.hpp"
-#include "respond/greeting.hpp"
 #include "respond/port_selection.hpp"
 
 namespace portolan::respond {
@@ -36,7 +36,7 @@ class Listeners {
  public:
   struct Socket {
     int fd = -1;
-    Transport transport = Transport::kTcp;
+    probe::responder::Transport transport = probe::responder::Transport::kTcp;
     int port = 0;
     std::string address;    // as bound, "10.0.0.10" or "::"
     bool wildcard = false;  // 0.0.0.0 or ::: the local address comes from each contact
@@ -68,14 +68,14 @@ Listeners Bind(const BindOptions& options);
 std::size_t SocketsNeeded(const BindOptions& options);
 
 struct ServeOptions {
-  std::string token = std::string(kDefaultToken);
-  std::string host = std::string(kNoHost);  // the greeting's host field
-  double rate_per_source = 100;             // contacts per second per source address; 0: no limit
-  std::size_t max_connections = 20000;      // TCP connections open at once; more are closed at once
-  std::chrono::milliseconds idle{30000};    // a connection without traffic this long is closed
-  std::chrono::milliseconds ttl{0};         // 0: until a signal
-  int log_fd = -1;                          // JSON lines, one per contact; -1: none
-  bool quiet = false;                       // no line per contact on stderr
+  std::string token = std::string(probe::responder::kDefaultToken);
+  std::string host = std::string(probe::responder::kNoHost);  // the greeting's host field
+  double rate_per_source = 100;                               // contacts per second per source address; 0: no limit
+  std::size_t max_connections = 20000;                        // TCP connections open at once; more are closed at once
+  std::chrono::milliseconds idle{30000};                      // a connection without traffic this long is closed
+  std::chrono::milliseconds ttl{0};                           // 0: until a signal
+  int log_fd = -1;                                            // JSON lines, one per contact; -1: none
+  bool quiet = false;                                         // no line per contact on stderr
   // Called once every socket is being served and the signals are caught (the pid file).
   std::function<void()> ready;
 };

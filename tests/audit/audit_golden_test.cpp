@@ -6,10 +6,10 @@
 #include <algorithm>
 
 #include "audit/audit.hpp"
-#include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
 #include "core/atomic_file.hpp"
 #include "plan/planner.hpp"
+#include "report/audit_report.hpp"
 #include "support/test_support.hpp"
 
 namespace portolan::audit {
@@ -19,7 +19,7 @@ struct GoldenCase {
   std::string name;       // golden file stem
   std::string inventory;  // relative to the source tree
   std::string ruleset;    // relative to the source tree; the report names it so
-  render::PolicyOptions options;
+  policy::PolicyOptions options;
 };
 
 AuditResult AuditCase(const GoldenCase& c) {
@@ -28,14 +28,14 @@ AuditResult AuditCase(const GoldenCase& c) {
   const auto text = core::ReadFile(testing::SourceDir() / c.ruleset);
   std::vector<Ruleset> rulesets;
   rulesets.push_back(formats::ReadRuleset(text, c.ruleset, "", {}));
-  const auto policy = render::BuildPolicy(testing::Sms2003(), inventory, plan, c.options);
+  const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, c.options);
   return RunAudit(rulesets, policy);
 }
 
 std::vector<GoldenCase> Cases() {
   std::vector<GoldenCase> cases;
-  render::PolicyOptions network;
-  network.mode = render::Mode::kNetwork;
+  policy::PolicyOptions network;
+  network.mode = policy::Mode::kNetwork;
   cases.push_back({"iptables/broken-network", "examples/sms2003-site.yaml", "examples/broken-iptables.rules", network});
   cases.push_back({"cisco-ios/broken-network", "tests/data/inventories/bits-mixed.yaml",
                    "tests/golden/audit/cisco-ios/broken-network.cfg", network});
@@ -49,16 +49,16 @@ std::vector<GoldenCase> Cases() {
 TEST(AuditGolden, ReportsInEveryFormat) {
   for (const auto& c : Cases()) {
     const auto result = AuditCase(c);
-    for (const auto format : {report::Format::kTable, report::Format::kJson, report::Format::kCsv}) {
-      testing::ExpectGolden(fmt::format("audit/{}.{}", c.name, report::FormatExtension(format)),
-                            RenderAuditReport(result, format));
+    for (const auto format : {core::Format::kTable, core::Format::kJson, core::Format::kCsv}) {
+      testing::ExpectGolden(fmt::format("audit/{}.{}", c.name, core::FormatExtension(format)),
+                            report::RenderAuditReport(result, format));
     }
   }
 }
 
 TEST(AuditGolden, BrokenExampleFindsEveryPlantedFault) {
-  render::PolicyOptions network;
-  network.mode = render::Mode::kNetwork;
+  policy::PolicyOptions network;
+  network.mode = policy::Mode::kNetwork;
   const auto result = AuditCase({"", "examples/sms2003-site.yaml", "examples/broken-iptables.rules", network});
   std::map<std::string, FlowStatus> status;
   for (const auto& flow : result.flows) status[flow.flow_id] = flow.status;
@@ -73,8 +73,8 @@ TEST(AuditGolden, BrokenExampleFindsEveryPlantedFault) {
 }
 
 GoldenCase NetworkCase(const std::string& inventory, const std::string& ruleset) {
-  render::PolicyOptions network;
-  network.mode = render::Mode::kNetwork;
+  policy::PolicyOptions network;
+  network.mode = policy::Mode::kNetwork;
   return {"", inventory, ruleset, network};
 }
 
@@ -135,7 +135,7 @@ TEST(AuditGolden, CiscoIosVtyAclIsOnlyANote) {
       NetworkCase("tests/data/inventories/bits-mixed.yaml", "tests/golden/audit/cisco-ios/broken-network.cfg");
   const auto inventory = testing::InventoryFromFile(testing::SourceDir() / c.inventory);
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
-  const auto policy = render::BuildPolicy(testing::Sms2003(), inventory, plan, c.options);
+  const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, c.options);
   auto text = core::ReadFile(testing::SourceDir() / c.ruleset);
   const auto vty = text.find("line vty 0 4\n");
   ASSERT_NE(vty, std::string::npos);
@@ -177,7 +177,7 @@ TEST(AuditGolden, SeveralBaseChainsOnAHookTraceEachBoxOnce) {
       NetworkCase("tests/data/inventories/netbios-rc.yaml", "tests/golden/audit/nftables/broken-network.nft.json");
   const auto inventory = testing::InventoryFromFile(testing::SourceDir() / c.inventory);
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
-  const auto policy = render::BuildPolicy(testing::Sms2003(), inventory, plan, c.options);
+  const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, c.options);
   auto text = core::ReadFile(testing::SourceDir() / c.ruleset);
   const auto end = text.rfind("]}");
   ASSERT_NE(end, std::string::npos);

@@ -9,12 +9,12 @@
 
 #include "audit/analysis.hpp"
 #include "audit/audit.hpp"
-#include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
 #include "audit/round_trip_support.hpp"
 #include "core/atomic_file.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
+#include "report/audit_report.hpp"
 #include "support/test_support.hpp"
 
 namespace portolan::audit {
@@ -149,14 +149,14 @@ TEST(AuditAws, GoldenReports) {
   options.host = "SMS01";
   std::vector<Ruleset> rulesets;
   rulesets.push_back(formats::ReadRuleset(core::ReadFile(testing::SourceDir() / file), file, "", options));
-  render::PolicyOptions host;
-  host.mode = render::Mode::kHost;
+  policy::PolicyOptions host;
+  host.mode = policy::Mode::kHost;
   host.host = static_cast<int>(inventory.FindEndpoint("SMS01") - inventory.endpoints.data());
   host.egress = false;
-  const auto result = RunAudit(rulesets, render::BuildPolicy(testing::Sms2003(), inventory, plan, host));
-  for (const auto format : {report::Format::kTable, report::Format::kJson, report::Format::kCsv})
-    testing::ExpectGolden(fmt::format("audit/aws/broken-host.{}", report::FormatExtension(format)),
-                          RenderAuditReport(result, format));
+  const auto result = RunAudit(rulesets, policy::BuildPolicy(testing::Sms2003(), inventory, plan, host));
+  for (const auto format : {core::Format::kTable, core::Format::kJson, core::Format::kCsv})
+    testing::ExpectGolden(fmt::format("audit/aws/broken-host.{}", core::FormatExtension(format)),
+                          report::RenderAuditReport(result, format));
   std::map<std::string, FlowStatus> status;
   for (const auto& flow : result.flows) status[flow.flow_id] = flow.status;
   EXPECT_EQ(status["F04"], FlowStatus::kAllowed);
@@ -195,12 +195,12 @@ TEST(AuditAws, ARepeatedPermissionIsRedundantNotShadowed) {
                         PacketSet::Family(core::Family::kIPv4) & PacketSet::InInterface(0) & PacketSet::OutInterface(0);
   EXPECT_TRUE(outbound.SubsetOf(evaluation.hooks.at(Hook::kOutput).accepted));
 
-  render::PolicyOptions host;
-  host.mode = render::Mode::kHost;
+  policy::PolicyOptions host;
+  host.mode = policy::Mode::kHost;
   host.host = static_cast<int>(inventory.FindEndpoint("SMS01") - inventory.endpoints.data());
   host.egress = true;
-  const auto result = RunAudit(rulesets, render::BuildPolicy(testing::Sms2003(), inventory, plan, host));
-  EXPECT_TRUE(result.shadowed.empty()) << RenderAuditReport(result, report::Format::kTable);
+  const auto result = RunAudit(rulesets, policy::BuildPolicy(testing::Sms2003(), inventory, plan, host));
+  EXPECT_TRUE(result.shadowed.empty()) << report::RenderAuditReport(result, core::Format::kTable);
   std::vector<std::string> redundant;
   for (const auto& note : result.notes)
     if (note.find("redundant") != std::string::npos) redundant.push_back(note);
@@ -214,10 +214,10 @@ TEST(AuditAws, ARepeatedPermissionIsRedundantNotShadowed) {
             "(sg.json:5:39), and grants nothing more");
   EXPECT_NE(redundant[2].find("ssh: all traffic to 0.0.0.0/0: redundant: it repeats web: all traffic to 0.0.0.0/0"),
             std::string::npos);
-  EXPECT_NE(RenderAuditReport(result, report::Format::kTable).find("RULES THAT CAN NEVER MATCH\n(none)\n"),
+  EXPECT_NE(report::RenderAuditReport(result, core::Format::kTable).find("RULES THAT CAN NEVER MATCH\n(none)\n"),
             std::string::npos);
-  EXPECT_EQ(RenderAuditReport(result, report::Format::kCsv).find("never-match"), std::string::npos);
-  EXPECT_NE(RenderAuditReport(result, report::Format::kJson).find("\"never_match\": []"), std::string::npos);
+  EXPECT_EQ(report::RenderAuditReport(result, core::Format::kCsv).find("never-match"), std::string::npos);
+  EXPECT_NE(report::RenderAuditReport(result, core::Format::kJson).find("\"never_match\": []"), std::string::npos);
 }
 
 // audit(render aws-sg) in host mode, every endpoint, with and without --egress.
@@ -228,8 +228,8 @@ TEST(AuditAws, RenderedGroupsAreCleanOnEveryInventory) {
     const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
     for (std::size_t i = 0; i < inventory.endpoints.size(); ++i) {
       for (const bool egress : {false, true}) {
-        render::PolicyOptions options;
-        options.mode = render::Mode::kHost;
+        policy::PolicyOptions options;
+        options.mode = policy::Mode::kHost;
         options.host = static_cast<int>(i);
         options.egress = egress;
         const auto label = fmt::format("{} host {}{}", file.filename().string(), inventory.endpoints[i].name,
@@ -240,10 +240,10 @@ TEST(AuditAws, RenderedGroupsAreCleanOnEveryInventory) {
         const auto read_back = testing::RenderedRulesets("aws-sg", inventory, plan, options, read);
         if (!read_back) continue;
         const auto& rulesets = *read_back;
-        const auto result = RunAudit(rulesets, render::BuildPolicy(testing::Sms2003(), inventory, plan, options));
+        const auto result = RunAudit(rulesets, policy::BuildPolicy(testing::Sms2003(), inventory, plan, options));
         const bool clean =
             !result.AnyBlocked() && result.excess.empty() && result.shadowed.empty() && result.unused.empty();
-        EXPECT_TRUE(clean) << label << "\n" << RenderAuditReport(result, report::Format::kTable);
+        EXPECT_TRUE(clean) << label << "\n" << report::RenderAuditReport(result, core::Format::kTable);
         ++audits;
       }
     }

@@ -9,11 +9,11 @@
 
 #include "audit/analysis.hpp"
 #include "audit/audit.hpp"
-#include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
 #include "audit/round_trip_support.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
+#include "report/audit_report.hpp"
 #include "support/test_support.hpp"
 
 namespace portolan::audit {
@@ -562,7 +562,7 @@ TEST(CiscoAsa, UnknownTrailingTokenIsAnError) {
 
 // audit(render(plan)) with the inventory that names the zones: clean in every network mode.
 void ExpectClean(const std::string& target, const inventory::Inventory& inventory, const plan::Plan& plan,
-                 const render::PolicyOptions& options, const std::string& label) {
+                 const policy::PolicyOptions& options, const std::string& label) {
   formats::ReadOptions read;
   read.inventory = &inventory;
   const auto read_back = testing::RenderedRulesets(target, inventory, plan, options, read);
@@ -572,11 +572,11 @@ void ExpectClean(const std::string& target, const inventory::Inventory& inventor
   // IOS: with no flow of a family, no ACL is written and the interface forwards everything, as
   // the output says; nothing to audit then.
   if (rulesets.back().attachments.empty()) return;
-  const auto policy = render::BuildPolicy(testing::Sms2003(), inventory, plan, options);
+  const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
   const auto result = RunAudit(rulesets, policy);
   testing::ExpectSameReportBuiltAsProducts(rulesets, policy, result, label);  // IOS: replies too
   const bool clean = !result.AnyBlocked() && result.excess.empty() && result.shadowed.empty() && result.unused.empty();
-  EXPECT_TRUE(clean) << label << "\n" << RenderAuditReport(result, report::Format::kTable);
+  EXPECT_TRUE(clean) << label << "\n" << report::RenderAuditReport(result, core::Format::kTable);
 }
 
 TEST(CiscoRoundTrip, RenderedIosAndAsaAreCleanInEveryNetworkMode) {
@@ -585,8 +585,8 @@ TEST(CiscoRoundTrip, RenderedIosAndAsaAreCleanInEveryNetworkMode) {
       const auto inventory = testing::InventoryFromFile(file);
       const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
       const auto name = fmt::format("{} {}", target, file.filename().string());
-      render::PolicyOptions network;
-      network.mode = render::Mode::kNetwork;
+      policy::PolicyOptions network;
+      network.mode = policy::Mode::kNetwork;
       ExpectClean(target, inventory, plan, network, name + " network");
       const auto zones = inventory.Zones();
       if (zones.size() < 2) continue;

@@ -18,13 +18,13 @@
 #include <vector>
 
 #include "audit/audit.hpp"
-#include "audit/audit_report.hpp"
 #include "audit/cube_analysis.hpp"
 #include "audit/formats/formats.hpp"
 #include "audit/round_trip_support.hpp"
 #include "core/atomic_file.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
+#include "report/audit_report.hpp"
 #include "support/test_support.hpp"
 
 namespace portolan::audit {
@@ -88,20 +88,20 @@ struct Findings {
   }
 };
 
-Comparison CompareEngines(const std::vector<Ruleset>& rulesets, const render::Policy& policy,
+Comparison CompareEngines(const std::vector<Ruleset>& rulesets, const policy::Policy& policy,
                           Findings* findings = nullptr) {
   AuditTuning tuning;
   tuning.engine = AuditTuning::Engine::kCubes;
   std::string cubes;
   try {
-    cubes = RenderAuditReport(RunAudit(rulesets, policy, tuning), report::Format::kJson);
+    cubes = report::RenderAuditReport(RunAudit(rulesets, policy, tuning), core::Format::kJson);
   } catch (const CubesDoNotFit& error) {
     const bool budget = std::string_view(error.what()).starts_with("over its budget");
     return {budget ? Agreement::kOverBudget : Agreement::kDeclined, error.what()};
   }
   tuning.engine = AuditTuning::Engine::kBdd;
   const auto reference = RunAudit(rulesets, policy, tuning);
-  const auto bdd = RenderAuditReport(reference, report::Format::kJson);
+  const auto bdd = report::RenderAuditReport(reference, core::Format::kJson);
   if (bdd == cubes) {
     if (findings != nullptr) findings->Add(reference);
     return {};
@@ -142,13 +142,13 @@ struct Tally {
 // zones, the edge of the first zone) and host mode for every endpoint, inbound and with egress.
 struct LabelledOptions {
   std::string label;
-  render::PolicyOptions options;
+  policy::PolicyOptions options;
 };
 
 std::vector<LabelledOptions> NetworkOptions(const inventory::Inventory& inventory) {
   std::vector<LabelledOptions> all;
-  render::PolicyOptions network;
-  network.mode = render::Mode::kNetwork;
+  policy::PolicyOptions network;
+  network.mode = policy::Mode::kNetwork;
   all.push_back({"network", network});
   const auto zones = inventory.Zones();
   if (zones.size() >= 2) {
@@ -163,8 +163,8 @@ std::vector<LabelledOptions> NetworkOptions(const inventory::Inventory& inventor
 }
 
 LabelledOptions HostOptions(const inventory::Inventory& inventory, std::size_t endpoint, bool egress) {
-  render::PolicyOptions host;
-  host.mode = render::Mode::kHost;
+  policy::PolicyOptions host;
+  host.mode = policy::Mode::kHost;
   host.host = static_cast<int>(endpoint);
   host.egress = egress;
   return {fmt::format("host {}{}", inventory.endpoints[endpoint].name, egress ? " --egress" : ""), host};
@@ -192,8 +192,8 @@ struct Site {
         inventory(testing::InventoryFromText(yaml, name)),
         plan(plan::BuildPlan(testing::Sms2003(), inventory)) {}
 
-  render::Policy Policy(const render::PolicyOptions& options) const {
-    return render::BuildPolicy(testing::Sms2003(), inventory, plan, options);
+  policy::Policy Policy(const policy::PolicyOptions& options) const {
+    return policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
   }
 };
 
@@ -207,7 +207,7 @@ struct FixedInput {
   const formats::Ipsets* ipsets = nullptr;
 };
 
-std::vector<Ruleset> ReadFixed(const FixedInput& input, const Site& site, const render::PolicyOptions& options) {
+std::vector<Ruleset> ReadFixed(const FixedInput& input, const Site& site, const policy::PolicyOptions& options) {
   formats::ReadOptions read;
   read.inventory = &site.inventory;
   read.ipsets = input.ipsets;
@@ -587,7 +587,7 @@ std::vector<Ruleset> ReadTexts(const std::vector<std::string>& texts) {
 }
 
 // Drops rules one at a time while the engines still differ: the smallest reproducer to report.
-std::vector<std::string> Shrink(std::vector<std::string> texts, const render::Policy& policy) {
+std::vector<std::string> Shrink(std::vector<std::string> texts, const policy::Policy& policy) {
   auto differs = [&policy](const std::vector<std::string>& candidate) {
     return CompareEngines(ReadTexts(candidate), policy).agreement == Agreement::kDifferent;
   };
@@ -617,17 +617,17 @@ std::vector<std::string> Shrink(std::vector<std::string> texts, const render::Po
   return texts;
 }
 
-std::string Table(const std::vector<Ruleset>& rulesets, const render::Policy& policy, AuditTuning::Engine engine) {
+std::string Table(const std::vector<Ruleset>& rulesets, const policy::Policy& policy, AuditTuning::Engine engine) {
   AuditTuning tuning;
   tuning.engine = engine;
-  return RenderAuditReport(RunAudit(rulesets, policy, tuning), report::Format::kTable);
+  return report::RenderAuditReport(RunAudit(rulesets, policy, tuning), core::Format::kTable);
 }
 
 // Policies of a site, built once per mode.
 class Policies {
  public:
   explicit Policies(const Site& site) : site_(site) {}
-  const render::Policy& Get(const LabelledOptions& options) {
+  const policy::Policy& Get(const LabelledOptions& options) {
     auto it = cache_.find(options.label);
     if (it == cache_.end()) it = cache_.emplace(options.label, site_.Policy(options.options)).first;
     return it->second;
@@ -635,7 +635,7 @@ class Policies {
 
  private:
   const Site& site_;
-  std::map<std::string, render::Policy> cache_;
+  std::map<std::string, policy::Policy> cache_;
 };
 
 // Audits random rulesets in host mode (inbound, and with egress, on random hosts) and in a random
@@ -743,7 +743,8 @@ TEST(AuditEngines, SwitchToBddsPastTheCubeBudget) {
   bdd.engine = AuditTuning::Engine::kBdd;
   const auto reference = RunAudit(rulesets, policy, bdd);
   EXPECT_EQ(reference.engine, "bdd");
-  EXPECT_EQ(RenderAuditReport(automatic, report::Format::kJson), RenderAuditReport(reference, report::Format::kJson));
+  EXPECT_EQ(report::RenderAuditReport(automatic, core::Format::kJson),
+            report::RenderAuditReport(reference, core::Format::kJson));
   EXPECT_FALSE(reference.flows.empty());
 
   // --engine cubes alone refuses it, naming the budget.
@@ -766,7 +767,8 @@ TEST(AuditEngines, BudgetDecidesTheEngineNotTheReport) {
   tight.cube_budget = 10;
   const auto fallen = RunAudit(rulesets, policy, tight);
   EXPECT_EQ(fallen.engine, "bdd (the cube engine gave up: over its budget of 10 cubes)");
-  EXPECT_EQ(RenderAuditReport(roomy, report::Format::kJson), RenderAuditReport(fallen, report::Format::kJson));
+  EXPECT_EQ(report::RenderAuditReport(roomy, core::Format::kJson),
+            report::RenderAuditReport(fallen, core::Format::kJson));
 }
 
 }  // namespace

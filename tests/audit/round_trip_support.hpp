@@ -12,9 +12,9 @@
 #include <gtest/gtest.h>
 
 #include "audit/audit.hpp"
-#include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
 #include "render/render.hpp"
+#include "report/audit_report.hpp"
 #include "support/test_support.hpp"
 
 namespace portolan::testing {
@@ -33,7 +33,7 @@ inline std::vector<std::filesystem::path> RoundTripInventories() {
 inline std::optional<std::vector<audit::Ruleset>> RenderedRulesets(const std::string& target,
                                                                    const inventory::Inventory& inventory,
                                                                    const plan::Plan& plan,
-                                                                   const render::PolicyOptions& options,
+                                                                   const policy::PolicyOptions& options,
                                                                    const audit::formats::ReadOptions& read = {}) {
   render::Request request;
   request.target = render::FindTarget(target);
@@ -52,12 +52,12 @@ inline std::optional<std::vector<audit::Ruleset>> RenderedRulesets(const std::st
 
 // Required flows built as all sources times all destinations within the domain, rather than
 // render's rules one by one (what big sites get): the same report.
-inline void ExpectSameReportBuiltAsProducts(const std::vector<audit::Ruleset>& rulesets, const render::Policy& policy,
+inline void ExpectSameReportBuiltAsProducts(const std::vector<audit::Ruleset>& rulesets, const policy::Policy& policy,
                                             const audit::AuditResult& result, const std::string& label) {
   audit::AuditTuning products;
   products.exact_flow_rules = 0;
-  EXPECT_EQ(audit::RenderAuditReport(audit::RunAudit(rulesets, policy, products), report::Format::kJson),
-            audit::RenderAuditReport(result, report::Format::kJson))
+  EXPECT_EQ(report::RenderAuditReport(audit::RunAudit(rulesets, policy, products), core::Format::kJson),
+            report::RenderAuditReport(result, core::Format::kJson))
       << label;
 }
 

@@ -9,11 +9,11 @@
 #include <gtest/gtest.h>
 
 #include "audit/audit.hpp"
-#include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
 #include "audit/round_trip_support.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
+#include "report/audit_report.hpp"
 #include "support/test_support.hpp"
 
 namespace portolan::audit {
@@ -21,15 +21,15 @@ namespace {
 
 // Renders with the target, reads every output back, audits against the same policy options.
 void ExpectClean(const std::string& target, const inventory::Inventory& inventory, const plan::Plan& plan,
-                 const render::PolicyOptions& options, const std::string& label) {
+                 const policy::PolicyOptions& options, const std::string& label) {
   const auto rulesets = testing::RenderedRulesets(target, inventory, plan, options);
   if (!rulesets) return;  // the target cannot express this policy: nothing to audit
-  const auto policy = render::BuildPolicy(testing::Sms2003(), inventory, plan, options);
+  const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
   const auto result = RunAudit(*rulesets, policy);
   testing::ExpectSameReportBuiltAsProducts(*rulesets, policy, result, label);
   const bool clean = !result.AnyBlocked() && result.excess.empty() && result.shadowed.empty() && result.unused.empty();
   for (const auto& flow : result.flows) EXPECT_EQ(flow.status, FlowStatus::kAllowed) << label << " " << flow.flow_id;
-  EXPECT_TRUE(clean) << label << "\n" << RenderAuditReport(result, report::Format::kTable);
+  EXPECT_TRUE(clean) << label << "\n" << report::RenderAuditReport(result, core::Format::kTable);
 }
 
 TEST(AuditRoundTrip, RenderedIptablesIsCleanInEveryMode) {
@@ -39,8 +39,8 @@ TEST(AuditRoundTrip, RenderedIptablesIsCleanInEveryMode) {
     const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
     const auto name = file.filename().string();
 
-    render::PolicyOptions network;
-    network.mode = render::Mode::kNetwork;
+    policy::PolicyOptions network;
+    network.mode = policy::Mode::kNetwork;
     ExpectClean("iptables", inventory, plan, network, name + " network");
     const auto zones = inventory.Zones();
     if (zones.size() >= 2) {
@@ -53,8 +53,8 @@ TEST(AuditRoundTrip, RenderedIptablesIsCleanInEveryMode) {
     audits += zones.size() >= 2 ? 3 : 1;
     for (std::size_t i = 0; i < inventory.endpoints.size(); ++i) {
       for (const bool egress : {false, true}) {
-        render::PolicyOptions host;
-        host.mode = render::Mode::kHost;
+        policy::PolicyOptions host;
+        host.mode = policy::Mode::kHost;
         host.host = static_cast<int>(i);
         host.egress = egress;
         ExpectClean("iptables", inventory, plan, host,

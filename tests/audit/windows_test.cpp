@@ -8,10 +8,10 @@
 
 #include "audit/analysis.hpp"
 #include "audit/audit.hpp"
-#include "audit/audit_report.hpp"
 #include "audit/formats/formats.hpp"
 #include "core/atomic_file.hpp"
 #include "plan/planner.hpp"
+#include "report/audit_report.hpp"
 #include "support/test_support.hpp"
 
 namespace portolan::audit {
@@ -251,13 +251,13 @@ TEST(AuditWindows, GoldenReportsOfPrecedence) {
   const std::string file = "tests/golden/audit/windows/precedence-host.rules";
   std::vector<Ruleset> rulesets;
   rulesets.push_back(formats::ReadRuleset(core::ReadFile(testing::SourceDir() / file), file, "", {}));
-  render::PolicyOptions host;
-  host.mode = render::Mode::kHost;
+  policy::PolicyOptions host;
+  host.mode = policy::Mode::kHost;
   host.host = static_cast<int>(inventory.FindEndpoint("SMS01") - inventory.endpoints.data());
-  const auto result = RunAudit(rulesets, render::BuildPolicy(testing::Sms2003(), inventory, plan, host));
-  for (const auto format : {report::Format::kTable, report::Format::kJson, report::Format::kCsv})
-    testing::ExpectGolden(fmt::format("audit/windows/precedence-host.{}", report::FormatExtension(format)),
-                          RenderAuditReport(result, format));
+  const auto result = RunAudit(rulesets, policy::BuildPolicy(testing::Sms2003(), inventory, plan, host));
+  for (const auto format : {core::Format::kTable, core::Format::kJson, core::Format::kCsv})
+    testing::ExpectGolden(fmt::format("audit/windows/precedence-host.{}", core::FormatExtension(format)),
+                          report::RenderAuditReport(result, format));
   std::map<std::string, FlowStatus> status;
   for (const auto& flow : result.flows) status[flow.flow_id] = flow.status;
   EXPECT_EQ(status["F04"], FlowStatus::kAllowed);

@@ -21,17 +21,17 @@ namespace {
 struct Rendered {
   inventory::Inventory inventory;
   plan::Plan plan;
-  Policy policy;
+  policy::Policy policy;
   std::string text;
 };
 
 Rendered RenderNetwork(const std::string& target, const std::filesystem::path& file, bool default_deny = true) {
   Rendered r{testing::InventoryFromFile(file), {}, {}, {}};
   r.plan = plan::BuildPlan(testing::Sms2003(), r.inventory);
-  PolicyOptions options;
-  options.mode = Mode::kNetwork;
+  policy::PolicyOptions options;
+  options.mode = policy::Mode::kNetwork;
   options.default_deny = default_deny;
-  r.policy = BuildPolicy(testing::Sms2003(), r.inventory, r.plan, options);
+  r.policy = policy::BuildPolicy(testing::Sms2003(), r.inventory, r.plan, options);
   const auto files = Render(*FindTarget(target), r.policy, {}, false);
   EXPECT_EQ(files.size(), 1u);
   r.text = files.front().content;
@@ -95,7 +95,7 @@ std::string Ports(int first, int last) {
 }
 
 // The ACEs a rule must produce in a stateful ACL (ASA): one per port range, in the from zone.
-std::multiset<std::string> ExpectedAsaAces(const Policy& policy, const std::string& zone) {
+std::multiset<std::string> ExpectedAsaAces(const policy::Policy& policy, const std::string& zone) {
   std::multiset<std::string> aces;
   for (const auto& rule : policy.rules) {
     if (rule.from_zone != zone) continue;
@@ -276,10 +276,10 @@ TEST(Cisco, HostModeIsRefused) {
   const auto inventory = testing::InventoryFromFile(Example());
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
   for (const std::string target : {"cisco-ios", "cisco-asa"}) {
-    PolicyOptions options;
-    options.mode = Mode::kHost;
+    policy::PolicyOptions options;
+    options.mode = policy::Mode::kHost;
     options.host = 0;
-    auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+    auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
     EXPECT_THROW(Render(*FindTarget(target), policy, {}, true), RenderRefused) << target;
   }
 }
@@ -308,8 +308,8 @@ TEST(Cisco, DescriptionsAndNamesFitTheirLimits) {
   auto ports = core::PortSet::Single(445).Union(core::PortSet::Of({1025, 5000}));
   EXPECT_EQ(cisco::PortOperators(ports), (std::vector<std::string>{"eq 445", "range 1025 5000"}));
 
-  Policy policy;
-  AddressGroup group;
+  policy::Policy policy;
+  policy::AddressGroup group;
   group.name = std::string(80, 'g');
   policy.groups.push_back(group);
   const auto name = cisco::ObjectGroupName(policy, 0);

@@ -29,11 +29,11 @@ std::filesystem::path Data(const std::string& name) {
 
 struct Rendered {
   inventory::Inventory inventory;
-  Policy policy;
+  policy::Policy policy;
   std::string text;
 };
 
-Rendered RenderWith(const std::string& target, const std::filesystem::path& file, PolicyOptions options,
+Rendered RenderWith(const std::string& target, const std::filesystem::path& file, policy::PolicyOptions options,
                     const std::optional<std::string>& host = std::nullopt) {
   Rendered r{testing::InventoryFromFile(file), {}, {}};
   const auto plan = plan::BuildPlan(testing::Sms2003(), r.inventory);
@@ -42,7 +42,7 @@ Rendered RenderWith(const std::string& target, const std::filesystem::path& file
       if (r.inventory.endpoints[e].name == *host) options.host = e;
     }
   }
-  r.policy = BuildPolicy(testing::Sms2003(), r.inventory, plan, options);
+  r.policy = policy::BuildPolicy(testing::Sms2003(), r.inventory, plan, options);
   const auto files = Render(*FindTarget(target), r.policy, {}, false);
   EXPECT_EQ(files.size(), 1u);
   r.text = files.front().content;
@@ -85,8 +85,8 @@ TEST(Pf, HostModeQuickRulesBehindAnExplicitBlock) {
 
 TEST(Pf, EveryRuleCarriesItsFlowInALabelWithinPfLimit) {
   for (const auto& file : {Example(), Data("ipv6"), Data("ras"), Data("netbios-rc")}) {
-    PolicyOptions options;
-    options.mode = Mode::kNetwork;
+    policy::PolicyOptions options;
+    options.mode = policy::Mode::kNetwork;
     const auto r = RenderWith("pf", file, options);
     const std::regex label(R"re(label "([^"]*)"$)re");
     std::set<std::string> flows;
@@ -104,8 +104,8 @@ TEST(Pf, EveryRuleCarriesItsFlowInALabelWithinPfLimit) {
 }
 
 TEST(Pf, NetworkModeRulesHaveNoDirection) {
-  PolicyOptions options;
-  options.mode = Mode::kNetwork;
+  policy::PolicyOptions options;
+  options.mode = policy::Mode::kNetwork;
   const auto r = RenderWith("pf", Example(), options);
   EXPECT_TRUE(Lines(r.text, "pass in").empty());
   EXPECT_TRUE(Lines(r.text, "pass out").empty());
@@ -118,7 +118,7 @@ TEST(Pf, NetworkModeRulesHaveNoDirection) {
 }
 
 TEST(Pf, NoDefaultDenyLeavesOutBlockSkipAndBlanketPasses) {
-  PolicyOptions options;
+  policy::PolicyOptions options;
   options.default_deny = false;
   const auto r = RenderWith("pf", Data("ipv6"), options, "SMSV6");
   EXPECT_EQ(r.text.find("block "), std::string::npos);
@@ -129,7 +129,7 @@ TEST(Pf, NoDefaultDenyLeavesOutBlockSkipAndBlanketPasses) {
 }
 
 TEST(Pf, EgressFiltersOutboundInsteadOfPassingIt) {
-  PolicyOptions options;
+  policy::PolicyOptions options;
   options.egress = true;
   const auto r = RenderWith("pf", Example(), options, "SMS01");
   EXPECT_EQ(r.text.find("pass out quick all"), std::string::npos);
@@ -150,8 +150,8 @@ TEST(Pf, IPv6HostAllowsNeighborDiscovery) {
 }
 
 TEST(Pf, PortlessProtocolsHaveNoPort) {
-  PolicyOptions options;
-  options.mode = Mode::kNetwork;
+  policy::PolicyOptions options;
+  options.mode = policy::Mode::kNetwork;
   const auto r = RenderWith("pf", Data("ras"), options);
   const auto gre = Lines(r.text, "pass quick inet proto gre");
   ASSERT_FALSE(gre.empty());
@@ -175,7 +175,7 @@ void AddAllowed(Allowed& allowed, std::tuple<int, int, int> key, const core::Por
 }
 
 // What the plan's policy allows, pair by pair (a host with itself left out: it never meets a group).
-Allowed FromPolicy(const Policy& policy) {
+Allowed FromPolicy(const policy::Policy& policy) {
   Allowed allowed;
   for (const auto& rule : policy.rules) {
     const auto ports = catalog::ProtocolHasPorts(rule.protocol) ? rule.Ports() : core::PortSet();
@@ -286,7 +286,7 @@ TEST(AwsSecurityGroups, ProtocolsPortsAndDescriptions) {
 }
 
 TEST(AwsSecurityGroups, EgressAndNotes) {
-  PolicyOptions options;
+  policy::PolicyOptions options;
   options.egress = true;
   const auto r = RenderWith("aws-sg", Example(), options);
   const auto out = json::parse(r.text);
@@ -307,16 +307,16 @@ TEST(AwsSecurityGroups, OneHostAndRefusals) {
 
   auto inventory = testing::InventoryFromFile(Example());
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
-  PolicyOptions network;
-  network.mode = Mode::kNetwork;
-  auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, network);
+  policy::PolicyOptions network;
+  network.mode = policy::Mode::kNetwork;
+  auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, network);
   EXPECT_THROW(Render(*FindTarget("aws-sg"), policy, {}, true), RenderRefused);
 }
 
 TEST(AwsSecurityGroups, OmissionsAreWarnings) {
   auto inventory = testing::InventoryFromFile(Example());
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
-  auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, {});
+  auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, {});
   policy.omissions.push_back("F99 something the platform cannot do");
   const auto out = json::parse(RenderAwsSecurityGroups(policy, {}).front().content);
   ASSERT_EQ(out["Warnings"].size(), 1u);

@@ -3,7 +3,7 @@
 // minus only what never crosses that firewall. And the central capability check refuses, or
 // with --allow-partial removes and reports, what a target cannot express.
 
-#include "render/policy.hpp"
+#include "policy/policy.hpp"
 
 #include <filesystem>
 #include <map>
@@ -42,7 +42,7 @@ PairPorts FromPlan(const plan::Plan& plan, Sees sees) {
   return pairs;
 }
 
-PairPorts FromPolicy(const Policy& policy, bool skip_self) {
+PairPorts FromPolicy(const policy::Policy& policy, bool skip_self) {
   PairPorts pairs;
   for (const auto& rule : policy.rules) {
     for (const int s : policy.Sources(rule).endpoints) {
@@ -55,7 +55,7 @@ PairPorts FromPolicy(const Policy& policy, bool skip_self) {
   return pairs;
 }
 
-void ExpectGroupsAreTheirMembers(const Policy& policy) {
+void ExpectGroupsAreTheirMembers(const policy::Policy& policy) {
   for (const auto& group : policy.groups) {
     std::vector<core::Network> networks;
     for (const int e : group.endpoints) {
@@ -83,18 +83,19 @@ TEST(Policy, HostModeIsExactlyTheHostsFlows) {
     const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
     for (int h = 0; h < static_cast<int>(inventory.endpoints.size()); ++h) {
       SCOPED_TRACE(inventory.endpoints[h].name);
-      PolicyOptions options;
+      policy::PolicyOptions options;
       options.host = h;
       options.egress = true;
-      const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+      const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
       EXPECT_EQ(FromPolicy(policy, false), FromPlan(plan, [&](int s, int d) { return s == h || d == h; }));
       ExpectGroupsAreTheirMembers(policy);
       for (const auto& rule : policy.rules) {
-        const auto& own = rule.direction == Direction::kInbound ? policy.Destinations(rule) : policy.Sources(rule);
+        const auto& own =
+            rule.direction == policy::Direction::kInbound ? policy.Destinations(rule) : policy.Sources(rule);
         EXPECT_EQ(own.endpoints, std::vector<int>{h}) << rule.name;
       }
       options.egress = false;
-      const auto inbound = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+      const auto inbound = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
       EXPECT_EQ(FromPolicy(inbound, false), FromPlan(plan, [&](int, int d) { return d == h; }));
     }
   }
@@ -107,10 +108,10 @@ TEST(Policy, NetworkModeIsExactlyTheFlowsBetweenZones) {
     const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
     for (const bool merge : {false, true}) {
       SCOPED_TRACE(merge ? "merged source zones" : "zone pairs");
-      PolicyOptions options;
-      options.mode = Mode::kNetwork;
+      policy::PolicyOptions options;
+      options.mode = policy::Mode::kNetwork;
       options.merge_source_zones = merge;
-      const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+      const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
       EXPECT_EQ(FromPolicy(policy, false),
                 FromPlan(plan, [&](int s, int d) { return inventory.ZoneOf(s) != inventory.ZoneOf(d); }));
       ExpectGroupsAreTheirMembers(policy);
@@ -134,10 +135,10 @@ TEST(Policy, NetworkModeIsExactlyTheFlowsBetweenZones) {
 TEST(Policy, ZonesOptionKeepsOnlyFlowsBetweenThoseZones) {
   const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
-  PolicyOptions options;
-  options.mode = Mode::kNetwork;
+  policy::PolicyOptions options;
+  options.mode = policy::Mode::kNetwork;
   options.zones = {"AAA", "CCC"};
-  const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+  const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
   EXPECT_EQ(FromPolicy(policy, false), FromPlan(plan, [&](int s, int d) {
               const auto& from = inventory.ZoneOf(s);
               const auto& to = inventory.ZoneOf(d);
@@ -145,30 +146,30 @@ TEST(Policy, ZonesOptionKeepsOnlyFlowsBetweenThoseZones) {
             }));
   EXPECT_FALSE(policy.rules.empty());
   options.zones = {"AAA", "XYZ"};
-  EXPECT_THROW(BuildPolicy(testing::Sms2003(), inventory, plan, options), core::InputError);
+  EXPECT_THROW(policy::BuildPolicy(testing::Sms2003(), inventory, plan, options), core::InputError);
 }
 
 TEST(Policy, EdgeIsEveryFlowInOrOutOfOneZone) {
   const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
   for (const bool merge : {false, true}) {
-    PolicyOptions options;
-    options.mode = Mode::kNetwork;
+    policy::PolicyOptions options;
+    options.mode = policy::Mode::kNetwork;
     options.edge = "BBB";
     options.merge_source_zones = merge;
-    const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+    const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
     EXPECT_EQ(FromPolicy(policy, false), FromPlan(plan, [&](int s, int d) {
                 return (inventory.ZoneOf(s) == "BBB") != (inventory.ZoneOf(d) == "BBB");
               }));
-    EXPECT_EQ(policy.zones, (std::vector<std::string>{"BBB", kOutsideZone}));
+    EXPECT_EQ(policy.zones, (std::vector<std::string>{"BBB", policy::kOutsideZone}));
   }
-  PolicyOptions bad;
-  bad.mode = Mode::kNetwork;
+  policy::PolicyOptions bad;
+  bad.mode = policy::Mode::kNetwork;
   bad.edge = "BB";
-  EXPECT_THROW(BuildPolicy(testing::Sms2003(), inventory, plan, bad), core::InputError);
+  EXPECT_THROW(policy::BuildPolicy(testing::Sms2003(), inventory, plan, bad), core::InputError);
   bad.edge = "BBB";
   bad.zones = {"AAA"};
-  EXPECT_THROW(BuildPolicy(testing::Sms2003(), inventory, plan, bad), core::InputError);
+  EXPECT_THROW(policy::BuildPolicy(testing::Sms2003(), inventory, plan, bad), core::InputError);
 }
 
 TEST(Policy, WholeInventoryIsThePlan) {
@@ -176,7 +177,7 @@ TEST(Policy, WholeInventoryIsThePlan) {
     SCOPED_TRACE(file.string());
     const auto inventory = testing::InventoryFromFile(file);
     const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
-    const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, {});
+    const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, {});
     EXPECT_EQ(FromPolicy(policy, true), FromPlan(plan, [](int, int) { return true; }));
   }
 }
@@ -198,9 +199,9 @@ sites:
   EXPECT_EQ(inventory.ZoneOf(2), "core");
   EXPECT_EQ(inventory.Zones(), (std::vector<std::string>{"core", "dc"}));
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
-  PolicyOptions options;
-  options.mode = Mode::kNetwork;
-  const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+  policy::PolicyOptions options;
+  options.mode = policy::Mode::kNetwork;
+  const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
   ASSERT_FALSE(policy.rules.empty());
   for (const auto& rule : policy.rules) {
     EXPECT_TRUE(rule.to_zone == "dc" || rule.from_zone == "dc") << rule.name;  // only DC01 is elsewhere
@@ -224,9 +225,9 @@ sites:
 TEST(Policy, GroupsAreNamedByRoleWhereExact) {
   const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-site.yaml");
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
-  PolicyOptions options;
+  policy::PolicyOptions options;
   options.host = static_cast<int>(inventory.FindEndpoint("DC01") - inventory.endpoints.data());
-  const auto policy = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+  const auto policy = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
   std::vector<std::string> names;
   for (const auto& group : policy.groups) names.push_back(group.name);
   EXPECT_NE(std::find(names.begin(), names.end(), "site-server"), names.end())
@@ -235,7 +236,7 @@ TEST(Policy, GroupsAreNamedByRoleWhereExact) {
 }
 
 // The central check, with a target declared here so the test does not depend on a platform.
-std::vector<RenderedFile> CountRules(const Policy& policy, const RenderOptions&) {
+std::vector<RenderedFile> CountRules(const policy::Policy& policy, const RenderOptions&) {
   return {{".txt", std::to_string(policy.rules.size())}};
 }
 
@@ -245,11 +246,11 @@ TEST(CheckCapabilities, RefusesOrReportsWhatATargetCannotExpress) {
   Capabilities caps;
   caps.protocols = {catalog::Protocol::kTcp, catalog::Protocol::kUdp};
   caps.max_expanded_range = 10;
-  const Target narrow{"narrow", "test target", Mode::kNetwork, caps, "GRE, ranges", CountRules};
-  PolicyOptions options;
-  options.mode = Mode::kNetwork;
+  const Target narrow{"narrow", "test target", policy::Mode::kNetwork, caps, "GRE, ranges", CountRules};
+  policy::PolicyOptions options;
+  options.mode = policy::Mode::kNetwork;
 
-  auto refused = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+  auto refused = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
   try {
     CheckCapabilities(narrow, refused, false);
     FAIL() << "a policy with GRE and the RPC range was not refused";
@@ -259,7 +260,7 @@ TEST(CheckCapabilities, RefusesOrReportsWhatATargetCannotExpress) {
     EXPECT_NE(what.find("the range 1025-3267 would need 2243 rules"), std::string::npos) << what;
   }
 
-  auto partial = BuildPolicy(testing::Sms2003(), inventory, plan, options);
+  auto partial = policy::BuildPolicy(testing::Sms2003(), inventory, plan, options);
   const auto before = partial.rules.size();
   CheckCapabilities(narrow, partial, true);
   EXPECT_LT(partial.rules.size(), before);
@@ -270,16 +271,16 @@ TEST(CheckCapabilities, RefusesOrReportsWhatATargetCannotExpress) {
     for (const auto& range : ports.Ranges()) EXPECT_LE(range.last - range.first + 1, 10);
   }
   // What stays is untouched: the F02 rule keeps its single ports after losing the range item.
-  const auto f02 =
-      std::find_if(partial.rules.begin(), partial.rules.end(), [](const Rule& rule) { return rule.flow_id == "F02"; });
+  const auto f02 = std::find_if(partial.rules.begin(), partial.rules.end(),
+                                [](const policy::Rule& rule) { return rule.flow_id == "F02"; });
   ASSERT_NE(f02, partial.rules.end());
   EXPECT_TRUE(f02->Ports().Contains(88));
   EXPECT_TRUE(f02->Ports().Contains(3268));
   EXPECT_FALSE(f02->Ports().Contains(1025));
 
   caps.host_mode = false;
-  const Target network_only{"routers", "test target", Mode::kNetwork, caps, "host mode", CountRules};
-  auto host = BuildPolicy(testing::Sms2003(), inventory, plan, {});
+  const Target network_only{"routers", "test target", policy::Mode::kNetwork, caps, "host mode", CountRules};
+  auto host = policy::BuildPolicy(testing::Sms2003(), inventory, plan, {});
   EXPECT_THROW(CheckCapabilities(network_only, host, true), RenderRefused);
 }
 

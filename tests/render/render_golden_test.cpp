@@ -16,7 +16,7 @@ namespace {
 
 struct Case {
   std::string target;
-  Mode mode;
+  policy::Mode mode;
   std::string inventory;  // name of the case
   std::filesystem::path file;
 };
@@ -34,7 +34,7 @@ const std::vector<std::pair<std::string, std::filesystem::path>>& Inventories() 
 std::vector<Case> Cases() {
   std::vector<Case> cases;
   for (const auto& target : Targets()) {
-    for (const auto mode : {Mode::kHost, Mode::kNetwork}) {
+    for (const auto mode : {policy::Mode::kHost, policy::Mode::kNetwork}) {
       for (const auto& [name, file] : Inventories()) cases.push_back({std::string(target.id), mode, name, file});
     }
   }
@@ -73,7 +73,8 @@ class RenderGolden : public ::testing::TestWithParam<Case> {};
 TEST_P(RenderGolden, MatchesGolden) {
   const auto& c = GetParam();
   testing::ExpectGolden(
-      std::filesystem::path("render") / c.target / fmt::format("{}.{}", c.inventory, ModeName(c.mode)), RenderCase(c));
+      std::filesystem::path("render") / c.target / fmt::format("{}.{}", c.inventory, policy::ModeName(c.mode)),
+      RenderCase(c));
 }
 
 TEST_P(RenderGolden, SameInputSameBytes) {
@@ -81,7 +82,8 @@ TEST_P(RenderGolden, SameInputSameBytes) {
 }
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
-  std::string name = fmt::format("{}_{}_{}", info.param.target, info.param.inventory, ModeName(info.param.mode));
+  std::string name =
+      fmt::format("{}_{}_{}", info.param.target, info.param.inventory, policy::ModeName(info.param.mode));
   for (auto& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   }
@@ -97,7 +99,7 @@ TEST(RenderGoldenEdge, SecondarySiteEdge) {
   for (const auto* target : {"nftables", "cisco-ios"}) {
     Request request;
     request.target = FindTarget(target);
-    request.policy.mode = Mode::kNetwork;
+    request.policy.mode = policy::Mode::kNetwork;
     request.policy.edge = "CCC";
     testing::ExpectGolden(std::filesystem::path("render") / target / "example.edge-CCC",
                           Concatenate(RenderRequest(testing::Sms2003(), inventory, plan, request)));

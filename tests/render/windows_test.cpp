@@ -38,18 +38,18 @@ int EndpointIndex(const std::string& name) {
   return 0;
 }
 
-PolicyOptions HostOptions(const std::string& host) {
-  PolicyOptions options;
+policy::PolicyOptions HostOptions(const std::string& host) {
+  policy::PolicyOptions options;
   options.host = EndpointIndex(host);
   return options;
 }
 
-Policy HostPolicy(const PolicyOptions& options) {
-  return BuildPolicy(testing::Sms2003(), Example(), ExamplePlan(), options);
+policy::Policy HostPolicy(const policy::PolicyOptions& options) {
+  return policy::BuildPolicy(testing::Sms2003(), Example(), ExamplePlan(), options);
 }
 
-std::string RenderHost(const std::string& target, const PolicyOptions& options, const RenderOptions& render = {},
-                       bool allow_partial = false) {
+std::string RenderHost(const std::string& target, const policy::PolicyOptions& options,
+                       const RenderOptions& render = {}, bool allow_partial = false) {
   auto policy = HostPolicy(options);
   const auto files = Render(*FindTarget(target), policy, render, allow_partial);
   EXPECT_EQ(files.size(), 1u);
@@ -128,7 +128,8 @@ TEST(WindowsPowerShell, EveryRuleAllowsExactlyItsPolicyRule) {
         for (const auto& address : WindowsAddresses(RemoteGroup(policy, rule).networks))
           remote.push_back("'" + address + "'");
         EXPECT_EQ(PsParameter(line, "RemoteAddress"), fmt::format("{}", fmt::join(remote, ","))) << line;
-        EXPECT_EQ(PsParameter(line, "Direction"), rule.direction == Direction::kInbound ? "Inbound" : "Outbound");
+        EXPECT_EQ(PsParameter(line, "Direction"),
+                  rule.direction == policy::Direction::kInbound ? "Inbound" : "Outbound");
         EXPECT_TRUE(Has(line, RuleComment(policy, part.rule).substr(rule.flow_id.size() + 1))) << line;
       }
     }

@@ -14,7 +14,8 @@
 namespace portolan::report {
 namespace {
 
-constexpr Format kAllFormats[] = {Format::kTable, Format::kJson, Format::kCsv, Format::kMarkdown};
+constexpr core::Format kAllFormats[] = {core::Format::kTable, core::Format::kJson, core::Format::kCsv,
+                                        core::Format::kMarkdown};
 
 struct Case {
   std::string name;
@@ -37,9 +38,9 @@ TEST_P(PlanGolden, EveryFormat) {
   const auto inventory = testing::InventoryFromFile(GetParam().file);
   const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
   for (const auto format : kAllFormats) {
-    SCOPED_TRACE(std::string(FormatName(format)));
+    SCOPED_TRACE(std::string(core::FormatName(format)));
     testing::ExpectGolden(
-        std::filesystem::path("plan") / (GetParam().name + "." + std::string(FormatExtension(format))),
+        std::filesystem::path("plan") / (GetParam().name + "." + std::string(core::FormatExtension(format))),
         RenderPlan(testing::Sms2003(), inventory, plan, format));
   }
 }
@@ -47,9 +48,9 @@ TEST_P(PlanGolden, EveryFormat) {
 TEST_P(PlanGolden, SameInputSameBytes) {
   const auto inventory = testing::InventoryFromFile(GetParam().file);
   const auto first =
-      RenderPlan(testing::Sms2003(), inventory, plan::BuildPlan(testing::Sms2003(), inventory), Format::kJson);
+      RenderPlan(testing::Sms2003(), inventory, plan::BuildPlan(testing::Sms2003(), inventory), core::Format::kJson);
   const auto second =
-      RenderPlan(testing::Sms2003(), inventory, plan::BuildPlan(testing::Sms2003(), inventory), Format::kJson);
+      RenderPlan(testing::Sms2003(), inventory, plan::BuildPlan(testing::Sms2003(), inventory), core::Format::kJson);
   EXPECT_EQ(first, second);
 }
 
@@ -67,14 +68,14 @@ INSTANTIATE_TEST_SUITE_P(Inventories, PlanGolden, ::testing::ValuesIn(Cases()),
 
 TEST(CatalogGolden, EveryFormatAndPart) {
   for (const auto format : kAllFormats) {
-    SCOPED_TRACE(std::string(FormatName(format)));
-    testing::ExpectGolden(std::filesystem::path("catalog") / ("sms2003." + std::string(FormatExtension(format))),
+    SCOPED_TRACE(std::string(core::FormatName(format)));
+    testing::ExpectGolden(std::filesystem::path("catalog") / ("sms2003." + std::string(core::FormatExtension(format))),
                           RenderCatalog(testing::Sms2003(), format, CatalogPart::kAll));
   }
   testing::ExpectGolden("catalog/sms2003-roles.csv",
-                        RenderCatalog(testing::Sms2003(), Format::kCsv, CatalogPart::kRoles));
+                        RenderCatalog(testing::Sms2003(), core::Format::kCsv, CatalogPart::kRoles));
   testing::ExpectGolden("catalog/sms2003-advisories.txt",
-                        RenderCatalog(testing::Sms2003(), Format::kTable, CatalogPart::kAdvisories));
+                        RenderCatalog(testing::Sms2003(), core::Format::kTable, CatalogPart::kAdvisories));
 }
 
 TEST(MpScriptGolden, PrimaryAndSecondarySites) {

@@ -54,17 +54,17 @@ TEST(LabReport, EveryFormat) {
   const auto report = Sample();
   EXPECT_FALSE(report.Passed());
   EXPECT_EQ(report.FailedFlows(), std::vector<std::string>{"F02"});
-  testing::ExpectGolden("lab/report.txt", RenderLabReport(report, Format::kTable));
-  testing::ExpectGolden("lab/report-all.txt", RenderLabReport(report, Format::kTable, {.all = true}));
-  testing::ExpectGolden("lab/report.json", RenderLabReport(report, Format::kJson));
-  testing::ExpectGolden("lab/report.csv", RenderLabReport(report, Format::kCsv));
+  testing::ExpectGolden("lab/report.txt", RenderLabReport(report, core::Format::kTable));
+  testing::ExpectGolden("lab/report-all.txt", RenderLabReport(report, core::Format::kTable, {.all = true}));
+  testing::ExpectGolden("lab/report.json", RenderLabReport(report, core::Format::kJson));
+  testing::ExpectGolden("lab/report.csv", RenderLabReport(report, core::Format::kCsv));
 }
 
 TEST(LabReport, APassingLabSaysSo) {
   auto report = Sample();
   std::erase_if(report.results, [](const lab::CheckResult& result) { return !result.pass; });
   EXPECT_TRUE(report.Passed());
-  const auto text = RenderLabReport(report, Format::kTable);
+  const auto text = RenderLabReport(report, core::Format::kTable);
   EXPECT_NE(text.find("PASS: every required flow passes and nothing else does"), std::string::npos);
   EXPECT_EQ(text.find("FAILED"), std::string::npos);
 }

@@ -43,14 +43,15 @@ std::vector<probe::ProbeResult> Sample() {
 TEST(ProbeReport, EveryFormat) {
   ProbeReportOptions options;
   options.notes = {"F23: gre (IP protocol 47) has no ports to probe"};
-  for (const auto& [format, name] : {std::pair{Format::kTable, "report.txt"}, std::pair{Format::kJson, "report.json"},
-                                     std::pair{Format::kCsv, "report.csv"}, std::pair{Format::kJunit, "report.xml"}}) {
+  for (const auto& [format, name] :
+       {std::pair{core::Format::kTable, "report.txt"}, std::pair{core::Format::kJson, "report.json"},
+        std::pair{core::Format::kCsv, "report.csv"}, std::pair{core::Format::kJunit, "report.xml"}}) {
     testing::ExpectGolden(std::filesystem::path("probe") / name, RenderProbeResults(Sample(), format, options));
   }
 }
 
 TEST(ProbeReport, JunitHasACasePerFlowAndPort) {
-  const auto xml = RenderProbeResults(Sample(), Format::kJunit);
+  const auto xml = RenderProbeResults(Sample(), core::Format::kJunit);
   // F01 and F07 for the first probe, one case each for the three probes without or with one flow.
   EXPECT_NE(xml.find("<testsuites tests=\"5\" failures=\"2\">"), std::string::npos) << xml;
   EXPECT_NE(xml.find("&lt;&amp;&gt; &quot;quoted&quot;"), std::string::npos) << xml;
@@ -58,11 +59,11 @@ TEST(ProbeReport, JunitHasACasePerFlowAndPort) {
 }
 
 TEST(ProbeReport, ServerTextIsMadePrintable) {
-  const auto json = RenderProbeResults(Sample(), Format::kJson);
+  const auto json = RenderProbeResults(Sample(), core::Format::kJson);
   EXPECT_NE(json.find("a comma? and ??"), std::string::npos) << json;
-  const auto colour = RenderProbeResults(Sample(), Format::kTable, {true, {}});
+  const auto colour = RenderProbeResults(Sample(), core::Format::kTable, {true, {}});
   EXPECT_NE(colour.find("\x1b[32mVERIFIED\x1b[0m"), std::string::npos);
-  EXPECT_EQ(RenderProbeResults(Sample(), Format::kTable).find('\x1b'), std::string::npos);
+  EXPECT_EQ(RenderProbeResults(Sample(), core::Format::kTable).find('\x1b'), std::string::npos);
 }
 
 }  // namespace

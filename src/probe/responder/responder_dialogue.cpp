@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "probe/responder/greeting.hpp"
 #include "probe/wire/detail_text.hpp"
-#include "respond/greeting.hpp"
 
 namespace portolan::probe::responder {
 
@@ -17,10 +17,10 @@ namespace {
 
 constexpr std::string_view kHelloStart = "PORTOLAN-PROBE/1 ";
 
-std::string Describe(const respond::ParsedGreeting& greeting) {
+std::string Describe(const probe::responder::ParsedGreeting& greeting) {
   if (!greeting.truncated) {
     return fmt::format("portolan responder (token {}, host {}, port {}/{})", greeting.token, greeting.host,
-                       greeting.port, respond::TransportName(greeting.transport));
+                       greeting.port, probe::responder::TransportName(greeting.transport));
   }
   if (!greeting.token.empty()) {
     return fmt::format("portolan responder (token {}; its greeting cut to {} bytes)", greeting.token, greeting.size);
@@ -50,7 +50,7 @@ class ResponderDialogue final : public Dialogue {
 
 Bytes Hello() {
   Bytes hello(kHelloStart.begin(), kHelloStart.end());
-  hello.resize(respond::kMaxGreetingSize - 2, '.');
+  hello.resize(probe::responder::kMaxGreetingSize - 2, '.');
   hello.push_back('\r');
   hello.push_back('\n');
   return hello;
@@ -58,11 +58,11 @@ Bytes Hello() {
 
 std::optional<Step> JudgeGreeting(std::span<const std::uint8_t> answer, bool final, const ProbeTarget& target,
                                   std::string_view standing_in_for) {
-  const auto greeting = respond::ParseGreeting(answer);
+  const auto greeting = probe::responder::ParseGreeting(answer);
   const bool whole = greeting && !greeting->truncated;
   if (!final && !whole) {
     // Over TCP the rest of a greeting may still be on its way.
-    if (respond::CouldBeGreetingStart(answer)) return Step::NeedMore();
+    if (probe::responder::CouldBeGreetingStart(answer)) return Step::NeedMore();
     return std::nullopt;
   }
   if (!greeting) return std::nullopt;

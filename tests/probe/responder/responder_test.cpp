@@ -6,8 +6,8 @@
 #include <string>
 
 #include "probe/probe_test_support.hpp"
+#include "probe/responder/greeting.hpp"
 #include "probe/responder/responder_dialogue.hpp"
-#include "respond/greeting.hpp"
 
 namespace portolan::probe::responder {
 namespace {
@@ -30,11 +30,11 @@ Step Receive(DialogueFactory make, const Bytes& bytes, bool closed = false, cons
 
 TEST(ResponderProbe, HelloMakesRoomForTheLongestGreeting) {
   const Bytes hello = Hello();
-  EXPECT_EQ(hello.size(), respond::kMaxGreetingSize);
+  EXPECT_EQ(hello.size(), probe::responder::kMaxGreetingSize);
   EXPECT_EQ(std::string(hello.begin(), hello.begin() + 17), "PORTOLAN-PROBE/1 ");
   EXPECT_EQ(hello[hello.size() - 2], '\r');
   EXPECT_EQ(hello.back(), '\n');
-  EXPECT_FALSE(respond::ParseGreeting(hello)) << "a responder must not take the hello for a greeting";
+  EXPECT_FALSE(probe::responder::ParseGreeting(hello)) << "a responder must not take the hello for a greeting";
   EXPECT_EQ(MakeTcpDialogue({})->Start(), hello);
   EXPECT_EQ(MakeUdpDialogue({})->Start(), hello);
 }
@@ -119,8 +119,8 @@ TEST(StandIn, OtherAnswersAreLeftToTheDialogue) {
 }
 
 TEST(StandIn, DetailsStayOnOneLine) {
-  const std::string longest(respond::kMaxFieldLength, 'x');
-  const auto greeting = respond::Greeting({longest, longest, 65535, respond::Transport::kUdp});
+  const std::string longest(probe::responder::kMaxFieldLength, 'x');
+  const auto greeting = probe::responder::Greeting({longest, longest, 65535, probe::responder::Transport::kUdp});
   const auto step = JudgeGreeting(Text(greeting), true, {}, "sms-remote-control");
   ASSERT_TRUE(step);
   EXPECT_EQ(step->kind, Step::Kind::kVerified);

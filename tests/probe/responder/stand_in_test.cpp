@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "probe/engine.hpp"
-#include "respond/greeting.hpp"
+#include "probe/responder/greeting.hpp"
 
 namespace portolan::probe {
 namespace {
@@ -33,7 +33,8 @@ class GreetingServer {
     socklen_t length = sizeof address;
     getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
     port_ = ntohs(address.sin_port);
-    greeting_ = respond::Greeting({"lab-7", "DC01", port_, udp ? respond::Transport::kUdp : respond::Transport::kTcp});
+    greeting_ = probe::responder::Greeting(
+        {"lab-7", "DC01", port_, udp ? probe::responder::Transport::kUdp : probe::responder::Transport::kTcp});
     if (!udp) {
       EXPECT_EQ(listen(fd_, 16), 0);
     }

@@ -1,9 +1,9 @@
-#include "report/format.hpp"
+#include "core/format.hpp"
 
 #include <algorithm>
 #include <array>
 
-namespace portolan::report {
+namespace portolan::core {
 
 namespace {
 
@@ -136,4 +136,4 @@ std::string MarkdownTable(const std::vector<std::string>& headers, const std::ve
   return out;
 }
 
-}  // namespace portolan::report
+}  // namespace portolan::core

@@ -1,8 +1,8 @@
-#include "report/text_table.hpp"
+#include "core/text_table.hpp"
 
 #include <algorithm>
 
-namespace portolan::report {
+namespace portolan::core {
 
 namespace {
 
@@ -173,4 +173,4 @@ void TextTable::AppendTo(std::string& out) const {
   }
 }
 
-}  // namespace portolan::report
+}  // namespace portolan::core

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "respond/greeting.hpp"
+#include "probe/responder/greeting.hpp"
 
-namespace portolan::respond {
+namespace portolan::probe::responder {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -147,4 +147,4 @@ TEST(ParseGreeting, FieldLengthLimits) {
 }
 
 }  // namespace
-}  // namespace portolan::respond
+}  // namespace portolan::probe::responder

@@ -1,4 +1,4 @@
-#include "render/policy.hpp"
+#include "policy/policy.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,7 +11,7 @@
 #include "core/diagnostics.hpp"
 #include "core/yaml_reader.hpp"
 
-namespace portolan::render {
+namespace portolan::policy {
 
 const std::string kOutsideZone = "outside";
 
@@ -370,4 +370,4 @@ Policy BuildPolicy(const catalog::Catalog& catalog, const inventory::Inventory& 
   return BuildPolicy(PolicyIndex(catalog, inventory, plan), options);
 }
 
-}  // namespace portolan::render
+}  // namespace portolan::policy

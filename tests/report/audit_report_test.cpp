@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "audit/audit_report.hpp"
+#include "report/audit_report.hpp"
 
 namespace portolan::audit {
 namespace {
@@ -54,7 +54,7 @@ AuditResult HostileResult() {
 }
 
 TEST(AuditReport, JsonEscapesEveryStringAndReadsBack) {
-  const auto text = RenderAuditReport(HostileResult(), report::Format::kJson);
+  const auto text = report::RenderAuditReport(HostileResult(), core::Format::kJson);
   const auto json = nlohmann::ordered_json::parse(text);
   EXPECT_EQ(json.dump(2) + "\n", text);  // the layout of nlohmann's dump(2), byte for byte
   EXPECT_EQ(json["mode"], "host " + kHostile);
@@ -80,11 +80,11 @@ TEST(AuditReport, JsonEscapesEveryStringAndReadsBack) {
 TEST(AuditReport, JsonRefusesInvalidUtf8) {
   auto result = HostileResult();
   result.unused[0].detail = "cut \xc3";
-  EXPECT_THROW(RenderAuditReport(result, report::Format::kJson), nlohmann::json::exception);
+  EXPECT_THROW(report::RenderAuditReport(result, core::Format::kJson), nlohmann::json::exception);
 }
 
 TEST(AuditReport, CsvQuotesEveryFieldThatNeedsIt) {
-  const auto text = RenderAuditReport(HostileResult(), report::Format::kCsv);
+  const auto text = report::RenderAuditReport(HostileResult(), core::Format::kCsv);
   std::string quoted = "\"";
   for (const char c : kHostile) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   quoted += "\"";
@@ -94,7 +94,7 @@ TEST(AuditReport, CsvQuotesEveryFieldThatNeedsIt) {
 }
 
 TEST(AuditReport, TableKeepsTheTextAsItIs) {
-  const auto text = RenderAuditReport(HostileResult(), report::Format::kTable);
+  const auto text = report::RenderAuditReport(HostileResult(), core::Format::kTable);
   EXPECT_NE(text.find("caf\xc3\xa9,"), std::string::npos);
   EXPECT_NE(text.find("note: " + kHostile + "\n"), std::string::npos);
   EXPECT_NE(text.find("1 required flows (1 BLOCKED); 1 permitted-but-not-required boxes;"), std::string::npos);

@@ -1,14 +1,23 @@
-#include "audit/audit_report.hpp"
+#include "report/audit_report.hpp"
 
 #include <fmt/format.h>
 
 #include "audit/box_text.hpp"
-#include "report/json_writer.hpp"
-#include "report/text_table.hpp"
+#include "core/json_writer.hpp"
+#include "core/text_table.hpp"
 
-namespace portolan::audit {
+namespace portolan::report {
 
 namespace {
+
+using audit::AuditResult;
+using audit::BoxTexts;
+using audit::ExcessBox;
+using audit::FlowStatus;
+using audit::FlowStatusName;
+using audit::FlowVerdict;
+using audit::RuleFinding;
+using audit::RuleRef;
 
 constexpr std::size_t kRuleColumnWidth = 70;
 constexpr std::size_t kWhyColumnWidth = 80;
@@ -53,7 +62,7 @@ std::string Table(const AuditResult& result) {
   for (const auto& ruleset : result.rulesets) out += fmt::format("ruleset: {}\n", ruleset);
 
   out += "\nREQUIRED FLOWS\n";
-  report::TextTable flows(
+  core::TextTable flows(
       {{"FLOW"}, {"DIR"}, {"FROM", 24}, {"TO", 24}, {"PROTO"}, {"PORTS", 20}, {"VERDICT"}, {"WHY", kWhyColumnWidth}});
   for (const auto& flow : result.flows) {
     flows.AddRow({flow.flow_id, std::string(DirectionName(flow.direction)), flow.from, flow.to, flow.protocol,
@@ -69,7 +78,7 @@ std::string Table(const AuditResult& result) {
   if (result.excess.empty()) {
     out += "(nothing)\n";
   } else {
-    report::TextTable excess(
+    core::TextTable excess(
         {{"DIR"}, {"SOURCE", 30}, {"DESTINATION", 30}, {"PROTO"}, {"PORTS", 20}, {"GRANTED BY", kRuleColumnWidth}});
     BoxTexts texts;
     for (const auto& box : result.excess) {
@@ -93,7 +102,7 @@ std::string Table(const AuditResult& result) {
       out += "(none)\n";
       return;
     }
-    report::TextTable table({{"RULE", kRuleColumnWidth}, {"WHY", 50}});
+    core::TextTable table({{"RULE", kRuleColumnWidth}, {"WHY", 50}});
     for (const auto& finding : list) table.AddRow({finding.rule.ToString(), finding.detail});
     table.AppendTo(out);
   };
@@ -108,7 +117,7 @@ std::string Table(const AuditResult& result) {
   return out;
 }
 
-void WriteRule(report::JsonWriter& json, const RuleRef& rule) {
+void WriteRule(core::JsonWriter& json, const RuleRef& rule) {
   json.BeginObject();
   json.Key("file");
   json.String(rule.where.file);
@@ -131,7 +140,7 @@ void WriteRule(report::JsonWriter& json, const RuleRef& rule) {
   json.EndObject();
 }
 
-void WriteFlow(report::JsonWriter& json, const FlowVerdict& flow) {
+void WriteFlow(core::JsonWriter& json, const FlowVerdict& flow) {
   json.BeginObject();
   json.Key("flow");
   json.String(flow.flow_id);
@@ -167,7 +176,7 @@ void WriteFlow(report::JsonWriter& json, const FlowVerdict& flow) {
   json.EndObject();
 }
 
-void WriteExcess(report::JsonWriter& json, const ExcessBox& box, BoxTexts& texts) {
+void WriteExcess(core::JsonWriter& json, const ExcessBox& box, BoxTexts& texts) {
   texts.Render(box.box);
   json.BeginObject();
   json.Key("direction");
@@ -191,7 +200,7 @@ void WriteExcess(report::JsonWriter& json, const ExcessBox& box, BoxTexts& texts
   json.EndObject();
 }
 
-void WriteFindings(report::JsonWriter& json, const std::vector<RuleFinding>& list) {
+void WriteFindings(core::JsonWriter& json, const std::vector<RuleFinding>& list) {
   json.BeginArray();
   for (const auto& finding : list) {
     json.BeginObject();
@@ -207,7 +216,7 @@ void WriteFindings(report::JsonWriter& json, const std::vector<RuleFinding>& lis
 // Streamed rather than built as a document: a large ruleset's report holds hundreds of
 // thousands of objects. The layout is nlohmann's dump(2), as the goldens hold it.
 std::string Json(const AuditResult& result) {
-  report::JsonWriter json;
+  core::JsonWriter json;
   json.Reserve(kJsonBytesPerFinding * FindingCount(result));
   json.BeginObject();
   json.Key("mode");
@@ -238,45 +247,45 @@ std::string Json(const AuditResult& result) {
 std::string Csv(const AuditResult& result) {
   std::string out;
   out.reserve(kCsvBytesPerFinding * FindingCount(result));
-  report::AppendCsvRow(
+  core::AppendCsvRow(
       out, {"kind", "flow", "direction", "source", "destination", "protocol", "ports", "verdict", "rule", "detail"});
   for (const auto& flow : result.flows) {
     std::string rules;
     for (const auto& part : flow.blocked) rules += (rules.empty() ? "" : "; ") + part.rule.ToString();
-    report::AppendCsvRow(out, {"flow", flow.flow_id, DirectionName(flow.direction), flow.from, flow.to, flow.protocol,
-                               flow.ports, FlowStatusName(flow.status), rules, BlockedText(flow)});
+    core::AppendCsvRow(out, {"flow", flow.flow_id, DirectionName(flow.direction), flow.from, flow.to, flow.protocol,
+                             flow.ports, FlowStatusName(flow.status), rules, BlockedText(flow)});
   }
   BoxTexts texts;
   for (const auto& box : result.excess) {
     texts.Render(box.box);
-    report::AppendCsvRow(
+    core::AppendCsvRow(
         out, {"excess", "", DirectionName(box.direction), texts.source(), texts.destination(), texts.protocol(),
               texts.ports(), box.uncertain ? "UNCERTAIN" : "PERMITTED", box.rule.ToString(), ""});
   }
   for (const auto& finding : result.shadowed)
-    report::AppendCsvRow(out, {"never-match", "", "", "", "", "", "", "", finding.rule.ToString(), finding.detail});
+    core::AppendCsvRow(out, {"never-match", "", "", "", "", "", "", "", finding.rule.ToString(), finding.detail});
   for (const auto& finding : result.unused)
-    report::AppendCsvRow(out, {"unused", "", "", "", "", "", "", "", finding.rule.ToString(), finding.detail});
+    core::AppendCsvRow(out, {"unused", "", "", "", "", "", "", "", finding.rule.ToString(), finding.detail});
   return out;
 }
 
 }  // namespace
 
-std::string_view DirectionName(render::Direction direction) {
+std::string_view DirectionName(policy::Direction direction) {
   switch (direction) {
-    case render::Direction::kInbound: return "inbound";
-    case render::Direction::kOutbound: return "outbound";
-    case render::Direction::kForward: return "forward";
+    case policy::Direction::kInbound: return "inbound";
+    case policy::Direction::kOutbound: return "outbound";
+    case policy::Direction::kForward: return "forward";
   }
   return "?";
 }
 
-std::string RenderAuditReport(const AuditResult& result, report::Format format) {
+std::string RenderAuditReport(const AuditResult& result, core::Format format) {
   switch (format) {
-    case report::Format::kJson: return Json(result);
-    case report::Format::kCsv: return Csv(result);
+    case core::Format::kJson: return Json(result);
+    case core::Format::kCsv: return Csv(result);
     default: return Table(result);
   }
 }
 
-}  // namespace portolan::audit
+}  // namespace portolan::report

@@ -7,11 +7,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "report/format.hpp"
-#include "report/json_writer.hpp"
-#include "report/text_table.hpp"
+#include "core/format.hpp"
+#include "core/json_writer.hpp"
+#include "core/text_table.hpp"
 
-namespace portolan::report {
+namespace portolan::core {
 namespace {
 
 std::string NlohmannQuoted(const std::string& text) {
@@ -195,4 +195,4 @@ TEST(Csv, RowsQuoteWhatNeedsIt) {
 }
 
 }  // namespace
-}  // namespace portolan::report
+}  // namespace portolan::core

@@ -1,10 +1,10 @@
-#include "respond/greeting.hpp"
+#include "probe/responder/greeting.hpp"
 
 #include <cassert>
 
 #include <fmt/format.h>
 
-namespace portolan::respond {
+namespace portolan::probe::responder {
 
 namespace {
 
@@ -154,4 +154,4 @@ std::string Greeting(const GreetingFields& fields) {
                      fields.port, TransportName(fields.transport));
 }
 
-}  // namespace portolan::respond
+}  // namespace portolan::probe::responder

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace portolan::respond {
+namespace portolan::probe::responder {
 
 enum class Transport { kTcp, kUdp };
 std::string_view TransportName(Transport transport);  // "tcp", "udp"
@@ -59,4 +59,4 @@ std::optional<ParsedGreeting> ParseGreeting(std::span<const std::uint8_t> bytes)
 // become a greeting if more bytes arrived: a TCP reader keeps reading.
 bool CouldBeGreetingStart(std::span<const std::uint8_t> bytes);
 
-}  // namespace portolan::respond
+}  // namespace portolan::probe::responder

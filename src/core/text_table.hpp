@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace portolan::report {
+namespace portolan::core {
 
 class TextTable {
  public:
@@ -28,4 +28,4 @@ class TextTable {
 // Words wrapped to lines of at most width characters (a longer word stands alone).
 std::vector<std::string> Wrap(const std::string& text, std::size_t width);
 
-}  // namespace portolan::report
+}  // namespace portolan::core

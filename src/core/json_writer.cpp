@@ -1,4 +1,4 @@
-#include "report/json_writer.hpp"
+#include "core/json_writer.hpp"
 
 #include <cstring>
 
@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace portolan::report {
+namespace portolan::core {
 
 namespace {
 
@@ -152,4 +152,4 @@ std::string JsonWriter::Take() {
   return std::move(out_);
 }
 
-}  // namespace portolan::report
+}  // namespace portolan::core

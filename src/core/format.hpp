@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace portolan::report {
+namespace portolan::core {
 
 enum class Format { kTable, kJson, kCsv, kMarkdown, kJunit };
 
@@ -28,4 +28,4 @@ std::string MarkdownCell(std::string_view text);
 // A whole Markdown table; cells are escaped here.
 std::string MarkdownTable(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows);
 
-}  // namespace portolan::report
+}  // namespace portolan::core

@@ -18,7 +18,7 @@
 #include "inventory/inventory.hpp"
 #include "plan/flow.hpp"
 
-namespace portolan::render {
+namespace portolan::policy {
 
 enum class Mode { kHost, kNetwork };
 
@@ -127,4 +127,4 @@ Policy BuildPolicy(const PolicyIndex& index, const PolicyOptions& options);
 Policy BuildPolicy(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan,
                    const PolicyOptions& options);
 
-}  // namespace portolan::render
+}  // namespace portolan::policy

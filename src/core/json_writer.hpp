@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace portolan::report {
+namespace portolan::core {
 
 // A JSON string literal with its quotes (nlohmann's escaping; throws on invalid UTF-8).
 std::string JsonQuoted(std::string_view text);
@@ -45,4 +45,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace portolan::report
+}  // namespace portolan::core
