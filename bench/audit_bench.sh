@@ -21,8 +21,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PORTOLAN_BUILD_DIR:-$root/build}"
 portolan="$build/portolan"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=../tests/support/harness.sh
+source "$root/tests/support/harness.sh"
+harness_init audit_bench
 
 cases=("example 1000" "example 10000" "example 100000" "wide 100000" "generated 1000" "generated 10000" "generated 100000")
 engine=auto
@@ -39,7 +40,7 @@ done
 # The real-world corpus: one audit per file, as tests/audit/corpus_test.sh runs it, timed.
 # Outcome: audited (exit 0 or 1), refused (exit 2), timeout (60 s), or crash (any other exit).
 run_corpus() {
-  local corpus_dir="$root/tests/data/audit/corpus" limit=60 results="$work/corpus.tsv"
+  local corpus_dir="$root/tests/data/audit/corpus" limit=60 results="$WORK/corpus.tsv"
   : >"$results"
   printf '%-60s %8s %8s %8s  %s\n' FILE SECONDS USER_S PEAK_MB OUTCOME
   local line path outcome extra want
@@ -49,11 +50,11 @@ run_corpus() {
     local -a extra_args
     read -r -a extra_args <<<"$extra"
     local status=0
-    /usr/bin/time -f '%e %U %M' -o "$work/time" timeout "$limit" "$portolan" audit \
+    /usr/bin/time -f '%e %U %M' -o "$WORK/time" timeout "$limit" "$portolan" audit \
       -i "$root/examples/sms2003-site.yaml" --ruleset "$corpus_dir/$path" --ruleset-format "${path%%/*}" \
-      "${extra_args[@]}" --engine "$engine" -f json -o "$work/report.json" >/dev/null 2>&1 || status=$?
+      "${extra_args[@]}" --engine "$engine" -f json -o "$WORK/report.json" >/dev/null 2>&1 || status=$?
     local seconds user kb result
-    read -r seconds user kb < <(tail -n 1 "$work/time")
+    read -r seconds user kb < <(tail -n 1 "$WORK/time")
     case $status in
       0 | 1) result=audited ;;
       2) result=refused ;;
@@ -81,14 +82,14 @@ for item in "${cases[@]}"; do
   read -r plan n <<<"$item"
   inventory="$root/examples/sms2003-site.yaml"
   if [[ "$plan" == generated ]]; then
-    inventory="$work/generated.yaml"
+    inventory="$WORK/generated.yaml"
     [[ -f "$inventory" ]] || "$build/bench/portolan_gen_inventory" --sites 1000 --hosts 20000 --clients 4000 -o "$inventory"
   fi
-  python3 "$root/bench/gen_iptables.py" "$n" "$work/r.rules" "$work/r.ipset"
+  python3 "$root/bench/gen_iptables.py" "$n" "$WORK/r.rules" "$WORK/r.ipset"
   if [[ "$plan" == wide ]]; then
     # The example plan, and one rule for a port open to all after every host rule (a common last
     # line): its hit is that port less all that came before.
-    python3 - "$work/r.rules" <<'PY'
+    python3 - "$WORK/r.rules" <<'PY'
 import sys
 path = sys.argv[1]
 lines = open(path).read().split("\n")
@@ -98,11 +99,11 @@ open(path, "w").write("\n".join(lines))
 PY
   fi
   status=0
-  /usr/bin/time -f '%e %U %M' -o "$work/time" "$portolan" audit -i "$inventory" \
-    --ruleset "$work/r.rules" --ipset "$work/r.ipset" --engine "$engine" -f json -o "$work/report.json" || status=$?
+  /usr/bin/time -f '%e %U %M' -o "$WORK/time" "$portolan" audit -i "$inventory" \
+    --ruleset "$WORK/r.rules" --ipset "$WORK/r.ipset" --engine "$engine" -f json -o "$WORK/report.json" || status=$?
   # Exit 1 is a finding (the generated ruleset blocks required flows), not a failure.
   [[ $status -le 1 ]] || { echo "audit_bench: portolan audit failed (exit $status)" >&2; exit 1; }
-  read -r seconds user kb < <(tail -n 1 "$work/time")
-  summary=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$work/report.json")
+  read -r seconds user kb < <(tail -n 1 "$WORK/time")
+  summary=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$WORK/report.json")
   printf '%-10s %8s %10s %10s %10s  %s\n' "$plan" "$n" "$seconds" "$user" "$((kb / 1024))" "$summary"
 done

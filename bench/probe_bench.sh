@@ -32,34 +32,17 @@ build="${PORTOLAN_BUILD_DIR:-$root/build}"
 portolan="$build/portolan"
 loop="$build/bench/portolan_connect_loop"
 [ -x "$portolan" ] && [ -x "$loop" ] || { echo "probe_bench: build first (bash scripts/build.sh)" >&2; exit 2; }
-if [ "$(id -u)" -ne 0 ]; then
-  echo "probe_bench: SKIPPED: needs root for network namespaces"
-  exit 0
-fi
+# shellcheck source=../tests/support/harness.sh
+source "$root/tests/support/harness.sh"
+harness_init probe_bench "plb$$"
+HARNESS_SKIP_STATUS=0  # bench/run.sh runs this with set -e: a benchmark skipped is no failure
+require_root
 for tool in nft nginx; do
   command -v "$tool" >/dev/null || { echo "probe_bench: $tool missing (bash scripts/install-deps.sh)" >&2; exit 2; }
 done
 if [ $smoke -eq 0 ] && ! command -v nmap >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nmap >/dev/null || exit 2
 fi
-
-TAG="plb$$"
-C="$TAG-cli"
-S="$TAG-srv"
-WORK=$(mktemp -d)
-cleanup() {
-  for ns in "$S" "$C"; do
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$pids" ] && kill $pids 2>/dev/null
-    sleep 0.2
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 OPEN_PORTS=(80 135 389 445)
 RESET_PORTS=(42 53 88 139 464 593 636 3389)
@@ -71,13 +54,7 @@ else
   remote_prefix=10.88.0.0/22 remote_hosts=1024 loop_prefix=127.1.0.0/20 loop_hosts=4096
 fi
 
-ip netns add "$C" && ip netns add "$S" || exit 1
-ip link add "$TAG-c" netns "$C" type veth peer name "$TAG-s" netns "$S"
-ip -n "$C" addr add 10.87.0.1/24 dev "$TAG-c"
-ip -n "$S" addr add 10.87.0.2/24 dev "$TAG-s"
-for ns in "$C" "$S"; do ip -n "$ns" link set lo up; done
-ip -n "$C" link set "$TAG-c" up
-ip -n "$S" link set "$TAG-s" up
+topology_pair 10.87.0.1/24 10.87.0.2/24 || exit 1
 ip -n "$C" route add 10.88.0.0/22 via 10.87.0.2
 ip -n "$S" route add local 10.88.0.0/22 dev lo  # the server answers for all 1,024 addresses
 for ns in "$C" "$S"; do
@@ -89,7 +66,7 @@ ip netns exec "$S" nft -f - <<EOF
 table inet bench {
   chain input {
     type filter hook input priority filter; policy accept;
-    iifname "$TAG-s" tcp dport { $drop } drop
+    iifname "$S_IF" tcp dport { $drop } drop
   }
 }
 EOF
@@ -104,7 +81,7 @@ mkdir -p "$WORK/nginx"
   for port in "${OPEN_PORTS[@]}"; do echo "    listen $port backlog=4096;"; done
   echo "    location / { return 200 \"bench\\n\"; } } }"
 } >"$WORK/nginx.conf"
-ip netns exec "$S" nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1 &
+spawn ip netns exec "$S" nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1
 for _ in $(seq 100); do
   [ "$(ip netns exec "$S" ss -Hltn | grep -c 'LISTEN')" -ge 4 ] && break
   sleep 0.1

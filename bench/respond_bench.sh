@@ -39,53 +39,23 @@ build="${PORTOLAN_BUILD_DIR:-$root/build}"
 portolan="$build/portolan"
 client="$build/bench/portolan_hold_connections"
 [ -x "$portolan" ] && [ -x "$client" ] || { echo "respond_bench: build first (bash scripts/build.sh)" >&2; exit 2; }
-if [ "$(id -u)" -ne 0 ]; then
-  echo "respond_bench: SKIPPED: needs root for network namespaces"
-  exit 0
-fi
+# shellcheck source=../tests/support/harness.sh
+source "$root/tests/support/harness.sh"
+harness_init respond_bench "rsb$$"
+HARNESS_SKIP_STATUS=0  # bench/run.sh runs this with set -e: a benchmark skipped is no failure
+require_root
 command -v socat >/dev/null || { echo "respond_bench: socat missing (bash scripts/install-deps.sh)" >&2; exit 2; }
 
-TAG="rsb$$"
-C="$TAG-cli"
-S="$TAG-srv"
 SERVER=10.89.0.1
 SOURCES=10.89.0.2,10.89.0.3,10.89.0.4,10.89.0.5
 FIRST_PORT=7000
 LAST_PORT=7003
 IN_FLIGHT=512
-WORK=$(mktemp -d)
 chmod 755 "$WORK"
 mkdir "$WORK/run" && chmod 1777 "$WORK/run"  # the responder writes its pid file as nobody
-PIDS=()
 
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for ns in "$C" "$S"; do
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$pids" ] && kill $pids 2>/dev/null
-  done
-  sleep 0.3
-  for ns in "$C" "$S"; do
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$C" && ip netns add "$S" || exit 1
-ip link add "$TAG-c" netns "$C" type veth peer name "$TAG-s" netns "$S"
-ip -n "$S" addr add "$SERVER/24" dev "$TAG-s"
-for source in ${SOURCES//,/ }; do ip -n "$C" addr add "$source/24" dev "$TAG-c"; done
-for ns in "$C" "$S"; do ip -n "$ns" link set lo up; done
-ip -n "$C" link set "$TAG-c" up
-ip -n "$S" link set "$TAG-s" up
-for _ in $(seq 50); do
-  ip netns exec "$C" ping -c1 -W1 "$SERVER" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+topology_pair "${SOURCES//,//24,}/24" "$SERVER/24" || exit 1  # the client has every source address
+wait_ping "$C" "$SERVER"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 established() {
@@ -103,10 +73,9 @@ pss_kb() {  # the PSS of these processes, summed, in KB
 # load NAME: runs the client until it holds its connections; sets rate, held, served.
 load() {
   local out="$WORK/$1.client"
-  ip netns exec "$C" "$client" --address "$SERVER" --ports "$FIRST_PORT-$LAST_PORT" --sources "$SOURCES" \
-    --connections "$connections" --in-flight "$IN_FLIGHT" --timeout 120 >"$out" 2>&1 &
+  spawn ip netns exec "$C" "$client" --address "$SERVER" --ports "$FIRST_PORT-$LAST_PORT" --sources "$SOURCES" \
+    --connections "$connections" --in-flight "$IN_FLIGHT" --timeout 120 >"$out" 2>&1
   client_pid=$!
-  PIDS+=("$client_pid")
   for _ in $(seq 1300); do
     grep -q holding "$out" && break
     kill -0 "$client_pid" 2>/dev/null || break
@@ -139,10 +108,9 @@ status=0
 for ((run = 1; run <= runs; run++)); do
   # portolan respond: one process, logging every contact.
   rm -f "$WORK/run/respond.pid"
-  ip netns exec "$S" "$portolan" respond --ports "$FIRST_PORT-$LAST_PORT" --bind "$SERVER" -q --rate-per-source 0 \
-    --idle 10m --log "$WORK/respond.log" --pid-file "$WORK/run/respond.pid" >"$WORK/respond.out" 2>&1 &
+  spawn ip netns exec "$S" "$portolan" respond --ports "$FIRST_PORT-$LAST_PORT" --bind "$SERVER" -q \
+    --rate-per-source 0 --idle 10m --log "$WORK/respond.log" --pid-file "$WORK/run/respond.pid" >"$WORK/respond.out" 2>&1
   responder=$!
-  PIDS+=("$responder")
   for _ in $(seq 100); do [ -s "$WORK/run/respond.pid" ] && break; sleep 0.1; done
   idle_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$responder/status")
   load portolan
@@ -160,9 +128,8 @@ for ((run = 1; run <= runs; run++)); do
   # socat: a listener per port, a process per connection.
   parents=()
   for ((port = FIRST_PORT; port <= LAST_PORT; port++)); do
-    ip netns exec "$S" socat "TCP-LISTEN:$port,bind=$SERVER,fork,reuseaddr,backlog=4096" PIPE 2>/dev/null &
+    spawn ip netns exec "$S" socat "TCP-LISTEN:$port,bind=$SERVER,fork,reuseaddr,backlog=4096" PIPE 2>/dev/null
     parents+=($!)
-    PIDS+=($!)
   done
   for _ in $(seq 100); do
     [ "$(ip netns exec "$S" ss -Hltn "( sport >= :$FIRST_PORT and sport <= :$LAST_PORT )" | wc -l)" -eq 4 ] && break

@@ -15,27 +15,26 @@ inventory="$source_dir/examples/sms2003-site.yaml"
 readonly MAX_SECONDS=5
 readonly TIMEOUT_SECONDS=20
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
+harness_init corpus
 
-pass=0
-fail=0
 while IFS= read -r line || [[ -n "$line" ]]; do
   [[ -z "$line" || "$line" == \#* ]] && continue
   # Split on every tab (read with IFS=tab would merge the empty extra-args field).
   IFS=$'\x1f' read -r path outcome extra want <<<"${line//$'\t'/$'\x1f'}"
   file="$corpus/$path"
   format="${path%%/*}"
-  out="$work/report.json"
+  out="$WORK/report.json"
   rm -f "$out"
   read -r -a extra_args <<<"$extra"
   start=$(date +%s%N)
   status=0
   timeout "$TIMEOUT_SECONDS" "$portolan" audit -i "$inventory" --ruleset "$file" \
-    --ruleset-format "$format" "${extra_args[@]}" -f json -o "$out" >/dev/null 2>"$work/stderr" || status=$?
+    --ruleset-format "$format" "${extra_args[@]}" -f json -o "$out" >/dev/null 2>"$WORK/stderr" || status=$?
   end=$(date +%s%N)
   seconds=$(awk -v ns=$((end - start)) 'BEGIN { printf "%.2f", ns / 1e9 }')
-  first_error=$(head -n 1 "$work/stderr")
+  first_error=$(head -n 1 "$WORK/stderr")
   why=""
   if [[ $status -eq 124 ]]; then
     why="timed out after ${TIMEOUT_SECONDS} s"
@@ -64,14 +63,13 @@ while IFS= read -r line || [[ -n "$line" ]]; do
     why="unknown outcome '$outcome' in EXPECTED.tsv"
   fi
   if [[ -z "$why" ]]; then
-    pass=$((pass + 1))
+    pass
     printf 'PASS %6s  %-8s %s\n' "$seconds" "$outcome" "$path"
   else
-    fail=$((fail + 1))
-    printf 'FAIL %6s  %-8s %s: %s%s\n' "$seconds" "$outcome" "$path" "$why" \
-      "${first_error:+ | ${first_error#"$corpus/"}}"
+    fail "$(printf '%6s  %-8s %s: %s%s' "$seconds" "$outcome" "$path" "$why" \
+      "${first_error:+ | ${first_error#"$corpus/"}}")"
   fi
 done <"$corpus/EXPECTED.tsv"
 
-echo "corpus: $pass passed, $fail failed"
-[[ $fail -eq 0 && $pass -gt 0 ]]
+[[ $passed -gt 0 || $failed -gt 0 ]] || fail "EXPECTED.tsv lists no file"
+finish

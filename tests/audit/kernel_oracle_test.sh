@@ -17,68 +17,27 @@ set -uo pipefail
 PORTOLAN=$1
 QUERY=$2
 SOURCE=$3
-TAG="${AUDIT_ORACLE_TAG:-aor$$}"
-C="$TAG-c"  # client: every sample's source address
-R="$TAG-r"  # router: the ruleset under test, on FORWARD from lan0 to dmz0
-S="$TAG-s"  # server: answers TCP and UDP on every port of 10.9.0.0/16 and 2001:db8:9::/48
-WORK=$(mktemp -d)
-PIDS=()
-NAMESPACES=()
-failures=0
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
+harness_init audit.kernel_oracle "${AUDIT_ORACLE_TAG:-aor$$}"
 
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-skip() {
-  echo "audit.kernel_oracle: SKIPPED: $1"
-  exit 77
-}
-[ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
-for tool in nft iptables-restore iptables-save ip6tables-restore ip6tables-save ipset python3; do
-  command -v "$tool" >/dev/null || skip "$tool not installed (scripts/install-deps.sh installs it)"
-done
-ip netns add "$TAG-probe" 2>/dev/null || skip "cannot create network namespaces here"
-ip netns del "$TAG-probe"
-
-fail() {
-  failures=$((failures + 1))
-  echo "FAIL: $*"
-}
+require_root
+require_tools --hint "(scripts/install-deps.sh installs it)" nft iptables-restore iptables-save ip6tables-restore \
+  ip6tables-save ipset python3
+require_netns
 
 # --- the three namespaces --------------------------------------------------------------------
-for ns in "$C" "$R" "$S"; do ip netns add "$ns" && NAMESPACES+=("$ns"); done
-ip link add eth0 netns "$C" type veth peer name lan0 netns "$R"
-ip link add dmz0 netns "$R" type veth peer name eth0 netns "$S"
-for ns in "$C" "$R" "$S"; do ip -n "$ns" link set lo up; done
-ip -n "$C" link set eth0 up
-ip -n "$S" link set eth0 up
-ip -n "$R" link set lan0 up
-ip -n "$R" link set dmz0 up
+# The client $C holds every sample's source address; the router $R carries the ruleset under test,
+# on FORWARD from lan0 to dmz0; the server $S answers TCP and UDP on every port of 10.9.0.0/16 and
+# 2001:db8:9::/48. Every side has its IPv4 and its IPv6 addresses.
 CLIENTS=(10.1.0.2 10.1.0.3 10.1.5.7 10.1.9.9 10.1.200.1)
-for address in "${CLIENTS[@]}"; do ip -n "$C" addr add "$address/16" dev eth0; done
-ip -n "$C" route add default via 10.1.255.254
-ip -n "$R" addr add 10.1.255.254/16 dev lan0
-ip -n "$R" addr add 10.2.0.1/24 dev dmz0
-ip -n "$R" route add 10.9.0.0/16 via 10.2.0.2
-ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
-ip -n "$S" addr add 10.2.0.2/24 dev eth0
-ip -n "$S" route add default via 10.2.0.1
-ip -n "$S" route add local 10.9.0.0/16 dev lo
-# IPv6 the same way (nodad: the addresses are usable at once).
 CLIENTS6=(2001:db8:1::2 2001:db8:1::3 2001:db8:1:5::7 2001:db8:1:9::9 2001:db8:1:c8::1)
-for address in "${CLIENTS6[@]}"; do ip -n "$C" addr add "$address/48" dev eth0 nodad; done
-ip -n "$C" -6 route add default via 2001:db8:1::ffff
-ip -n "$R" addr add 2001:db8:1::ffff/48 dev lan0 nodad
-ip -n "$R" addr add 2001:db8:2::1/64 dev dmz0 nodad
+client_addresses=$(printf '%s/16,' "${CLIENTS[@]}")$(printf '%s/48,' "${CLIENTS6[@]}")
+topology_routed --interfaces eth0 lan0 dmz0 eth0 "${client_addresses%,}" 10.1.255.254/16,2001:db8:1::ffff/48 \
+  10.2.0.1/24,2001:db8:2::1/64 10.2.0.2/24,2001:db8:2::2/64 || exit 1
+ip -n "$R" route add 10.9.0.0/16 via 10.2.0.2
 ip -n "$R" -6 route add 2001:db8:9::/48 via 2001:db8:2::2
-ip netns exec "$R" sysctl -qw net.ipv6.conf.all.forwarding=1
-ip -n "$S" addr add 2001:db8:2::2/64 dev eth0 nodad
-ip -n "$S" -6 route add default via 2001:db8:2::1
+ip -n "$S" route add local 10.9.0.0/16 dev lo
 ip -n "$S" -6 route add local 2001:db8:9::/48 dev lo
 # Every port of every server address leads to one listener (the NAT is the server's own, after
 # the router has decided).
@@ -118,8 +77,7 @@ while True:
             data, peer = ready.recvfrom(512)
             ready.sendto(data, peer)
 EOF
-ip netns exec "$S" python3 "$WORK/server.py" &
-PIDS+=($!)
+spawn ip netns exec "$S" python3 "$WORK/server.py"
 
 # The client: every sample at once, non-blocking; a TCP connect that completes or a UDP answer
 # that comes back is "accept", anything else (reset, ICMP error, silence for 2 s) is "drop".
@@ -220,6 +178,8 @@ run_case() {
     fail "$name: portolan audit exit $rc"
   elif ! python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["flows"]' "$WORK/$name.audit.json"; then
     fail "$name: the audit's JSON report has no flows"
+  else
+    pass
   fi
   if ! "$QUERY" "$@" "$dump" < "$samples" > "$WORK/$name.audit.txt"; then
     fail "$name: the verdict query failed"
@@ -235,10 +195,14 @@ run_case() {
     fail "$name: $((total - agree)) samples disagree (the first 20 follow)"
     paste -d' ' "$WORK/$name.audit.txt" "$WORK/$name.kernel.txt" "$samples" | awk '$1 != $2' | head -20 |
       while read -r audit kernel sample; do echo "  $sample: audit $audit, kernel $kernel"; done
+  else
+    pass
   fi
   # Both outcomes must be exercised, or the comparison proves little.
   if [ "$accepted" -lt 30 ] || [ "$accepted" -gt $((total - 30)) ]; then
     fail "$name: only $accepted of $total samples accepted: the samples do not exercise the ruleset"
+  else
+    pass
   fi
 }
 
@@ -473,8 +437,5 @@ else
   fail "nftables (IPv6): the ruleset does not load"
 fi
 
-[ "$failures" -eq 0 ] || {
-  echo "audit.kernel_oracle: $failures failures"
-  exit 1
-}
-echo "audit.kernel_oracle: every sampled verdict of the audit equals the kernel's"
+[ "$failed" -eq 0 ] && echo "audit.kernel_oracle: every sampled verdict of the audit equals the kernel's"
+finish

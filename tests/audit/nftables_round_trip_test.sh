@@ -12,27 +12,15 @@ set -uo pipefail
 
 PORTOLAN=$1
 SOURCE=$2
-NS="aor$$-rt"
-WORK=$(mktemp -d)
-CREATED=""
-failures=0
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
+harness_init audit.nftables_round_trip "aor$$"
+NS="$TAG-rt"
 audits=0
 
-cleanup() {
-  [ -n "$CREATED" ] && ip netns del "$NS" 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-skip() {
-  echo "audit.nftables_round_trip: SKIPPED: $1"
-  exit 77
-}
-[ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
-for tool in nft python3; do command -v "$tool" >/dev/null || skip "$tool not installed"; done
-ip netns add "$NS" 2>/dev/null || skip "cannot create network namespaces here"
-CREATED=1
+require_root
+require_tools nft python3
+netns_add "$NS" 2>/dev/null || skip "cannot create network namespaces here"
 
 # audit_case LABEL INVENTORY RENDERED_FILE AUDIT_OPTIONS...
 audit_case() {
@@ -41,8 +29,7 @@ audit_case() {
   audits=$((audits + 1))
   ip netns exec "$NS" nft flush ruleset
   if ! ip netns exec "$NS" nft -f "$rendered" 2> "$WORK/load.err"; then
-    failures=$((failures + 1))
-    echo "FAIL: $label: nft -f: $(cat "$WORK/load.err")"
+    fail "$label: nft -f: $(cat "$WORK/load.err")"
     return
   fi
   ip netns exec "$NS" nft -j list ruleset > "$WORK/dump.json"
@@ -56,9 +43,10 @@ assert not report["permitted_not_required"], "excess"
 assert not report["never_match"], "rules that never match"
 assert not report["unused"], "unused rules"
 EOF
-    failures=$((failures + 1))
-    echo "FAIL: $label (exit $rc)"
+    fail "$label (exit $rc)"
     "$PORTOLAN" audit -q -i "$inventory" --ruleset "$WORK/dump.json" "$@" | sed 's/^/    /' | head -40
+  else
+    pass
   fi
 }
 
@@ -66,7 +54,7 @@ for inventory in "$SOURCE/examples/sms2003-site.yaml" "$SOURCE"/tests/data/inven
   name=$(basename "$inventory" .yaml)
   out="$WORK/$name"
   "$PORTOLAN" render -q -i "$inventory" -t nftables --mode network --out "$out/network" > /dev/null 2>&1 ||
-    { failures=$((failures + 1)); echo "FAIL: $name: render network"; continue; }
+    { fail "$name: render network"; continue; }
   audit_case "$name network" "$inventory" "$out/network/network.nft" --mode network
   read -r -a zones <<< "$(sed -n 's/^# Network mode: flows that cross between zones //p' "$out/network/network.nft" | tr -d ',')"
   if [ "${#zones[@]}" -ge 2 ]; then
@@ -79,7 +67,7 @@ for inventory in "$SOURCE/examples/sms2003-site.yaml" "$SOURCE"/tests/data/inven
   fi
   for egress in "" --egress; do
     "$PORTOLAN" render -q -i "$inventory" -t nftables --mode host $egress --out "$out/host$egress" > /dev/null 2>&1 ||
-      { failures=$((failures + 1)); echo "FAIL: $name: render host $egress"; continue; }
+      { fail "$name: render host $egress"; continue; }
     for rendered in "$out/host$egress"/*.nft; do
       host=$(basename "$rendered" .nft)
       audit_case "$name host $host $egress" "$inventory" "$rendered" --host "$host" $egress
@@ -87,6 +75,5 @@ for inventory in "$SOURCE/examples/sms2003-site.yaml" "$SOURCE"/tests/data/inven
   done
 done
 
-echo "audit.nftables_round_trip: $audits audits, $failures failures"
-[ "$audits" -gt 50 ] || { echo "FAIL: only $audits audits"; exit 1; }
-[ "$failures" -eq 0 ] || exit 1
+[ "$audits" -gt 50 ] || fail "only $audits audits"
+finish

@@ -17,14 +17,9 @@ set -uo pipefail
 PORTOLAN=$1
 DELAY_QUEUE=$2
 NAME="probe late answers"
-TAG="pla$$"
-C="$TAG-cli"
-R="$TAG-rtr"
-S="$TAG-srv"
-WORK=$(mktemp -d)
-PIDS=()
-passed=0
-failed=0
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
+harness_init "$NAME" "pla$$"
 
 SLOW_BLOCK=10.65.16 # .0-.63, answers delayed
 FAST_BLOCK=10.65.32 # .0-.63, answers on time
@@ -37,49 +32,16 @@ declare -A EXPECTED=([80]=VERIFIED [2701]=LISTENING [8081]=NOT_LISTENING [8083]=
 MAX_FAILURES_SHOWN=20
 started=$(date +%s)
 
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for ns in "$S" "$R" "$C"; do
-    # nginx's workers, and anything else still running in a namespace this script created.
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    # shellcheck disable=SC2086 # one pid a word
-    [ -n "$pids" ] && kill $pids 2>/dev/null && sleep 0.2
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    # shellcheck disable=SC2086
-    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ "$(id -u)" -eq 0 ] || { echo "$NAME: SKIPPED: needs root for network namespaces"; exit 77; }
-for tool in nft nginx jq; do
-  command -v "$tool" >/dev/null || { echo "$NAME: SKIPPED: $tool not installed"; exit 77; }
-done
+require_root
+require_tools nft nginx jq
 [ -x "$DELAY_QUEUE" ] || { echo "$NAME: delay_queue '$DELAY_QUEUE' is not executable"; exit 1; }
 
-ip netns add "$C" && ip netns add "$R" && ip netns add "$S" || exit 1
-ip link add "$TAG-c" netns "$C" type veth peer name "$TAG-rc" netns "$R"
-ip link add "$TAG-s" netns "$S" type veth peer name "$TAG-rs" netns "$R"
-ip -n "$C" addr add 10.65.0.2/24 dev "$TAG-c"
-ip -n "$R" addr add 10.65.0.1/24 dev "$TAG-rc"
-ip -n "$R" addr add 10.65.1.1/24 dev "$TAG-rs"
-ip -n "$S" addr add 10.65.1.2/24 dev "$TAG-s"
-for ns in "$C" "$R" "$S"; do ip -n "$ns" link set lo up; done
-ip -n "$C" link set "$TAG-c" up
-ip -n "$S" link set "$TAG-s" up
-ip -n "$R" link set "$TAG-rc" up
-ip -n "$R" link set "$TAG-rs" up
-ip -n "$C" route add default via 10.65.0.1
-ip -n "$S" route add default via 10.65.1.1
+topology_routed 10.65.0.2/24 10.65.0.1/24 10.65.1.1/24 10.65.1.2/24 || exit 1
 ip -n "$R" route add "$SLOW_BLOCK.0/26" via 10.65.1.2
 ip -n "$R" route add "$FAST_BLOCK.0/26" via 10.65.1.2
 # The server answers for every address of both blocks.
 ip -n "$S" route add local "$SLOW_BLOCK.0/26" dev lo
 ip -n "$S" route add local "$FAST_BLOCK.0/26" dev lo
-ip netns exec "$R" sysctl -q -w net.ipv4.ip_forward=1
 ip netns exec "$S" sysctl -q -w net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=8192
 
 ip netns exec "$R" nft -f - <<EOF || exit 1
@@ -98,8 +60,7 @@ elif command -v iptables >/dev/null &&
   ip netns exec "$R" iptables -A FORWARD -s "$SLOW_BLOCK.0/26" -j NFQUEUE --queue-num "$QUEUE" 2>/dev/null; then
   queued_by="iptables NFQUEUE"
 else
-  echo "$NAME: SKIPPED: the kernel queues no packets to user space (neither nft queue nor xt NFQUEUE)"
-  exit 77
+  skip "the kernel queues no packets to user space (neither nft queue nor xt NFQUEUE)"
 fi
 
 mkdir -p "$WORK/nginx"
@@ -110,26 +71,22 @@ http { access_log off; client_body_temp_path $WORK/nginx/b; proxy_temp_path $WOR
   fastcgi_temp_path $WORK/nginx/f; uwsgi_temp_path $WORK/nginx/u; scgi_temp_path $WORK/nginx/s;
   server { listen 80 backlog=4096; listen 2701 backlog=4096; location / { return 200 "late\n"; } } }
 EOF
-ip netns exec "$S" nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1 &
-PIDS+=($!)
-ip netns exec "$R" "$DELAY_QUEUE" "$QUEUE" "$DELAY_MS" "$QUEUE_MAX_SECONDS" >"$WORK/delay_queue.out" 2>&1 &
+spawn ip netns exec "$S" nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1
+spawn ip netns exec "$R" "$DELAY_QUEUE" "$QUEUE" "$DELAY_MS" "$QUEUE_MAX_SECONDS" >"$WORK/delay_queue.out" 2>&1
 delay_queue_pid=$!
-PIDS+=("$delay_queue_pid")
 for _ in $(seq 100); do
   [ "$(ip netns exec "$S" ss -Hltn | grep -c LISTEN)" -ge 2 ] && grep -q '^ready$' "$WORK/delay_queue.out" && break
   sleep 0.1
 done
 if [ "$(ip netns exec "$S" ss -Hltn | grep -c LISTEN)" -lt 2 ]; then
-  echo "FAIL: nginx is not listening on 80 and 2701"
+  fail "nginx is not listening on 80 and 2701"
   cat "$WORK/nginx.log" "$WORK/nginx/error.log" 2>/dev/null
-  echo "$NAME: 0 passed, 1 failed"
-  exit 1
+  finish
 fi
 if ! grep -q '^ready$' "$WORK/delay_queue.out"; then
-  echo "FAIL: delay_queue did not bind queue $QUEUE"
+  fail "delay_queue did not bind queue $QUEUE"
   cat "$WORK/delay_queue.out"
-  echo "$NAME: 0 passed, 1 failed"
-  exit 1
+  finish
 fi
 
 port_list=$(IFS=,; echo "${PORTS[*]}")
@@ -142,16 +99,15 @@ probe() {
   status=$?
   # Not every probe is VERIFIED or LISTENING, so 1; anything else is a failed run.
   if [ "$status" -eq 1 ]; then
-    passed=$((passed + 1))
+    pass
   else
-    failed=$((failed + 1))
-    echo "FAIL: $label: portolan probe exited $status, expected 1"
+    fail "$label: portolan probe exited $status, expected 1"
   fi
 }
 
-# check LABEL FILE BLOCK SPEED: every (host, port) of BLOCK has exactly one row, with its true
+# check_block LABEL FILE BLOCK SPEED: every (host, port) of BLOCK has exactly one row, with its true
 # verdict; answers from the slow block took at least DELAY_MS, from the fast block less.
-check() {
+check_block() {
   local label=$1 file=$2 block=$3 speed=$4
   local target protocol port verdict rtt detail key address wrong=0 delayed=0 rows=0
   local -A verdicts=() rtts=() details=() counts=()
@@ -169,18 +125,18 @@ check() {
       key="$address tcp/$port"
       verdict=${verdicts[$key]:-no result}
       if [ "${counts[$key]:-0}" -ne 1 ] || [ "$verdict" != "${EXPECTED[$port]}" ]; then
-        failed=$((failed + 1))
         wrong=$((wrong + 1))
-        [ "$wrong" -gt "$MAX_FAILURES_SHOWN" ] && continue
-        if [ "${counts[$key]:-0}" -gt 1 ]; then
-          echo "FAIL: $label: $address port $port/tcp ($speed network): ${counts[$key]} results, expected one"
+        if [ "$wrong" -gt "$MAX_FAILURES_SHOWN" ]; then
+          failed=$((failed + 1))  # counted, not shown: the line after the loop says how many more
+        elif [ "${counts[$key]:-0}" -gt 1 ]; then
+          fail "$label: $address port $port/tcp ($speed network): ${counts[$key]} results, expected one"
         else
-          echo "FAIL: $label: $address port $port/tcp ($speed network): expected ${EXPECTED[$port]}, got $verdict" \
+          fail "$label: $address port $port/tcp ($speed network): expected ${EXPECTED[$port]}, got $verdict" \
             "(rtt ${rtts[$key]:-?} ms: ${details[$key]:-})"
         fi
         continue
       fi
-      passed=$((passed + 1))
+      pass
       [ "$verdict" = FILTERED ] && continue
       rtt=${rtts[$key]}
       answered_rtts+=("$rtt")
@@ -194,50 +150,44 @@ check() {
   echo "$label: $block.0/26 ($speed): $answered answers, rtt $range ms"
   # The delay really applied to the slow block's answers (SYN-ACKs, data and resets), and only there.
   if [ "$answered" -eq 0 ]; then
-    failed=$((failed + 1))
-    echo "FAIL: $label: no answer at all from the $speed $block.0/26"
+    fail "$label: no answer at all from the $speed $block.0/26"
   elif [ "$speed" = slow ] && [ "$delayed" -ne "$answered" ]; then
-    failed=$((failed + 1))
-    echo "FAIL: $label: only $delayed of $answered answers from the slow $block.0/26 took >= $DELAY_MS ms (rtt $range ms)"
+    fail "$label: only $delayed of $answered answers from the slow $block.0/26 took >= $DELAY_MS ms (rtt $range ms)"
   elif [ "$speed" = fast ] && [ "$delayed" -ne 0 ]; then
-    failed=$((failed + 1))
-    echo "FAIL: $label: $delayed of $answered answers from the fast $block.0/26 took >= $DELAY_MS ms: the delay leaked"
+    fail "$label: $delayed of $answered answers from the fast $block.0/26 took >= $DELAY_MS ms: the delay leaked"
   else
-    passed=$((passed + 1))
+    pass
   fi
   # One result per (host, port), nothing else from this block.
   if [ "$rows" -ne $((HOSTS * ${#PORTS[@]})) ]; then
-    failed=$((failed + 1))
-    echo "FAIL: $label: $rows results for $block.0/26, expected $((HOSTS * ${#PORTS[@]}))"
+    fail "$label: $rows results for $block.0/26, expected $((HOSTS * ${#PORTS[@]}))"
   else
-    passed=$((passed + 1))
+    pass
   fi
 }
 
 # 1. Both networks in one run: the fast block's round trips must not make the slow block's
 #    answers look like silence.
 probe "both networks" "$WORK/both.json" "$SLOW_BLOCK.0/26" "$FAST_BLOCK.0/26"
-check "both networks" "$WORK/both.json" "$SLOW_BLOCK" slow
-check "both networks" "$WORK/both.json" "$FAST_BLOCK" fast
+check_block "both networks" "$WORK/both.json" "$SLOW_BLOCK" slow
+check_block "both networks" "$WORK/both.json" "$FAST_BLOCK" fast
 if [ "$(jq '.results | length' "$WORK/both.json" 2>/dev/null)" = $((2 * HOSTS * ${#PORTS[@]})) ]; then
-  passed=$((passed + 1))
+  pass
 else
-  failed=$((failed + 1))
-  echo "FAIL: both networks: $(jq '.results | length' "$WORK/both.json" 2>/dev/null) results, expected $((2 * HOSTS * ${#PORTS[@]}))"
+  fail "both networks: $(jq '.results | length' "$WORK/both.json" 2>/dev/null) results, expected $((2 * HOSTS * ${#PORTS[@]}))"
 fi
 
 # 2. The slow network alone: every round trip measured is a slow one.
 probe "slow network alone" "$WORK/slow.json" "$SLOW_BLOCK.0/26"
-check "slow network alone" "$WORK/slow.json" "$SLOW_BLOCK" slow
+check_block "slow network alone" "$WORK/slow.json" "$SLOW_BLOCK" slow
 
 # The kernel dropped nothing at the queue (full queue: queue_dropped; undeliverable to
 # delay_queue: user_dropped), so no answer was lost instead of late.
 queue_stats=$(ip netns exec "$R" awk -v q="$QUEUE" '$1 == q { print $6, $7 }' /proc/net/netfilter/nfnetlink_queue)
 if [ "$queue_stats" = "0 0" ]; then
-  passed=$((passed + 1))
+  pass
 else
-  failed=$((failed + 1))
-  echo "FAIL: queue $QUEUE: queue_dropped and user_dropped are '$queue_stats', expected '0 0'"
+  fail "queue $QUEUE: queue_dropped and user_dropped are '$queue_stats', expected '0 0'"
 fi
 
 # delay_queue held packets and lost none of its queue's messages (a lost one would still be
@@ -246,13 +196,11 @@ kill -TERM "$delay_queue_pid" 2>/dev/null
 wait "$delay_queue_pid" 2>/dev/null
 summary=$(grep '^accepted' "$WORK/delay_queue.out")
 if [[ "$summary" =~ ^accepted\ ([0-9]+)\ packets.*\;\ 0\ queue\ messages\ lost$ ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then
-  passed=$((passed + 1))
+  pass
 else
-  failed=$((failed + 1))
-  echo "FAIL: delay_queue: '$summary'"
+  fail "delay_queue: '$summary'"
   cat "$WORK/delay_queue.out"
 fi
 echo "delay_queue ($queued_by): $summary ($(($(date +%s) - started)) s in all)"
 
-echo "$NAME: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -11,50 +11,14 @@
 set -uo pipefail
 
 PORTOLAN=$1
-TAG="pls$$"
-CLIENT="$TAG-cli"
-SERVER="$TAG-srv"
-WORK=$(mktemp -d)
-passed=0
-failed=0
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
+harness_init "probe servers" "pls$$"
 
-stop_namespace() {
-  local pids
-  pids=$(ip netns pids "$1" 2>/dev/null)
-  [ -n "$pids" ] && kill $pids 2>/dev/null
-  for _ in $(seq 30); do
-    [ -z "$(ip netns pids "$1" 2>/dev/null)" ] && break
-    sleep 0.1
-  done
-  pids=$(ip netns pids "$1" 2>/dev/null)
-  [ -n "$pids" ] && kill -9 $pids 2>/dev/null
-}
-cleanup() {
-  for ns in "$SERVER" "$CLIENT"; do
-    stop_namespace "$ns"
-    ip netns del "$ns" 2>/dev/null
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+require_root
+require_tools --hint "(scripts/install-deps.sh installs it)" samba samba-tool nginx pptpd dnsmasq socat
 
-skip() {
-  echo "probe servers: SKIPPED: $1"
-  exit 77
-}
-[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
-for tool in samba samba-tool nginx pptpd dnsmasq socat; do
-  command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/install-deps.sh installs it)"
-done
-
-ip netns add "$CLIENT" && ip netns add "$SERVER" || exit 1
-ip link add "$TAG-c" netns "$CLIENT" type veth peer name "$TAG-s" netns "$SERVER"
-ip -n "$CLIENT" addr add 10.79.0.2/24 dev "$TAG-c"
-ip -n "$SERVER" addr add 10.79.0.10/24 dev "$TAG-s"
-for ns in "$CLIENT" "$SERVER"; do ip -n "$ns" link set lo up; done
-ip -n "$CLIENT" link set "$TAG-c" up
-ip -n "$SERVER" link set "$TAG-s" up
+topology_pair 10.79.0.2/24 10.79.0.10/24 || exit 1
 
 # wait_ports NS COUNT PATTERN: until COUNT listening TCP sockets match (bounded: 30 s).
 wait_ports() {
@@ -68,16 +32,16 @@ wait_ports() {
 }
 
 start_samba() {
-  ip netns exec "$SERVER" samba -s "$WORK/dc/etc/smb.conf" -i >"$WORK/samba.log" 2>&1 &
-  wait_ports "$SERVER" 9 '10\.79\.0\.10:(53|88|135|139|389|445|636|3268|3269) ' || { tail -20 "$WORK/samba.log"; exit 1; }
+  spawn ip netns exec "$S" samba -s "$WORK/dc/etc/smb.conf" -i >"$WORK/samba.log" 2>&1
+  wait_ports "$S" 9 '10\.79\.0\.10:(53|88|135|139|389|445|636|3268|3269) ' || { tail -20 "$WORK/samba.log"; exit 1; }
 }
 
 # Samba as the domain controller of lab.example (DC01 at 10.79.0.10). Its namespace has no
 # route anywhere else, so its DNS forwarder (itself) cannot send anything off the machine.
 mkdir -p "$WORK/dc"
-ip netns exec "$SERVER" samba-tool domain provision --realm=LAB.EXAMPLE --domain=LAB --server-role=dc \
+ip netns exec "$S" samba-tool domain provision --realm=LAB.EXAMPLE --domain=LAB --server-role=dc \
   --dns-backend=SAMBA_INTERNAL --adminpass='Portolan-Lab-1!' --targetdir="$WORK/dc" --host-ip=10.79.0.10 \
-  --host-name=DC01 --option="interfaces=$TAG-s" --option="bind interfaces only=yes" \
+  --host-name=DC01 --option="interfaces=$S_IF" --option="bind interfaces only=yes" \
   --option="dns forwarder = 10.79.0.10" >"$WORK/provision.log" 2>&1 || { tail -20 "$WORK/provision.log"; exit 1; }
 start_samba
 
@@ -98,22 +62,22 @@ http {
   server { listen 10.79.0.10:80; location / { return 200 "portolan lab\n"; } }
 }
 CONF
-ip netns exec "$SERVER" nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1 &
+spawn ip netns exec "$S" nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1
 printf 'option %s/options.pptpd\nlocalip 192.168.240.1\nremoteip 192.168.240.2-3\n' "$WORK" >"$WORK/pptpd.conf"
 : >"$WORK/options.pptpd"
-ip netns exec "$SERVER" pptpd -f -c "$WORK/pptpd.conf" -l 10.79.0.10 >"$WORK/pptpd.log" 2>&1 &
+spawn ip netns exec "$S" pptpd -f -c "$WORK/pptpd.conf" -l 10.79.0.10 >"$WORK/pptpd.log" 2>&1
 # dnsmasq as the DHCP server only (--port=0: no DNS), answering DHCPINFORM for the lab subnet.
-ip netns exec "$SERVER" dnsmasq --no-daemon --port=0 --interface="$TAG-s" --bind-interfaces --leasefile-ro \
+spawn ip netns exec "$S" dnsmasq --no-daemon --port=0 --interface="$S_IF" --bind-interfaces --leasefile-ro \
   --dhcp-range=10.79.0.100,10.79.0.200,255.255.255.0 --dhcp-option=6,10.79.0.10 --dhcp-option=15,lab.example \
-  --pid-file="$WORK/dnsmasq.pid" >"$WORK/dnsmasq.log" 2>&1 &
+  --pid-file="$WORK/dnsmasq.pid" >"$WORK/dnsmasq.log" 2>&1
 
 # Hostile peers on the client's own loopback (127.0.0.2): garbage, an endless stream, a byte a second.
-ip netns exec "$CLIENT" socat TCP-LISTEN:389,bind=127.0.0.2,fork,reuseaddr SYSTEM:'head -c 300 /dev/urandom' 2>/dev/null &
-ip netns exec "$CLIENT" socat TCP-LISTEN:445,bind=127.0.0.2,fork,reuseaddr SYSTEM:'cat /dev/zero' 2>/dev/null &
-ip netns exec "$CLIENT" socat TCP-LISTEN:88,bind=127.0.0.2,fork,reuseaddr \
-  SYSTEM:'for i in 1 2 3 4 5 6 7 8 9 10; do printf x; sleep 1; done' 2>/dev/null &
-wait_ports "$SERVER" 2 '10\.79\.0\.10:(80|1723) ' || exit 1
-wait_ports "$CLIENT" 3 '127\.0\.0\.2:(88|389|445) ' || exit 1
+spawn ip netns exec "$C" socat TCP-LISTEN:389,bind=127.0.0.2,fork,reuseaddr SYSTEM:'head -c 300 /dev/urandom' 2>/dev/null
+spawn ip netns exec "$C" socat TCP-LISTEN:445,bind=127.0.0.2,fork,reuseaddr SYSTEM:'cat /dev/zero' 2>/dev/null
+spawn ip netns exec "$C" socat TCP-LISTEN:88,bind=127.0.0.2,fork,reuseaddr \
+  SYSTEM:'for i in 1 2 3 4 5 6 7 8 9 10; do printf x; sleep 1; done' 2>/dev/null
+wait_ports "$S" 2 '10\.79\.0\.10:(80|1723) ' || exit 1
+wait_ports "$C" 3 '127\.0\.0\.2:(88|389|445) ' || exit 1
 
 cat >"$WORK/lab.yaml" <<'YAML'
 catalog: sms2003
@@ -131,19 +95,17 @@ expect() {
   line=$(grep -E "^(10\.79\.0\.10|127\.0\.0\.2),${2#*/},${2%/*}," "$1" | head -1)
   verdict=$(echo "$line" | cut -d, -f5)
   if [ "$verdict" != "$3" ]; then
-    failed=$((failed + 1))
-    echo "FAIL: $2: expected $3, got '$verdict' ($line)"
+    fail "$2: expected $3, got '$verdict' ($line)"
   elif [ -n "${4:-}" ] && ! grep -qF -- "$4" <<<"$line"; then
-    failed=$((failed + 1))
-    echo "FAIL: $2: the detail lacks '$4' ($line)"
+    fail "$2: the detail lacks '$4' ($line)"
   else
-    passed=$((passed + 1))
+    pass
   fi
 }
 probe() {  # probe OUTPUT ARGS...
   local out=$1
   shift
-  ip netns exec "$CLIENT" "$PORTOLAN" probe -q "$@" --timeout 3s -f csv -o "$out"
+  ip netns exec "$C" "$PORTOLAN" probe -q "$@" --timeout 3s -f csv -o "$out"
 }
 
 # 1. The planned flows of a site server to its domain controller, from the plan.
@@ -163,10 +125,9 @@ expect "$WORK/plan.csv" 135/udp NOT_LISTENING "port unreachable"  # Samba has no
 follow=$(grep -c "advertised by the endpoint mapper" "$WORK/plan.csv")
 outside=$(grep -c "OUTSIDE" "$WORK/plan.csv")
 if [ "$follow" -ge 1 ] && [ "$outside" -eq 0 ]; then
-  passed=$((passed + 1))
+  pass
 else
-  failed=$((failed + 1))
-  echo "FAIL: endpoint mapper follow-through: $follow ports probed, $outside outside the range"
+  fail "endpoint mapper follow-through: $follow ports probed, $outside outside the range"
 fi
 
 # 2. SMB2/3, NetBIOS session, HTTP and PPTP, ad hoc.
@@ -178,7 +139,7 @@ expect "$WORK/adhoc.csv" 1723/tcp VERIFIED "PPTP Start-Control reply: result 1"
 
 # DHCPINFORM, sent from port 68 (only when asked for, as here).
 for _ in $(seq 50); do
-  ip netns exec "$SERVER" ss -Hlun | grep -q ':67 ' && break
+  ip netns exec "$S" ss -Hlun | grep -q ':67 ' && break
   sleep 0.1
 done
 probe "$WORK/dhcp.csv" 10.79.0.10 -p 67/udp
@@ -187,12 +148,12 @@ expect "$WORK/dhcp.csv" 67/udp VERIFIED "DHCPACK to our DHCPINFORM"
 # 3. The same domain controller speaking SMB1 only, like the servers of the SMS 2003 era.
 stop_namespace_samba() {
   local pids
-  pids=$(ip netns exec "$SERVER" pgrep -x samba 2>/dev/null) || true
-  for pid in $(ip netns pids "$SERVER"); do
+  pids=$(ip netns exec "$S" pgrep -x samba 2>/dev/null) || true
+  for pid in $(ip netns pids "$S"); do
     [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = samba ] && kill "$pid" 2>/dev/null
   done
   for _ in $(seq 50); do
-    ip netns exec "$SERVER" ss -Hltn | grep -q '10\.79\.0\.10:445 ' || return 0
+    ip netns exec "$S" ss -Hltn | grep -q '10\.79\.0\.10:445 ' || return 0
     sleep 0.1
   done
 }
@@ -210,11 +171,9 @@ expect "$WORK/hostile.csv" 389/tcp WRONG_SERVICE
 expect "$WORK/hostile.csv" 445/tcp WRONG_SERVICE
 expect "$WORK/hostile.csv" 88/tcp WRONG_SERVICE
 if [ "$elapsed" -le 6 ]; then
-  passed=$((passed + 1))
+  pass
 else
-  failed=$((failed + 1))
-  echo "FAIL: the hostile peers held the probe for $elapsed s (timeout 3 s)"
+  fail "the hostile peers held the probe for $elapsed s (timeout 3 s)"
 fi
 
-echo "probe servers: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

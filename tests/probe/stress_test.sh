@@ -23,29 +23,13 @@ set -uo pipefail
 
 PORTOLAN=$1
 LISTENERS=$2
-TAG="pst$$"
-C="$TAG-cli"
-S="$TAG-srv"
-WORK=$(mktemp -d)
-PIDS=()
-passed=0
-failed=0
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
+harness_init "probe stress" "pst$$"
 
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for ns in "$C" "$S"; do
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ "$(id -u)" -eq 0 ] || { echo "probe stress: SKIPPED: needs root for network namespaces"; exit 77; }
-command -v nft >/dev/null || { echo "probe stress: SKIPPED: nft not installed"; exit 77; }
-command -v nstat >/dev/null || { echo "probe stress: SKIPPED: nstat (iproute2) not installed"; exit 77; }
+require_root
+require_tools nft
+require_tools --hint "(iproute2)" nstat
 [ -x "$PORTOLAN" ] && [ -x "$LISTENERS" ] || { echo "probe stress: usage: $0 PORTOLAN TCP_LISTENERS" >&2; exit 2; }
 
 # The KB's TCP ports, so that the service (and its dialogue) is chosen by port.
@@ -101,13 +85,7 @@ ALL_UDP_PORTS=${ALL_UDP_PORTS%,}
 TABLE=$(for port in "${PORTS[@]}"; do printf 'tcp/%s:%s ' "$port" "${OUTCOME[$port]}"; done
         for port in "${UDP_PORTS[@]}"; do printf 'udp/%s:%s ' "$port" "${UDP_OUTCOME[$port]}"; done)
 
-ip netns add "$C" && ip netns add "$S" || exit 1
-ip link add "$TAG-c" netns "$C" type veth peer name "$TAG-s" netns "$S"
-ip -n "$C" addr add 10.66.254.1/24 dev "$TAG-c"
-ip -n "$S" addr add 10.66.254.2/24 dev "$TAG-s"
-for ns in "$C" "$S"; do ip -n "$ns" link set lo up; done
-ip -n "$C" link set "$TAG-c" up
-ip -n "$S" link set "$TAG-s" up
+topology_pair 10.66.254.1/24 10.66.254.2/24 || exit 1
 ip -n "$C" route add 10.66.0.0/22 via 10.66.254.2
 ip -n "$S" route add local 10.66.0.0/22 dev lo  # the server is all 1,024 hosts
 # The kernel must never drop a SYN to a listening port (the truth would be wrong), and the
@@ -125,12 +103,12 @@ ip netns exec "$S" sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per
   echo "    type filter hook input priority filter; policy accept;"
   for g in 0 1 2 3; do
     addresses=$(group_ranges $g)
-    echo "    iifname \"$TAG-s\" ip daddr { $addresses } tcp dport { $(ports_with $g D) } drop"
+    echo "    iifname \"$S_IF\" ip daddr { $addresses } tcp dport { $(ports_with $g D) } drop"
     resets=$(ports_with $g R listened)
-    [ -n "$resets" ] && echo "    iifname \"$TAG-s\" ip daddr { $addresses } tcp dport { $resets } reject with tcp reset"
-    echo "    iifname \"$TAG-s\" ip daddr { $addresses } udp dport { $(udp_ports_with $g D) } drop"
+    [ -n "$resets" ] && echo "    iifname \"$S_IF\" ip daddr { $addresses } tcp dport { $resets } reject with tcp reset"
+    echo "    iifname \"$S_IF\" ip daddr { $addresses } udp dport { $(udp_ports_with $g D) } drop"
     closed=$(udp_ports_with $g C listened)
-    [ -n "$closed" ] && echo "    iifname \"$TAG-s\" ip daddr { $addresses } udp dport { $closed } reject with icmpx type port-unreachable"
+    [ -n "$closed" ] && echo "    iifname \"$S_IF\" ip daddr { $addresses } udp dport { $closed } reject with icmpx type port-unreachable"
   done
   echo "  }"
   echo "}"
@@ -145,8 +123,8 @@ done
 for port in "${UDP_PORTS[@]}"; do
   [[ "${UDP_OUTCOME[$port]}" == *L* ]] && listen_args+=("$port/udp:echo")
 done
-ip netns exec "$S" "$LISTENERS" --lifetime 170 --max-connections 30000 "${listen_args[@]}" >"$WORK/listeners.out" 2>&1 &
-PIDS+=($!)
+spawn ip netns exec "$S" "$LISTENERS" --lifetime 170 --max-connections 30000 "${listen_args[@]}" >"$WORK/listeners.out" 2>&1
+listeners_pid=$!
 for _ in $(seq 100); do
   grep -qsx ready "$WORK/listeners.out" && break
   sleep 0.05
@@ -158,9 +136,9 @@ BLOCK_HOSTS=$(for x in 0 1 2 3; do for y in $(seq 0 255); do echo "10.66.$x.$y";
 UDP_HOSTS=$(for y in $(seq 0 255); do echo "10.66.0.$y"; done)
 ONE_BY_ONE=(10.66.1.5 10.66.1.21 10.66.1.38 10.66.1.60)  # groups 0, 1, 2, 3
 
-# check CSV PROTOCOL HOSTS HTTP_MUST_VERIFY: every row against the truth; prints contradictions
+# check_rows CSV PROTOCOL HOSTS HTTP_MUST_VERIFY: every row against the truth; prints contradictions
 # (the first 20), then "SUMMARY contradictions missing duplicates unexpected".
-check() {
+check_rows() {
   awk -F, -v table="$TABLE" -v protocol="$2" -v hosts="$3" -v http_verified="$4" -v http_ports="$HTTP_PORTS" '
     BEGIN {
       n = split(table, items, " ")
@@ -195,7 +173,7 @@ check() {
 }
 
 expect() {  # expect CONDITION MESSAGE
-  if eval "$1"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $2"; fi
+  if eval "$1"; then pass; else fail "$2"; fi
 }
 
 # run NAME PROTOCOL HOSTS HTTP_MUST_VERIFY TARGET... -- OPTION...: one probe run of the TCP
@@ -216,7 +194,7 @@ run() {
   end=$(date +%s.%N)
   seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
   LAST_SECONDS=$seconds
-  check "$WORK/run.csv" "$protocol" "$hosts" "$http" >"$WORK/check.out"
+  check_rows "$WORK/run.csv" "$protocol" "$hosts" "$http" >"$WORK/check.out"
   read -r _ contradictions missing duplicates unexpected < <(grep '^SUMMARY' "$WORK/check.out")
   echo "$name [${options[*]:-defaults}]: $(($(wc -l <"$WORK/run.csv") - 1)) rows in $seconds s," \
     "$contradictions contradictions, $missing missing, $duplicates duplicates, $unexpected unexpected"
@@ -277,8 +255,7 @@ if grep -q '^IcmpOutRateLimitHost ' "$WORK/nstat.out"; then
 else
   echo "probe stress: this kernel does not count rate-limited ICMP errors; the sysctls lift the limits"
 fi
-kill -0 "${PIDS[0]}" 2>/dev/null
+kill -0 "$listeners_pid" 2>/dev/null
 expect "[ $? -eq 0 ]" "the listeners died: $(cat "$WORK/listeners.out")"
 
-echo "probe stress: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -8,51 +8,16 @@
 set -uo pipefail
 
 PORTOLAN=$1
-TAG="plv$$"
-C="$TAG-cli"
-R="$TAG-rtr"
-S="$TAG-srv"
-WORK=$(mktemp -d)
-PIDS=()
-passed=0
-failed=0
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
+harness_init "probe verdicts" "plv$$"
+require_root
+require_tools nft socat
 
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for ns in "$C" "$R" "$S"; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ "$(id -u)" -eq 0 ] || { echo "probe verdicts: SKIPPED: needs root for network namespaces"; exit 77; }
-for tool in nft socat; do
-  command -v "$tool" >/dev/null || { echo "probe verdicts: SKIPPED: $tool not installed"; exit 77; }
-done
-
-ip netns add "$C" && ip netns add "$R" && ip netns add "$S" || exit 1
-ip link add "$TAG-c" netns "$C" type veth peer name "$TAG-rc" netns "$R"
-ip link add "$TAG-s" netns "$S" type veth peer name "$TAG-rs" netns "$R"
-ip -n "$C" addr add 10.77.1.2/24 dev "$TAG-c"
-ip -n "$R" addr add 10.77.1.1/24 dev "$TAG-rc"
-ip -n "$R" addr add 10.77.2.1/24 dev "$TAG-rs"
-ip -n "$S" addr add 10.77.2.2/24 dev "$TAG-s"
-for ns in "$C" "$R" "$S"; do ip -n "$ns" link set lo up; done
-ip -n "$C" link set "$TAG-c" up
-ip -n "$S" link set "$TAG-s" up
-ip -n "$R" link set "$TAG-rc" up
-ip -n "$R" link set "$TAG-rs" up
-ip -n "$C" route add default via 10.77.1.1
-ip -n "$S" route add default via 10.77.2.1
-ip netns exec "$R" sysctl -q -w net.ipv4.ip_forward=1
-# The same over IPv6 (no duplicate address detection: the addresses are usable at once).
-ip -n "$C" addr add fd77:1::2/64 dev "$TAG-c" nodad
-ip -n "$R" addr add fd77:1::1/64 dev "$TAG-rc" nodad
-ip -n "$R" addr add fd77:2::1/64 dev "$TAG-rs" nodad
-ip -n "$S" addr add fd77:2::2/64 dev "$TAG-s" nodad
-ip -n "$C" route add default via fd77:1::1
-ip -n "$S" route add default via fd77:2::1
-ip netns exec "$R" sysctl -q -w net.ipv6.conf.all.forwarding=1
+# client 10.77.1.2 - router 10.77.1.1, 10.77.2.1 - server 10.77.2.2, and the same over IPv6 (added
+# without duplicate address detection: usable at once).
+topology_routed 10.77.1.2/24,fd77:1::2/64 10.77.1.1/24,fd77:1::1/64 10.77.2.1/24,fd77:2::1/64 \
+  10.77.2.2/24,fd77:2::2/64 || exit 1
 
 ip netns exec "$R" nft -f - <<'EOF'
 table inet verdicts {
@@ -69,14 +34,10 @@ table inet verdicts {
 }
 EOF
 
-ip netns exec "$S" socat TCP-LISTEN:8080,bind=10.77.2.2,fork,reuseaddr SYSTEM:'cat >/dev/null' 2>/dev/null &
-PIDS+=($!)
-ip netns exec "$S" socat UDP-RECVFROM:5353,bind=10.77.2.2,fork SYSTEM:'echo pong' 2>/dev/null &
-PIDS+=($!)
-ip netns exec "$S" socat TCP6-LISTEN:8080,bind=[fd77:2::2],fork,reuseaddr SYSTEM:'cat >/dev/null' 2>/dev/null &
-PIDS+=($!)
-ip netns exec "$S" socat UDP6-RECVFROM:5353,bind=[fd77:2::2],fork SYSTEM:'echo pong' 2>/dev/null &
-PIDS+=($!)
+spawn ip netns exec "$S" socat TCP-LISTEN:8080,bind=10.77.2.2,fork,reuseaddr SYSTEM:'cat >/dev/null' 2>/dev/null
+spawn ip netns exec "$S" socat UDP-RECVFROM:5353,bind=10.77.2.2,fork SYSTEM:'echo pong' 2>/dev/null
+spawn ip netns exec "$S" socat TCP6-LISTEN:8080,bind=[fd77:2::2],fork,reuseaddr SYSTEM:'cat >/dev/null' 2>/dev/null
+spawn ip netns exec "$S" socat UDP6-RECVFROM:5353,bind=[fd77:2::2],fork SYSTEM:'echo pong' 2>/dev/null
 for _ in $(seq 50); do
   [ "$(ip netns exec "$S" ss -Hltnu | wc -l)" -ge 4 ] && break
   sleep 0.1
@@ -93,13 +54,11 @@ expect() {
   line=$(grep "^10.77.2.2,${1#*/},${1%/*}," "$WORK/results.csv")
   verdict=$(echo "$line" | cut -d, -f5)
   if [ "$verdict" != "$2" ]; then
-    failed=$((failed + 1))
-    echo "FAIL: $1: expected $2, got '$verdict' ($line)"
+    fail "$1: expected $2, got '$verdict' ($line)"
   elif [ -n "${3:-}" ] && ! grep -qF -- "$3" <<<"$line"; then
-    failed=$((failed + 1))
-    echo "FAIL: $1: the detail lacks '$3' ($line)"
+    fail "$1: the detail lacks '$3' ($line)"
   else
-    passed=$((passed + 1))
+    pass
   fi
 }
 expect 8080/tcp LISTENING "connection accepted"
@@ -112,13 +71,12 @@ expect 5354/udp NOT_LISTENING "port unreachable (type 3 code 3) from 10.77.2.2"
 expect 5355/udp LISTENING_OR_FILTERED "no answer and no ICMP error"
 expect 5356/udp FILTERED "administratively prohibited (type 3 code 13) from 10.77.1.1"
 if [ "$(grep -c '"icmp_from": "10.77.1.1"' "$WORK/results.json")" -eq 2 ]; then
-  passed=$((passed + 1))
+  pass
 else
-  failed=$((failed + 1))
-  echo "FAIL: the JSON does not name the router 10.77.1.1 as the ICMP sender of both rejections"
+  fail "the JSON does not name the router 10.77.1.1 as the ICMP sender of both rejections"
   cat "$WORK/results.json"
 fi
-if [ "$status" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: exit $status, expected 1"; fi
+if [ "$status" -eq 1 ]; then pass; else fail "exit $status, expected 1"; fi
 
 # The same verdicts over IPv6: ICMPv6 errors name the router (fd77:1::1) or the server. First
 # the link-local addresses must leave duplicate address detection (neighbor discovery needs them).
@@ -133,13 +91,11 @@ expect6() {
   line=$(grep "^fd77:2::2,${1#*/},${1%/*}," "$WORK/results6.csv")
   verdict=$(echo "$line" | cut -d, -f5)
   if [ "$verdict" != "$2" ]; then
-    failed=$((failed + 1))
-    echo "FAIL: IPv6 $1: expected $2, got '$verdict' ($line)"
+    fail "IPv6 $1: expected $2, got '$verdict' ($line)"
   elif [ -n "${3:-}" ] && ! grep -qF -- "$3" <<<"$line"; then
-    failed=$((failed + 1))
-    echo "FAIL: IPv6 $1: the detail lacks '$3' ($line)"
+    fail "IPv6 $1: the detail lacks '$3' ($line)"
   else
-    passed=$((passed + 1))
+    pass
   fi
 }
 expect6 8080/tcp LISTENING "connection accepted"
@@ -152,5 +108,4 @@ expect6 5354/udp NOT_LISTENING "ICMPv6 port unreachable (type 1 code 4) from fd7
 expect6 5355/udp LISTENING_OR_FILTERED "no answer and no ICMP error"
 expect6 5356/udp FILTERED "ICMPv6 administratively prohibited (type 1 code 1) from fd77:1::1"
 
-echo "probe verdicts: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -10,55 +10,19 @@ set -uo pipefail
 
 PORTOLAN=$1
 SOURCE=$2
-TAG="plk$$"  # prefix of every namespace this run creates
-WORK=$(mktemp -d)
-PIDS=()
-NAMESPACES=()
-passed=0
-failed=0
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
+harness_init kernel "plk$$"  # the tag starts every namespace this run creates
 
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-skip() {
-  echo "kernel: SKIPPED: $1"
-  exit 77
-}
-[ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
-command -v nft >/dev/null || skip "nft not installed (scripts/install-deps.sh installs it)"
-command -v iptables-restore >/dev/null || skip "iptables not installed (scripts/install-deps.sh installs it)"
-command -v socat >/dev/null || skip "socat not installed (scripts/install-deps.sh installs it)"
-ip netns add "$TAG-probe" 2>/dev/null || skip "cannot create network namespaces here"
-ip netns del "$TAG-probe"
-
-ok() {
-  passed=$((passed + 1))
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*"
-}
-
-new_ns() {
-  ip netns add "$1" && NAMESPACES+=("$1")
-}
-del_ns() {
-  ip netns del "$1"
-  local kept=()
-  for ns in "${NAMESPACES[@]}"; do [ "$ns" = "$1" ] || kept+=("$ns"); done
-  NAMESPACES=("${kept[@]}")
-}
+require_root
+require_tools --hint "(scripts/install-deps.sh installs it)" nft iptables-restore socat
+require_netns
 
 # --- 1. Every output loads -------------------------------------------------------------------
 # Each file goes through the checker and then into a fresh namespace; the comments must survive.
 load_file() {
   local file=$1 ns="$TAG-load"
-  new_ns "$ns"
+  netns_add "$ns"
   case "$file" in
     *.nft)
       if ! ip netns exec "$ns" nft -c -f "$file" >"$WORK/err" 2>&1; then
@@ -70,7 +34,7 @@ load_file() {
       elif grep -q 'comment "F' "$file" && ! grep -q 'comment "F' "$WORK/listed"; then
         fail "nft list ruleset after $file lost the rule comments"
       else
-        ok
+        pass
       fi
       ;;
     *.iptables.rules | *.ip6tables.rules)
@@ -85,11 +49,11 @@ load_file() {
       elif grep -q -- '--comment "F' "$file" && ! grep -q -- '--comment "F' "$WORK/listed"; then
         fail "$tool-save after $file lost the rule comments"
       else
-        ok
+        pass
       fi
       ;;
   esac
-  del_ns "$ns"
+  netns_del "$ns"
 }
 
 inventories=("$SOURCE/examples/sms2003-site.yaml" "$SOURCE"/tests/data/inventories/*.yaml)
@@ -115,32 +79,14 @@ echo "kernel: loaded every nftables and iptables output ($passed files)"
 # Zone AAA (SMS01 10.0.0.1, DC01 10.0.0.10) and zone BBB (SMS02 10.2.0.1) on either side of a
 # router namespace that carries the rendered policy.
 EXAMPLE="$SOURCE/examples/sms2003-site.yaml"
-A="$TAG-aaa"
-B="$TAG-bbb"
-R="$TAG-rtr"
-new_ns "$A" && new_ns "$B" && new_ns "$R" || exit 1
-ip link add "$TAG-a" netns "$A" type veth peer name "$TAG-ra" netns "$R"
-ip link add "$TAG-b" netns "$B" type veth peer name "$TAG-rb" netns "$R"
-ip -n "$A" addr add 10.0.0.1/24 dev "$TAG-a"
-ip -n "$A" addr add 10.0.0.10/24 dev "$TAG-a"
-ip -n "$B" addr add 10.2.0.1/24 dev "$TAG-b"
-ip -n "$R" addr add 10.0.0.254/24 dev "$TAG-ra"
-ip -n "$R" addr add 10.2.0.254/24 dev "$TAG-rb"
-for ns in "$A" "$B" "$R"; do ip -n "$ns" link set lo up; done
-ip -n "$A" link set "$TAG-a" up
-ip -n "$B" link set "$TAG-b" up
-ip -n "$R" link set "$TAG-ra" up
-ip -n "$R" link set "$TAG-rb" up
-ip -n "$A" route add default via 10.0.0.254
-ip -n "$B" route add default via 10.2.0.254
-ip netns exec "$R" sysctl -q -w net.ipv4.ip_forward=1
+topology_routed 10.0.0.1/24,10.0.0.10/24 10.0.0.254/24 10.2.0.254/24 10.2.0.1/24 || exit 1
+A=$C B=$S  # zone AAA on the client side, zone BBB on the server side
 
 # Listeners answer "pong" on every port the checks use, on both sides.
 listen() {  # ns proto address port
   local spec
   if [ "$2" = tcp ]; then spec="TCP-LISTEN:$4,bind=$3,fork,reuseaddr"; else spec="UDP-RECVFROM:$4,bind=$3,fork"; fi
-  ip netns exec "$1" socat "$spec" SYSTEM:'read -r line; echo pong' 2>/dev/null &
-  PIDS+=($!)
+  spawn ip netns exec "$1" socat "$spec" SYSTEM:'read -r line; echo pong' 2>/dev/null
 }
 for port in 80 445 1433; do listen "$B" tcp 10.2.0.1 "$port"; done
 for port in 445 3389; do listen "$A" tcp 10.0.0.1 "$port"; done
@@ -171,7 +117,7 @@ expect() {
   local got=block
   [ "$(send "$ns" "$proto" "$from_address" "$to_address" "$port")" = pong ] && got=pass
   if [ "$got" = "$want" ]; then
-    ok
+    pass
   else
     fail "$LABEL: $from ($from_address) -> $to ($to_address) $port/$proto: expected $want, got $got"
   fi
@@ -203,7 +149,6 @@ echo "kernel: packet test through the router: $((passed - before)) checks passed
 # Without any policy the same blocked connections go through: the test can tell the difference.
 ip netns exec "$R" iptables -P FORWARD ACCEPT
 ip netns exec "$R" iptables -F FORWARD
-if [ "$(send "$A" tcp 10.0.0.1 10.2.0.1 80)" = pong ]; then ok; else fail "the open router does not pass 80/tcp"; fi
+if [ "$(send "$A" tcp 10.0.0.1 10.2.0.1 80)" = pong ]; then pass; else fail "the open router does not pass 80/tcp"; fi
 
-echo "kernel: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -11,56 +11,21 @@
 set -uo pipefail
 
 PORTOLAN=$1
-TAG="rsp$$"
-C="$TAG-cli"
-S="$TAG-srv"
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
+harness_init "respond server" "rsp$$"
 SERVER=10.78.1.1    # DC01's inventory address
 OTHER=10.78.1.3     # also the server's, never bound
 CLIENT=10.78.1.2    # SMS01
 CLIENT2=10.78.1.4
-WORK=$(mktemp -d)
 chmod 755 "$WORK"   # the responder runs as nobody once ready: it writes its pid file in $WORK/run
 mkdir "$WORK/run" && chmod 1777 "$WORK/run"
-PIDS=()
-passed=0
-failed=0
 
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for ns in "$C" "$S"; do ip netns del "$ns" 2>/dev/null; done
-  [ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+require_root
+require_tools python3 socat ss
 
-[ "$(id -u)" -eq 0 ] || { echo "respond server: SKIPPED: needs root for network namespaces"; exit 77; }
-for tool in python3 socat ss; do
-  command -v "$tool" >/dev/null || { echo "respond server: SKIPPED: $tool not installed"; exit 77; }
-done
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1
-  shift
-  if "$@"; then pass; else fail "$name"; fi
-}
-
-ip netns add "$C" && ip netns add "$S" || exit 1
-ip link add "$TAG-c" netns "$C" type veth peer name "$TAG-s" netns "$S"
-ip -n "$S" addr add "$SERVER/24" dev "$TAG-s"
-ip -n "$S" addr add "$OTHER/24" dev "$TAG-s"
-ip -n "$C" addr add "$CLIENT/24" dev "$TAG-c"
-ip -n "$C" addr add "$CLIENT2/24" dev "$TAG-c"
-for ns in "$C" "$S"; do
-  ip -n "$ns" link set lo up
-done
-ip -n "$C" link set "$TAG-c" up
-ip -n "$S" link set "$TAG-s" up
-for _ in $(seq 50); do  # until duplicate address detection and the link are done
-  ip netns exec "$C" ping -c1 -W1 "$SERVER" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+topology_pair "$CLIENT/24,$CLIENT2/24" "$SERVER/24,$OTHER/24" || exit 1
+wait_ping "$C" "$SERVER"  # until duplicate address detection and the link are done
 
 cat >"$WORK/lab.yaml" <<YAML
 catalog: sms2003
@@ -145,8 +110,7 @@ expect() {
 start() {
   local name=$1
   shift
-  ip netns exec "$S" "$PORTOLAN" respond "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  PIDS+=($!)
+  spawn ip netns exec "$S" "$PORTOLAN" respond "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
   echo $! >"$WORK/$name.started"
 }
 wait_file() {  # wait_file PATH: up to 10 s
@@ -307,8 +271,7 @@ assert s["ended_by"] == "--ttl"' "$WORK/limits.json"
 # The real service holds its connection a while after answering: had it closed at once, the
 # probe's request would meet a closed socket, the kernel would reset the connection, and the
 # answer could be lost with it (a flake seen under load).
-ip netns exec "$S" socat "TCP-LISTEN:7100,bind=$SERVER,reuseaddr,fork" SYSTEM:'echo real; sleep 2' 2>/dev/null &
-PIDS+=($!)
+spawn ip netns exec "$S" socat "TCP-LISTEN:7100,bind=$SERVER,reuseaddr,fork" SYSTEM:'echo real; sleep 2' 2>/dev/null
 for _ in $(seq 50); do
   ip netns exec "$S" ss -Hltn "sport = :7100" | grep -q 7100 && break
   sleep 0.1
@@ -326,8 +289,8 @@ expect "$WORK/skip.csv" "$SERVER" 7101/tcp VERIFIED "portolan responder"
 wait "$(cat "$WORK/skip.started")"
 
 # --- 7. every address: 0.0.0.0 and ::, each answer from the address the request reached ---------
-ip -n "$S" addr add fd78::1/64 dev "$TAG-s" nodad
-ip -n "$C" addr add fd78::2/64 dev "$TAG-c" nodad
+addr_add "$S" "$S_IF" fd78::1/64
+addr_add "$C" "$C_IF" fd78::2/64
 start wild --ports 7300,7300/udp --bind 0.0.0.0 --bind :: --ttl 6s --log "$WORK/wild.log" --pid-file "$WORK/run/wild.pid"
 wait_file "$WORK/run/wild.pid" || fail "the wildcard responder did not start: $(cat "$WORK/wild.err")"
 wildcards=$(ip netns exec "$S" ss -Hltun "sport = :7300" | awk '{ print $5 }' | sort | tr '\n' ' ')
@@ -369,5 +332,4 @@ rc=$?
 check "an address the machine does not have is an error (exit $rc)" [ "$rc" -eq 2 ]
 check "the error says why" grep -q "cannot bind 10.78.9.9 7200/tcp: Cannot assign requested address" "$WORK/addr.err"
 
-echo "respond server: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
