@@ -14,6 +14,8 @@ PACKAGES=(
   libnetfilter-queue-dev
   # fuzzing (libFuzzer with ASan/UBSan through clang)
   clang libclang-rt-14-dev
+  # checks in CI: formatting, static analysis, include directions (python3)
+  clang-format clang-tidy python3
   # kernel checks of rendered policies: nft/iptables load into network namespaces
   iproute2 nftables iptables socat
   # audit: BDDs for exact packet sets, boost's small_vector for cubes; ipset for the kernel-oracle
