@@ -38,7 +38,7 @@ void CheckDialogues(std::span<const std::uint8_t> bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace portolan::respond;
+  using namespace portolan;
   const std::span<const std::uint8_t> bytes(data, size);
   CheckDialogues(bytes);
   const auto parsed = probe::responder::ParseGreeting(bytes);

@@ -101,11 +101,6 @@ void Sweeper::Sweep() {
 
 // --- descriptors ---------------------------------------------------------------------------------
 
-void UniqueFd::Reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 void EnableIcmpErrors(int fd, bool ipv4) {
   const int on = 1;
   if (ipv4) {
@@ -170,7 +165,7 @@ asio::awaitable<ConnectOutcome> Connect(ConnectSet& set, Watch& watch, const Con
   ConnectOutcome outcome;
   const auto& endpoint = request.endpoint;
   const bool ipv4 = endpoint.address().is_v4();
-  outcome.fd = UniqueFd(::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  outcome.fd = core::UniqueFd(::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   const int fd = outcome.fd.Get();
   if (fd < 0) {
     if (!IsLocalShortage(errno)) throw std::system_error(errno, std::system_category(), "cannot open a socket");

@@ -13,6 +13,8 @@
 
 #include <asio.hpp>
 
+#include "core/unique_fd.hpp"
+
 namespace portolan::probe {
 
 using Clock = std::chrono::steady_clock;
@@ -117,35 +119,6 @@ class Sweeper {
   void* on_clogged_context_ = nullptr;
 };
 
-// A socket descriptor that closes itself.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { Reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.Release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = other.Release();
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int Get() const { return fd_; }
-  int Release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void Reset();
-
- private:
-  int fd_ = -1;
-};
-
 // Waits for connects on a private epoll set, itself one descriptor in Asio's reactor. Written by
 // hand because Asio's own wait cannot be trusted for this: its epoll reactor recycles a closed
 // socket's per-descriptor state (and the kernel the descriptor number) while that socket's
@@ -204,7 +177,7 @@ enum class ConnectStatus {
 struct ConnectOutcome {
   ConnectStatus status = ConnectStatus::kSilent;
   std::error_code error;
-  UniqueFd fd;        // open unless kLocalError; the caller reads the ICMP error queue from it
+  core::UniqueFd fd;  // open unless kLocalError; the caller reads the ICMP error queue from it
   double rtt_ms = 0;  // from connect() to the answer, as this process saw it (its own delays included)
   // The kernel's own measure of the handshake's round trip (TCP_INFO), when connected: the path
   // alone, without the time this process took to look.

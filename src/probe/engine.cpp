@@ -4,7 +4,6 @@
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +27,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ssl.hpp>
 
+#include "core/descriptors.hpp"
 #include "probe/connector.hpp"
 #include "probe/responder/responder_dialogue.hpp"
 #include "probe/timing.hpp"
@@ -732,15 +732,10 @@ class RateLimiter {
 // the soft limit's default of 1,024. Returns how many probes can be in flight with a reserve left
 // for everything else the process holds.
 int RaiseDescriptorLimit() {
-  constexpr int kReserve = 64;
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return kMaxWindow;
-  if (limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
-  }
-  if (limit.rlim_cur == RLIM_INFINITY) return kMaxWindow;
-  return static_cast<int>(std::clamp<rlim_t>(limit.rlim_cur, kReserve + 1, kMaxWindow + kReserve) - kReserve);
+  constexpr std::size_t kReserve = 64;
+  const auto limit = core::RaiseDescriptorLimit();
+  if (!limit || *limit == core::kUnlimitedDescriptors) return kMaxWindow;
+  return static_cast<int>(std::clamp<std::size_t>(*limit, kReserve + 1, kMaxWindow + kReserve) - kReserve);
 }
 
 // One thread's share of a pass: its own io_context, workers, gate, timing, sweeper and rate

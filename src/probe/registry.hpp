@@ -8,11 +8,9 @@
 #include <vector>
 
 #include "probe/dialogue.hpp"
+#include "probe/transport.hpp"
 
 namespace portolan::probe {
-
-enum class Transport { kTcp, kUdp };
-std::string_view TransportName(Transport transport);
 
 struct Service {
   std::string_view id;  // "ldap", "cldap", "kerberos", "smb", ...

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text_table.hpp"
+#include "probe/transport.hpp"
 
 namespace portolan::report {
 

@@ -12,12 +12,11 @@ namespace portolan::respond {
 namespace {
 
 std::string PortText(const ContactSummary::Key& key) {
-  return fmt::format("{}/{}", key.second, probe::responder::TransportName(key.first));
+  return fmt::format("{}/{}", key.second, probe::TransportName(key.first));
 }
 
 // The served ports of one transport that no contact reached.
-core::PortSet NotReached(const ContactSummary& summary, const core::PortSet& served,
-                         probe::responder::Transport transport) {
+core::PortSet NotReached(const ContactSummary& summary, const core::PortSet& served, probe::Transport transport) {
   core::PortSet reached;
   for (const auto& [key, tally] : summary.Ports()) {
     if (key.first == transport && tally.contacts > 0) reached = reached.Union(core::PortSet::Single(key.second));
@@ -58,8 +57,8 @@ std::string ContactJson(const Contact& contact) {
   // Every field is a number, a fixed word or an address in text form: nothing to escape.
   std::string line =
       fmt::format(R"({{"time":"{}","protocol":"{}","source":"{}","source_port":{},"local":"{}","local_port":{})",
-                  IsoTime(contact.time), probe::responder::TransportName(contact.transport), contact.source,
-                  contact.source_port, contact.local, contact.local_port);
+                  IsoTime(contact.time), probe::TransportName(contact.transport), contact.source, contact.source_port,
+                  contact.local, contact.local_port);
   if (contact.request_bytes) line += fmt::format(R"(,"request_bytes":{})", *contact.request_bytes);
   if (contact.answer_bytes) line += fmt::format(R"(,"answer_bytes":{})", *contact.answer_bytes);
   line += '}';
@@ -72,7 +71,7 @@ std::string ContactLine(const Contact& contact) {
     return v6 ? fmt::format("[{}]:{}", address, port) : fmt::format("{}:{}", address, port);
   };
   return fmt::format("{} {} -> {}/{}", IsoTime(contact.time), endpoint(contact.source, contact.source_port),
-                     endpoint(contact.local, contact.local_port), probe::responder::TransportName(contact.transport));
+                     endpoint(contact.local, contact.local_port), probe::TransportName(contact.transport));
 }
 
 void ContactSummary::Add(const Contact& contact) {
@@ -91,12 +90,12 @@ void ContactSummary::Add(const Contact& contact) {
   }
 }
 
-void ContactSummary::RateLimited(probe::responder::Transport transport, int port) {
+void ContactSummary::RateLimited(probe::Transport transport, int port) {
   ++ports_[{transport, port}].rate_limited;
 }
 
 void ContactSummary::OverCapacity(int port) {
-  ++ports_[{probe::responder::Transport::kTcp, port}].over_capacity;
+  ++ports_[{probe::Transport::kTcp, port}].over_capacity;
 }
 
 std::uint64_t ContactSummary::Contacts() const {
@@ -123,8 +122,8 @@ std::string ContactSummary::Table(const SummaryHeader& header) const {
     }
     out += table.ToString();
   }
-  const auto tcp = NotReached(*this, header.served.tcp, probe::responder::Transport::kTcp);
-  const auto udp = NotReached(*this, header.served.udp, probe::responder::Transport::kUdp);
+  const auto tcp = NotReached(*this, header.served.tcp, probe::Transport::kTcp);
+  const auto udp = NotReached(*this, header.served.udp, probe::Transport::kUdp);
   if (!tcp.Empty() || !udp.Empty()) {
     PortChoice not_reached;
     not_reached.tcp = tcp;
@@ -154,7 +153,7 @@ std::string ContactSummary::Json(const SummaryHeader& header) const {
   for (const auto& [key, tally] : ports_) {
     Json port;
     port["port"] = key.second;
-    port["protocol"] = probe::responder::TransportName(key.first);
+    port["protocol"] = probe::TransportName(key.first);
     port["contacts"] = tally.contacts;
     port["sources"] = tally.sources.size();
     port["more_sources"] = tally.more_sources;
@@ -168,9 +167,8 @@ std::string ContactSummary::Json(const SummaryHeader& header) const {
     ports.push_back(std::move(port));
   }
   document["ports"] = std::move(ports);
-  document["not_reached"] = {
-      {"tcp", NotReached(*this, header.served.tcp, probe::responder::Transport::kTcp).ToString()},
-      {"udp", NotReached(*this, header.served.udp, probe::responder::Transport::kUdp).ToString()}};
+  document["not_reached"] = {{"tcp", NotReached(*this, header.served.tcp, probe::Transport::kTcp).ToString()},
+                             {"udp", NotReached(*this, header.served.udp, probe::Transport::kUdp).ToString()}};
   document["skipped"] = header.skipped;
   document["not_served"] = header.served.not_served;
   return document.dump(2) + "\n";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "probe/responder/greeting.hpp"
+#include "probe/transport.hpp"
 #include "respond/port_selection.hpp"
 
 namespace portolan::respond {
@@ -20,7 +21,7 @@ using WallClock = std::chrono::system_clock;
 
 struct Contact {
   WallClock::time_point time;
-  probe::responder::Transport transport = probe::responder::Transport::kTcp;
+  probe::Transport transport = probe::Transport::kTcp;
   std::string source;  // address text
   int source_port = 0;
   std::string local;  // the address it reached
@@ -67,10 +68,10 @@ class ContactSummary {
     WallClock::time_point first_time;
     WallClock::time_point last_time;
   };
-  using Key = std::pair<probe::responder::Transport, int>;  // ordered: tcp before udp, then by port
+  using Key = std::pair<probe::Transport, int>;  // ordered: tcp before udp, then by port
 
   void Add(const Contact& contact);
-  void RateLimited(probe::responder::Transport transport, int port);
+  void RateLimited(probe::Transport transport, int port);
   void OverCapacity(int port);
 
   const std::map<Key, PortTally>& Ports() const { return ports_; }

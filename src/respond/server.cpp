@@ -11,7 +11,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,12 +18,12 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "core/descriptors.hpp"
 #include "respond/rate_limiter.hpp"
 
 namespace portolan::respond {
@@ -167,14 +166,6 @@ class Server {
       greetings_.push_back(probe::responder::Greeting({options.token, options.host, socket.port, socket.transport}));
     }
   }
-  ~Server() {
-    for (auto& connection : connections_) {
-      if (connection.fd >= 0) ::close(connection.fd);
-    }
-    for (const int fd : {epoll_, signals_, reserve_}) {
-      if (fd >= 0) ::close(fd);
-    }
-  }
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
@@ -190,7 +181,7 @@ class Server {
     auto next_tick = start + kTick;
     while (end_reason_.empty()) {
       const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_tick - Clock::now()).count();
-      const int ready = epoll_wait(epoll_, events.data(), kMaxEvents, static_cast<int>(std::max<long>(0, wait)));
+      const int ready = epoll_wait(epoll_.Get(), events.data(), kMaxEvents, static_cast<int>(std::max<long>(0, wait)));
       if (ready < 0 && errno != EINTR) throw std::runtime_error(fmt::format("epoll_wait: {}", std::strerror(errno)));
       now_ = Clock::now();
       for (int i = 0; i < ready; ++i) Dispatch(events[static_cast<std::size_t>(i)]);
@@ -208,7 +199,7 @@ class Server {
 
  private:
   struct Connection {
-    int fd = -1;
+    core::UniqueFd fd;
     std::uint32_t generation = 0;
     int port = 0;    // the local port, for the summary
     int older = -1;  // neighbours in the list from least to most recently active
@@ -222,17 +213,17 @@ class Server {
     for (const int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop, signal);
     sigprocmask(SIG_BLOCK, &stop, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
-    signals_ = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    signals_.Reset(signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC));
+    epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
     // Kept open to be closed when accept runs out of descriptors: the pending connection is then
     // accepted and closed, instead of waking the loop forever.
-    reserve_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (signals_ < 0 || epoll_ < 0 || reserve_ < 0) {
+    reserve_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!signals_ || !epoll_ || !reserve_) {
       throw std::runtime_error(fmt::format("cannot set up the event loop: {}", std::strerror(errno)));
     }
-    Watch(signals_, EPOLLIN, Tag(Kind::kSignal, 0, 0));
+    Watch(signals_.Get(), EPOLLIN, Tag(Kind::kSignal, 0, 0));
     for (std::size_t i = 0; i < sockets_.size(); ++i) {
-      Watch(sockets_[i].fd, EPOLLIN, Tag(Kind::kListener, 0, static_cast<std::uint32_t>(i)));
+      Watch(sockets_[i].fd.Get(), EPOLLIN, Tag(Kind::kListener, 0, static_cast<std::uint32_t>(i)));
     }
   }
 
@@ -240,7 +231,7 @@ class Server {
     epoll_event event{};
     event.events = events;
     event.data.u64 = tag;
-    return epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) == 0;
+    return epoll_ctl(epoll_.Get(), EPOLL_CTL_ADD, fd, &event) == 0;
   }
 
   void Dispatch(const epoll_event& event) {
@@ -249,7 +240,7 @@ class Server {
     const auto index = static_cast<std::uint32_t>(event.data.u64 & 0xFFFFFFFF);
     switch (kind) {
       case Kind::kListener:
-        if (sockets_[index].transport == probe::responder::Transport::kTcp) {
+        if (sockets_[index].transport == probe::Transport::kTcp) {
           AcceptAll(index);
         } else {
           AnswerDatagrams(index);
@@ -262,7 +253,7 @@ class Server {
 
   void OnSignal() {
     signalfd_siginfo info{};
-    if (::read(signals_, &info, sizeof info) == static_cast<ssize_t>(sizeof info))
+    if (::read(signals_.Get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info))
       end_reason_ = SignalName(info.ssi_signo);
   }
 
@@ -273,8 +264,8 @@ class Server {
     for (;;) {
       SocketAddress peer{};
       socklen_t length = sizeof peer;
-      const int fd = accept4(listener.fd, &peer.any, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) {
+      core::UniqueFd fd(accept4(listener.fd.Get(), &peer.any, &length, SOCK_NONBLOCK | SOCK_CLOEXEC));
+      if (!fd) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
         if (errno == EMFILE || errno == ENFILE) {
           ShedOne(listener);
@@ -284,35 +275,33 @@ class Server {
         return;  // ENOBUFS, ENOMEM: try again on the next wake
       }
       if (!limiter_.Allow(KeyOf(peer), now_)) {
-        summary_.RateLimited(probe::responder::Transport::kTcp, listener.port);
-        ::close(fd);
+        summary_.RateLimited(probe::Transport::kTcp, listener.port);
         continue;
       }
       if (open_ >= options_.max_connections) {
         summary_.OverCapacity(listener.port);
-        ::close(fd);
         continue;
       }
-      Greet(fd, peer, index);
+      Greet(std::move(fd), peer, index);
     }
   }
 
   // Out of descriptors: the reserve makes room for one accept, whose connection is closed at once.
   void ShedOne(const Listeners::Socket& listener) {
-    ::close(reserve_);
-    const int fd = accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) {
-      ::close(fd);
-      summary_.OverCapacity(listener.port);
+    reserve_.Reset();
+    {
+      // Closed before the reserve is opened again: its descriptor is the one the reserve needs.
+      const core::UniqueFd shed(accept4(listener.fd.Get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (shed) summary_.OverCapacity(listener.port);
     }
-    reserve_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    reserve_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   }
 
-  void Greet(int fd, const SocketAddress& peer, std::uint32_t index) {
+  void Greet(core::UniqueFd fd, const SocketAddress& peer, std::uint32_t index) {
     const auto& listener = sockets_[index];
     Contact contact;
     contact.time = WallClock::now();
-    contact.transport = probe::responder::Transport::kTcp;
+    contact.transport = probe::Transport::kTcp;
     contact.source = AddressText(peer.any);
     contact.source_port = PortOf(peer);
     contact.local = listener.address;
@@ -320,21 +309,18 @@ class Server {
     if (listener.wildcard) {
       SocketAddress local{};
       socklen_t length = sizeof local;
-      if (getsockname(fd, &local.any, &length) == 0) contact.local = AddressText(local.any);
+      if (getsockname(fd.Get(), &local.any, &length) == 0) contact.local = AddressText(local.any);
     }
     Record(contact);
     const auto& greeting = greetings_[index];
     // A new connection's send buffer is empty: the greeting goes out whole or not at all.
-    if (::send(fd, greeting.data(), greeting.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-      ::close(fd);
-      return;
-    }
+    if (::send(fd.Get(), greeting.data(), greeting.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) return;
     const int slot = NewSlot();
     auto& connection = connections_[static_cast<std::size_t>(slot)];
-    connection.fd = fd;
+    connection.fd = std::move(fd);
     connection.port = listener.port;
     connection.last_active = now_;
-    if (!Watch(fd, EPOLLIN | EPOLLRDHUP,
+    if (!Watch(connection.fd.Get(), EPOLLIN | EPOLLRDHUP,
                Tag(Kind::kConnection, connection.generation, static_cast<std::uint32_t>(slot)))) {
       Release(slot);
       return;
@@ -346,14 +332,14 @@ class Server {
   void OnConnection(std::uint32_t slot, std::uint32_t generation, std::uint32_t events) {
     if (slot >= connections_.size()) return;
     auto& connection = connections_[slot];
-    if (connection.fd < 0 || (connection.generation & 0x3FFFFFFF) != generation) return;  // closed in this batch
+    if (!connection.fd || (connection.generation & 0x3FFFFFFF) != generation) return;  // closed in this batch
     const int index = static_cast<int>(slot);
     if ((events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) != 0) {
       Close(index);
       return;
     }
     for (int read = 0; read < kReadsPerWake; ++read) {
-      const auto got = ::recv(connection.fd, discard_.data(), discard_.size(), 0);
+      const auto got = ::recv(connection.fd.Get(), discard_.data(), discard_.size(), 0);
       if (got > 0) continue;
       if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       Close(index);  // closed by the peer, or reset
@@ -380,13 +366,13 @@ class Server {
       message.msg_control = control.data();
       message.msg_controllen = control.size();
       // MSG_TRUNC: the datagram's real size, however little of it is kept.
-      const auto size = ::recvmsg(listener.fd, &message, MSG_TRUNC | MSG_DONTWAIT);
+      const auto size = ::recvmsg(listener.fd.Get(), &message, MSG_TRUNC | MSG_DONTWAIT);
       if (size < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
         continue;  // an error queued by an earlier send: the next datagram
       }
       if (!limiter_.Allow(KeyOf(peer), now_)) {
-        summary_.RateLimited(probe::responder::Transport::kUdp, listener.port);
+        summary_.RateLimited(probe::Transport::kUdp, listener.port);
         continue;
       }
       Answer(listener, index, peer, message, static_cast<std::size_t>(size));
@@ -397,7 +383,7 @@ class Server {
               std::size_t size) {
     Contact contact;
     contact.time = WallClock::now();
-    contact.transport = probe::responder::Transport::kUdp;
+    contact.transport = probe::Transport::kUdp;
     contact.source = AddressText(peer.any);
     contact.source_port = PortOf(peer);
     contact.local = listener.address;
@@ -471,7 +457,7 @@ class Server {
         reply.msg_controllen = CMSG_SPACE(sizeof info);
       }
     }
-    ::sendmsg(listener.fd, &reply, MSG_DONTWAIT);  // a full send buffer drops it, as the network might
+    ::sendmsg(listener.fd.Get(), &reply, MSG_DONTWAIT);  // a full send buffer drops it, as the network might
   }
 
   // --- connections: slots and the activity list ---
@@ -488,8 +474,7 @@ class Server {
 
   void Release(int slot) {
     auto& connection = connections_[static_cast<std::size_t>(slot)];
-    ::close(connection.fd);
-    connection.fd = -1;
+    connection.fd.Reset();
     ++connection.generation;  // events still queued for the old connection are ignored
     free_.push_back(slot);
   }
@@ -580,9 +565,9 @@ class Server {
   int oldest_ = -1;
   int newest_ = -1;
   std::size_t open_ = 0;
-  int epoll_ = -1;
-  int signals_ = -1;
-  int reserve_ = -1;
+  core::UniqueFd epoll_;
+  core::UniqueFd signals_;
+  core::UniqueFd reserve_;
   Clock::time_point now_ = Clock::now();
   Clock::time_point ttl_deadline_;
   Clock::time_point next_forget_;
@@ -595,30 +580,6 @@ class Server {
 };
 
 }  // namespace
-
-Listeners::~Listeners() {
-  Close();
-}
-
-Listeners::Listeners(Listeners&& other) noexcept
-    : sockets_(std::exchange(other.sockets_, {})), skipped_(std::exchange(other.skipped_, {})) {}
-
-Listeners& Listeners::operator=(Listeners&& other) noexcept {
-  if (this != &other) {
-    Close();
-    sockets_ = std::exchange(other.sockets_, {});
-    skipped_ = std::exchange(other.skipped_, {});
-  }
-  return *this;
-}
-
-void Listeners::Close() {
-  for (auto& socket : sockets_) {
-    if (socket.fd >= 0) ::close(socket.fd);
-    socket.fd = -1;
-  }
-  sockets_.clear();
-}
 
 std::size_t ConnectionBudget(std::size_t descriptor_limit, std::size_t sockets) {
   const std::size_t used = sockets + kSpareDescriptors;
@@ -639,19 +600,19 @@ Listeners Bind(const BindOptions& options) {
   for (const auto& text : options.addresses) {
     const ParsedAddress parsed = ParseBindAddress(text);
     const auto& of_family = options.ports.Of(parsed.ipv6 ? core::Family::kIPv6 : core::Family::kIPv4);
-    for (const auto transport : {probe::responder::Transport::kTcp, probe::responder::Transport::kUdp}) {
-      const auto& ports = transport == probe::responder::Transport::kTcp ? of_family.tcp : of_family.udp;
+    for (const auto transport : {probe::Transport::kTcp, probe::Transport::kUdp}) {
+      const auto& ports = transport == probe::Transport::kTcp ? of_family.tcp : of_family.udp;
       for (const auto& range : ports.Ranges()) {
         for (int port = range.first; port <= range.last; ++port) {
-          const auto where = fmt::format("{} {}/{}", text, port, probe::responder::TransportName(transport));
-          const int type = transport == probe::responder::Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
-          const int fd = ::socket(parsed.address.any.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-          if (fd < 0) throw BindError(fmt::format("cannot open a socket for {}: {}", where, std::strerror(errno)));
-          if (parsed.ipv6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY);  // :: means IPv6 only: bind what is given
-          if (transport == probe::responder::Transport::kTcp)
-            SetOption(fd, SOL_SOCKET, SO_REUSEADDR);  // a restart is not refused
-          if (transport == probe::responder::Transport::kUdp && parsed.wildcard) {
-            SetOption(fd, parsed.ipv6 ? IPPROTO_IPV6 : IPPROTO_IP, parsed.ipv6 ? IPV6_RECVPKTINFO : IP_PKTINFO);
+          const auto where = fmt::format("{} {}/{}", text, port, probe::TransportName(transport));
+          const int type = transport == probe::Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
+          core::UniqueFd fd(::socket(parsed.address.any.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+          if (!fd) throw BindError(fmt::format("cannot open a socket for {}: {}", where, std::strerror(errno)));
+          if (parsed.ipv6) SetOption(fd.Get(), IPPROTO_IPV6, IPV6_V6ONLY);  // :: means IPv6 only: bind what is given
+          if (transport == probe::Transport::kTcp)
+            SetOption(fd.Get(), SOL_SOCKET, SO_REUSEADDR);  // a restart is not refused
+          if (transport == probe::Transport::kUdp && parsed.wildcard) {
+            SetOption(fd.Get(), parsed.ipv6 ? IPPROTO_IPV6 : IPPROTO_IP, parsed.ipv6 ? IPV6_RECVPKTINFO : IP_PKTINFO);
           }
           SocketAddress address = parsed.address;
           if (parsed.ipv6) {
@@ -659,18 +620,16 @@ Listeners Bind(const BindOptions& options) {
           } else {
             address.v4.sin_port = htons(static_cast<std::uint16_t>(port));
           }
-          if (::bind(fd, &address.any, parsed.length) != 0) {
+          if (::bind(fd.Get(), &address.any, parsed.length) != 0) {
             const int error = errno;
-            ::close(fd);
             if (error == EADDRINUSE && options.skip_busy) {
               listeners.skipped_.push_back(where + " (in use)");
               continue;
             }
             throw BindError(fmt::format("cannot bind {}: {}{}", where, std::strerror(error), BindHint(error, port)));
           }
-          if (transport == probe::responder::Transport::kTcp && ::listen(fd, options.backlog) != 0) {
+          if (transport == probe::Transport::kTcp && ::listen(fd.Get(), options.backlog) != 0) {
             const int error = errno;
-            ::close(fd);
             if (error == EADDRINUSE && options.skip_busy) {
               listeners.skipped_.push_back(where + " (in use)");
               continue;
@@ -678,7 +637,7 @@ Listeners Bind(const BindOptions& options) {
             throw BindError(
                 fmt::format("cannot listen on {}: {}{}", where, std::strerror(error), BindHint(error, port)));
           }
-          listeners.sockets_.push_back({fd, transport, port, text, parsed.wildcard, parsed.ipv6});
+          listeners.sockets_.push_back({std::move(fd), transport, port, text, parsed.wildcard, parsed.ipv6});
         }
       }
     }
@@ -692,25 +651,11 @@ ServeResult Serve(const Listeners& listeners, const ServeOptions& options) {
 }
 
 std::size_t RaiseDescriptorLimit(std::size_t wanted) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
-  if (geteuid() == 0 && limit.rlim_max != RLIM_INFINITY && limit.rlim_max < wanted) {
-    // Root may raise the hard limit itself, up to the kernel's fs.nr_open.
-    std::size_t ceiling = wanted;
-    if (std::FILE* file = std::fopen("/proc/sys/fs/nr_open", "r")) {
-      unsigned long nr_open = 0;
-      if (std::fscanf(file, "%lu", &nr_open) == 1) ceiling = std::min<std::size_t>(wanted, nr_open);
-      std::fclose(file);
-    }
-    rlimit raised{ceiling, ceiling};
-    if (ceiling > limit.rlim_max && setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-  }
-  if (limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-    getrlimit(RLIMIT_NOFILE, &limit);
-  }
-  return limit.rlim_cur == RLIM_INFINITY ? static_cast<std::size_t>(1) << 20 : static_cast<std::size_t>(limit.rlim_cur);
+  constexpr std::size_t kUnreadable = 1024;    // the usual soft limit
+  constexpr std::size_t kUnlimited = 1 << 20;  // the usual fs.nr_open
+  const auto limit = core::RaiseDescriptorLimit(wanted);
+  if (!limit) return kUnreadable;
+  return *limit == core::kUnlimitedDescriptors ? kUnlimited : *limit;
 }
 
 }  // namespace portolan::respond

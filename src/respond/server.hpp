@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "core/unique_fd.hpp"
 #include "probe/responder/greeting.hpp"
+#include "probe/transport.hpp"
 #include "respond/contact_log.hpp"
 #include "respond/port_selection.hpp"
 
@@ -35,8 +37,8 @@ struct BindOptions {
 class Listeners {
  public:
   struct Socket {
-    int fd = -1;
-    probe::responder::Transport transport = probe::responder::Transport::kTcp;
+    core::UniqueFd fd;
+    probe::Transport transport = probe::Transport::kTcp;
     int port = 0;
     std::string address;    // as bound, "10.0.0.10" or "::"
     bool wildcard = false;  // 0.0.0.0 or ::: the local address comes from each contact
@@ -44,18 +46,14 @@ class Listeners {
   };
 
   Listeners() = default;
-  ~Listeners();
-  Listeners(Listeners&& other) noexcept;
-  Listeners& operator=(Listeners&& other) noexcept;
-  Listeners(const Listeners&) = delete;
-  Listeners& operator=(const Listeners&) = delete;
+  Listeners(Listeners&& other) noexcept = default;
+  Listeners& operator=(Listeners&& other) noexcept = default;
 
   const std::vector<Socket>& Sockets() const { return sockets_; }
   const std::vector<std::string>& Skipped() const { return skipped_; }  // "10.0.0.10 445/tcp (in use)"
 
  private:
   friend Listeners Bind(const BindOptions& options);
-  void Close();
   std::vector<Socket> sockets_;
   std::vector<std::string> skipped_;
 };
@@ -90,8 +88,8 @@ struct ServeResult {
 // Blocks SIGINT, SIGTERM and SIGHUP and serves until one arrives or the ttl passes.
 ServeResult Serve(const Listeners& listeners, const ServeOptions& options);
 
-// Raises the open-file limit to the hard limit, and as root the hard limit itself to `wanted`
-// (at most fs.nr_open); returns the limit now in force.
+// core::RaiseDescriptorLimit for the responder: the limit now in force, 1,024 when it cannot be
+// read and 2^20 when there is none (a number to share out, not an infinity).
 std::size_t RaiseDescriptorLimit(std::size_t wanted);
 
 // Descriptors besides the sockets and the connections: stdio, the log, epoll, signalfd, the

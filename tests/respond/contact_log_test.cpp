@@ -17,7 +17,7 @@ WallClock::time_point At(long long milliseconds) {
 constexpr long long kNoon = 1714564800123;
 
 Contact Tcp(const std::string& source, int port, long long time = kNoon) {
-  return {At(time), probe::responder::Transport::kTcp, source, 40312, "10.0.0.10", port, std::nullopt, std::nullopt};
+  return {At(time), probe::Transport::kTcp, source, 40312, "10.0.0.10", port, std::nullopt, std::nullopt};
 }
 
 TEST(ContactLog, IsoTimeWithMilliseconds) {
@@ -29,7 +29,7 @@ TEST(ContactLog, JsonLines) {
   EXPECT_EQ(ContactJson(Tcp("10.1.0.5", 389)),
             R"({"time":"2024-05-01T12:00:00.123Z","protocol":"tcp","source":"10.1.0.5","source_port":40312,)"
             R"("local":"10.0.0.10","local_port":389})");
-  const Contact udp{At(kNoon), probe::responder::Transport::kUdp, "2001:db8::5", 5353, "2001:db8::10", 53, 5, 5};
+  const Contact udp{At(kNoon), probe::Transport::kUdp, "2001:db8::5", 5353, "2001:db8::10", 53, 5, 5};
   const auto parsed = nlohmann::json::parse(ContactJson(udp));
   EXPECT_EQ(parsed["protocol"], "udp");
   EXPECT_EQ(parsed["source"], "2001:db8::5");
@@ -56,11 +56,11 @@ TEST(ContactSummary, WhoReachedWhichPort) {
   summary.Add(Tcp("10.1.0.5", 389));
   summary.Add(Tcp("10.1.0.6", 389, kNoon + 1000));
   summary.Add(Tcp("10.1.0.5", 389, kNoon + 2000));
-  summary.Add({At(kNoon), probe::responder::Transport::kUdp, "10.1.0.5", 5353, "10.0.0.10", 88, 100, 60});
-  summary.RateLimited(probe::responder::Transport::kUdp, 88);
+  summary.Add({At(kNoon), probe::Transport::kUdp, "10.1.0.5", 5353, "10.0.0.10", 88, 100, 60});
+  summary.RateLimited(probe::Transport::kUdp, 88);
   summary.OverCapacity(445);
   EXPECT_EQ(summary.Contacts(), 4u);
-  const auto& tally = summary.Ports().at({probe::responder::Transport::kTcp, 389});
+  const auto& tally = summary.Ports().at({probe::Transport::kTcp, 389});
   EXPECT_EQ(tally.contacts, 3u);
   EXPECT_EQ(tally.sources.size(), 2u);
   EXPECT_EQ(tally.first_source, "10.1.0.5");
@@ -95,7 +95,7 @@ TEST(ContactSummary, DistinctSourcesAreBounded) {
   for (std::size_t i = 0; i < ContactSummary::kMaxSourcesPerPort + 5; ++i) {
     summary.Add(Tcp("10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256), 80));
   }
-  const auto& tally = summary.Ports().at({probe::responder::Transport::kTcp, 80});
+  const auto& tally = summary.Ports().at({probe::Transport::kTcp, 80});
   EXPECT_EQ(tally.sources.size(), ContactSummary::kMaxSourcesPerPort);
   EXPECT_TRUE(tally.more_sources);
   EXPECT_NE(summary.Table(Header()).find("10000+"), std::string::npos);

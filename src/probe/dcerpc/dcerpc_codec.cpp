@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "probe/wire/byte_reader.hpp"
+#include "probe/wire/byte_writer.hpp"
 #include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::dcerpc {
@@ -15,6 +16,9 @@ namespace {
 
 using wire::ByteReader;
 using wire::DescribeForeignBytes;
+using wire::PutBytes;
+using wire::PutU16Le;
+using wire::PutU32Le;
 
 // "e1af8308-5d1f-11c9-91a4-08002b14a0fa" -> NDR little-endian wire order.
 constexpr Uuid UuidFromText(const char (&text)[37]) {
@@ -65,44 +69,32 @@ constexpr std::uint8_t kClFlagIdempotent = 0x20;
 constexpr std::uint16_t kNoHint = 0xffff;
 constexpr std::size_t kClActivityOffset = 40;
 
-void PutU16(Bytes& out, std::uint16_t value) {
-  out.push_back(static_cast<std::uint8_t>(value & 0xff));
-  out.push_back(static_cast<std::uint8_t>(value >> 8));
-}
-void PutU32(Bytes& out, std::uint32_t value) {
-  PutU16(out, static_cast<std::uint16_t>(value & 0xffff));
-  PutU16(out, static_cast<std::uint16_t>(value >> 16));
-}
-void PutUuid(Bytes& out, const Uuid& uuid) {
-  out.insert(out.end(), uuid.begin(), uuid.end());
-}
+constexpr std::size_t kFragLengthOffset = 8;  // C706 12.6.3.1: frag_length in the common header
 
 void PutCommonHeader(Bytes& out, std::uint8_t ptype, std::uint32_t call_id) {
   out.push_back(kRpcVersion);
   out.push_back(kRpcVersionMinor);
   out.push_back(ptype);
   out.push_back(kPfcFirstFrag | kPfcLastFrag);
-  out.insert(out.end(), kDrepLittleEndianAscii.begin(), kDrepLittleEndianAscii.end());
-  PutU16(out, 0);  // frag_length, set by SetFragLength
-  PutU16(out, 0);  // auth_length
-  PutU32(out, call_id);
+  PutBytes(out, kDrepLittleEndianAscii);
+  PutU16Le(out, 0);  // frag_length, set by SetFragLength
+  PutU16Le(out, 0);  // auth_length
+  PutU32Le(out, call_id);
 }
 
 void SetFragLength(Bytes& pdu) {
-  const auto length = static_cast<std::uint16_t>(pdu.size());
-  pdu[8] = static_cast<std::uint8_t>(length & 0xff);
-  pdu[9] = static_cast<std::uint8_t>(length >> 8);
+  wire::SetU16Le(pdu, kFragLengthOffset, static_cast<std::uint16_t>(pdu.size()));
 }
 
 // The ept_lookup [in] arguments, NDR little-endian.
 Bytes EptLookupStub(const ContextHandle& entry_handle) {
   Bytes stub;
-  PutU32(stub, kInquiryAllElements);
-  PutU32(stub, 0);  // object: null pointer
-  PutU32(stub, 0);  // interface id: null pointer
-  PutU32(stub, kVersionsAll);
-  stub.insert(stub.end(), entry_handle.begin(), entry_handle.end());
-  PutU32(stub, kEptMaxEntries);
+  PutU32Le(stub, kInquiryAllElements);
+  PutU32Le(stub, 0);  // object: null pointer
+  PutU32Le(stub, 0);  // interface id: null pointer
+  PutU32Le(stub, kVersionsAll);
+  PutBytes(stub, entry_handle);
+  PutU32Le(stub, kEptMaxEntries);
   return stub;
 }
 
@@ -134,7 +126,7 @@ Endpoint ParseTower(std::span<const std::uint8_t> octets) {
     if (lhs.empty()) continue;
     const auto big_endian_port = [&]() -> std::optional<int> {
       if (rhs.size() != 2) return std::nullopt;
-      return (rhs[0] << 8) | rhs[1];
+      return ByteReader(rhs).U16();  // the port floors are big-endian whatever the PDU's order
     };
     switch (lhs[0]) {
       case kFloorUuid:
@@ -164,19 +156,19 @@ Endpoint ParseTower(std::span<const std::uint8_t> octets) {
 Bytes BuildBind(std::uint32_t call_id) {
   Bytes pdu;
   PutCommonHeader(pdu, kPtypeBind, call_id);
-  PutU16(pdu, kMaxFragment);  // max_xmit_frag
-  PutU16(pdu, kMaxFragment);  // max_recv_frag
-  PutU32(pdu, 0);             // assoc_group_id: a new association group
-  pdu.push_back(1);           // n_context_elem
-  pdu.push_back(0);           // reserved
-  PutU16(pdu, 0);             // reserved2
-  PutU16(pdu, kPresentationContext);
+  PutU16Le(pdu, kMaxFragment);  // max_xmit_frag
+  PutU16Le(pdu, kMaxFragment);  // max_recv_frag
+  PutU32Le(pdu, 0);             // assoc_group_id: a new association group
+  pdu.push_back(1);             // n_context_elem
+  pdu.push_back(0);             // reserved
+  PutU16Le(pdu, 0);             // reserved2
+  PutU16Le(pdu, kPresentationContext);
   pdu.push_back(1);  // n_transfer_syn
   pdu.push_back(0);  // reserved
-  PutUuid(pdu, kEpmInterface);
-  PutU32(pdu, kEpmVersion);
-  PutUuid(pdu, kNdrTransferSyntax);
-  PutU32(pdu, kNdrVersion);
+  PutBytes(pdu, kEpmInterface);
+  PutU32Le(pdu, kEpmVersion);
+  PutBytes(pdu, kNdrTransferSyntax);
+  PutU32Le(pdu, kNdrVersion);
   SetFragLength(pdu);
   return pdu;
 }
@@ -185,10 +177,10 @@ Bytes BuildEptLookupRequest(std::uint32_t call_id, const ContextHandle& entry_ha
   const Bytes stub = EptLookupStub(entry_handle);
   Bytes pdu;
   PutCommonHeader(pdu, kPtypeRequest, call_id);
-  PutU32(pdu, static_cast<std::uint32_t>(stub.size()));  // alloc_hint
-  PutU16(pdu, kPresentationContext);
-  PutU16(pdu, kOpnumEptLookup);
-  pdu.insert(pdu.end(), stub.begin(), stub.end());
+  PutU32Le(pdu, static_cast<std::uint32_t>(stub.size()));  // alloc_hint
+  PutU16Le(pdu, kPresentationContext);
+  PutU16Le(pdu, kOpnumEptLookup);
+  PutBytes(pdu, stub);
   SetFragLength(pdu);
   return pdu;
 }
@@ -205,13 +197,14 @@ PduRead ReadPdu(std::span<const std::uint8_t> bytes) {
     return read;
   }
   PduHeader& header = read.header;
-  header.rpc_vers = bytes[0];
-  header.rpc_vers_minor = bytes[1];
-  header.ptype = bytes[2];
-  header.flags = bytes[3];
-  header.little_endian = (bytes[4] & kDrepIntegerMask) == kDrepLittleEndian;
-  ByteReader reader(bytes, header.little_endian);
-  reader.Skip(8);
+  ByteReader reader(bytes);
+  header.rpc_vers = reader.U8();
+  header.rpc_vers_minor = reader.U8();
+  header.ptype = reader.U8();
+  header.flags = reader.U8();
+  header.little_endian = (reader.U8() & kDrepIntegerMask) == kDrepLittleEndian;
+  reader.SetLittleEndian(header.little_endian);
+  reader.Skip(3);  // the rest of the data representation
   header.frag_length = reader.U16();
   header.auth_length = reader.U16();
   header.call_id = reader.U32();
@@ -348,22 +341,22 @@ Bytes BuildConnectionlessLookup(const Uuid& activity_id) {
   pdu.push_back(kPtypeRequest);
   pdu.push_back(kClFlagIdempotent);  // ept_lookup is idempotent: no conversation callback
   pdu.push_back(0);                  // flags2
-  pdu.insert(pdu.end(), kDrepLittleEndianAscii.begin(), kDrepLittleEndianAscii.begin() + 3);
-  pdu.push_back(0);                                      // serial_hi
-  PutUuid(pdu, Uuid{});                                  // object: nil
-  PutUuid(pdu, kEpmInterface);                           // if_id
-  PutUuid(pdu, activity_id);                             // act_id
-  PutU32(pdu, 0);                                        // server_boot: unknown to a new client
-  PutU32(pdu, kEpmVersion);                              // if_vers
-  PutU32(pdu, 0);                                        // seqnum
-  PutU16(pdu, kOpnumEptLookup);                          // opnum
-  PutU16(pdu, kNoHint);                                  // ihint
-  PutU16(pdu, kNoHint);                                  // ahint
-  PutU16(pdu, static_cast<std::uint16_t>(stub.size()));  // len
-  PutU16(pdu, 0);                                        // fragnum
-  pdu.push_back(0);                                      // auth_proto: none
-  pdu.push_back(0);                                      // serial_lo
-  pdu.insert(pdu.end(), stub.begin(), stub.end());
+  PutBytes(pdu, std::span(kDrepLittleEndianAscii).first(3));
+  pdu.push_back(0);                                        // serial_hi
+  PutBytes(pdu, Uuid{});                                   // object: nil
+  PutBytes(pdu, kEpmInterface);                            // if_id
+  PutBytes(pdu, activity_id);                              // act_id
+  PutU32Le(pdu, 0);                                        // server_boot: unknown to a new client
+  PutU32Le(pdu, kEpmVersion);                              // if_vers
+  PutU32Le(pdu, 0);                                        // seqnum
+  PutU16Le(pdu, kOpnumEptLookup);                          // opnum
+  PutU16Le(pdu, kNoHint);                                  // ihint
+  PutU16Le(pdu, kNoHint);                                  // ahint
+  PutU16Le(pdu, static_cast<std::uint16_t>(stub.size()));  // len
+  PutU16Le(pdu, 0);                                        // fragnum
+  pdu.push_back(0);                                        // auth_proto: none
+  pdu.push_back(0);                                        // serial_lo
+  PutBytes(pdu, stub);
   return pdu;
 }
 
@@ -377,11 +370,14 @@ std::optional<ClHeader> ParseConnectionless(std::span<const std::uint8_t> datagr
     return std::nullopt;
   }
   ClHeader header;
-  header.ptype = datagram[1];
-  header.flags1 = datagram[2];
-  header.little_endian = (datagram[4] & kDrepIntegerMask) == kDrepLittleEndian;
-  ByteReader reader(datagram, header.little_endian);
-  reader.Skip(kClActivityOffset);
+  ByteReader reader(datagram);
+  reader.Skip(1);  // rpc_vers, checked above
+  header.ptype = reader.U8();
+  header.flags1 = reader.U8();
+  reader.Skip(1);  // flags2
+  header.little_endian = (reader.U8() & kDrepIntegerMask) == kDrepLittleEndian;
+  reader.SetLittleEndian(header.little_endian);
+  reader.Seek(kClActivityOffset);
   header.activity_id = ReadUuid(reader, header.little_endian);
   reader.Skip(4 + 4 + 4 + 2 + 2 + 2);  // server_boot, if_vers, seqnum, opnum, ihint, ahint
   const std::uint16_t length = reader.U16();

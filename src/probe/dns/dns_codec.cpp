@@ -1,16 +1,22 @@
-// DNS codec: every read is checked against the message; compression pointers (RFC 1035 4.1.4)
-// must point backwards, so a chain of them always ends, and a name stays within 255 bytes.
+// DNS codec: every read is checked against the message; names are read by dns_name (compression
+// pointers must point backwards, so a chain of them always ends, and a name stays within 255 bytes).
 
 #include "probe/dns/dns_codec.hpp"
+
+#include "probe/dns/dns_name.hpp"
+#include "probe/wire/byte_reader.hpp"
+#include "probe/wire/byte_writer.hpp"
 
 namespace portolan::probe::dns {
 
 namespace {
 
-constexpr std::size_t kMaxLabel = 63;        // RFC 1035 2.3.4
-constexpr std::size_t kMaxNameWire = 255;    // RFC 1035 2.3.4
-constexpr std::uint8_t kPointerMask = 0xC0;  // RFC 1035 4.1.4: the two high bits of a pointer
-constexpr std::uint16_t kFlagQr = 0x8000;    // RFC 1035 4.1.1
+using wire::ByteReader;
+using wire::PutU16Be;
+
+constexpr std::size_t kMaxLabel = 63;      // RFC 1035 2.3.4
+constexpr std::size_t kMaxNameWire = 255;  // RFC 1035 2.3.4
+constexpr std::uint16_t kFlagQr = 0x8000;  // RFC 1035 4.1.1
 constexpr std::uint16_t kFlagAa = 0x0400;
 constexpr std::uint16_t kFlagTc = 0x0200;
 constexpr std::uint16_t kFlagRd = 0x0100;
@@ -19,49 +25,13 @@ constexpr std::size_t kFixedRrSize = 10;  // TYPE, CLASS, TTL, RDLENGTH
 constexpr std::size_t kQuestionTail = 4;  // QTYPE, QCLASS
 constexpr std::size_t kSrvFixedSize = 6;  // priority, weight, port
 
-std::uint16_t Be16(std::span<const std::uint8_t> bytes, std::size_t at) {
-  return static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1]);
-}
-
-void PutBe16(std::vector<std::uint8_t>& out, std::uint16_t value) {
-  out.push_back(static_cast<std::uint8_t>(value >> 8));
-  out.push_back(static_cast<std::uint8_t>(value & 0xFF));
-}
-
-// Reads the name at `at`. `end` receives the offset just past the name where it started (past
-// the first pointer, if any). Every pointer must point before the label that holds it, so
-// chains are finite; the decoded name is bounded by kMaxNameWire.
-bool ReadName(std::span<const std::uint8_t> message, std::size_t at, std::string* name, std::size_t* end) {
-  name->clear();
-  std::size_t wire_length = 0;
-  bool jumped = false;
-  std::size_t limit = at;  // a pointer must point before here
-  while (true) {
-    if (at >= message.size()) return false;
-    const std::uint8_t length = message[at];
-    if ((length & kPointerMask) == kPointerMask) {
-      if (at + 1 >= message.size()) return false;
-      const std::size_t target = ((length & ~kPointerMask) << 8) | message[at + 1];
-      if (!jumped) *end = at + 2;
-      jumped = true;
-      if (target >= limit) return false;  // forward or self pointer: a loop or garbage
-      limit = target;
-      at = target;
-      continue;
-    }
-    if ((length & kPointerMask) != 0) return false;  // 0x40 and 0x80: extended label types
-    if (length == 0) {
-      if (!jumped) *end = at + 1;
-      if (name->empty()) *name = ".";
-      return true;
-    }
-    wire_length += length + 1;
-    if (wire_length > kMaxNameWire || at + 1 + length > message.size()) return false;
-    if (!name->empty()) *name += '.';
-    name->append(reinterpret_cast<const char*>(message.data() + at + 1), length);
-    at += 1 + length;
-    if (!jumped) limit = at;
-  }
+// The name at `at`, and where the record goes on after it.
+bool ReadMessageName(std::span<const std::uint8_t> message, std::size_t at, std::string* name, std::size_t* end) {
+  NameRead read = ReadName(message, at, kMessageNames);
+  if (!read.name) return false;
+  *name = std::move(*read.name);
+  *end = read.end;
+  return true;
 }
 
 }  // namespace
@@ -89,37 +59,39 @@ std::vector<std::uint8_t> BuildQuery(std::uint16_t id, const std::vector<std::ui
                                      std::uint16_t qtype) {
   std::vector<std::uint8_t> out;
   out.reserve(kHeaderSize + encoded_name.size() + kQuestionTail);
-  PutBe16(out, id);
-  PutBe16(out, kFlagRd);  // a standard query (opcode 0), recursion desired
-  PutBe16(out, 1);        // QDCOUNT
-  PutBe16(out, 0);        // ANCOUNT
-  PutBe16(out, 0);        // NSCOUNT
-  PutBe16(out, 0);        // ARCOUNT
-  out.insert(out.end(), encoded_name.begin(), encoded_name.end());
-  PutBe16(out, qtype);
-  PutBe16(out, kClassIn);
+  PutU16Be(out, id);
+  PutU16Be(out, kFlagRd);  // a standard query (opcode 0), recursion desired
+  PutU16Be(out, 1);        // QDCOUNT
+  PutU16Be(out, 0);        // ANCOUNT
+  PutU16Be(out, 0);        // NSCOUNT
+  PutU16Be(out, 0);        // ARCOUNT
+  wire::PutBytes(out, encoded_name);
+  PutU16Be(out, qtype);
+  PutU16Be(out, kClassIn);
   return out;
 }
 
 std::vector<std::uint8_t> WithTcpLength(const std::vector<std::uint8_t>& message) {
   std::vector<std::uint8_t> out;
   out.reserve(2 + message.size());
-  PutBe16(out, static_cast<std::uint16_t>(message.size()));
-  out.insert(out.end(), message.begin(), message.end());
+  PutU16Be(out, static_cast<std::uint16_t>(message.size()));
+  wire::PutBytes(out, message);
   return out;
 }
 
 std::optional<Response> ParseHeader(std::span<const std::uint8_t> message) {
-  if (message.size() < kHeaderSize) return std::nullopt;
+  ByteReader reader(message);
   Response response;
-  response.id = Be16(message, 0);
-  const std::uint16_t flags = Be16(message, 2);
+  response.id = reader.U16();
+  const std::uint16_t flags = reader.U16();
+  response.question_count = reader.U16();
+  response.answer_count = reader.U16();
+  reader.Skip(2 + 2);  // NSCOUNT, ARCOUNT
+  if (!reader.Ok()) return std::nullopt;
   response.is_response = (flags & kFlagQr) != 0;
   response.authoritative = (flags & kFlagAa) != 0;
   response.truncated = (flags & kFlagTc) != 0;
   response.rcode = static_cast<std::uint8_t>(flags & kRcodeMask);
-  response.question_count = Be16(message, 4);
-  response.answer_count = Be16(message, 6);
   return response;
 }
 
@@ -132,7 +104,7 @@ ParseResult ParseResponse(std::span<const std::uint8_t> message) {
   std::string name;
   for (std::uint16_t i = 0; i < response.question_count; ++i) {
     std::size_t end = 0;
-    if (!ReadName(message, at, &name, &end) || end + kQuestionTail > message.size()) {
+    if (!ReadMessageName(message, at, &name, &end) || end + kQuestionTail > message.size()) {
       result.error = "question " + std::to_string(i + 1) + " cannot be read";
       return result;
     }
@@ -140,28 +112,31 @@ ParseResult ParseResponse(std::span<const std::uint8_t> message) {
   }
   for (std::uint16_t i = 0; i < response.answer_count; ++i) {
     std::size_t end = 0;
-    if (!ReadName(message, at, &name, &end) || end + kFixedRrSize > message.size()) {
+    if (!ReadMessageName(message, at, &name, &end) || end + kFixedRrSize > message.size()) {
       result.error = "answer " + std::to_string(i + 1) + " cannot be read";
       return result;
     }
-    const std::uint16_t type = Be16(message, end);
-    const std::size_t rdlength = Be16(message, end + 8);
-    const std::size_t rdata = end + kFixedRrSize;
-    if (rdlength > message.size() - rdata) {
+    ByteReader fixed(message);
+    fixed.Seek(end);
+    const std::uint16_t type = fixed.U16();
+    fixed.Skip(2 + 4);  // CLASS, TTL
+    const std::size_t rdlength = fixed.U16();
+    const std::size_t rdata = fixed.Offset();
+    if (rdlength > fixed.Remaining()) {
       result.error = "answer " + std::to_string(i + 1) + " runs past the message";
       return result;
     }
     if (type == kTypeSrv) {
       SrvRecord srv;
       std::size_t target_end = 0;
-      if (rdlength < kSrvFixedSize + 1 || !ReadName(message, rdata + kSrvFixedSize, &srv.target, &target_end) ||
+      if (rdlength < kSrvFixedSize + 1 || !ReadMessageName(message, rdata + kSrvFixedSize, &srv.target, &target_end) ||
           target_end > rdata + rdlength) {
         result.error = "SRV answer " + std::to_string(i + 1) + " is malformed";
         return result;
       }
-      srv.priority = Be16(message, rdata);
-      srv.weight = Be16(message, rdata + 2);
-      srv.port = Be16(message, rdata + 4);
+      srv.priority = fixed.U16();
+      srv.weight = fixed.U16();
+      srv.port = fixed.U16();
       response.srv.push_back(std::move(srv));
     }
     at = rdata + rdlength;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "probe/dns/dns_codec.hpp"
+#include "probe/wire/byte_reader.hpp"
 #include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::dns {
@@ -67,12 +68,12 @@ class SrvQueryDialogue final : public Dialogue {
     }
     if (!tcp_) return Evaluate(received);
     // TCP: check the id as soon as it has arrived, so that another protocol is named at once.
-    if (received.size() >= kTcpLengthPrefix + 2) {
-      const std::uint16_t id = static_cast<std::uint16_t>((received[2] << 8) | received[3]);
-      if (id != id_) return WrongId(received, id);
-    }
-    if (received.size() >= kTcpLengthPrefix) {
-      const std::size_t length = (static_cast<std::size_t>(received[0]) << 8) | received[1];
+    wire::ByteReader reader(received);
+    const std::size_t length = reader.U16();
+    const bool have_length = reader.Ok();
+    const std::uint16_t id = reader.U16();
+    if (reader.Ok() && id != id_) return WrongId(received, id);
+    if (have_length) {
       if (length < kHeaderSize) {
         return Step::WrongService("a TCP length prefix of " + std::to_string(length) + ", shorter than a DNS header; " +
                                   DescribeForeignBytes(received));

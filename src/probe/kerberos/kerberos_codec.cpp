@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "probe/wire/byte_reader.hpp"
+#include "probe/wire/byte_writer.hpp"
+
 namespace portolan::probe::kerberos {
 namespace {
 
@@ -23,8 +26,7 @@ constexpr ber::Tag kGeneralizedTime = Universal(ber::kGeneralizedTime);
 constexpr std::uint8_t kKdcOptions[] = {0x00 /* unused bits */, 0x00, 0x00, 0x00, 0x00};
 // The conventional far-future "till" of kinit: a fixed time keeps the request deterministic.
 constexpr std::string_view kTill = "20370913024805Z";
-constexpr std::size_t kRecordLengthSize = 4;
-constexpr std::uint8_t kReservedLengthBit = 0x80;
+constexpr std::uint32_t kReservedLengthBit = 0x80000000;  // RFC 4120 7.2.2: the length's high bit
 
 Bytes Explicit(std::uint32_t number, const Bytes& inner) {
   return Encode(Context(number), View(inner));
@@ -158,31 +160,33 @@ Bytes BuildAsReq(const AsReq& request) {
 }
 
 Bytes FrameForTcp(const Bytes& message) {
-  const auto length = static_cast<std::uint32_t>(message.size());
-  Bytes framed = {static_cast<std::uint8_t>(length >> 24), static_cast<std::uint8_t>(length >> 16),
-                  static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)};
-  framed.insert(framed.end(), message.begin(), message.end());
+  Bytes framed;
+  framed.reserve(4 + message.size());
+  wire::PutU32Be(framed, static_cast<std::uint32_t>(message.size()));
+  wire::PutBytes(framed, message);
   return framed;
 }
 
 TcpRecord ReadTcpRecord(ByteView stream, std::size_t max_length) {
   TcpRecord record;
-  if (stream.size() < kRecordLengthSize) return record;
-  if ((stream[0] & kReservedLengthBit) != 0) {
+  wire::ByteReader reader(stream);
+  const std::uint32_t prefix = reader.U32();
+  if (!reader.Ok()) return record;
+  if ((prefix & kReservedLengthBit) != 0) {
     record.status = TcpRecord::Status::kMalformed;
     record.error = "record length has the reserved high bit set";
     return record;
   }
-  const std::size_t length = (static_cast<std::size_t>(stream[0]) << 24) | (static_cast<std::size_t>(stream[1]) << 16) |
-                             (static_cast<std::size_t>(stream[2]) << 8) | stream[3];
+  const std::size_t length = prefix;
   if (length > max_length) {
     record.status = TcpRecord::Status::kMalformed;
     record.error = fmt::format("record length {} is beyond any KDC answer", length);
     return record;
   }
-  if (stream.size() - kRecordLengthSize < length) return record;
+  const auto message = reader.Take(length);
+  if (!reader.Ok()) return record;
   record.status = TcpRecord::Status::kComplete;
-  record.message = stream.subspan(kRecordLengthSize, length);
+  record.message = message;
   return record;
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "probe/kerberos/kerberos_codec.hpp"
+#include "probe/transport.hpp"
 #include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::kerberos {
@@ -27,8 +28,6 @@ constexpr std::size_t kMaxTcpRecord = 64 * 1024;
 constexpr std::uint32_t kFnvOffsetBasis = 2166136261u;  // FNV-1a, 32 bits
 constexpr std::uint32_t kFnvPrime = 16777619u;
 constexpr std::uint32_t kNonceMask = 0x7FFFFFFF;  // some KDCs decode the UInt32 nonce as signed
-
-enum class Transport { kUdp, kTcp };
 
 std::uint32_t Fnv1a(std::string_view text) {
   std::uint32_t hash = kFnvOffsetBasis;

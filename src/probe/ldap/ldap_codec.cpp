@@ -8,6 +8,10 @@
 
 #include <fmt/format.h>
 
+#include "probe/dns/dns_name.hpp"
+#include "probe/wire/byte_reader.hpp"
+#include "probe/wire/byte_writer.hpp"
+
 namespace portolan::probe::ldap {
 namespace {
 
@@ -28,11 +32,6 @@ constexpr std::int64_t kNoLimit = 0;
 constexpr std::uint32_t kFilterAnd = 0;
 constexpr std::uint32_t kFilterEqualityMatch = 3;
 constexpr std::uint32_t kFilterPresent = 7;
-
-// RFC 1035 4.1.4: two top bits set = pointer; 2.3.4: labels up to 63 octets, names up to 255.
-constexpr std::uint8_t kPointerBits = 0xC0;
-constexpr std::size_t kMaxNameLength = 255;
-constexpr int kMaxPointerHops = 32;
 
 constexpr std::size_t kDomainGuidSize = 16;
 // The identifier octets an LDAPMessage starts with: SEQUENCE, then the INTEGER messageID.
@@ -115,15 +114,6 @@ std::optional<SearchResultEntry> ReadEntry(ber::Reader& reader) {
   return entry;
 }
 
-std::uint16_t Le16(ByteView bytes, std::size_t offset) {
-  return static_cast<std::uint16_t>(bytes[offset] | (bytes[offset + 1] << 8));
-}
-
-std::uint32_t Le32(ByteView bytes, std::size_t offset) {
-  return static_cast<std::uint32_t>(bytes[offset]) | (static_cast<std::uint32_t>(bytes[offset + 1]) << 8) |
-         (static_cast<std::uint32_t>(bytes[offset + 2]) << 16) | (static_cast<std::uint32_t>(bytes[offset + 3]) << 24);
-}
-
 }  // namespace
 
 Bytes BuildRootDseSearch(std::int32_t message_id, const std::vector<std::string_view>& attributes) {
@@ -132,8 +122,9 @@ Bytes BuildRootDseSearch(std::int32_t message_id, const std::vector<std::string_
 
 Bytes BuildNetlogonPing(std::int32_t message_id, std::string_view dns_domain, std::uint32_t nt_version) {
   // NtVer is a 4-byte little-endian octet string (MS-ADTS 6.3.3.1).
-  const std::string nt_ver{static_cast<char>(nt_version & 0xFF), static_cast<char>((nt_version >> 8) & 0xFF),
-                           static_cast<char>((nt_version >> 16) & 0xFF), static_cast<char>((nt_version >> 24) & 0xFF)};
+  Bytes nt_ver_bytes;
+  wire::PutU32Le(nt_ver_bytes, nt_version);
+  const std::string nt_ver(ber::AsText(nt_ver_bytes));
   std::vector<Bytes> clauses;
   if (!dns_domain.empty()) clauses.push_back(EqualityMatch("DnsDomain", dns_domain));
   clauses.push_back(EqualityMatch("NtVer", nt_ver));
@@ -236,42 +227,6 @@ std::string ResultCodeName(std::int64_t code) {
   }
 }
 
-std::optional<std::string> ReadCompressedName(ByteView message, std::size_t& offset, std::string* error) {
-  const auto fail = [error](std::string why) -> std::optional<std::string> {
-    if (error != nullptr) *error = std::move(why);
-    return std::nullopt;
-  };
-  std::string name;
-  std::size_t position = offset;
-  std::size_t segment_start = offset;  // where reading resumed after the last pointer
-  bool jumped = false;
-  for (int hops = 0;;) {
-    if (position >= message.size()) return fail("name runs past the end of the value");
-    const std::uint8_t length = message[position];
-    if ((length & kPointerBits) == kPointerBits) {
-      if (position + 1 >= message.size()) return fail("name pointer runs past the end of the value");
-      const std::size_t target = (static_cast<std::size_t>(length & ~kPointerBits) << 8) | message[position + 1];
-      // Strictly before every segment read so far: pointer chains always end.
-      if (target >= segment_start) return fail(fmt::format("name pointer to {} does not point backwards", target));
-      if (++hops > kMaxPointerHops) return fail("too many name pointers");
-      if (!jumped) offset = position + 2;
-      jumped = true;
-      position = segment_start = target;
-      continue;
-    }
-    if ((length & kPointerBits) != 0) return fail(fmt::format("reserved label type 0x{:02x}", length));
-    if (length == 0) {
-      if (!jumped) offset = position + 1;
-      return name;
-    }
-    if (message.size() - position - 1 < length) return fail("label runs past the end of the value");
-    if (!name.empty()) name += '.';
-    name += ber::AsText(message.subspan(position + 1, length));
-    if (name.size() > kMaxNameLength) return fail("name longer than 255 octets");
-    position += 1 + length;
-  }
-}
-
 NetlogonParse ParseNetlogonResponseEx(ByteView value) {
   NetlogonParse parse;
   constexpr std::size_t kFixedPart = 2 + 2 + 4 + kDomainGuidSize;  // Opcode, Sbz, Flags, DomainGuid
@@ -279,8 +234,9 @@ NetlogonParse ParseNetlogonResponseEx(ByteView value) {
     parse.error = fmt::format("Netlogon value of {} bytes", value.size());
     return parse;
   }
+  wire::ByteReader reader(value, /*little_endian=*/true);
   NetlogonResponseEx response;
-  response.opcode = Le16(value, 0);
+  response.opcode = reader.U16();
   if (response.opcode != kLogonSamLogonResponseEx && response.opcode != kLogonSamPauseResponseEx &&
       response.opcode != kLogonSamUserUnknownEx) {
     parse.error = fmt::format("Netlogon opcode {}, not a NETLOGON_SAM_LOGON_RESPONSE_EX (23-25)", response.opcode);
@@ -290,19 +246,21 @@ NetlogonParse ParseNetlogonResponseEx(ByteView value) {
     parse.error = fmt::format("Netlogon value of {} bytes, shorter than its fixed part", value.size());
     return parse;
   }
-  response.flags = Le32(value, 4);
-  std::copy_n(value.begin() + 8, kDomainGuidSize, response.domain_guid.begin());
-  std::size_t offset = kFixedPart;
-  std::string error;
+  reader.Skip(2);  // Sbz
+  response.flags = reader.U32();
+  const auto guid = reader.Take(kDomainGuidSize);
+  std::copy(guid.begin(), guid.end(), response.domain_guid.begin());
+  std::size_t offset = reader.Offset();
   for (std::string* field :
        {&response.dns_forest_name, &response.dns_domain_name, &response.dns_host_name, &response.netbios_domain_name,
         &response.netbios_computer_name, &response.user_name, &response.dc_site_name, &response.client_site_name}) {
-    auto name = ReadCompressedName(value, offset, &error);
-    if (!name) {
-      parse.error = fmt::format("Netlogon name at offset {}: {}", offset, error);
+    dns::NameRead name = dns::ReadName(value, offset, dns::kNetlogonNames);
+    offset = name.end;
+    if (!name.name) {
+      parse.error = fmt::format("Netlogon name at offset {}: {}", offset, name.error);
       return parse;
     }
-    *field = std::move(*name);
+    *field = std::move(*name.name);
   }
   parse.response = std::move(response);
   return parse;

@@ -115,10 +115,6 @@ struct NetlogonParse {
 };
 NetlogonParse ParseNetlogonResponseEx(ByteView value);
 
-// One name in RFC 1035 4.1.4 compressed form at `offset` of `message`; advances `offset` past
-// it. Pointers must point backwards and are followed a bounded number of times.
-std::optional<std::string> ReadCompressedName(ByteView message, std::size_t& offset, std::string* error);
-
 // "GC,LDAP,KDC,writable" for the flags that matter to a firewall check.
 std::string DescribeDsFlags(std::uint32_t flags);
 

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "probe/wire/byte_reader.hpp"
+#include "probe/wire/byte_writer.hpp"
 #include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::netbios {
@@ -15,6 +16,8 @@ namespace {
 using wire::ByteReader;
 using wire::DescribeForeignBytes;
 using wire::HexPrefix;
+using wire::PutBytes;
+using wire::PutU16Be;
 
 constexpr std::size_t kMaxNameLength = kNameLength - 1;
 constexpr std::uint8_t kLabelPointer = 0xc0;  // RFC 1002 4.1 / RFC 1035 4.1.4 label compression
@@ -28,11 +31,6 @@ constexpr std::uint16_t kNameFlagGroup = 0x8000;  // RFC 1002 4.2.18: G in NAME_
 constexpr std::size_t kNodeNameEntryLength = kNameLength + 2;
 constexpr std::size_t kUnitIdLength = 6;
 constexpr std::size_t kMaxNameLabels = 128;  // a 512-byte datagram cannot hold more
-
-void PutU16(Bytes& out, std::uint16_t value) {
-  out.push_back(static_cast<std::uint8_t>(value >> 8));
-  out.push_back(static_cast<std::uint8_t>(value & 0xff));
-}
 
 // Skips a (possibly compressed) domain-style name; false when it runs off the end.
 bool SkipName(ByteReader& reader) {
@@ -89,20 +87,22 @@ Bytes BuildSessionRequest(std::string_view called_name, std::string_view calling
   const Bytes called = EncodeNameField(called_name, kSuffixFileServer);
   const Bytes calling = EncodeNameField(calling_name, kSuffixWorkstation);
   Bytes packet = {kSessionRequest, 0};
-  PutU16(packet, static_cast<std::uint16_t>(called.size() + calling.size()));
-  packet.insert(packet.end(), called.begin(), called.end());
-  packet.insert(packet.end(), calling.begin(), calling.end());
+  PutU16Be(packet, static_cast<std::uint16_t>(called.size() + calling.size()));
+  PutBytes(packet, called);
+  PutBytes(packet, calling);
   return packet;
 }
 
 SessionParse ParseSessionReply(std::span<const std::uint8_t> bytes) {
   SessionParse parse;
-  if (bytes.size() < kSessionHeaderLength) {
+  ByteReader reader(bytes);
+  const std::uint8_t type = reader.U8();
+  const std::uint8_t flags = reader.U8();
+  const std::uint16_t low_length = reader.U16();
+  if (!reader.Ok()) {
     parse.status = ParseStatus::kIncomplete;
     return parse;
   }
-  const std::uint8_t type = bytes[0];
-  const std::uint8_t flags = bytes[1];
   if (type != kPositiveSessionResponse && type != kNegativeSessionResponse && type != kRetargetSessionResponse &&
       type != kSessionKeepAlive && type != kSessionMessage) {
     parse.error = "not a NetBIOS session packet: " + DescribeForeignBytes(bytes);
@@ -112,7 +112,7 @@ SessionParse ParseSessionReply(std::span<const std::uint8_t> bytes) {
     parse.error = "not a NetBIOS session packet: reserved flag bits set (" + DescribeForeignBytes(bytes) + ")";
     return parse;
   }
-  const std::size_t length = ((flags & kSessionLengthExtension) << 16) | (bytes[2] << 8) | bytes[3];
+  const std::size_t length = (std::size_t{flags & kSessionLengthExtension} << 16) | low_length;
   // RFC 1002 4.3.3-4.3.5: the replies to a SESSION REQUEST have fixed lengths.
   const std::size_t expected = type == kPositiveSessionResponse   ? 0
                                : type == kNegativeSessionResponse ? 1
@@ -123,17 +123,20 @@ SessionParse ParseSessionReply(std::span<const std::uint8_t> bytes) {
                   std::to_string(length) + ", expected " + std::to_string(expected);
     return parse;
   }
-  if (bytes.size() < kSessionHeaderLength + length) {
+  const auto trailer = reader.Take(length);
+  if (!reader.Ok()) {
     parse.status = ParseStatus::kIncomplete;
     return parse;
   }
   parse.status = ParseStatus::kComplete;
   parse.reply.type = type;
-  if (type == kNegativeSessionResponse) parse.reply.error_code = bytes[4];
+  ByteReader fields(trailer);
+  if (type == kNegativeSessionResponse) parse.reply.error_code = fields.U8();
   if (type == kRetargetSessionResponse) {
-    parse.reply.retarget_address = std::to_string(bytes[4]) + "." + std::to_string(bytes[5]) + "." +
-                                   std::to_string(bytes[6]) + "." + std::to_string(bytes[7]);
-    parse.reply.retarget_port = (bytes[8] << 8) | bytes[9];
+    const auto address = fields.Take(4);
+    parse.reply.retarget_address = std::to_string(address[0]) + "." + std::to_string(address[1]) + "." +
+                                   std::to_string(address[2]) + "." + std::to_string(address[3]);
+    parse.reply.retarget_port = fields.U16();
   }
   return parse;
 }
@@ -151,17 +154,17 @@ std::string NegativeResponseReason(std::uint8_t error_code) {
 
 Bytes BuildNodeStatusRequest(std::uint16_t transaction_id) {
   Bytes packet;
-  PutU16(packet, transaction_id);
-  PutU16(packet, 0);  // a query (R=0), opcode 0, no flags: a unicast node status request
-  PutU16(packet, 1);  // QDCOUNT
-  PutU16(packet, 0);  // ANCOUNT
-  PutU16(packet, 0);  // NSCOUNT
-  PutU16(packet, 0);  // ARCOUNT
+  PutU16Be(packet, transaction_id);
+  PutU16Be(packet, 0);  // a query (R=0), opcode 0, no flags: a unicast node status request
+  PutU16Be(packet, 1);  // QDCOUNT
+  PutU16Be(packet, 0);  // ANCOUNT
+  PutU16Be(packet, 0);  // NSCOUNT
+  PutU16Be(packet, 0);  // ARCOUNT
   // RFC 1002 4.2.17: the wildcard name "*" is padded with zero bytes, not spaces.
   const Bytes name = EncodeNameField("*", 0x00, '\0');
-  packet.insert(packet.end(), name.begin(), name.end());
-  PutU16(packet, kTypeNbstat);
-  PutU16(packet, kClassInternet);
+  PutBytes(packet, name);
+  PutU16Be(packet, kTypeNbstat);
+  PutU16Be(packet, kClassInternet);
   return packet;
 }
 
@@ -203,9 +206,11 @@ std::optional<NodeStatus> ParseNodeStatusResponse(std::span<const std::uint8_t> 
   for (std::uint8_t i = 0; i < count; ++i) {
     const auto entry = data.Take(kNodeNameEntryLength);
     if (!data.Ok()) return fail("the node name table claims " + std::to_string(count) + " names, holds fewer");
-    const std::uint16_t name_flags = static_cast<std::uint16_t>((entry[kNameLength] << 8) | entry[kNameLength + 1]);
-    status.names.push_back(
-        {PrintableName(entry.first(kMaxNameLength)), entry[kMaxNameLength], (name_flags & kNameFlagGroup) != 0});
+    ByteReader fields(entry);
+    const auto name = fields.Take(kMaxNameLength);
+    const std::uint8_t suffix = fields.U8();
+    const std::uint16_t name_flags = fields.U16();
+    status.names.push_back({PrintableName(name), suffix, (name_flags & kNameFlagGroup) != 0});
   }
   // The statistics may be cut short (RFC 1002 4.2.18): the unit id only when it is all there.
   if (data.Remaining() >= kUnitIdLength) {

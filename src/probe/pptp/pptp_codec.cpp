@@ -3,9 +3,16 @@
 
 #include "probe/pptp/pptp_codec.hpp"
 
+#include "probe/wire/byte_reader.hpp"
+#include "probe/wire/byte_writer.hpp"
+
 namespace portolan::probe::pptp {
 
 namespace {
+
+using wire::ByteReader;
+using wire::PutU16Be;
+using wire::PutU32Be;
 
 // RFC 2637 2.1: capabilities we announce (asynchronous and synchronous framing; analog and
 // digital bearers), like an ordinary client; they do not change the server's answer.
@@ -18,28 +25,10 @@ constexpr std::uint8_t kStopReasonNone = 1;
 // Length above this is not PPTP.
 constexpr std::size_t kMaxControlLength = 512;
 
-void PutBe16(std::vector<std::uint8_t>& out, std::uint32_t value) {
-  out.push_back(static_cast<std::uint8_t>((value >> 8) & 0xFF));
-  out.push_back(static_cast<std::uint8_t>(value & 0xFF));
-}
-
-void PutBe32(std::vector<std::uint8_t>& out, std::uint32_t value) {
-  PutBe16(out, value >> 16);
-  PutBe16(out, value & 0xFFFF);
-}
-
 void PutName(std::vector<std::uint8_t>& out, const std::string& name) {
   const std::size_t used = name.size() < kNameSize ? name.size() : kNameSize - 1;
   out.insert(out.end(), name.begin(), name.begin() + static_cast<std::ptrdiff_t>(used));
   out.insert(out.end(), kNameSize - used, 0);
-}
-
-std::uint16_t Be16(std::span<const std::uint8_t> bytes, std::size_t at) {
-  return static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1]);
-}
-
-std::uint32_t Be32(std::span<const std::uint8_t> bytes, std::size_t at) {
-  return (static_cast<std::uint32_t>(Be16(bytes, at)) << 16) | Be16(bytes, at + 2);
 }
 
 std::string Name(std::span<const std::uint8_t> field) {
@@ -52,11 +41,11 @@ std::string Name(std::span<const std::uint8_t> field) {
 }
 
 void PutHeader(std::vector<std::uint8_t>& out, std::size_t length, std::uint16_t control_type) {
-  PutBe16(out, static_cast<std::uint32_t>(length));
-  PutBe16(out, kControlMessage);
-  PutBe32(out, kMagicCookie);
-  PutBe16(out, control_type);
-  PutBe16(out, 0);  // Reserved0
+  PutU16Be(out, static_cast<std::uint16_t>(length));
+  PutU16Be(out, kControlMessage);
+  PutU32Be(out, kMagicCookie);
+  PutU16Be(out, control_type);
+  PutU16Be(out, 0);  // Reserved0
 }
 
 }  // namespace
@@ -65,12 +54,12 @@ std::vector<std::uint8_t> BuildStartControlRequest(const std::string& host_name,
   std::vector<std::uint8_t> out;
   out.reserve(kStartControlLength);
   PutHeader(out, kStartControlLength, kStartControlRequest);
-  PutBe16(out, kProtocolVersion);
-  PutBe16(out, 0);  // Reserved1
-  PutBe32(out, kFramingCapabilities);
-  PutBe32(out, kBearerCapabilities);
-  PutBe16(out, 0);  // Maximum Channels: 0 for a PAC-facing client (RFC 2637 2.1)
-  PutBe16(out, kFirmwareRevision);
+  PutU16Be(out, kProtocolVersion);
+  PutU16Be(out, 0);  // Reserved1
+  PutU32Be(out, kFramingCapabilities);
+  PutU32Be(out, kBearerCapabilities);
+  PutU16Be(out, 0);  // Maximum Channels: 0 for a PAC-facing client (RFC 2637 2.1)
+  PutU16Be(out, kFirmwareRevision);
   PutName(out, host_name);
   PutName(out, vendor);
   return out;
@@ -82,35 +71,40 @@ std::vector<std::uint8_t> BuildStopControlRequest() {
   PutHeader(out, kStopControlLength, kStopControlRequest);
   out.push_back(kStopReasonNone);
   out.push_back(0);  // Reserved1
-  PutBe16(out, 0);   // Reserved2
+  PutU16Be(out, 0);  // Reserved2
   return out;
 }
 
+// Each field is judged as soon as it has arrived, so that foreign bytes need not fill a header.
 Frame FrameControlMessage(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() >= 2) {
-    const std::size_t length = Be16(bytes, 0);
-    if (length < kCommonHeaderSize || length > kMaxControlLength) {
-      return {Framing::kNotPptp, 0, "Length " + std::to_string(length) + " is not a control message's"};
-    }
+  ByteReader reader(bytes);
+  const std::size_t length = reader.U16();
+  if (reader.Ok() && (length < kCommonHeaderSize || length > kMaxControlLength)) {
+    return {Framing::kNotPptp, 0, "Length " + std::to_string(length) + " is not a control message's"};
   }
-  if (bytes.size() >= 4 && Be16(bytes, 2) != kControlMessage) {
+  const std::uint16_t message_type = reader.U16();
+  if (reader.Ok() && message_type != kControlMessage) {
     return {Framing::kNotPptp, 0, "PPTP Message Type is not 1 (control)"};
   }
-  if (bytes.size() >= 8 && Be32(bytes, 4) != kMagicCookie) {
+  const std::uint32_t cookie = reader.U32();
+  if (reader.Ok() && cookie != kMagicCookie) {
     return {Framing::kNotPptp, 0, "no magic cookie 0x1A2B3C4D"};
   }
   if (bytes.size() < kCommonHeaderSize) return {};
-  const std::size_t length = Be16(bytes, 0);
   if (bytes.size() < length) return {};
   return {Framing::kComplete, length, {}};
 }
 
 std::uint16_t ControlType(std::span<const std::uint8_t> message) {
-  return message.size() >= kCommonHeaderSize ? Be16(message, 8) : 0;
+  if (message.size() < kCommonHeaderSize) return 0;
+  ByteReader reader(message);
+  reader.Skip(8);  // Length, PPTP Message Type, Magic Cookie
+  return reader.U16();
 }
 
 std::optional<StartControlReply> ParseStartControlReply(std::span<const std::uint8_t> message, std::string* error) {
-  if (message.size() < kStartControlLength || Be16(message, 0) != kStartControlLength) {
+  ByteReader reader(message);
+  if (message.size() < kStartControlLength || reader.U16() != kStartControlLength) {
     *error = "a Start-Control-Connection-Reply must be 156 bytes long";
     return std::nullopt;
   }
@@ -118,16 +112,18 @@ std::optional<StartControlReply> ParseStartControlReply(std::span<const std::uin
     *error = "control message type " + std::to_string(ControlType(message)) + ", not a Start-Control-Connection-Reply";
     return std::nullopt;
   }
-  // RFC 2637 2.2: offsets of the fields after the 12-byte common header.
+  // RFC 2637 2.2: the fields after the 12-byte common header.
   StartControlReply reply;
-  reply.protocol_version = Be16(message, 12);
-  reply.result_code = message[14];
-  reply.error_code = message[15];
-  reply.framing = Be32(message, 16);
-  reply.bearer = Be32(message, 20);
-  reply.firmware_revision = Be16(message, 26);
-  reply.host_name = Name(message.subspan(28, kNameSize));
-  reply.vendor = Name(message.subspan(28 + kNameSize, kNameSize));
+  reader.Seek(kCommonHeaderSize);
+  reply.protocol_version = reader.U16();
+  reply.result_code = reader.U8();
+  reply.error_code = reader.U8();
+  reply.framing = reader.U32();
+  reply.bearer = reader.U32();
+  reader.Skip(2);  // Maximum Channels
+  reply.firmware_revision = reader.U16();
+  reply.host_name = Name(reader.Take(kNameSize));
+  reply.vendor = Name(reader.Take(kNameSize));
   return reply;
 }
 

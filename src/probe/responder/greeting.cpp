@@ -126,10 +126,6 @@ bool CouldBeGreetingStart(std::span<const std::uint8_t> bytes) {
   return ScanGreeting(bytes).outcome != Scan::kMismatch;
 }
 
-std::string_view TransportName(Transport transport) {
-  return transport == Transport::kTcp ? "tcp" : "udp";
-}
-
 bool IsValidToken(std::string_view token) {
   if (token.empty() || token.size() > kMaxFieldLength) return false;
   for (const char c : token) {

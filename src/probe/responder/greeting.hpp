@@ -10,10 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace portolan::probe::responder {
+#include "probe/transport.hpp"
 
-enum class Transport { kTcp, kUdp };
-std::string_view TransportName(Transport transport);  // "tcp", "udp"
+namespace portolan::probe::responder {
 
 inline constexpr std::string_view kGreetingMagic = "PORTOLAN-RESPONDER/1 ";
 inline constexpr std::size_t kMaxFieldLength = 64;  // token and host: [A-Za-z0-9._-]{1,64}
@@ -29,7 +28,7 @@ struct GreetingFields {
   std::string token;  // must satisfy IsValidToken
   std::string host;   // any text: SafeHostField makes it fit
   int port = 0;       // 1..65535
-  Transport transport = Transport::kTcp;
+  probe::Transport transport = probe::Transport::kTcp;
 };
 
 // [A-Za-z0-9._-]{1,64}
@@ -45,7 +44,7 @@ struct ParsedGreeting {
   std::string token;  // empty when the bytes end before the token does
   std::string host;   // only when complete
   int port = 0;       // only when complete
-  Transport transport = Transport::kTcp;
+  probe::Transport transport = probe::Transport::kTcp;
   bool truncated = false;  // the bytes are a prefix (of at least kMinTruncatedGreeting) of a greeting
   std::size_t size = 0;    // bytes of the greeting in the input (with its CRLF when complete)
 };

@@ -20,7 +20,7 @@ constexpr std::string_view kHelloStart = "PORTOLAN-PROBE/1 ";
 std::string Describe(const probe::responder::ParsedGreeting& greeting) {
   if (!greeting.truncated) {
     return fmt::format("portolan responder (token {}, host {}, port {}/{})", greeting.token, greeting.host,
-                       greeting.port, probe::responder::TransportName(greeting.transport));
+                       greeting.port, probe::TransportName(greeting.transport));
   }
   if (!greeting.token.empty()) {
     return fmt::format("portolan responder (token {}; its greeting cut to {} bytes)", greeting.token, greeting.size);

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "probe/wire/byte_reader.hpp"
+#include "probe/wire/byte_writer.hpp"
 #include "probe/wire/detail_text.hpp"
 
 namespace portolan::probe::smb {
@@ -14,6 +15,11 @@ namespace {
 
 using wire::ByteReader;
 using wire::DescribeForeignBytes;
+using wire::PutBytes;
+using wire::PutU16Le;
+using wire::PutU32Le;
+using wire::PutU64Le;
+using wire::PutZeros;
 
 constexpr std::array<std::uint8_t, 4> kSmb1Protocol = {0xff, 'S', 'M', 'B'};
 constexpr std::array<std::uint8_t, 4> kSmb2Protocol = {0xfe, 'S', 'M', 'B'};
@@ -49,29 +55,13 @@ constexpr std::size_t kNegotiateContextAlignment = 8;
 constexpr std::array<std::uint16_t, 5> kSmb2Dialects = {kDialect202, kDialect210, kDialect300, kDialect302,
                                                         kDialect311};
 
-void PutU16(Bytes& out, std::uint16_t value) {
-  out.push_back(static_cast<std::uint8_t>(value & 0xff));
-  out.push_back(static_cast<std::uint8_t>(value >> 8));
-}
-void PutU32(Bytes& out, std::uint32_t value) {
-  PutU16(out, static_cast<std::uint16_t>(value & 0xffff));
-  PutU16(out, static_cast<std::uint16_t>(value >> 16));
-}
-void PutU64(Bytes& out, std::uint64_t value) {
-  PutU32(out, static_cast<std::uint32_t>(value & 0xffffffff));
-  PutU32(out, static_cast<std::uint32_t>(value >> 32));
-}
-void PutZeros(Bytes& out, std::size_t count) {
-  out.insert(out.end(), count, 0);
-}
-
 Bytes Framed(const Bytes& message) {
   const std::size_t length = message.size();
   Bytes framed;
   framed.reserve(kDirectTcpHeaderLength + length);
   framed.push_back(0);
-  for (const int shift : {16, 8, 0}) framed.push_back(static_cast<std::uint8_t>(length >> shift));
-  framed.insert(framed.end(), message.begin(), message.end());
+  wire::PutU24Be(framed, static_cast<std::uint32_t>(length));
+  PutBytes(framed, message);
   return framed;
 }
 
@@ -183,61 +173,60 @@ std::optional<NegotiateResponse> ParseSmb2(std::span<const std::uint8_t> message
 Bytes BuildSmb1Negotiate() {
   Bytes message(kSmb1Protocol.begin(), kSmb1Protocol.end());
   message.push_back(kSmb1CommandNegotiate);
-  PutU32(message, 0);  // Status
+  PutU32Le(message, 0);  // Status
   message.push_back(kSmb1FlagsRequest);
-  PutU16(message, kSmb1Flags2Request);
-  PutZeros(message, 2 + 8 + 2 + 2);                             // PIDHigh, SecurityFeatures, Reserved, TID
-  PutU16(message, static_cast<std::uint16_t>(kSmb2ProcessId));  // PIDLow
-  PutZeros(message, 2 + 2);                                     // UID, MID
-  message.push_back(0);                                         // WordCount
+  PutU16Le(message, kSmb1Flags2Request);
+  PutZeros(message, 2 + 8 + 2 + 2);                               // PIDHigh, SecurityFeatures, Reserved, TID
+  PutU16Le(message, static_cast<std::uint16_t>(kSmb2ProcessId));  // PIDLow
+  PutZeros(message, 2 + 2);                                       // UID, MID
+  message.push_back(0);                                           // WordCount
   Bytes dialects;
   for (const char* dialect : kSmb1Dialects) {
     dialects.push_back(kSmb1DialectBufferFormat);
     for (const char* c = dialect; *c != '\0'; ++c) dialects.push_back(static_cast<std::uint8_t>(*c));
     dialects.push_back(0);
   }
-  PutU16(message, static_cast<std::uint16_t>(dialects.size()));  // ByteCount
-  message.insert(message.end(), dialects.begin(), dialects.end());
+  PutU16Le(message, static_cast<std::uint16_t>(dialects.size()));  // ByteCount
+  PutBytes(message, dialects);
   return Framed(message);
 }
 
 Bytes BuildSmb2Negotiate(std::uint64_t message_id, const Guid& client_guid, const Salt& salt) {
   Bytes message(kSmb2Protocol.begin(), kSmb2Protocol.end());
-  PutU16(message, kSmb2HeaderLength);
-  PutU16(message, 0);  // CreditCharge
-  PutU32(message, 0);  // Status
-  PutU16(message, kSmb2CommandNegotiate);
-  PutU16(message, kSmb2CreditRequest);
-  PutU32(message, 0);  // Flags
-  PutU32(message, 0);  // NextCommand
-  PutU64(message, message_id);
-  PutU32(message, kSmb2ProcessId);
-  PutU32(message, 0);     // TreeId
-  PutU64(message, 0);     // SessionId
+  PutU16Le(message, kSmb2HeaderLength);
+  PutU16Le(message, 0);  // CreditCharge
+  PutU32Le(message, 0);  // Status
+  PutU16Le(message, kSmb2CommandNegotiate);
+  PutU16Le(message, kSmb2CreditRequest);
+  PutU32Le(message, 0);  // Flags
+  PutU32Le(message, 0);  // NextCommand
+  PutU64Le(message, message_id);
+  PutU32Le(message, kSmb2ProcessId);
+  PutU32Le(message, 0);   // TreeId
+  PutU64Le(message, 0);   // SessionId
   PutZeros(message, 16);  // Signature
 
-  PutU16(message, kSmb2NegotiateRequestSize);
-  PutU16(message, static_cast<std::uint16_t>(kSmb2Dialects.size()));
-  PutU16(message, kSmb2SigningEnabled);  // SecurityMode
-  PutU16(message, 0);                    // Reserved
-  PutU32(message, 0);                    // Capabilities
-  message.insert(message.end(), client_guid.begin(), client_guid.end());
+  PutU16Le(message, kSmb2NegotiateRequestSize);
+  PutU16Le(message, static_cast<std::uint16_t>(kSmb2Dialects.size()));
+  PutU16Le(message, kSmb2SigningEnabled);  // SecurityMode
+  PutU16Le(message, 0);                    // Reserved
+  PutU32Le(message, 0);                    // Capabilities
+  PutBytes(message, client_guid);
   const std::size_t context_offset_at = message.size();
-  PutU32(message, 0);  // NegotiateContextOffset, set below
-  PutU16(message, 1);  // NegotiateContextCount
-  PutU16(message, 0);  // Reserved2
-  for (const auto dialect : kSmb2Dialects) PutU16(message, dialect);
+  PutU32Le(message, 0);  // NegotiateContextOffset, set below
+  PutU16Le(message, 1);  // NegotiateContextCount
+  PutU16Le(message, 0);  // Reserved2
+  for (const auto dialect : kSmb2Dialects) PutU16Le(message, dialect);
   while (message.size() % kNegotiateContextAlignment != 0) message.push_back(0);
-  const auto context_offset = static_cast<std::uint32_t>(message.size());
-  for (int i = 0; i < 4; ++i) message[context_offset_at + i] = static_cast<std::uint8_t>(context_offset >> (8 * i));
+  wire::SetU32Le(message, context_offset_at, static_cast<std::uint32_t>(message.size()));
 
-  PutU16(message, kPreauthIntegrityCapabilities);
-  PutU16(message, static_cast<std::uint16_t>(2 + 2 + 2 + salt.size()));  // DataLength
-  PutU32(message, 0);                                                    // Reserved
-  PutU16(message, 1);                                                    // HashAlgorithmCount
-  PutU16(message, static_cast<std::uint16_t>(salt.size()));
-  PutU16(message, kHashSha512);
-  message.insert(message.end(), salt.begin(), salt.end());
+  PutU16Le(message, kPreauthIntegrityCapabilities);
+  PutU16Le(message, static_cast<std::uint16_t>(2 + 2 + 2 + salt.size()));  // DataLength
+  PutU32Le(message, 0);                                                    // Reserved
+  PutU16Le(message, 1);                                                    // HashAlgorithmCount
+  PutU16Le(message, static_cast<std::uint16_t>(salt.size()));
+  PutU16Le(message, kHashSha512);
+  PutBytes(message, salt);
   return Framed(message);
 }
 
@@ -251,11 +240,13 @@ Frame ReadDirectTcpFrame(std::span<const std::uint8_t> bytes) {
     frame.error = "not a direct-TCP SMB frame: " + DescribeForeignBytes(bytes);
     return frame;
   }
-  if (bytes.size() < kDirectTcpHeaderLength) {
+  ByteReader header(bytes);
+  header.Skip(1);  // the zero just checked
+  const std::size_t length = header.U24();
+  if (!header.Ok()) {
     frame.status = FrameStatus::kIncomplete;
     return frame;
   }
-  const std::size_t length = (std::size_t{bytes[1]} << 16) | (std::size_t{bytes[2]} << 8) | bytes[3];
   if (length > kMaxFrameLength) {
     frame.error = "a frame of " + std::to_string(length) + " bytes, too long for a NEGOTIATE response (" +
                   DescribeForeignBytes(bytes) + ")";

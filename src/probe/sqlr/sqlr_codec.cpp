@@ -6,6 +6,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "probe/wire/byte_reader.hpp"
+
 namespace portolan::probe::sqlr {
 
 namespace {
@@ -41,11 +43,13 @@ std::vector<std::uint8_t> BuildUnicastExRequest() {
 
 ParseResult ParseServerResponse(std::span<const std::uint8_t> datagram) {
   if (datagram.empty()) return {{}, "an empty datagram"};
-  if (datagram[0] != kServerResponse) return {{}, "first byte is not SVR_RESP (0x05)"};
-  if (datagram.size() < kResponseHeaderSize) return {{}, "SVR_RESP without its RESP_SIZE"};
-  const std::size_t size = datagram[1] | (static_cast<std::size_t>(datagram[2]) << 8);
-  if (size > datagram.size() - kResponseHeaderSize) return {{}, "RESP_SIZE larger than the datagram"};
-  std::string_view data(reinterpret_cast<const char*>(datagram.data() + kResponseHeaderSize), size);
+  wire::ByteReader reader(datagram, /*little_endian=*/true);
+  if (reader.U8() != kServerResponse) return {{}, "first byte is not SVR_RESP (0x05)"};
+  const std::size_t size = reader.U16();
+  if (!reader.Ok()) return {{}, "SVR_RESP without its RESP_SIZE"};
+  const auto resp_data = reader.Take(size);
+  if (!reader.Ok()) return {{}, "RESP_SIZE larger than the datagram"};
+  std::string_view data(reinterpret_cast<const char*>(resp_data.data()), resp_data.size());
   // RESP_DATA is an MBCS string; a terminating NUL is not part of the list.
   while (!data.empty() && data.back() == '\0') data.remove_suffix(1);
 

@@ -5,9 +5,15 @@
 
 #include <array>
 
+#include "probe/wire/byte_reader.hpp"
+#include "probe/wire/byte_writer.hpp"
+
 namespace portolan::probe::tds {
 
 namespace {
+
+using wire::ByteReader;
+using wire::PutU16Be;
 
 // MS-TDS 2.2.6.5: an option entry is PL_OPTION_TOKEN (1) + PL_OFFSET (2) + PL_OPTION_LENGTH (2),
 // big-endian, offsets counted from the start of the packet data.
@@ -18,18 +24,9 @@ constexpr std::size_t kThreadIdSize = 4;
 // not one.
 constexpr std::size_t kMaxOptions = 32;
 
-std::uint16_t ReadBe16(std::span<const std::uint8_t> bytes, std::size_t at) {
-  return static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1]);
-}
-
 std::string HexByte(std::uint8_t value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   return std::string("0x") + kHex[value >> 4] + kHex[value & 0xF];
-}
-
-void PutBe16(std::vector<std::uint8_t>& out, std::size_t value) {
-  out.push_back(static_cast<std::uint8_t>((value >> 8) & 0xFF));
-  out.push_back(static_cast<std::uint8_t>(value & 0xFF));
 }
 
 }  // namespace
@@ -55,67 +52,74 @@ std::vector<std::uint8_t> BuildPreloginRequest() {
   packet.reserve(kHeaderSize + data_size);
   packet.push_back(kPacketPrelogin);
   packet.push_back(kStatusEndOfMessage);
-  PutBe16(packet, kHeaderSize + data_size);  // Length includes the header (MS-TDS 2.2.3.1.3)
-  PutBe16(packet, 0);                        // SPID: the client sends 0
-  packet.push_back(1);                       // PacketID: the first packet of the message
-  packet.push_back(0);                       // Window: unused, 0
+  PutU16Be(packet, static_cast<std::uint16_t>(kHeaderSize + data_size));  // Length includes the header (2.2.3.1.3)
+  PutU16Be(packet, 0);                                                    // SPID: the client sends 0
+  packet.push_back(1);                                                    // PacketID: the first packet of the message
+  packet.push_back(0);                                                    // Window: unused, 0
   std::size_t offset = table_size;
   for (const auto& option : options) {
     packet.push_back(option.token);
-    PutBe16(packet, offset);
-    PutBe16(packet, option.data.size());
+    PutU16Be(packet, static_cast<std::uint16_t>(offset));
+    PutU16Be(packet, static_cast<std::uint16_t>(option.data.size()));
     offset += option.data.size();
   }
   packet.push_back(kOptionTerminator);
-  for (const auto& option : options) packet.insert(packet.end(), option.data.begin(), option.data.end());
+  for (const auto& option : options) wire::PutBytes(packet, option.data);
   return packet;
 }
 
 Framing FrameTdsPacket(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() < 4) return Framing::kIncomplete;
-  const std::size_t length = ReadBe16(bytes, 2);
+  ByteReader reader(bytes);
+  reader.Skip(2);  // Type, Status
+  const std::size_t length = reader.U16();
+  if (!reader.Ok()) return Framing::kIncomplete;
   if (length < kHeaderSize) return Framing::kNotTds;
   return bytes.size() >= length ? Framing::kComplete : Framing::kIncomplete;
 }
 
 ParseResult ParsePreloginAnswer(std::span<const std::uint8_t> packet) {
   if (packet.size() < kHeaderSize) return {{}, "shorter than a TDS header"};
-  if (packet[0] != kPacketTabularResult) {
-    return {{}, "TDS packet type " + HexByte(packet[0]) + ", not 0x04"};
+  ByteReader header(packet);
+  const std::uint8_t type = header.U8();
+  if (type != kPacketTabularResult) {
+    return {{}, "TDS packet type " + HexByte(type) + ", not 0x04"};
   }
-  const std::size_t length = ReadBe16(packet, 2);
+  header.Skip(1);  // Status
+  const std::size_t length = header.U16();
   if (length < kHeaderSize || length > packet.size()) return {{}, "TDS Length field out of range"};
   const auto data = packet.subspan(kHeaderSize, length - kHeaderSize);
 
   PreloginAnswer answer;
   bool have_version = false;
-  std::size_t at = 0;
+  ByteReader table(data);
   for (std::size_t count = 0;; ++count) {
-    if (at >= data.size()) return {{}, "option table without its 0xFF terminator"};
-    const std::uint8_t token = data[at];
+    const std::uint8_t token = table.U8();
+    if (!table.Ok()) return {{}, "option table without its 0xFF terminator"};
     if (token == kOptionTerminator) break;
     if (count >= kMaxOptions) return {{}, "more options than a PRELOGIN table has"};
-    if (at + kOptionEntrySize > data.size()) return {{}, "option table cut short"};
-    const std::size_t offset = ReadBe16(data, at + 1);
-    const std::size_t size = ReadBe16(data, at + 3);
-    at += kOptionEntrySize;
-    if (offset > data.size() || size > data.size() - offset) return {{}, "an option points outside the packet"};
-    const auto value = data.subspan(offset, size);
+    const std::size_t offset = table.U16();
+    const std::size_t size = table.U16();
+    if (!table.Ok()) return {{}, "option table cut short"};
+    ByteReader option(data);
+    option.Seek(offset);
+    const auto value = option.Take(size);
+    if (!option.Ok()) return {{}, "an option points outside the packet"};
+    ByteReader fields(value);
     switch (token) {
       case kOptionVersion:
         if (size < kVersionSize) return {{}, "VERSION option shorter than 6 bytes"};
-        answer.major = value[0];
-        answer.minor = value[1];
-        answer.build = ReadBe16(value, 2);
-        answer.sub_build = ReadBe16(value, 4);
+        answer.major = fields.U8();
+        answer.minor = fields.U8();
+        answer.build = fields.U16();
+        answer.sub_build = fields.U16();
         have_version = true;
         break;
       case kOptionEncryption:
         if (size < 1) return {{}, "empty ENCRYPTION option"};
-        answer.encryption = value[0];
+        answer.encryption = fields.U8();
         break;
       case kOptionInstOpt:
-        if (size >= 1) answer.instance_valid = value[0];
+        if (size >= 1) answer.instance_valid = fields.U8();
         break;
       default: break;  // THREADID, MARS, TRACEID, FEDAUTHREQUIRED, NONCEOPT...: not reported
     }

@@ -1,6 +1,6 @@
 #pragma once
-// A bounds-checked reader over untrusted network bytes, for the codecs of binary protocols
-// (NetBIOS, SMB, DCE/RPC). A read past the end returns zero and marks the reader failed; callers check Ok().
+// A bounds-checked reader over untrusted network bytes, for every codec of a binary protocol. A
+// read past the end returns zero (or an empty span) and marks the reader failed; callers check Ok().
 
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +23,7 @@ class ByteReader {
     return bytes_[offset_++];
   }
   std::uint16_t U16() { return static_cast<std::uint16_t>(Unsigned(2)); }
+  std::uint32_t U24() { return static_cast<std::uint32_t>(Unsigned(3)); }  // SMB's and NetBIOS's frame lengths
   std::uint32_t U32() { return static_cast<std::uint32_t>(Unsigned(4)); }
   std::uint64_t U64() { return Unsigned(8); }
 
@@ -34,6 +35,16 @@ class ByteReader {
     return taken;
   }
   void Skip(std::size_t count) { Take(count); }
+
+  // Moves to `offset` from the start (a DNS name pointer, a TDS option's offset); an offset past
+  // the end fails the reader.
+  void Seek(std::size_t offset) {
+    if (!ok_ || offset > bytes_.size()) {
+      ok_ = false;
+      return;
+    }
+    offset_ = offset;
+  }
 
   // NDR aligns every primitive to its size, counted from the start of the stub (C706 14.2.2).
   void AlignTo(std::size_t alignment) {

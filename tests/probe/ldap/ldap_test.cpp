@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "probe/dns/dns_name.hpp"
 #include "probe/ldap/ldap_dialogue.hpp"
 
 namespace portolan::probe::ldap {
@@ -206,10 +207,11 @@ TEST(NetlogonTest, RefusesOtherOpcodesAndShortValues) {
   EXPECT_NE(parse.error.find("past the end"), std::string::npos) << parse.error;
 }
 
+// The Netlogon value's names are read by the DNS name codec, under the Netlogon rules.
 std::string NameError(const Bytes& message, std::size_t offset) {
-  std::string error;
-  EXPECT_FALSE(ReadCompressedName(View(message), offset, &error).has_value());
-  return error;
+  const dns::NameRead read = dns::ReadName(View(message), offset, dns::kNetlogonNames);
+  EXPECT_FALSE(read.name.has_value());
+  return read.error;
 }
 
 TEST(NetlogonTest, CompressedNamePointersAreBounded) {
@@ -229,12 +231,10 @@ TEST(NetlogonTest, CompressedNamePointersAreBounded) {
 TEST(NetlogonTest, APointerChainEndsAfterTheRightName) {
   // "a" at 0, "b" -> 0 at 3, "c" -> 3 at 7: the third name is c.b.a and ends after its pointer.
   const Bytes message = B({1, 'a', 0, 1, 'b', 0xC0, 0, 1, 'c', 0xC0, 3, 0xEE});
-  std::size_t offset = 7;
-  std::string error;
-  const auto name = ReadCompressedName(View(message), offset, &error);
-  ASSERT_TRUE(name) << error;
-  EXPECT_EQ(*name, "c.b.a");
-  EXPECT_EQ(offset, 11u);
+  const dns::NameRead read = dns::ReadName(View(message), 7, dns::kNetlogonNames);
+  ASSERT_TRUE(read.name) << read.error;
+  EXPECT_EQ(*read.name, "c.b.a");
+  EXPECT_EQ(read.end, 11u);
 }
 
 // --- rootDSE dialogue ---

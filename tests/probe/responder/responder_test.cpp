@@ -120,7 +120,7 @@ TEST(StandIn, OtherAnswersAreLeftToTheDialogue) {
 
 TEST(StandIn, DetailsStayOnOneLine) {
   const std::string longest(probe::responder::kMaxFieldLength, 'x');
-  const auto greeting = probe::responder::Greeting({longest, longest, 65535, probe::responder::Transport::kUdp});
+  const auto greeting = probe::responder::Greeting({longest, longest, 65535, probe::Transport::kUdp});
   const auto step = JudgeGreeting(Text(greeting), true, {}, "sms-remote-control");
   ASSERT_TRUE(step);
   EXPECT_EQ(step->kind, Step::Kind::kVerified);

@@ -33,8 +33,8 @@ class GreetingServer {
     socklen_t length = sizeof address;
     getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
     port_ = ntohs(address.sin_port);
-    greeting_ = probe::responder::Greeting(
-        {"lab-7", "DC01", port_, udp ? probe::responder::Transport::kUdp : probe::responder::Transport::kTcp});
+    greeting_ =
+        probe::responder::Greeting({"lab-7", "DC01", port_, udp ? probe::Transport::kUdp : probe::Transport::kTcp});
     if (!udp) {
       EXPECT_EQ(listen(fd_, 16), 0);
     }
