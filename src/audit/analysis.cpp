@@ -94,12 +94,7 @@ class Evaluator {
 HookEvaluation EvaluateHook(const Ruleset& ruleset, Hook hook) {
   HookEvaluation result;
   Evaluator evaluator(ruleset, result);
-  std::vector<Attachment> attached;
-  for (const auto& attachment : ruleset.attachments)
-    if (attachment.hook == hook) attached.push_back(attachment);
-  std::stable_sort(attached.begin(), attached.end(), [&ruleset](const Attachment& a, const Attachment& b) {
-    return std::tie(ruleset.chains[a.chain].stage, a.priority) < std::tie(ruleset.chains[b.chain].stage, b.priority);
-  });
+  const auto attached = AttachedInOrder(ruleset, hook);
   result.attached = !attached.empty();
   PacketSet passing = PacketSet::WellFormed();
   for (const auto& attachment : attached) {
@@ -122,6 +117,16 @@ HookEvaluation EvaluateHook(const Ruleset& ruleset, Hook hook) {
 }
 
 }  // namespace
+
+std::vector<Attachment> AttachedInOrder(const Ruleset& ruleset, Hook hook) {
+  std::vector<Attachment> attached;
+  for (const auto& attachment : ruleset.attachments)
+    if (attachment.hook == hook) attached.push_back(attachment);
+  std::stable_sort(attached.begin(), attached.end(), [&ruleset](const Attachment& a, const Attachment& b) {
+    return std::tie(ruleset.chains[a.chain].stage, a.priority) < std::tie(ruleset.chains[b.chain].stage, b.priority);
+  });
+  return attached;
+}
 
 void CheckCallDepth(const Chain& chain, int depth) {
   if (depth <= kMaxCallDepth) return;

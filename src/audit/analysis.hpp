@@ -29,6 +29,10 @@ struct Evaluation {
 // Evaluates every hook on all well-formed packets. Throws core::InputError on a jump loop.
 Evaluation Evaluate(const Ruleset& ruleset);
 
+// The base chains attached to a hook, in the order packets pass them: by stage, then priority
+// (both engines evaluate them so).
+std::vector<Attachment> AttachedInOrder(const Ruleset& ruleset, Hook hook);
+
 // Throws core::InputError when a chain is called deeper than any real ruleset nests (a loop).
 void CheckCallDepth(const Chain& chain, int depth);
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <tuple>
 
 #include <fmt/format.h>
 
@@ -132,22 +131,10 @@ class CubeEvaluator {
   void EvaluateHook(Hook hook) {
     auto& result = out_.hooks[hook];
     hook_ = &result;
-    result.reached.resize(ruleset_.chains.size());
-    result.hit.resize(ruleset_.chains.size());
-    result.policy_decided.resize(ruleset_.chains.size());
-    for (std::size_t c = 0; c < ruleset_.chains.size(); ++c) {
-      result.reached[c].assign(ruleset_.chains[c].rules.size(), false);
-      result.hit[c].resize(ruleset_.chains[c].rules.size());
-    }
+    SizeFor(result);
     // Several base chains on a hook run in (stage, priority) order, as in analysis.cpp; a packet
     // must pass each of them.
-    std::vector<Attachment> attached;
-    for (const auto& attachment : ruleset_.attachments)
-      if (attachment.hook == hook) attached.push_back(attachment);
-    std::stable_sort(attached.begin(), attached.end(), [this](const Attachment& a, const Attachment& b) {
-      return std::tie(ruleset_.chains[a.chain].stage, a.priority) <
-             std::tie(ruleset_.chains[b.chain].stage, b.priority);
-    });
+    const auto attached = AttachedInOrder(ruleset_, hook);
     result.attached = !attached.empty();
     const auto* well_formed = PacketSet::WellFormed().Cubes();
     std::vector<CubeId> passing;
@@ -155,21 +142,8 @@ class CubeEvaluator {
     for (std::size_t k = 0; k < attached.size(); ++k) {
       const int chain_index = attached[k].chain;
       const auto& chain = ruleset_.chains[chain_index];
-      std::vector<CubeId> seen;
       std::vector<CubeId> next;  // what passes on to the next chain (or is accepted, after the last)
-      for (const auto id : passing) {
-        if (!chain.family) {
-          seen.push_back(id);
-          continue;
-        }
-        Cube family;
-        family.families = *chain.family == core::Family::kIPv6 ? 0b10 : 0b01;
-        Cube inside;
-        if (Intersect(out_.cubes[id], family, inside)) seen.push_back(Store(std::move(inside)));
-        std::vector<Cube> passing_by;
-        Subtract(out_.cubes[id], family, passing_by);
-        for (auto& piece : passing_by) next.push_back(Store(std::move(piece)));
-      }
+      auto seen = SplitByFamily(chain, passing, next);
       Outcome outcome;
       if (!seen.empty()) outcome = Run(chain_index, std::move(seen), 0);
       auto& decided = result.policy_decided[chain_index];
@@ -197,6 +171,33 @@ class CubeEvaluator {
   }
 
  private:
+  void SizeFor(CubeHookEvaluation& result) const {
+    result.reached.resize(ruleset_.chains.size());
+    result.hit.resize(ruleset_.chains.size());
+    result.policy_decided.resize(ruleset_.chains.size());
+    for (std::size_t c = 0; c < ruleset_.chains.size(); ++c) {
+      result.reached[c].assign(ruleset_.chains[c].rules.size(), false);
+      result.hit[c].resize(ruleset_.chains[c].rules.size());
+    }
+  }
+
+  // The passing packets a base chain sees (a table of family ip or ip6 sees only that family's);
+  // the others pass it by, into `next`.
+  std::vector<CubeId> SplitByFamily(const Chain& chain, const std::vector<CubeId>& passing, std::vector<CubeId>& next) {
+    if (!chain.family) return passing;
+    std::vector<CubeId> seen;
+    Cube family;
+    family.families = *chain.family == core::Family::kIPv6 ? 0b10 : 0b01;
+    for (const auto id : passing) {
+      Cube inside;
+      if (Intersect(out_.cubes[id], family, inside)) seen.push_back(Store(std::move(inside)));
+      std::vector<Cube> passing_by;
+      Subtract(out_.cubes[id], family, passing_by);
+      for (auto& piece : passing_by) next.push_back(Store(std::move(piece)));
+    }
+    return seen;
+  }
+
   CubeId Store(Cube cube) {
     out_.cubes.push_back(std::move(cube));
     return static_cast<CubeId>(out_.cubes.size() - 1);

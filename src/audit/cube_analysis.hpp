@@ -6,12 +6,17 @@
 // region the audit asks about. So a ruleset of 100,000 rules costs about what its rules touch,
 // and no node table grows with it.
 //
-// Not every ruleset fits: Evaluate throws CubesDoNotFit, and the audit falls back on the BDDs.
+// Not every ruleset fits: the cube engine gives up, and the audit falls back on the BDDs. It gives
+// up deep inside loops over pieces, where unwinding is the only sane way out (CubesDoNotFit);
+// WithinCubeBudget is where that stops and becomes a value.
 
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <stdexcept>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "audit/cube.hpp"
@@ -49,6 +54,24 @@ class CubeBudget {
   std::uint64_t spent_ = 0;
   CubeBudget* outer_;
 };
+
+// Why the cube engine gave up: "over its budget of N cubes", "too many pieces", ...
+struct DoesNotFit {
+  std::string reason;
+};
+
+// Runs `work`, which uses the cube engine, within a budget of `limit` cubes: its result, or
+// nullopt and why (`why`) when the cube engine gave up. Other exceptions pass.
+template <typename Work>
+std::optional<std::invoke_result_t<Work&>> WithinCubeBudget(std::uint64_t limit, Work&& work, DoesNotFit& why) {
+  try {
+    const CubeBudget budget(limit);
+    return work();
+  } catch (const CubesDoNotFit& error) {
+    why.reason = error.what();
+    return std::nullopt;
+  }
+}
 
 using CubeId = std::uint32_t;
 
