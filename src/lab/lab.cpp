@@ -20,7 +20,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/descriptors.hpp"
 #include "inventory/inventory_loader.hpp"
+#include "plan/context.hpp"
 #include "plan/planner.hpp"
 #include "render/render.hpp"
 #include "render/target.hpp"
@@ -39,6 +41,11 @@ constexpr std::string_view kStateFile = "state.json";
 constexpr std::string_view kInventoryCopy = "inventory.yaml";
 constexpr std::string_view kCatalogCopy = "catalog.yaml";
 constexpr std::string_view kGlobalCatalogRole = "global-catalog";
+// The RPC endpoint mapper's port (epmap, TCP 135). The probe engine follows every port it hands
+// out; those follow-through probes come back after a source's own and belong to its check.
+constexpr int kEndpointMapperPort = 135;
+// A NetBIOS name holds at most 15 characters (the 16th byte is the service type).
+constexpr std::size_t kNetbiosNameLength = 15;
 
 // --- the lab's record -------------------------------------------------------------------------
 
@@ -338,10 +345,7 @@ void StartSamba(const inventory::LoadedInventory& loaded, const Topology& topolo
   const auto& domain = loaded.inventory.domain.name;
   std::string netbios_domain = Upper(domain.substr(0, domain.find('.')));
   netbios_domain = netbios_domain.substr(0, 15);
-  std::optional<core::PortSet> range = loaded.inventory.domain.rpc_dynamic_ports;
-  if (!range) {
-    if (const auto* setting = loaded.catalog.FindSetting("rpc_dynamic_ports")) range = setting->default_ports;
-  }
+  const std::optional<core::PortSet> range = plan::RpcDynamicPorts(loaded.catalog, loaded.inventory);
   const auto samba_dir = directory / "samba";
   fs::create_directories(samba_dir);
   Say(options, fmt::format("provisioning Samba as the domain controller of {} on {} ({})", domain, host.name, address));
@@ -574,6 +578,181 @@ void AddResponderEvidence(const fs::path& directory, VerifyReport& report) {
   }
 }
 
+// --- lab verify ---------------------------------------------------------------------------------
+
+// A lab that lab up finished building. Throws LabError when there is none.
+State ReadyLab(const std::string& name) {
+  if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
+  auto state = LoadState(name);
+  if (!state) throw LabError(fmt::format("no lab named {} (portolan lab up first)", name));
+  if (!state->ready) {
+    throw LabError(fmt::format(
+        "lab {} is not ready (its lab up did not finish); remove it: portolan lab down --name {}", name, name));
+  }
+  return std::move(*state);
+}
+
+// The inventory and catalog the lab was built from, read from the lab's own copies.
+inventory::LoadedInventory LoadLabInventory(const fs::path& directory, const State& state) {
+  std::optional<std::string> catalog;
+  if (state.catalog) catalog = (directory / kCatalogCopy).string();
+  return inventory::LoadInventory((directory / kInventoryCopy).string(), catalog);
+}
+
+VerifyReport NewReport(const State& state, const inventory::Inventory& inventory) {
+  VerifyReport report;
+  report.lab = state.name;
+  report.inventory = state.inventory;
+  report.policy = state.policy;
+  report.host_firewall = state.host_firewall;
+  report.samba_host = state.samba_host;
+  report.topology = BuildTopology(inventory, state.name);
+  return report;
+}
+
+void CheckNamespacesExist(const std::string& lab, const Topology& topology) {
+  for (const auto& name : topology.Namespaces()) {
+    if (!NamespaceExists(name)) throw LabError(fmt::format("lab {} is broken: namespace {} is gone", lab, name));
+  }
+}
+
+// The responder's greeting check, one row per transport in the probe registry.
+const probe::Service* ResponderService(probe::Transport transport) {
+  for (const auto& service : probe::Services()) {
+    if (service.id == "responder" && service.transport == transport) return &service;
+  }
+  return nullptr;
+}
+
+// What every probe of lab verify is made from, besides its check.
+struct SpecInputs {
+  const inventory::LoadedInventory& loaded;
+  const Topology& topology;
+  const State& state;
+  std::set<std::string> samba_ports;  // "tcp/389", what Samba listens on
+  std::optional<core::PortSet> rpc_range;
+};
+
+probe::ProbeSpec SpecFor(const Check& check, const SpecInputs& inputs) {
+  const auto& destination = inputs.topology.endpoints[static_cast<std::size_t>(check.destination)];
+  const auto& endpoint = inputs.loaded.inventory.endpoints[static_cast<std::size_t>(destination.endpoint)];
+  probe::ProbeSpec spec;
+  spec.target.address = check.address;
+  spec.target.port = check.port;
+  spec.target.domain = inputs.loaded.inventory.domain.name;
+  spec.target.netbios_name = endpoint.name.substr(0, kNetbiosNameLength);
+  spec.target.roles = endpoint.roles;
+  spec.transport = check.transport;
+  const bool by_samba =
+      inputs.state.samba_host && *inputs.state.samba_host == destination.name &&
+      inputs.samba_ports.contains(fmt::format("{}/{}", probe::TransportName(check.transport), check.port));
+  spec.service = by_samba ? probe::ServiceFor(check.transport, check.port) : ResponderService(check.transport);
+  // A responder's greeting proves the path only with this lab's token; where Samba serves
+  // the port, no responder may answer for it, so no token can match.
+  spec.target.responder_token = by_samba ? std::string("samba-serves-this-port") : inputs.state.token;
+  spec.flows = check.flows;
+  spec.rpc_range = inputs.rpc_range;
+  return spec;
+}
+
+// The probes of one source namespace.
+struct ProbeRun {
+  std::string netns;
+  std::vector<probe::ProbeSpec> specs;
+};
+
+std::vector<ProbeRun> ProbeRuns(const std::map<int, std::vector<std::size_t>>& by_source,
+                                const std::vector<Check>& checks, const SpecInputs& inputs) {
+  std::vector<ProbeRun> runs;
+  for (const auto& [source, indices] : by_source) {
+    ProbeRun run;
+    run.netns = inputs.topology.endpoints[static_cast<std::size_t>(source)].namespace_name;
+    for (const auto index : indices) run.specs.push_back(SpecFor(checks[index], inputs));
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+// Every run at once, each in a thread inside its namespace; the results in the order of the runs.
+// Throws LabError when a run could not probe at all.
+std::vector<std::vector<probe::ProbeResult>> ProbeFromEverySource(const std::vector<ProbeRun>& runs,
+                                                                  const VerifyOptions& options, int concurrency) {
+  std::vector<std::vector<probe::ProbeResult>> outcomes(runs.size());
+  std::vector<std::string> failures(runs.size());
+  std::vector<std::thread> threads;
+  for (std::size_t slot = 0; slot < runs.size(); ++slot) {
+    threads.emplace_back([&, slot] {
+      const auto& run = runs[slot];
+      try {
+        const NamespaceScope scope(run.netns);
+        probe::EngineOptions engine;
+        engine.timeout = options.timeout;
+        engine.concurrency = concurrency;
+        engine.threads = 1;
+        engine.retries = 1;
+        outcomes[slot] = probe::RunProbes(run.specs, engine);
+      } catch (const std::exception& e) {
+        failures[slot] = fmt::format("probing from {}: {}", run.netns, e.what());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& failure : failures) {
+    if (!failure.empty()) throw LabError(failure);
+  }
+  return outcomes;
+}
+
+// The check a follow-through probe continues: the endpoint mapper's, from the same source to the
+// same address. nullptr when there is none.
+const Check* EndpointMapperCheck(const std::vector<Check>& checks, int source, const std::string& address) {
+  const auto origin = std::find_if(checks.begin(), checks.end(), [&](const Check& check) {
+    return check.source == source && check.address == address && check.port == kEndpointMapperPort &&
+           check.transport == probe::Transport::kTcp;
+  });
+  return origin == checks.end() ? nullptr : &*origin;
+}
+
+// A required check passes when the probe gets through (a port the endpoint mapper handed out must
+// also lie in the RPC range); any other passes when the probe is filtered.
+bool CheckPasses(const CheckResult& result, const std::optional<core::PortSet>& rpc_range) {
+  if (!result.check.required) {
+    return result.probe.verdict == probe::Verdict::kFiltered ||
+           result.probe.verdict == probe::Verdict::kListeningOrFiltered;
+  }
+  const bool outside_range = result.follow_through && rpc_range && !rpc_range->Contains(result.probe.spec.target.port);
+  return probe::VerdictPasses(result.probe.verdict) && !outside_range;
+}
+
+// The results of every run, in order: each check's, then the engine's follow-through probes of
+// the ports the endpoint mapper handed out.
+std::vector<CheckResult> CollectResults(const std::vector<Check>& checks,
+                                        const std::map<int, std::vector<std::size_t>>& by_source,
+                                        std::vector<std::vector<probe::ProbeResult>> outcomes,
+                                        const std::optional<core::PortSet>& rpc_range) {
+  std::vector<CheckResult> collected;
+  std::size_t slot = 0;
+  for (const auto& [source, indices] : by_source) {
+    auto& results = outcomes[slot++];
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      CheckResult result;
+      if (i < indices.size()) {
+        result.check = checks[indices[i]];
+      } else {
+        const auto* origin = EndpointMapperCheck(checks, source, results[i].spec.target.address);
+        if (origin == nullptr) continue;
+        result.check = *origin;
+        result.check.port = results[i].spec.target.port;
+        result.follow_through = true;
+      }
+      result.probe = std::move(results[i]);
+      result.pass = CheckPasses(result, rpc_range);
+      collected.push_back(std::move(result));
+    }
+  }
+  return collected;
+}
+
 }  // namespace
 
 fs::path LabsDirectory() {
@@ -674,9 +853,7 @@ std::string Reload(const std::string& name, const std::optional<std::string>& ru
     policy.push_back(core::ReadFile(*ruleset));
     state->policy = fmt::format("the ruleset {}", *ruleset);
   } else {
-    std::optional<std::string> catalog;
-    if (state->catalog) catalog = (directory / kCatalogCopy).string();
-    const auto loaded = inventory::LoadInventory((directory / kInventoryCopy).string(), catalog);
+    const auto loaded = LoadLabInventory(directory, *state);
     const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
     for (const auto& output : RenderPolicy(loaded, plan, state->target, policy::Mode::kNetwork, std::nullopt)) {
       policy.push_back(output.content);
@@ -731,136 +908,32 @@ std::vector<std::string> Down(const std::string& name) {
 }
 
 VerifyReport Verify(const VerifyOptions& options) {
-  if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
-  const auto state = LoadState(options.name);
-  if (!state) throw LabError(fmt::format("no lab named {} (portolan lab up first)", options.name));
-  if (!state->ready) {
-    throw LabError(
-        fmt::format("lab {} is not ready (its lab up did not finish); remove it: portolan lab down --name {}",
-                    options.name, options.name));
-  }
+  const auto state = ReadyLab(options.name);
   const auto directory = LabDirectory(options.name);
-  std::optional<std::string> catalog;
-  if (state->catalog) catalog = (directory / kCatalogCopy).string();
-  const auto loaded = inventory::LoadInventory((directory / kInventoryCopy).string(), catalog);
+  const auto loaded = LoadLabInventory(directory, state);
   const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
-
-  VerifyReport report;
-  report.lab = state->name;
-  report.inventory = state->inventory;
-  report.policy = state->policy;
-  report.host_firewall = state->host_firewall;
-  report.samba_host = state->samba_host;
-  report.topology = BuildTopology(loaded.inventory, state->name);
-  for (const auto& name : report.topology.Namespaces()) {
-    if (!NamespaceExists(name))
-      throw LabError(fmt::format("lab {} is broken: namespace {} is gone", options.name, name));
-  }
-  auto list = BuildChecks(loaded.catalog, plan, report.topology, CheckOptions{state->host_firewall});
+  auto report = NewReport(state, loaded.inventory);
+  CheckNamespacesExist(options.name, report.topology);
+  auto list = BuildChecks(loaded.catalog, plan, report.topology, CheckOptions{state.host_firewall});
   report.notes = std::move(list.notes);
-
-  std::optional<core::PortSet> rpc_range = loaded.inventory.domain.rpc_dynamic_ports;
-  if (!rpc_range) {
-    if (const auto* setting = loaded.catalog.FindSetting("rpc_dynamic_ports")) rpc_range = setting->default_ports;
-  }
-  const std::set<std::string> samba_ports(state->samba_ports.begin(), state->samba_ports.end());
-  // The responder's greeting check, one row per transport in the probe registry.
-  const auto responder = [](probe::Transport transport) -> const probe::Service* {
-    for (const auto& service : probe::Services()) {
-      if (service.id == "responder" && service.transport == transport) return &service;
-    }
-    return nullptr;
-  };
+  const SpecInputs inputs{.loaded = loaded,
+                          .topology = report.topology,
+                          .state = state,
+                          .samba_ports = {state.samba_ports.begin(), state.samba_ports.end()},
+                          .rpc_range = plan::RpcDynamicPorts(loaded.catalog, loaded.inventory)};
 
   // One probe run per source namespace, all at once, each in a thread inside that namespace.
   std::map<int, std::vector<std::size_t>> by_source;
   for (std::size_t i = 0; i < list.checks.size(); ++i) by_source[list.checks[i].source].push_back(i);
   // They share this process's descriptors: take all there are, and share them out.
-  rlimit limit{};
-  getrlimit(RLIMIT_NOFILE, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
+  const rlim_t descriptors = core::RaiseDescriptorLimit().value_or(0);
   constexpr rlim_t kSpareDescriptors = 256;
-  const auto budget = limit.rlim_cur > kSpareDescriptors * 2
-                          ? (limit.rlim_cur - kSpareDescriptors) / std::max<rlim_t>(1, by_source.size())
+  const auto budget = descriptors > kSpareDescriptors * 2
+                          ? (descriptors - kSpareDescriptors) / std::max<rlim_t>(1, by_source.size())
                           : 16;
   const int concurrency = static_cast<int>(std::min<rlim_t>(static_cast<rlim_t>(options.concurrency), budget));
-  std::vector<std::vector<probe::ProbeResult>> outcomes(by_source.size());
-  std::vector<std::string> failures(by_source.size());
-  std::vector<std::thread> threads;
-  std::size_t slot = 0;
-  for (const auto& [source, indices] : by_source) {
-    std::vector<probe::ProbeSpec> specs;
-    for (const auto index : indices) {
-      const auto& check = list.checks[index];
-      const auto& destination = report.topology.endpoints[static_cast<std::size_t>(check.destination)];
-      const auto& endpoint = loaded.inventory.endpoints[static_cast<std::size_t>(destination.endpoint)];
-      probe::ProbeSpec spec;
-      spec.target.address = check.address;
-      spec.target.port = check.port;
-      spec.target.domain = loaded.inventory.domain.name;
-      spec.target.netbios_name = endpoint.name.substr(0, 15);
-      spec.target.roles = endpoint.roles;
-      spec.transport = check.transport;
-      const bool by_samba =
-          state->samba_host && *state->samba_host == destination.name &&
-          samba_ports.contains(fmt::format("{}/{}", probe::TransportName(check.transport), check.port));
-      spec.service = by_samba ? probe::ServiceFor(check.transport, check.port) : responder(check.transport);
-      // A responder's greeting proves the path only with this lab's token; where Samba serves
-      // the port, no responder may answer for it, so no token can match.
-      spec.target.responder_token = by_samba ? std::string("samba-serves-this-port") : state->token;
-      spec.flows = check.flows;
-      spec.rpc_range = rpc_range;
-      specs.push_back(std::move(spec));
-    }
-    const auto& netns = report.topology.endpoints[static_cast<std::size_t>(source)].namespace_name;
-    threads.emplace_back([&, specs = std::move(specs), netns, slot] {
-      try {
-        const NamespaceScope scope(netns);
-        probe::EngineOptions engine;
-        engine.timeout = options.timeout;
-        engine.concurrency = concurrency;
-        engine.threads = 1;
-        engine.retries = 1;
-        outcomes[slot] = probe::RunProbes(specs, engine);
-      } catch (const std::exception& e) {
-        failures[slot] = fmt::format("probing from {}: {}", netns, e.what());
-      }
-    });
-    ++slot;
-  }
-  for (auto& thread : threads) thread.join();
-  for (const auto& failure : failures) {
-    if (!failure.empty()) throw LabError(failure);
-  }
-
-  slot = 0;
-  for (const auto& [source, indices] : by_source) {
-    auto& results = outcomes[slot++];
-    for (std::size_t i = 0; i < results.size(); ++i) {
-      CheckResult result;
-      if (i < indices.size()) {
-        result.check = list.checks[indices[i]];
-      } else {
-        // The endpoint mapper's follow-through: a port it handed out, which must answer.
-        const auto& origin = std::find_if(list.checks.begin(), list.checks.end(), [&](const Check& check) {
-          return check.source == source && check.address == results[i].spec.target.address && check.port == 135 &&
-                 check.transport == probe::Transport::kTcp;
-        });
-        if (origin == list.checks.end()) continue;
-        result.check = *origin;
-        result.check.port = results[i].spec.target.port;
-        result.follow_through = true;
-      }
-      result.probe = std::move(results[i]);
-      const bool outside_range =
-          result.follow_through && rpc_range && !rpc_range->Contains(result.probe.spec.target.port);
-      result.pass = result.check.required ? probe::VerdictPasses(result.probe.verdict) && !outside_range
-                                          : result.probe.verdict == probe::Verdict::kFiltered ||
-                                                result.probe.verdict == probe::Verdict::kListeningOrFiltered;
-      report.results.push_back(std::move(result));
-    }
-  }
+  auto outcomes = ProbeFromEverySource(ProbeRuns(by_source, list.checks, inputs), options, concurrency);
+  report.results = CollectResults(list.checks, by_source, std::move(outcomes), inputs.rpc_range);
   AddResponderEvidence(directory, report);
   return report;
 }

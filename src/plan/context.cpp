@@ -124,9 +124,15 @@ core::PortSet PlanContext::EntryPorts(const catalog::Entry& entry, int responder
     const auto& e = inventory_.endpoints[responder];
     if (e.sql && e.sql->port) return core::PortSet::Single(*e.sql->port);
   } else if (*entry.port_setting == "rpc_dynamic_ports") {
-    if (inventory_.domain.rpc_dynamic_ports) return *inventory_.domain.rpc_dynamic_ports;
+    return RpcDynamicPorts(catalog_, inventory_).value_or(core::PortSet{});
   }
   return setting != nullptr ? setting->default_ports : core::PortSet{};
+}
+
+std::optional<core::PortSet> RpcDynamicPorts(const catalog::Catalog& catalog, const inventory::Inventory& inventory) {
+  if (inventory.domain.rpc_dynamic_ports) return inventory.domain.rpc_dynamic_ports;
+  if (const auto* setting = catalog.FindSetting("rpc_dynamic_ports")) return setting->default_ports;
+  return std::nullopt;
 }
 
 }  // namespace portolan::plan

@@ -3,6 +3,7 @@
 // catalog: who plays a role in a site (with fallbacks), attribute values for conditions,
 // and the values of port settings.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,5 +43,9 @@ class PlanContext {
   const catalog::Catalog& catalog_;
   const inventory::Inventory& inventory_;
 };
+
+// The site's dynamic RPC port range: the inventory's own (domain.rpc_dynamic_ports), else the
+// catalog's default for the setting rpc_dynamic_ports; nullopt when neither gives one.
+std::optional<core::PortSet> RpcDynamicPorts(const catalog::Catalog& catalog, const inventory::Inventory& inventory);
 
 }  // namespace portolan::plan

@@ -5,71 +5,69 @@
 
 namespace portolan::render {
 
-namespace {
-
 using catalog::Protocol;
-
-Capabilities HostOnly(Capabilities caps) {
-  caps.network_mode = false;
-  return caps;
-}
-
-}  // namespace
 
 const std::vector<Target>& Targets() {
   static const std::vector<Target> targets = {
-      {"windows-ps", "Windows Firewall with Advanced Security, PowerShell (New-NetFirewallRule)", policy::Mode::kHost,
-       HostOnly({}), "network mode (it is a host firewall)", RenderWindowsPowerShell},
-      {"windows-netsh", "Windows Firewall with Advanced Security, netsh advfirewall", policy::Mode::kHost, HostOnly({}),
-       "network mode (it is a host firewall)", RenderWindowsNetsh},
-      {"windows-legacy", "Windows XP SP2 / Server 2003 firewall, netsh firewall", policy::Mode::kHost,
-       [] {
-         Capabilities caps;
-         caps.network_mode = false;
-         caps.egress = false;
-         caps.ipv6 = false;
-         caps.protocols = {Protocol::kTcp, Protocol::kUdp};
-         caps.max_expanded_range = 64;
-         return caps;
-       }(),
-       "network mode, outbound rules (--egress), IPv6, GRE/ESP/AH, port ranges wider than 64 ports (one "
-       "portopening per port)",
-       RenderWindowsLegacy},
-      {"iptables",
-       "iptables-restore / ip6tables-restore",
-       policy::Mode::kHost,
-       {},
-       "nothing the plan needs",
-       RenderIptables},
-      {"nftables", "nftables (nft -f)", policy::Mode::kHost, {}, "nothing the plan needs", RenderNftables},
-      {"cisco-ios", "Cisco IOS / IOS-XE extended ACLs (stateless)", policy::Mode::kNetwork,
-       [] {
-         Capabilities caps;
-         caps.host_mode = false;
-         caps.stateful = false;
-         caps.zone_pairs = true;
-         return caps;
-       }(),
-       "host mode (it filters between interfaces); it is stateless, so return traffic gets rules of its own",
-       RenderCiscoIos},
-      {"cisco-asa", "Cisco ASA access-lists", policy::Mode::kNetwork,
-       [] {
-         Capabilities caps;
-         caps.host_mode = false;
-         caps.zone_pairs = true;
-         return caps;
-       }(),
-       "host mode (it filters between interfaces)", RenderCiscoAsa},
-      {"pf", "OpenBSD/FreeBSD pf (pf.conf)", policy::Mode::kHost, {}, "nothing the plan needs", RenderPf},
-      {"aws-sg", "AWS security groups (IpPermissions JSON)", policy::Mode::kHost,
-       [] {
-         Capabilities caps;
-         caps.network_mode = false;
-         caps.whole_inventory = true;
-         return caps;
-       }(),
-       "network mode (security groups attach to instances); deny rules (a security group only allows)",
-       RenderAwsSecurityGroups},
+      {.id = "windows-ps",
+       .title = "Windows Firewall with Advanced Security, PowerShell (New-NetFirewallRule)",
+       .default_mode = policy::Mode::kHost,
+       .capabilities = {.network_mode = false},
+       .cannot = "network mode (it is a host firewall)",
+       .render = RenderWindowsPowerShell},
+      {.id = "windows-netsh",
+       .title = "Windows Firewall with Advanced Security, netsh advfirewall",
+       .default_mode = policy::Mode::kHost,
+       .capabilities = {.network_mode = false},
+       .cannot = "network mode (it is a host firewall)",
+       .render = RenderWindowsNetsh},
+      {.id = "windows-legacy",
+       .title = "Windows XP SP2 / Server 2003 firewall, netsh firewall",
+       .default_mode = policy::Mode::kHost,
+       .capabilities = {.network_mode = false,
+                        .egress = false,
+                        .ipv6 = false,
+                        .protocols = {Protocol::kTcp, Protocol::kUdp},
+                        .max_expanded_range = 64},
+       .cannot = "network mode, outbound rules (--egress), IPv6, GRE/ESP/AH, port ranges wider than 64 ports (one "
+                 "portopening per port)",
+       .render = RenderWindowsLegacy},
+      {.id = "iptables",
+       .title = "iptables-restore / ip6tables-restore",
+       .default_mode = policy::Mode::kHost,
+       .capabilities = {},
+       .cannot = "nothing the plan needs",
+       .render = RenderIptables},
+      {.id = "nftables",
+       .title = "nftables (nft -f)",
+       .default_mode = policy::Mode::kHost,
+       .capabilities = {},
+       .cannot = "nothing the plan needs",
+       .render = RenderNftables},
+      {.id = "cisco-ios",
+       .title = "Cisco IOS / IOS-XE extended ACLs (stateless)",
+       .default_mode = policy::Mode::kNetwork,
+       .capabilities = {.host_mode = false, .stateful = false, .zone_pairs = true},
+       .cannot = "host mode (it filters between interfaces); it is stateless, so return traffic gets rules of its own",
+       .render = RenderCiscoIos},
+      {.id = "cisco-asa",
+       .title = "Cisco ASA access-lists",
+       .default_mode = policy::Mode::kNetwork,
+       .capabilities = {.host_mode = false, .zone_pairs = true},
+       .cannot = "host mode (it filters between interfaces)",
+       .render = RenderCiscoAsa},
+      {.id = "pf",
+       .title = "OpenBSD/FreeBSD pf (pf.conf)",
+       .default_mode = policy::Mode::kHost,
+       .capabilities = {},
+       .cannot = "nothing the plan needs",
+       .render = RenderPf},
+      {.id = "aws-sg",
+       .title = "AWS security groups (IpPermissions JSON)",
+       .default_mode = policy::Mode::kHost,
+       .capabilities = {.network_mode = false, .whole_inventory = true},
+       .cannot = "network mode (security groups attach to instances); deny rules (a security group only allows)",
+       .render = RenderAwsSecurityGroups},
   };
   return targets;
 }

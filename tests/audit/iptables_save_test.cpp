@@ -358,5 +358,44 @@ TEST(IptablesSave, AFileWithNoTableIsRefused) {
             "t.rules:1:1: error: no table in the file (an iptables dump has a line like *filter): nothing to audit\n");
 }
 
+// The parser looks options up in one table of spellings: a long spelling reads as its short one.
+TEST(IptablesSave, LongAndShortSpellingsReadAlike) {
+  const std::string head = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:WEB - [0:0]\n";
+  const std::string tail = "-A WEB -s 10.2.9.0/24 -j RETURN\n-A WEB -j ACCEPT\nCOMMIT\n";
+  const std::string short_spellings =
+      "-A FORWARD -4 -s 10.1.0.0/16 -d 10.0.0.1 -p tcp -m tcp --sport 1024:65535 --dport 443 -i eth0 -o eth1 "
+      "-m conntrack --ctstate NEW -c 1 2 -v -j ACCEPT\n"
+      "-A FORWARD -s 10.2.0.0/16 -p udp -m multiport --sports 53,123 --dports 53,123 -g WEB\n"
+      "-A FORWARD -s 10.3.0.0/16 ! -f -p tcp --dport 80 -j ACCEPT\n";
+  const std::string long_spellings =
+      "--append FORWARD --ipv4 --source 10.1.0.0/16 --destination 10.0.0.1 --protocol tcp --match tcp "
+      "--source-port 1024:65535 --destination-port 443 --in-interface eth0 --out-interface eth1 "
+      "--match state --state NEW --set-counters 1,2 --verbose --jump ACCEPT\n"
+      "--append FORWARD --src 10.2.0.0/16 --protocol udp --match multiport --source-ports 53,123 "
+      "--destination-ports 53,123 --goto WEB\n"
+      "--append FORWARD --src 10.3.0.0/16 ! --fragment --protocol tcp --destination-port 80 --jump ACCEPT\n";
+  const auto accepted = Accepted(head + short_spellings + tail);
+  EXPECT_FALSE(accepted.Empty());
+  EXPECT_EQ(accepted, Accepted(head + long_spellings + tail));
+  EXPECT_EQ(Errors(head + short_spellings + tail), "");
+  EXPECT_EQ(Errors(head + long_spellings + tail), "");
+}
+
+// A long option the table does not list, after a modelled module, is one free variable; an option
+// no module takes is an error at its own column.
+TEST(IptablesSave, UnlistedOptionsAreUnmodelledOrRefused) {
+  const std::string head = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n";
+  const auto ruleset = formats::ReadRuleset(head + "-A FORWARD -p tcp --tcp-flags SYN,ACK SYN -j ACCEPT\nCOMMIT\n",
+                                            "t.rules", "iptables", {});
+  ASSERT_EQ(ruleset.chains.size(), 3u);
+  const auto& forward = ruleset.chains[static_cast<std::size_t>(ruleset.FindChain("FORWARD"))];
+  ASSERT_EQ(forward.rules.size(), 1u);
+  EXPECT_EQ(forward.rules[0].unmodelled, std::vector<std::string>{"--tcp-flags SYN,ACK SYN"});
+  EXPECT_EQ(Errors(head + "-A FORWARD --tcp-flags SYN,ACK SYN -j ACCEPT\nCOMMIT\n"),
+            "t.rules:5:12: error: unknown option '--tcp-flags'\n");
+  EXPECT_EQ(Errors(head + "-A FORWARD -p tcp tcp -j ACCEPT\nCOMMIT\n"),
+            "t.rules:5:19: error: 'tcp': expected an option\n");
+}
+
 }  // namespace
 }  // namespace portolan::audit

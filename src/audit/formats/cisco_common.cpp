@@ -24,6 +24,17 @@ constexpr std::string_view kOutsideZone = "outside";
 // The header of portolan render's Cisco output (which may hold no ACL at all).
 constexpr std::string_view kPortolanHeader = "written by portolan render --target cisco-";
 
+// ASA: the interfaces without an inbound ACL (they pass packets by security level).
+std::vector<const Interface*> UnfilteredInterfaces(const std::vector<const Binding*>& inbound,
+                                                   const Interfaces& interfaces) {
+  std::vector<const Interface*> unfiltered;
+  if (!interfaces.security_levels) return unfiltered;
+  for (const auto& interface : interfaces.list)
+    if (std::none_of(inbound.begin(), inbound.end(), [&](const Binding* b) { return b->interface == interface.name; }))
+      unfiltered.push_back(&interface);
+  return unfiltered;
+}
+
 std::uint32_t Ipv4Bits(const core::Network& address) {
   std::uint32_t bits = 0;
   for (int i = 0; i < 4; ++i) bits = (bits << 8) | address.bytes[i];
@@ -405,11 +416,17 @@ int AclSet::SecurityLevelChain(const Interface& from, const Interfaces& interfac
   return static_cast<int>(ruleset_.chains.size()) - 1;
 }
 
-void AclSet::Attach(const std::vector<Binding>& given, const Interfaces& interfaces, const ReadOptions& options,
-                    core::Diagnostics& diagnostics) {
-  (void)diagnostics;
+void AclSet::Attach(const std::vector<Binding>& given, const Interfaces& interfaces, const ReadOptions& options) {
+  auto bindings = DefinedBindings(given);
+  std::set<std::string> synthetic;  // the ACLs bound by portolan's naming
+  if (options.inventory) synthetic = BindZoneAcls(*options.inventory, bindings);
+  ChooseFamilies(KeepAttachedAcls(bindings, interfaces), interfaces);
+  int priority = 0;
+  for (const bool inbound : {true, false}) AttachSide(inbound, bindings, synthetic, interfaces, priority);
+}
+
+std::vector<Binding> AclSet::DefinedBindings(const std::vector<Binding>& given) {
   std::vector<Binding> bindings;
-  std::set<std::string> bound;
   for (const auto& binding : given) {
     if (!Find(binding.acl)) {
       // IOS and ASA accept a binding of a missing ACL, and then filter nothing on it.
@@ -418,45 +435,63 @@ void AclSet::Attach(const std::vector<Binding>& given, const Interfaces& interfa
       continue;
     }
     bindings.push_back(binding);
-    bound.insert(binding.acl);
   }
-  // portolan's naming: PORTOLAN-FROM-<zone> filters what enters from that zone; with --edge, the
-  // zone "outside" is every endpoint in none of the other zones named so.
+  return bindings;
+}
+
+// portolan's naming: PORTOLAN-FROM-<zone> filters what enters from that zone; with --edge, the
+// zone "outside" is every endpoint in none of the other zones named so.
+std::set<std::string> AclSet::BindZoneAcls(const inventory::Inventory& inventory, std::vector<Binding>& bindings) {
+  const auto bound = BoundAcls(bindings);
+  const auto zones = inventory.Zones();
+  std::vector<std::pair<std::string, std::string>> named;  // ACL, zone
+  std::set<std::string> named_zones;
+  for (const auto& name : order_) {
+    if (bound.count(name) || !name.starts_with(kZoneAclPrefix)) continue;
+    auto zone = name.substr(kZoneAclPrefix.size());
+    if (zone.ends_with(kIpv6AclSuffix) && !acls_.at(name).family.Intersects(PacketSet::Family(core::Family::kIPv4)))
+      zone.resize(zone.size() - kIpv6AclSuffix.size());
+    const bool known = std::find(zones.begin(), zones.end(), zone) != zones.end();
+    if (!known && zone != kOutsideZone) continue;
+    named.emplace_back(name, zone);
+    if (known) named_zones.insert(zone);
+  }
   std::set<std::string> synthetic;
-  if (options.inventory) {
-    const auto& inventory = *options.inventory;
-    const auto zones = inventory.Zones();
-    std::vector<std::pair<std::string, std::string>> named;  // ACL, zone
-    std::set<std::string> named_zones;
-    for (const auto& name : order_) {
-      if (bound.count(name) || !name.starts_with(kZoneAclPrefix)) continue;
-      auto zone = name.substr(kZoneAclPrefix.size());
-      if (zone.ends_with(kIpv6AclSuffix) && !acls_.at(name).family.Intersects(PacketSet::Family(core::Family::kIPv4)))
-        zone.resize(zone.size() - kIpv6AclSuffix.size());
-      const bool known = std::find(zones.begin(), zones.end(), zone) != zones.end();
-      if (!known && zone != kOutsideZone) continue;
-      named.emplace_back(name, zone);
-      if (known) named_zones.insert(zone);
-    }
-    for (const auto& [name, zone] : named) {
-      const auto& acl = acls_.at(name);
-      Binding binding;
-      binding.acl = name;
-      binding.interface = fmt::format("<interface facing {}>", zone);
-      for (std::size_t e = 0; e < inventory.endpoints.size(); ++e) {
-        const auto& endpoint_zone = inventory.ZoneOf(static_cast<int>(e));
-        const bool member = zone == kOutsideZone ? !named_zones.count(endpoint_zone) : endpoint_zone == zone;
-        if (member)
-          for (const auto& network : inventory.endpoints[e].addresses) binding.home.push_back(network);
-      }
-      binding.where = acl.where;
-      binding.text =
-          fmt::format("ACL {} applied inbound on the interface facing zone {} (portolan's naming)", name, zone);
-      bindings.push_back(std::move(binding));
-      bound.insert(name);
-      synthetic.insert(name);
-    }
+  for (const auto& [name, zone] : named) {
+    bindings.push_back(ZoneBinding(inventory, name, zone, named_zones));
+    synthetic.insert(name);
   }
+  return synthetic;
+}
+
+// ACL `name` bound inbound on the interface facing `zone`, whose networks are the addresses of
+// the zone's endpoints.
+Binding AclSet::ZoneBinding(const inventory::Inventory& inventory, const std::string& name, const std::string& zone,
+                            const std::set<std::string>& named_zones) const {
+  Binding binding;
+  binding.acl = name;
+  binding.interface = fmt::format("<interface facing {}>", zone);
+  for (std::size_t e = 0; e < inventory.endpoints.size(); ++e) {
+    const auto& endpoint_zone = inventory.ZoneOf(static_cast<int>(e));
+    const bool member = zone == kOutsideZone ? !named_zones.count(endpoint_zone) : endpoint_zone == zone;
+    if (member)
+      for (const auto& network : inventory.endpoints[e].addresses) binding.home.push_back(network);
+  }
+  binding.where = acls_.at(name).where;
+  binding.text = fmt::format("ACL {} applied inbound on the interface facing zone {} (portolan's naming)", name, zone);
+  return binding;
+}
+
+std::set<std::string> AclSet::BoundAcls(const std::vector<Binding>& bindings) {
+  std::set<std::string> bound;
+  for (const auto& binding : bindings) bound.insert(binding.acl);
+  return bound;
+}
+
+// Keeps the ACLs that are audited (the bound ones; every one of a bare list of ACLs), and returns
+// the families they filter.
+PacketSet AclSet::KeepAttachedAcls(const std::vector<Binding>& bindings, const Interfaces& interfaces) {
+  const auto bound = BoundAcls(bindings);
   auto families = PacketSet::None();
   for (const auto& name : order_) {
     if (bound.count(name)) families |= acls_.at(name).family;
@@ -472,14 +507,20 @@ void AclSet::Attach(const std::vector<Binding>& given, const Interfaces& interfa
           fmt::format("{}: ACL {} is applied to no interface: audited as the filter of every forwarded packet",
                       acl.where.ToString(), name));
     }
-  } else {
-    for (const auto& name : order_) {
-      if (!bound.count(name))
-        ruleset_.notes.push_back(
-            fmt::format("{}: ACL {} is applied to no interface: not audited", acls_.at(name).where.ToString(), name));
-    }
-    DropUnbound(bound);
+    return families;
   }
+  for (const auto& name : order_) {
+    if (!bound.count(name))
+      ruleset_.notes.push_back(
+          fmt::format("{}: ACL {} is applied to no interface: not audited", acls_.at(name).where.ToString(), name));
+  }
+  DropUnbound(bound);
+  return families;
+}
+
+// The ruleset's families: those of the audited ACLs (every one under security levels), without
+// IPv6 when no interface has an IPv6 address.
+void AclSet::ChooseFamilies(PacketSet families, const Interfaces& interfaces) {
   if (interfaces.security_levels) families |= PacketSet::All();
   const auto has_ipv6 = [&] {
     for (const auto& interface : interfaces.list)
@@ -498,105 +539,119 @@ void AclSet::Attach(const std::vector<Binding>& given, const Interfaces& interfa
     ruleset_.families.push_back(core::Family::kIPv4);
     ruleset_.notes.push_back(fmt::format("{}: no {} ACL: every packet passes", ruleset_.file, kind_));
   }
+}
 
-  int priority = 0;
-  for (const bool inbound : {true, false}) {
-    std::vector<const Binding*> side;
-    for (const auto& binding : bindings)
-      if (binding.inbound == inbound) side.push_back(&binding);
-    // ASA: an interface without an inbound ACL passes packets by security level.
-    std::vector<const Interface*> unfiltered;
-    if (inbound && interfaces.security_levels)
-      for (const auto& interface : interfaces.list)
-        if (std::none_of(side.begin(), side.end(), [&](const Binding* b) { return b->interface == interface.name; }))
-          unfiltered.push_back(&interface);
-    if (side.empty() && unfiltered.empty()) continue;
-    Chain chain;
-    chain.name = inbound ? "ACLs applied inbound" : "ACLs applied outbound";
-    chain.policy = Action::kAccept;
-    chain.policy_text = inbound ? "no ACL is applied inbound on the interface the packet enters: it passes"
-                                : "no ACL is applied outbound on the interface the packet leaves: it passes";
-    chain.where = {ruleset_.file, 0, 0};
-    auto end = [&](const core::Network& network) { return Side(network, inbound); };
-    auto homes = PacketSet::None();
-    for (const auto* binding : side) {
-      const auto& acl = acls_.at(binding->acl);
-      auto home = PacketSet::None();
-      for (const auto& network : binding->home) home |= end(network);
-      homes |= home;
-      Rule rule;
-      rule.match = home & acl.family;
-      if (rule.match.Empty()) continue;
-      rule.action = Action::kJump;
-      rule.target = acl.chain;
-      rule.where = binding->where;
-      rule.text = binding->text;
-      chain.rules.push_back(std::move(rule));
-    }
-    // A packet from (to) anywhere else may come in (go out) on any of the interfaces: which one
-    // is a hidden variable, so what depends on it is reported as uncertain.
-    struct Entry {
-      int target;
-      std::string interface;
-      PacketSet family;
-      core::SourceLocation where;
-      std::string text;
-    };
-    std::vector<Entry> elsewhere;
-    for (const auto* binding : side) {
-      const auto& acl = acls_.at(binding->acl);
-      elsewhere.push_back({acl.chain, binding->interface, acl.family, binding->where, binding->text});
-    }
-    for (const auto* interface : unfiltered) {
-      Rule rule;
-      rule.match = PacketSet::None();
-      for (const auto& network : interface->networks) rule.match |= end(network);
-      homes |= rule.match;
-      rule.action = Action::kJump;
-      rule.target = SecurityLevelChain(*interface, interfaces);
-      rule.where = interface->where;
-      rule.text = fmt::format("interface {} (security-level {}): no access-group in", interface->name,
-                              interface->security_level);
-      elsewhere.push_back({rule.target, interface->name, PacketSet::All(), rule.where, rule.text});
-      if (!rule.match.Empty()) chain.rules.push_back(std::move(rule));
-    }
-    for (std::size_t k = 0; k < elsewhere.size(); ++k) {
-      const auto& entry = elsewhere[k];
-      Rule rule;
-      const auto interface =
-          inbound ? ruleset_.symbols.InInterface(entry.interface) : ruleset_.symbols.OutInterface(entry.interface);
-      rule.match = entry.family - homes;
-      // An ASA passes through traffic only between its named interfaces: what entered on none of
-      // the others entered on the last.
-      const bool last_named = !unfiltered.empty() && k + 1 == elsewhere.size();
-      if (!last_named) rule.match &= interface;
-      rule.action = Action::kJump;
-      rule.target = entry.target;
-      rule.where = entry.where;
-      rule.text = fmt::format("{} {} {} (a packet {} none of its networks)", entry.text,
-                              inbound ? "entering on" : "leaving on", entry.interface, inbound ? "from" : "to");
-      rule.unmodelled.push_back(
-          fmt::format("the interface a packet {} {}", inbound ? "enters on:" : "leaves on:", entry.interface));
-      chain.rules.push_back(std::move(rule));
-    }
-    // portolan's layout binds an ACL to every zone's interface: packets from elsewhere enter on
-    // one of them too (on the first, when they name none).
-    auto caught = PacketSet::None();
-    for (const auto* binding : side) {
-      if (!synthetic.count(binding->acl)) continue;
-      const auto& acl = acls_.at(binding->acl);
-      Rule rule;
-      rule.match = acl.family - homes - caught;
-      if (rule.match.Empty()) continue;
-      caught |= rule.match;
-      rule.action = Action::kJump;
-      rule.target = acl.chain;
-      rule.where = binding->where;
-      rule.text = fmt::format("{} (a packet from outside every zone, on no other zone's interface)", binding->text);
-      chain.rules.push_back(std::move(rule));
-    }
-    ruleset_.chains.push_back(std::move(chain));
-    ruleset_.attachments.push_back({Hook::kForward, static_cast<int>(ruleset_.chains.size()) - 1, priority++});
+// The chain of the ACLs applied inbound (outbound), attached to the forward hook; none when no
+// ACL is applied that way.
+void AclSet::AttachSide(bool inbound, const std::vector<Binding>& bindings, const std::set<std::string>& synthetic,
+                        const Interfaces& interfaces, int& priority) {
+  std::vector<const Binding*> side;
+  for (const auto& binding : bindings)
+    if (binding.inbound == inbound) side.push_back(&binding);
+  // ASA: an interface without an inbound ACL passes packets by security level.
+  const auto unfiltered = inbound ? UnfilteredInterfaces(side, interfaces) : std::vector<const Interface*>{};
+  if (side.empty() && unfiltered.empty()) return;
+  Chain chain;
+  chain.name = inbound ? "ACLs applied inbound" : "ACLs applied outbound";
+  chain.policy = Action::kAccept;
+  chain.policy_text = inbound ? "no ACL is applied inbound on the interface the packet enters: it passes"
+                              : "no ACL is applied outbound on the interface the packet leaves: it passes";
+  chain.where = {ruleset_.file, 0, 0};
+  auto homes = AddHomeRules(inbound, side, chain);
+  std::vector<Elsewhere> elsewhere;
+  for (const auto* binding : side) {
+    const auto& acl = acls_.at(binding->acl);
+    elsewhere.push_back({acl.chain, binding->interface, acl.family, binding->where, binding->text});
+  }
+  for (const auto* interface : unfiltered)
+    elsewhere.push_back(AddSecurityLevelRule(inbound, *interface, interfaces, homes, chain));
+  AddElsewhereRules(inbound, elsewhere, !unfiltered.empty(), homes, chain);
+  AddZoneCatchRules(side, synthetic, homes, chain);
+  ruleset_.chains.push_back(std::move(chain));
+  ruleset_.attachments.push_back({Hook::kForward, static_cast<int>(ruleset_.chains.size()) - 1, priority++});
+}
+
+// A packet from (to) an interface's own networks enters (leaves) on it: a jump to its ACL.
+// Returns all those networks.
+PacketSet AclSet::AddHomeRules(bool inbound, const std::vector<const Binding*>& side, Chain& chain) const {
+  auto homes = PacketSet::None();
+  for (const auto* binding : side) {
+    const auto& acl = acls_.at(binding->acl);
+    auto home = PacketSet::None();
+    for (const auto& network : binding->home) home |= Side(network, inbound);
+    homes |= home;
+    Rule rule;
+    rule.match = home & acl.family;
+    if (rule.match.Empty()) continue;
+    rule.action = Action::kJump;
+    rule.target = acl.chain;
+    rule.where = binding->where;
+    rule.text = binding->text;
+    chain.rules.push_back(std::move(rule));
+  }
+  return homes;
+}
+
+// ASA: a packet from the networks of an interface without an inbound ACL goes to the chain of its
+// security level (and its networks join `homes`). Returns the way in for packets from elsewhere.
+AclSet::Elsewhere AclSet::AddSecurityLevelRule(bool inbound, const Interface& interface, const Interfaces& interfaces,
+                                               PacketSet& homes, Chain& chain) {
+  Rule rule;
+  rule.match = PacketSet::None();
+  for (const auto& network : interface.networks) rule.match |= Side(network, inbound);
+  homes |= rule.match;
+  rule.action = Action::kJump;
+  rule.target = SecurityLevelChain(interface, interfaces);
+  rule.where = interface.where;
+  rule.text =
+      fmt::format("interface {} (security-level {}): no access-group in", interface.name, interface.security_level);
+  Elsewhere entry{rule.target, interface.name, PacketSet::All(), rule.where, rule.text};
+  if (!rule.match.Empty()) chain.rules.push_back(std::move(rule));
+  return entry;
+}
+
+// A packet from (to) anywhere else may come in (go out) on any of the interfaces: which one is a
+// hidden variable, so what depends on it is reported as uncertain.
+void AclSet::AddElsewhereRules(bool inbound, const std::vector<Elsewhere>& elsewhere, bool security_levels,
+                               const PacketSet& homes, Chain& chain) {
+  for (std::size_t k = 0; k < elsewhere.size(); ++k) {
+    const auto& entry = elsewhere[k];
+    Rule rule;
+    const auto interface =
+        inbound ? ruleset_.symbols.InInterface(entry.interface) : ruleset_.symbols.OutInterface(entry.interface);
+    rule.match = entry.family - homes;
+    // An ASA passes through traffic only between its named interfaces: what entered on none of
+    // the others entered on the last.
+    const bool last_named = security_levels && k + 1 == elsewhere.size();
+    if (!last_named) rule.match &= interface;
+    rule.action = Action::kJump;
+    rule.target = entry.target;
+    rule.where = entry.where;
+    rule.text = fmt::format("{} {} {} (a packet {} none of its networks)", entry.text,
+                            inbound ? "entering on" : "leaving on", entry.interface, inbound ? "from" : "to");
+    rule.unmodelled.push_back(
+        fmt::format("the interface a packet {} {}", inbound ? "enters on:" : "leaves on:", entry.interface));
+    chain.rules.push_back(std::move(rule));
+  }
+}
+
+// portolan's layout binds an ACL to every zone's interface: packets from elsewhere enter on one of
+// them too (on the first, when they name none).
+void AclSet::AddZoneCatchRules(const std::vector<const Binding*>& side, const std::set<std::string>& synthetic,
+                               const PacketSet& homes, Chain& chain) const {
+  auto caught = PacketSet::None();
+  for (const auto* binding : side) {
+    if (!synthetic.count(binding->acl)) continue;
+    const auto& acl = acls_.at(binding->acl);
+    Rule rule;
+    rule.match = acl.family - homes - caught;
+    if (rule.match.Empty()) continue;
+    caught |= rule.match;
+    rule.action = Action::kJump;
+    rule.target = acl.chain;
+    rule.where = binding->where;
+    rule.text = fmt::format("{} (a packet from outside every zone, on no other zone's interface)", binding->text);
+    chain.rules.push_back(std::move(rule));
   }
 }
 
@@ -634,7 +689,7 @@ Ruleset ConfigReader::ReadConfig() {
     throw core::InputError(diagnostics_);
   }
   Finish();
-  acls_.Attach(Bindings(), ReadInterfaces(), options_, diagnostics_);
+  acls_.Attach(Bindings(), ReadInterfaces(), options_);
   if (diagnostics_.HasErrors()) throw core::InputError(diagnostics_);
   return std::move(ruleset_);
 }

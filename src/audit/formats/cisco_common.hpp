@@ -94,10 +94,36 @@ class AclSet {
   // that zone of the inventory), then every other ACL as a filter of all forwarded packets. An ACL
   // that is not attached is left out of the ruleset (a note says so). IPv6 is audited only when an
   // interface has an IPv6 address, or when there are no interfaces.
-  void Attach(const std::vector<Binding>& bindings, const Interfaces& interfaces, const ReadOptions& options,
-              core::Diagnostics& diagnostics);
+  void Attach(const std::vector<Binding>& bindings, const Interfaces& interfaces, const ReadOptions& options);
 
  private:
+  // How a packet from (to) none of an interface's networks reaches the ACL that filters it: on
+  // which interface it enters (leaves) is a hidden variable.
+  struct Elsewhere {
+    int target;
+    std::string interface;
+    PacketSet family;
+    core::SourceLocation where;
+    std::string text;
+  };
+
+  // The steps of Attach, in order.
+  std::vector<Binding> DefinedBindings(const std::vector<Binding>& given);
+  std::set<std::string> BindZoneAcls(const inventory::Inventory& inventory, std::vector<Binding>& bindings);
+  Binding ZoneBinding(const inventory::Inventory& inventory, const std::string& name, const std::string& zone,
+                      const std::set<std::string>& named_zones) const;
+  static std::set<std::string> BoundAcls(const std::vector<Binding>& bindings);
+  PacketSet KeepAttachedAcls(const std::vector<Binding>& bindings, const Interfaces& interfaces);
+  void ChooseFamilies(PacketSet families, const Interfaces& interfaces);
+  void AttachSide(bool inbound, const std::vector<Binding>& bindings, const std::set<std::string>& synthetic,
+                  const Interfaces& interfaces, int& priority);
+  PacketSet AddHomeRules(bool inbound, const std::vector<const Binding*>& side, Chain& chain) const;
+  Elsewhere AddSecurityLevelRule(bool inbound, const Interface& interface, const Interfaces& interfaces,
+                                 PacketSet& homes, Chain& chain);
+  void AddElsewhereRules(bool inbound, const std::vector<Elsewhere>& elsewhere, bool security_levels,
+                         const PacketSet& homes, Chain& chain);
+  void AddZoneCatchRules(const std::vector<const Binding*>& side, const std::set<std::string>& synthetic,
+                         const PacketSet& homes, Chain& chain) const;
   // Drops the chains of the ACLs that are not bound, renumbering the others.
   void DropUnbound(const std::set<std::string>& bound);
   // ASA: the chain that decides a packet entering an interface without an inbound ACL.

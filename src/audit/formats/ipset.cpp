@@ -123,6 +123,99 @@ std::optional<PacketSet> MatchSetAt(const Ipsets& ipsets, const std::string& nam
   return matched - excluded;
 }
 
+// One line of ipset save output, and where its tokens are for diagnostics.
+struct SaveLine {
+  const std::string& file;
+  int number;
+  std::string_view text;
+  const std::vector<Token>& tokens;
+
+  core::SourceLocation At(std::size_t i) const {
+    return {file, number, i < tokens.size() ? tokens[i].column : static_cast<int>(text.size()) + 1};
+  }
+};
+
+std::vector<IpsetDimension> Dimensions(std::string_view type_dimensions) {
+  std::vector<IpsetDimension> dimensions;
+  for (const auto dimension : SplitOn(type_dimensions, ',')) {
+    dimensions.push_back(dimension == "ip" || dimension == "net" ? IpsetDimension::kAddress
+                         : dimension == "port"                   ? IpsetDimension::kPort
+                                                                 : IpsetDimension::kOther);
+  }
+  return dimensions;
+}
+
+// create NAME TYPE [family inet|inet6] [...]
+void CreateSet(const SaveLine& line, Ipsets& ipsets, core::Diagnostics& diagnostics) {
+  const auto& tokens = line.tokens;
+  const auto& name = tokens[1].text;
+  Ipset set;
+  set.name = name;
+  set.type = tokens[2].text;
+  set.where = {line.file, line.number, 1};
+  const auto colon = set.type.find(':');
+  if (colon == std::string::npos) {
+    diagnostics.Error(line.At(2), fmt::format("'{}' is not an ipset type (hash:ip, hash:net,port, ...)", set.type));
+    return;
+  }
+  if (set.type != "list:set") set.dimensions = Dimensions(std::string_view(set.type).substr(colon + 1));
+  for (std::size_t i = 3; i + 1 < tokens.size(); ++i) {
+    if (tokens[i].text == "family")
+      set.family = tokens[i + 1].text == "inet6" ? core::Family::kIPv6 : core::Family::kIPv4;
+  }
+  if (ipsets.sets.count(name)) {
+    diagnostics.Error(line.At(1), fmt::format("set {} is created twice", name));
+    return;
+  }
+  ipsets.sets.emplace(name, std::move(set));
+}
+
+// The member of an add line, one part per dimension of the set; nullopt after an error.
+std::optional<IpsetElement> Element(const SaveLine& line, const Ipset& set, core::Diagnostics& diagnostics) {
+  const auto& tokens = line.tokens;
+  const auto& member = tokens[2].text;
+  IpsetElement element;
+  for (std::size_t i = 3; i < tokens.size(); ++i)
+    if (tokens[i].text == "nomatch") element.nomatch = true;
+  const auto parts = SplitOn(member, ',');
+  if (parts.size() != set.dimensions.size()) {
+    diagnostics.Error(line.At(2), fmt::format("'{}' has {} parts; a {} member has {}", member, parts.size(), set.type,
+                                              set.dimensions.size()));
+    return std::nullopt;
+  }
+  for (std::size_t d = 0; d < parts.size(); ++d) {
+    std::optional<IpsetPart> part;
+    switch (set.dimensions[d]) {
+      case IpsetDimension::kAddress: part = AddressPart(parts[d], set.family); break;
+      case IpsetDimension::kPort: part = PortPart(parts[d], set.family); break;
+      case IpsetDimension::kOther: part = IpsetPart{}; break;
+    }
+    if (!part) {
+      diagnostics.Error(line.At(2), fmt::format("'{}' is not a valid {} member of {} (family {})", parts[d], set.type,
+                                                set.name, core::FamilyName(set.family)));
+      return std::nullopt;
+    }
+    element.parts.push_back(*part);
+  }
+  return element;
+}
+
+// add NAME MEMBER [nomatch] [...]
+void AddMember(const SaveLine& line, Ipsets& ipsets, core::Diagnostics& diagnostics) {
+  const auto& name = line.tokens[1].text;
+  auto it = ipsets.sets.find(name);
+  if (it == ipsets.sets.end()) {
+    diagnostics.Error(line.At(1), fmt::format("set {} is not created before this line", name));
+    return;
+  }
+  auto& set = it->second;
+  if (set.type == "list:set") {
+    set.members.push_back(line.tokens[2].text);
+    return;
+  }
+  if (auto element = Element(line, set, diagnostics)) set.elements.push_back(std::move(*element));
+}
+
 }  // namespace
 
 Ipsets ParseIpsetSave(std::string_view text, const std::string& file) {
@@ -133,92 +226,23 @@ Ipsets ParseIpsetSave(std::string_view text, const std::string& file) {
     ++line_number;
     std::string error;
     const auto tokens = Tokenize(line, &error);
-    core::SourceLocation where{file, line_number, 1};
     if (!tokens) {
-      diagnostics.Error(where, error);
+      diagnostics.Error({file, line_number, 1}, error);
       continue;
     }
     if (tokens->empty() || tokens->front().text.starts_with("#")) continue;
+    const SaveLine save_line{file, line_number, line, *tokens};
     const auto& verb = tokens->front().text;
-    auto at = [&](std::size_t i) {
-      return core::SourceLocation{file, line_number,
-                                  i < tokens->size() ? (*tokens)[i].column : static_cast<int>(line.size()) + 1};
-    };
     if (tokens->size() < 3) {
-      diagnostics.Error(at(tokens->size()),
+      diagnostics.Error(save_line.At(tokens->size()),
                         fmt::format("'{}' needs a set name and a {}", verb, verb == "create" ? "type" : "member"));
-      continue;
+    } else if (verb == "create") {
+      CreateSet(save_line, ipsets, diagnostics);
+    } else if (verb == "add") {
+      AddMember(save_line, ipsets, diagnostics);
+    } else {
+      diagnostics.Error(save_line.At(0), fmt::format("'{}': expected create or add (the output of ipset save)", verb));
     }
-    const auto& name = (*tokens)[1].text;
-    if (verb == "create") {
-      Ipset set;
-      set.name = name;
-      set.type = (*tokens)[2].text;
-      set.where = where;
-      const auto colon = set.type.find(':');
-      if (colon == std::string::npos) {
-        diagnostics.Error(at(2), fmt::format("'{}' is not an ipset type (hash:ip, hash:net,port, ...)", set.type));
-        continue;
-      }
-      if (set.type != "list:set") {
-        for (const auto dimension : SplitOn(std::string_view(set.type).substr(colon + 1), ',')) {
-          set.dimensions.push_back(dimension == "ip" || dimension == "net" ? IpsetDimension::kAddress
-                                   : dimension == "port"                   ? IpsetDimension::kPort
-                                                                           : IpsetDimension::kOther);
-        }
-      }
-      for (std::size_t i = 3; i + 1 < tokens->size(); ++i) {
-        if ((*tokens)[i].text == "family")
-          set.family = (*tokens)[i + 1].text == "inet6" ? core::Family::kIPv6 : core::Family::kIPv4;
-      }
-      if (ipsets.sets.count(name)) {
-        diagnostics.Error(at(1), fmt::format("set {} is created twice", name));
-        continue;
-      }
-      ipsets.sets.emplace(name, std::move(set));
-      continue;
-    }
-    if (verb != "add") {
-      diagnostics.Error(at(0), fmt::format("'{}': expected create or add (the output of ipset save)", verb));
-      continue;
-    }
-    auto it = ipsets.sets.find(name);
-    if (it == ipsets.sets.end()) {
-      diagnostics.Error(at(1), fmt::format("set {} is not created before this line", name));
-      continue;
-    }
-    auto& set = it->second;
-    const auto& member = (*tokens)[2].text;
-    if (set.type == "list:set") {
-      set.members.push_back(member);
-      continue;
-    }
-    IpsetElement element;
-    for (std::size_t i = 3; i < tokens->size(); ++i)
-      if ((*tokens)[i].text == "nomatch") element.nomatch = true;
-    const auto parts = SplitOn(member, ',');
-    if (parts.size() != set.dimensions.size()) {
-      diagnostics.Error(at(2), fmt::format("'{}' has {} parts; a {} member has {}", member, parts.size(), set.type,
-                                           set.dimensions.size()));
-      continue;
-    }
-    bool ok = true;
-    for (std::size_t d = 0; d < parts.size() && ok; ++d) {
-      std::optional<IpsetPart> part;
-      switch (set.dimensions[d]) {
-        case IpsetDimension::kAddress: part = AddressPart(parts[d], set.family); break;
-        case IpsetDimension::kPort: part = PortPart(parts[d], set.family); break;
-        case IpsetDimension::kOther: part = IpsetPart{}; break;
-      }
-      if (!part) {
-        diagnostics.Error(at(2), fmt::format("'{}' is not a valid {} member of {} (family {})", parts[d], set.type,
-                                             name, core::FamilyName(set.family)));
-        ok = false;
-        break;
-      }
-      element.parts.push_back(*part);
-    }
-    if (ok) set.elements.push_back(std::move(element));
   }
   if (diagnostics.HasErrors()) throw core::InputError(diagnostics);
   return ipsets;

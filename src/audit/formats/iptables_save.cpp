@@ -25,6 +25,10 @@ const std::set<std::string, std::less<>> kNonTerminatingTargets = {
 // Targets that decide, but in a way the audit cannot know (userspace, or address rewriting in
 // the filter table would be an error anyway).
 const std::set<std::string, std::less<>> kOpaqueTargets = {"QUEUE", "NFQUEUE", "TPROXY"};
+// The -m modules whose options the audit models; the clause of any other is one free variable.
+const std::set<std::string, std::less<>> kModelledModules = {"tcp",       "udp",   "sctp",    "udplite", "multiport",
+                                                             "conntrack", "state", "iprange", "set",     "comment",
+                                                             "icmp",      "icmp6", "icmpv6"};
 
 // iptables reads every number with strtoul(..., 0): "0x16" is 22 and "010" is 8. The whole text
 // must be the number.
@@ -823,306 +827,464 @@ class Reader {
     return set;
   }
 
+  // What the option handlers of one rule line share while ParseRule walks its tokens. ({} on the
+  // members without a default lets RuleParse{.at = ..., .i = ...} leave them empty unwarned.)
+  struct RuleParse {
+    const Place& at;
+    std::size_t i = 0;  // the option being read
+    RuleLine parsed{};
+    PendingRule pending{};
+    Conjunction match{};
+    std::vector<std::string> empty_because{};  // clauses that match nothing, for the report
+    int sources = 1;
+    int destinations = 1;
+    bool negate = false;  // a "!" stands before the option being read
+    bool has_target = false;
+    bool has_protocol = false;
+    std::string module{};          // the -m module whose options follow
+    std::size_t module_start = 0;  // for unmodelled modules: where its clause began
+    bool module_negated = false;
+
+    const std::string& Option() const { return at.tokens[i].text; }
+    Rule& CurrentRule() { return pending.rule; }
+  };
+
+  // What an option handler tells the driver.
+  enum class Step {
+    kNext,         // read on from the token at RuleParse::i
+    kEnd,          // the target and its options end the rule
+    kFailed,       // an error is reported: the line is no rule
+    kOtherFamily,  // the line is marked -4 or -6 for the other family: iptables-restore skips it
+  };
+
+  using OptionHandler = Step (Reader::*)(RuleParse&);
+
+  struct OptionRow {
+    std::string_view spelling;
+    OptionHandler read;
+    // A rule-level option is read wherever it stands. Any other option spelled with "--" that
+    // follows an unmodelled -m module is taken as that module's own (modules reuse names).
+    bool rule_level = false;
+  };
+
+  // Every option of a rule specification the audit reads, long and short spellings alike.
+  static const OptionRow* FindOption(std::string_view spelling) {
+    static constexpr OptionRow kOptions[] = {
+        {.spelling = "!", .read = &Reader::ReadNegation, .rule_level = true},
+        {.spelling = "-4", .read = &Reader::ReadFamilyMark, .rule_level = true},
+        {.spelling = "--ipv4", .read = &Reader::ReadFamilyMark, .rule_level = true},
+        {.spelling = "-6", .read = &Reader::ReadFamilyMark, .rule_level = true},
+        {.spelling = "--ipv6", .read = &Reader::ReadFamilyMark, .rule_level = true},
+        {.spelling = "-c", .read = &Reader::SkipCounters, .rule_level = true},
+        {.spelling = "--set-counters", .read = &Reader::SkipCounters, .rule_level = true},
+        {.spelling = "-t", .read = &Reader::RefuseTable, .rule_level = true},
+        {.spelling = "--table", .read = &Reader::RefuseTable, .rule_level = true},
+        {.spelling = "-m", .read = &Reader::ReadMatchModule, .rule_level = true},
+        {.spelling = "--match", .read = &Reader::ReadMatchModule, .rule_level = true},
+        {.spelling = "-j", .read = &Reader::ReadJump, .rule_level = true},
+        {.spelling = "--jump", .read = &Reader::ReadJump, .rule_level = true},
+        {.spelling = "-g", .read = &Reader::ReadGoto, .rule_level = true},
+        {.spelling = "--goto", .read = &Reader::ReadGoto, .rule_level = true},
+        {.spelling = "-p", .read = &Reader::ReadProtocol},
+        {.spelling = "--protocol", .read = &Reader::ReadProtocol},
+        {.spelling = "-s", .read = &Reader::ReadSource},
+        {.spelling = "--source", .read = &Reader::ReadSource},
+        {.spelling = "--src", .read = &Reader::ReadSource},
+        {.spelling = "-d", .read = &Reader::ReadDestination},
+        {.spelling = "--destination", .read = &Reader::ReadDestination},
+        {.spelling = "--dst", .read = &Reader::ReadDestination},
+        {.spelling = "-i", .read = &Reader::ReadInInterface},
+        {.spelling = "--in-interface", .read = &Reader::ReadInInterface},
+        {.spelling = "-o", .read = &Reader::ReadOutInterface},
+        {.spelling = "--out-interface", .read = &Reader::ReadOutInterface},
+        {.spelling = "-f", .read = &Reader::ReadFragment},
+        {.spelling = "--fragment", .read = &Reader::ReadFragment},
+        {.spelling = "-v", .read = &Reader::SkipVerbose},
+        {.spelling = "--verbose", .read = &Reader::SkipVerbose},
+        {.spelling = "--sport", .read = &Reader::ReadSourcePorts},
+        {.spelling = "--source-port", .read = &Reader::ReadSourcePorts},
+        {.spelling = "--sports", .read = &Reader::ReadSourcePorts},
+        {.spelling = "--source-ports", .read = &Reader::ReadSourcePorts},
+        {.spelling = "--dport", .read = &Reader::ReadDestinationPorts},
+        {.spelling = "--destination-port", .read = &Reader::ReadDestinationPorts},
+        {.spelling = "--dports", .read = &Reader::ReadDestinationPorts},
+        {.spelling = "--destination-ports", .read = &Reader::ReadDestinationPorts},
+        {.spelling = "--ports", .read = &Reader::ReadEitherPorts},
+        {.spelling = "--ctstate", .read = &Reader::ReadStates},
+        {.spelling = "--state", .read = &Reader::ReadStates},
+        {.spelling = "--syn", .read = &Reader::ReadSyn},
+        {.spelling = "--src-range", .read = &Reader::ReadSourceRange},
+        {.spelling = "--dst-range", .read = &Reader::ReadDestinationRange},
+        {.spelling = "--match-set", .read = &Reader::ReadMatchSet},
+        {.spelling = "--set", .read = &Reader::ReadMatchSet},
+        {.spelling = "--comment", .read = &Reader::SkipComment},
+        {.spelling = "--icmp-type", .read = &Reader::ReadIcmpType},
+        {.spelling = "--icmpv6-type", .read = &Reader::ReadIcmpv6Type},
+    };
+    for (const auto& row : kOptions)
+      if (row.spelling == spelling) return &row;
+    return nullptr;
+  }
+
   // The rule specification from tokens[start]: its match, action and target. A line marked for
   // the other family (-4 in ip6tables, -6 in iptables) comes back with no rules: iptables-restore
   // skips it.
   std::optional<RuleLine> ParseRule(const Place& at, std::size_t start) {
-    const auto& tokens = at.tokens;
-    RuleLine parsed;
-    parsed.spec = JoinTokens(tokens, start, tokens.size());
-    PendingRule pending;
-    Rule& rule = pending.rule;
-    rule.where = {file_, at.line_number, 0};  // a rule is its whole line
-    rule.text = std::string(at.line);
-    Conjunction match;
-    match &= PacketSet::Family(family_);
-    std::vector<std::string> empty_because;  // clauses that match nothing, for the report
-    int sources = 1;
-    int destinations = 1;
-    bool negate = false;
-    bool has_target = false;
-    bool has_protocol = false;
-    std::string module;            // the -m module whose options follow
-    std::size_t module_start = 0;  // for unmodelled modules: where its clause began
-    bool module_negated = false;
-    bool failed = false;
-    auto fail = [&](std::size_t i, std::string message) {
-      Error(at(i), std::move(message));
-      failed = true;
-    };
-    auto apply = [&](const PacketSet& set) {
-      match &= negate ? ~set : set;
-      negate = false;
-    };
-    // A clause that matches nothing (and is not negated) makes the rule match nothing.
-    auto apply_maybe_empty = [&](const PacketSet& set, std::string why) {
-      if (!negate && set.Empty()) empty_because.push_back(std::move(why));
-      apply(set);
-    };
-    // A module the audit cannot model: its whole clause becomes one free variable.
-    auto flush_module = [&](std::size_t end) {
-      if (module_start == 0) return;
-      Unmodelled(rule, match, JoinTokens(tokens, module_start, end), module_negated);
-      module_start = 0;
-      module_negated = false;
-    };
-    static const std::set<std::string, std::less<>> kModelledModules = {
-        "tcp",     "udp", "sctp",    "udplite", "multiport", "conntrack", "state",
-        "iprange", "set", "comment", "icmp",    "icmp6",     "icmpv6"};
-
-    std::size_t i = start;
-    while (i < tokens.size() && !failed) {
-      const auto& option = tokens[i].text;
-      auto value = [&](std::size_t k = 1) -> const std::string* {
-        if (i + k >= tokens.size()) {
-          fail(i, fmt::format("{} needs a value", option));
-          return nullptr;
-        }
-        return &tokens[i + k].text;
-      };
-      if (option == "!") {
-        negate = true;
-        ++i;
-        continue;
-      }
-      if (IsFamilyOption(option)) {
-        const bool v6 = option == "-6" || option == "--ipv6";
-        if (v6 != (family_ == core::Family::kIPv6)) {
-          ruleset_.notes.push_back(
-              fmt::format("{}:{}: a rule marked {} is not part of an {} ruleset "
-                          "(iptables-restore skips it)",
-                          file_, at.line_number, option, core::FamilyName(family_)));
-          return parsed;
-        }
-        ++i;
-        continue;
-      }
-      if (option == "-c" || option == "--set-counters") {
-        // Counters for the kernel to start from: "-c PACKETS BYTES" or "-c PACKETS,BYTES".
-        const auto* packets = value();
-        if (!packets) break;
-        if (packets->find(',') == std::string::npos && !value(2)) break;
-        i += packets->find(',') == std::string::npos ? 3 : 2;
-        continue;
-      }
-      if (option == "-t" || option == "--table") {
-        fail(i, "-t cannot be used in iptables-restore input: the table is the *TABLE line above");
-        break;
-      }
-      if (option == "-m" || option == "--match") {
-        flush_module(i);
-        const auto* name = value();
-        if (!name) break;
-        module = *name;
-        if (!kModelledModules.count(module)) {
-          module_start = i;
-          module_negated = false;
-        }
-        i += 2;
-        continue;
-      }
-      if (option == "-j" || option == "--jump" || option == "-g" || option == "--goto") {
-        flush_module(i);
-        const auto* name = value();
-        if (!name) break;
-        has_target = true;
-        if (!ReadTarget(at, i, *name, option == "-g" || option == "--goto", match, empty_because, pending, parsed)) {
-          failed = true;
-          break;
-        }
-        // Target options (--reject-with, --log-prefix "...") run to the end of the line.
-        i += 2;
-        while (i < tokens.size() && tokens[i].text.starts_with("--") && !tokens[i].quoted) {
-          const bool has_value =
-              i + 1 < tokens.size() && (tokens[i + 1].quoted || !tokens[i + 1].text.starts_with("--"));
-          i += has_value ? 2 : 1;
-        }
-        if (i < tokens.size()) fail(i, fmt::format("'{}' after the target", tokens[i].text));
-        break;
-      }
-      if (module_start != 0 && option.starts_with("--")) {
-        // Options of an unmodelled module, with their values, up to the next option.
-        ++i;
-        while (i < tokens.size() && !tokens[i].text.starts_with("-") && tokens[i].text != "!") ++i;
-        if (negate) module_negated = !module_negated;
-        negate = false;
-        continue;
-      }
-      if (option == "-p" || option == "--protocol") {
-        const auto* name = value();
-        if (!name) break;
-        has_protocol = true;
-        if (*name == "all" || *name == "0") {
-          if (negate) apply(PacketSet::All());
-          negate = false;
-        } else if (auto protocol = ParseProtocol(*name)) {
-          apply(PacketSet::Protocol(*protocol));
-        } else {
-          fail(i + 1, fmt::format("'{}' is not a protocol name or number", *name));
-        }
-        i += 2;
-        continue;
-      }
-      if (option == "-s" || option == "--source" || option == "--src" || option == "-d" || option == "--destination" ||
-          option == "--dst") {
-        const auto* text = value();
-        if (!text) break;
-        const bool source = option == "-s" || option == "--source" || option == "--src";
-        int items = 0;
-        if (auto set = Addresses(*text, source, &items)) {
-          if (negate && items > 1) {
-            fail(i - 1, "'!' is not allowed with a list of addresses (iptables refuses it)");
-            break;
-          }
-          (source ? sources : destinations) = items;
-          apply(*set);
-        } else {
-          fail(i + 1, fmt::format("'{}' is not an {} address or network", *text, core::FamilyName(family_)));
-        }
-        i += 2;
-        continue;
-      }
-      if (option == "-i" || option == "--in-interface" || option == "-o" || option == "--out-interface") {
-        const auto* name = value();
-        if (!name) break;
-        const bool in = option == "-i" || option == "--in-interface";
-        if (*name != "lo")
-          rule.unmodelled.push_back(fmt::format("{}{} {}", negate ? "! " : "", in ? "-i" : "-o", *name));
-        apply(in ? ruleset_.symbols.InInterface(*name) : ruleset_.symbols.OutInterface(*name));
-        i += 2;
-        continue;
-      }
-      if (option == "-f" || option == "--fragment") {
-        Unmodelled(rule, match, "-f", negate);
-        negate = false;
-        ++i;
-        continue;
-      }
-      if (option == "-v" || option == "--verbose") {
-        ++i;  // how much iptables prints while it loads the rule
-        continue;
-      }
-      if (option == "--sport" || option == "--source-port" || option == "--dport" || option == "--destination-port" ||
-          option == "--sports" || option == "--source-ports" || option == "--dports" ||
-          option == "--destination-ports") {
-        const auto* text = value();
-        if (!text) break;
-        const bool source = option.starts_with("--s");
-        const bool list = module == "multiport";
-        if (auto set = Ports(*text, source, list)) {
-          apply_maybe_empty(*set, fmt::format("its port {} {} is empty", list ? "list" : "range", *text));
-        } else {
-          fail(i + 1, fmt::format("'{}' is not a port{}", *text, list ? " list" : " or range (first:last)"));
-        }
-        i += 2;
-        continue;
-      }
-      if (option == "--ports") {
-        const auto* text = value();
-        if (!text) break;
-        auto source = Ports(*text, true, true);
-        auto destination = Ports(*text, false, true);
-        if (source && destination) {
-          apply_maybe_empty(*source | *destination, fmt::format("its port list {} is empty", *text));
-        } else {
-          fail(i + 1, fmt::format("'{}' is not a port list", *text));
-        }
-        i += 2;
-        continue;
-      }
-      if (option == "--ctstate" || option == "--state") {
-        const auto* text = value();
-        if (!text) break;
-        if (auto set = States(*text)) {
-          apply(*set);
-        } else {
-          fail(i + 1,
-               fmt::format("'{}' is not a list of states (NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED)", *text));
-        }
-        i += 2;
-        continue;
-      }
-      if (option == "--syn") {
-        // The audit's packets start connections, and a TCP connection starts with a SYN; later
-        // packets of it are not SYN-only. So --syn is the state NEW, as the docs say.
-        apply(PacketSet::State(CtState::kNew));
-        ++i;
-        continue;
-      }
-      if (option == "--src-range" || option == "--dst-range") {
-        const auto* text = value();
-        if (!text) break;
-        if (auto set = AddressRange(*text, option == "--src-range")) {
-          apply_maybe_empty(*set, fmt::format("its address range {} is empty", *text));
-        } else {
-          fail(i + 1, fmt::format("'{}' is not an {} address range (first-last)", *text, core::FamilyName(family_)));
-        }
-        i += 2;
-        continue;
-      }
-      if (option == "--match-set" || option == "--set") {
-        if (!ReadMatchSet(at, i, rule, match, negate)) {
-          failed = true;
-          break;
-        }
-        negate = false;
-        i += 3;
-        // Options of the set match that do not change membership.
-        while (i < tokens.size() && (tokens[i].text == "--return-nomatch" || tokens[i].text == "--update-counters" ||
-                                     tokens[i].text == "--update-subcounters"))
-          ++i;
-        continue;
-      }
-      if (option == "--comment") {
-        if (!value()) break;
-        i += 2;
-        continue;
-      }
-      if (option == "--icmp-type" || option == "--icmpv6-type") {
-        const auto* text = value();
-        if (!text) break;
-        if (auto set = ParseIcmpType(*text, option == "--icmpv6-type")) {
-          apply(*set);
-        } else {
-          fail(i + 1, fmt::format("'{}' is not an ICMP type", *text));
-        }
-        i += 2;
-        continue;
-      }
-      if (option.starts_with("--") && (!module.empty() || has_protocol)) {
-        // An option of a modelled module the audit does not model (--tcp-flags, --ctproto ...).
-        std::size_t end = i + 1;
-        while (end < tokens.size() && !tokens[end].text.starts_with("-") && tokens[end].text != "!") ++end;
-        Unmodelled(rule, match, JoinTokens(tokens, i, end), negate);
-        negate = false;
-        i = end;
-        continue;
-      }
-      if (option.starts_with("-")) {
-        fail(i, fmt::format("unknown option '{}'", option));
-        break;
-      }
-      fail(i, fmt::format("'{}': expected an option", option));
+    RuleParse state{.at = at, .i = start};
+    state.parsed.spec = JoinTokens(at.tokens, start, at.tokens.size());
+    state.CurrentRule().where = {file_, at.line_number, 0};  // a rule is its whole line
+    state.CurrentRule().text = std::string(at.line);
+    state.match &= PacketSet::Family(family_);
+    while (state.i < at.tokens.size()) {
+      const Step step = ReadOption(state);
+      if (step == Step::kFailed) return std::nullopt;
+      if (step == Step::kOtherFamily) return std::move(state.parsed);
+      if (step == Step::kEnd) break;
     }
-    if (failed) return std::nullopt;
-    flush_module(tokens.size());
-    if (negate) {
-      Error(at(tokens.size() - 1), "'!' at the end of the rule negates nothing");
+    return FinishRule(state);
+  }
+
+  Step ReadOption(RuleParse& state) {
+    const auto& option = state.Option();
+    const OptionRow* row = FindOption(option);
+    if (state.module_start != 0 && option.starts_with("--") && (row == nullptr || !row->rule_level))
+      return SkipModuleOption(state);
+    if (row == nullptr) return ReadUnlistedOption(state);
+    return (this->*row->read)(state);
+  }
+
+  std::optional<RuleLine> FinishRule(RuleParse& state) {
+    FlushModule(state, state.at.tokens.size());
+    if (state.negate) {
+      Error(state.at(state.at.tokens.size() - 1), "'!' at the end of the rule negates nothing");
       return std::nullopt;
     }
-    if (!has_target) rule.action = Action::kContinue;
-    rule.match = match.Build();
-    if (!empty_because.empty()) rule.empty_because = empty_because.front();
-    parsed.entries = sources * destinations;
-    parsed.rules.push_back(std::move(pending));
-    return parsed;
+    Rule& rule = state.CurrentRule();
+    if (!state.has_target) rule.action = Action::kContinue;
+    rule.match = state.match.Build();
+    if (!state.empty_because.empty()) rule.empty_because = state.empty_because.front();
+    state.parsed.entries = state.sources * state.destinations;
+    state.parsed.rules.push_back(std::move(state.pending));
+    return std::move(state.parsed);
+  }
+
+  // --- what the option handlers share ---
+
+  Step Fail(const RuleParse& state, std::size_t i, std::string message) {
+    Error(state.at(i), std::move(message));
+    return Step::kFailed;
+  }
+
+  // The token k after the option; nullptr, with the error reported, when the line ends first.
+  const std::string* Value(const RuleParse& state, std::size_t k = 1) {
+    if (state.i + k >= state.at.tokens.size()) {
+      Fail(state, state.i, fmt::format("{} needs a value", state.Option()));
+      return nullptr;
+    }
+    return &state.at.tokens[state.i + k].text;
+  }
+
+  // An option and its value are read: on to the next option.
+  static Step NextAfterValue(RuleParse& state) {
+    state.i += 2;
+    return Step::kNext;
+  }
+
+  void Apply(RuleParse& state, const PacketSet& set) {
+    state.match &= state.negate ? ~set : set;
+    state.negate = false;
+  }
+
+  // A clause that matches nothing (and is not negated) makes the rule match nothing.
+  void ApplyMaybeEmpty(RuleParse& state, const PacketSet& set, std::string why) {
+    if (!state.negate && set.Empty()) state.empty_because.push_back(std::move(why));
+    Apply(state, set);
+  }
+
+  // A module the audit cannot model: its whole clause becomes one free variable.
+  void FlushModule(RuleParse& state, std::size_t end) {
+    if (state.module_start == 0) return;
+    Unmodelled(state.CurrentRule(), state.match, JoinTokens(state.at.tokens, state.module_start, end),
+               state.module_negated);
+    state.module_start = 0;
+    state.module_negated = false;
+  }
+
+  // --- the option handlers: each reads its option at state.i, and moves state.i past it ---
+
+  Step ReadNegation(RuleParse& state) {
+    state.negate = true;
+    ++state.i;
+    return Step::kNext;
+  }
+
+  // -4 / -6: the line is for that family only.
+  Step ReadFamilyMark(RuleParse& state) {
+    const auto& option = state.Option();
+    const bool v6 = option == "-6" || option == "--ipv6";
+    if (v6 != (family_ == core::Family::kIPv6)) {
+      ruleset_.notes.push_back(
+          fmt::format("{}:{}: a rule marked {} is not part of an {} ruleset "
+                      "(iptables-restore skips it)",
+                      file_, state.at.line_number, option, core::FamilyName(family_)));
+      return Step::kOtherFamily;
+    }
+    ++state.i;
+    return Step::kNext;
+  }
+
+  // Counters for the kernel to start from: "-c PACKETS BYTES" or "-c PACKETS,BYTES".
+  Step SkipCounters(RuleParse& state) {
+    const auto* packets = Value(state);
+    if (!packets) return Step::kFailed;
+    const bool one_word = packets->find(',') != std::string::npos;
+    if (!one_word && !Value(state, 2)) return Step::kFailed;
+    state.i += one_word ? 2 : 3;
+    return Step::kNext;
+  }
+
+  Step RefuseTable(RuleParse& state) {
+    return Fail(state, state.i, "-t cannot be used in iptables-restore input: the table is the *TABLE line above");
+  }
+
+  Step ReadMatchModule(RuleParse& state) {
+    FlushModule(state, state.i);
+    const auto* name = Value(state);
+    if (!name) return Step::kFailed;
+    state.module = *name;
+    if (!kModelledModules.count(state.module)) {
+      state.module_start = state.i;
+      state.module_negated = false;
+    }
+    return NextAfterValue(state);
+  }
+
+  Step ReadJump(RuleParse& state) { return ReadTargetOption(state, false); }
+  Step ReadGoto(RuleParse& state) { return ReadTargetOption(state, true); }
+
+  // -j / -g NAME, then the target's options (--reject-with, --log-prefix "..."), which run to the
+  // end of the line.
+  Step ReadTargetOption(RuleParse& state, bool is_goto) {
+    FlushModule(state, state.i);
+    const auto* name = Value(state);
+    if (!name) return Step::kFailed;
+    state.has_target = true;
+    if (!ReadTarget(state, *name, is_goto)) return Step::kFailed;
+    const auto& tokens = state.at.tokens;
+    state.i += 2;
+    while (state.i < tokens.size() && tokens[state.i].text.starts_with("--") && !tokens[state.i].quoted) {
+      const bool has_value =
+          state.i + 1 < tokens.size() && (tokens[state.i + 1].quoted || !tokens[state.i + 1].text.starts_with("--"));
+      state.i += has_value ? 2 : 1;
+    }
+    if (state.i < tokens.size())
+      return Fail(state, state.i, fmt::format("'{}' after the target", tokens[state.i].text));
+    return Step::kEnd;
+  }
+
+  // Options of an unmodelled module, with their values, up to the next option.
+  Step SkipModuleOption(RuleParse& state) {
+    const auto& tokens = state.at.tokens;
+    ++state.i;
+    while (state.i < tokens.size() && !tokens[state.i].text.starts_with("-") && tokens[state.i].text != "!") ++state.i;
+    if (state.negate) state.module_negated = !state.module_negated;
+    state.negate = false;
+    return Step::kNext;
+  }
+
+  Step ReadProtocol(RuleParse& state) {
+    const auto* name = Value(state);
+    if (!name) return Step::kFailed;
+    state.has_protocol = true;
+    if (*name == "all" || *name == "0") {
+      if (state.negate) Apply(state, PacketSet::All());
+      state.negate = false;
+    } else if (auto protocol = ParseProtocol(*name)) {
+      Apply(state, PacketSet::Protocol(*protocol));
+    } else {
+      return Fail(state, state.i + 1, fmt::format("'{}' is not a protocol name or number", *name));
+    }
+    return NextAfterValue(state);
+  }
+
+  Step ReadSource(RuleParse& state) { return ReadAddresses(state, true); }
+  Step ReadDestination(RuleParse& state) { return ReadAddresses(state, false); }
+
+  Step ReadAddresses(RuleParse& state, bool source) {
+    const auto* text = Value(state);
+    if (!text) return Step::kFailed;
+    int items = 0;
+    const auto set = Addresses(*text, source, &items);
+    if (!set)
+      return Fail(state, state.i + 1,
+                  fmt::format("'{}' is not an {} address or network", *text, core::FamilyName(family_)));
+    if (state.negate && items > 1)
+      return Fail(state, state.i - 1, "'!' is not allowed with a list of addresses (iptables refuses it)");
+    (source ? state.sources : state.destinations) = items;
+    Apply(state, *set);
+    return NextAfterValue(state);
+  }
+
+  Step ReadInInterface(RuleParse& state) { return ReadInterface(state, true); }
+  Step ReadOutInterface(RuleParse& state) { return ReadInterface(state, false); }
+
+  Step ReadInterface(RuleParse& state, bool in) {
+    const auto* name = Value(state);
+    if (!name) return Step::kFailed;
+    if (*name != "lo")
+      state.CurrentRule().unmodelled.push_back(
+          fmt::format("{}{} {}", state.negate ? "! " : "", in ? "-i" : "-o", *name));
+    Apply(state, in ? ruleset_.symbols.InInterface(*name) : ruleset_.symbols.OutInterface(*name));
+    return NextAfterValue(state);
+  }
+
+  Step ReadFragment(RuleParse& state) {
+    Unmodelled(state.CurrentRule(), state.match, "-f", state.negate);
+    state.negate = false;
+    ++state.i;
+    return Step::kNext;
+  }
+
+  // How much iptables prints while it loads the rule.
+  Step SkipVerbose(RuleParse& state) {
+    ++state.i;
+    return Step::kNext;
+  }
+
+  Step ReadSourcePorts(RuleParse& state) { return ReadPorts(state, true); }
+  Step ReadDestinationPorts(RuleParse& state) { return ReadPorts(state, false); }
+
+  // A port or range (tcp, udp, ...), or a list of them (-m multiport).
+  Step ReadPorts(RuleParse& state, bool source) {
+    const auto* text = Value(state);
+    if (!text) return Step::kFailed;
+    const bool list = state.module == "multiport";
+    const auto set = Ports(*text, source, list);
+    if (!set)
+      return Fail(state, state.i + 1,
+                  fmt::format("'{}' is not a port{}", *text, list ? " list" : " or range (first:last)"));
+    ApplyMaybeEmpty(state, *set, fmt::format("its port {} {} is empty", list ? "list" : "range", *text));
+    return NextAfterValue(state);
+  }
+
+  // -m multiport --ports: the source or the destination port is in the list.
+  Step ReadEitherPorts(RuleParse& state) {
+    const auto* text = Value(state);
+    if (!text) return Step::kFailed;
+    const auto source = Ports(*text, true, true);
+    const auto destination = Ports(*text, false, true);
+    if (!source || !destination) return Fail(state, state.i + 1, fmt::format("'{}' is not a port list", *text));
+    ApplyMaybeEmpty(state, *source | *destination, fmt::format("its port list {} is empty", *text));
+    return NextAfterValue(state);
+  }
+
+  Step ReadStates(RuleParse& state) {
+    const auto* text = Value(state);
+    if (!text) return Step::kFailed;
+    const auto set = States(*text);
+    if (!set)
+      return Fail(state, state.i + 1,
+                  fmt::format("'{}' is not a list of states (NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED)", *text));
+    Apply(state, *set);
+    return NextAfterValue(state);
+  }
+
+  // The audit's packets start connections, and a TCP connection starts with a SYN; later packets
+  // of it are not SYN-only. So --syn is the state NEW, as the docs say.
+  Step ReadSyn(RuleParse& state) {
+    Apply(state, PacketSet::State(CtState::kNew));
+    ++state.i;
+    return Step::kNext;
+  }
+
+  Step ReadSourceRange(RuleParse& state) { return ReadAddressRange(state, true); }
+  Step ReadDestinationRange(RuleParse& state) { return ReadAddressRange(state, false); }
+
+  Step ReadAddressRange(RuleParse& state, bool source) {
+    const auto* text = Value(state);
+    if (!text) return Step::kFailed;
+    const auto set = AddressRange(*text, source);
+    if (!set)
+      return Fail(state, state.i + 1,
+                  fmt::format("'{}' is not an {} address range (first-last)", *text, core::FamilyName(family_)));
+    ApplyMaybeEmpty(state, *set, fmt::format("its address range {} is empty", *text));
+    return NextAfterValue(state);
+  }
+
+  // --match-set NAME FLAGS: exact with the --ipset contents, else a free variable.
+  Step ReadMatchSet(RuleParse& state) {
+    const auto& tokens = state.at.tokens;
+    const std::size_t i = state.i;
+    if (i + 2 >= tokens.size())
+      return Fail(state, i, fmt::format("{} needs a set name and src/dst flags", tokens[i].text));
+    const auto& name = tokens[i + 1].text;
+    const auto& flags = tokens[i + 2].text;
+    std::vector<bool> source_flags;
+    for (const auto flag : SplitList(flags, ',')) {
+      if (flag != "src" && flag != "dst")
+        return Fail(state, i + 2, fmt::format("'{}' is not a list of src and dst", flags));
+      source_flags.push_back(flag == "src");
+    }
+    std::string reason;
+    std::optional<PacketSet> set;
+    if (options_.ipsets)
+      set = MatchSet(*options_.ipsets, name, source_flags, &reason);
+    else
+      reason = fmt::format("set {}: no ipset contents given (--ipset FILE)", name);
+    if (set)
+      state.match &= state.negate ? ~*set : *set;
+    else
+      Unmodelled(state.CurrentRule(), state.match, fmt::format("--match-set {} {} ({})", name, flags, reason),
+                 state.negate);
+    state.negate = false;
+    state.i += 3;
+    // Options of the set match that do not change membership.
+    while (state.i < tokens.size() &&
+           (tokens[state.i].text == "--return-nomatch" || tokens[state.i].text == "--update-counters" ||
+            tokens[state.i].text == "--update-subcounters"))
+      ++state.i;
+    return Step::kNext;
+  }
+
+  // -m comment: a note for people.
+  Step SkipComment(RuleParse& state) {
+    if (!Value(state)) return Step::kFailed;
+    return NextAfterValue(state);
+  }
+
+  Step ReadIcmpType(RuleParse& state) { return ReadIcmp(state, false); }
+  Step ReadIcmpv6Type(RuleParse& state) { return ReadIcmp(state, true); }
+
+  Step ReadIcmp(RuleParse& state, bool v6) {
+    const auto* text = Value(state);
+    if (!text) return Step::kFailed;
+    const auto set = ParseIcmpType(*text, v6);
+    if (!set) return Fail(state, state.i + 1, fmt::format("'{}' is not an ICMP type", *text));
+    Apply(state, *set);
+    return NextAfterValue(state);
+  }
+
+  // An option no row lists: one of a modelled module or protocol that the audit does not model
+  // (--tcp-flags, --ctproto ...) becomes a free variable; anything else is an error.
+  Step ReadUnlistedOption(RuleParse& state) {
+    const auto& tokens = state.at.tokens;
+    const auto& option = state.Option();
+    if (option.starts_with("--") && (!state.module.empty() || state.has_protocol)) {
+      std::size_t end = state.i + 1;
+      while (end < tokens.size() && !tokens[end].text.starts_with("-") && tokens[end].text != "!") ++end;
+      Unmodelled(state.CurrentRule(), state.match, JoinTokens(tokens, state.i, end), state.negate);
+      state.negate = false;
+      state.i = end;
+      return Step::kNext;
+    }
+    if (option.starts_with("-")) return Fail(state, state.i, fmt::format("unknown option '{}'", option));
+    return Fail(state, state.i, fmt::format("'{}': expected an option", option));
   }
 
   // -j / -g NAME: the action, or the user chain (resolved at COMMIT). A userspace verdict is two
   // rules: accepted for some value of a free variable, dropped otherwise.
-  bool ReadTarget(const Place& at, std::size_t i, const std::string& name, bool is_goto, const Conjunction& match,
-                  const std::vector<std::string>& empty_because, PendingRule& pending, RuleLine& parsed) {
-    Rule& rule = pending.rule;
+  bool ReadTarget(RuleParse& state, const std::string& name, bool is_goto) {
+    Rule& rule = state.CurrentRule();
     if (name == "ACCEPT") {
       rule.action = Action::kAccept;
     } else if (name == "DROP") {
@@ -1136,52 +1298,22 @@ class Reader {
     } else if (kOpaqueTargets.count(name)) {
       Rule accepted = rule;
       auto variable = ruleset_.symbols.Unmodelled("-j " + name);
-      accepted.match = match.Build() & variable;
+      accepted.match = state.match.Build() & variable;
       accepted.action = Action::kAccept;
       accepted.unmodelled.push_back("-j " + name + " (the verdict comes from userspace)");
-      if (!empty_because.empty()) accepted.empty_because = empty_because.front();
-      parsed.rules.push_back({accepted, "", {}});
+      if (!state.empty_because.empty()) accepted.empty_because = state.empty_because.front();
+      state.parsed.rules.push_back({accepted, "", {}});
       rule.action = Action::kDrop;
       rule.unmodelled.push_back("-j " + name + " (the verdict comes from userspace)");
     } else {
       rule.action = is_goto ? Action::kGoto : Action::kJump;
-      pending.target_name = name;
-      pending.target_where = at(i + 1);
+      state.pending.target_name = name;
+      state.pending.target_where = state.at(state.i + 1);
     }
     if (is_goto && rule.action != Action::kGoto) {
-      Error(at(i + 1), fmt::format("-g needs a user chain, not {}", name));
+      Error(state.at(state.i + 1), fmt::format("-g needs a user chain, not {}", name));
       return false;
     }
-    return true;
-  }
-
-  // --match-set NAME FLAGS: exact with the --ipset contents, else a free variable.
-  bool ReadMatchSet(const Place& at, std::size_t i, Rule& rule, Conjunction& match, bool negate) {
-    const auto& tokens = at.tokens;
-    if (i + 2 >= tokens.size()) {
-      Error(at(i), fmt::format("{} needs a set name and src/dst flags", tokens[i].text));
-      return false;
-    }
-    const auto& name = tokens[i + 1].text;
-    const auto& flags = tokens[i + 2].text;
-    std::vector<bool> source_flags;
-    for (const auto flag : SplitList(flags, ',')) {
-      if (flag != "src" && flag != "dst") {
-        Error(at(i + 2), fmt::format("'{}' is not a list of src and dst", flags));
-        return false;
-      }
-      source_flags.push_back(flag == "src");
-    }
-    std::string reason;
-    std::optional<PacketSet> set;
-    if (options_.ipsets)
-      set = MatchSet(*options_.ipsets, name, source_flags, &reason);
-    else
-      reason = fmt::format("set {}: no ipset contents given (--ipset FILE)", name);
-    if (set)
-      match &= negate ? ~*set : *set;
-    else
-      Unmodelled(rule, match, fmt::format("--match-set {} {} ({})", name, flags, reason), negate);
     return true;
   }
 

@@ -1136,6 +1136,13 @@ class Reader {
     return set;
   }
 
+  // nft's wildcard is a trailing '*' ("\*" is a literal star); the model's is iptables' '+'.
+  static std::string InterfacePattern(const std::string& text) {
+    if (text.ends_with("\\*")) return text.substr(0, text.size() - 2) + "*";
+    if (text.ends_with("*")) return text.substr(0, text.size() - 1) + "+";
+    return text;
+  }
+
   PacketSet Value(const Selector& selector, const Json& value, const JsonPath& path) {
     if (selector.kind == FieldKind::kState) {
       const auto state = StateValue(value, path);
@@ -1146,24 +1153,32 @@ class Reader {
       if (!range.is_array() || range.size() != 2) FailAt(Append(path, "range"), "a range is [first, last]");
       return Range(selector, range[0], range[1], Append(path, "range"));
     }
-    if (value.is_object() && value.size() == 1 && value.contains("prefix")) {
-      const auto& prefix = value["prefix"];
-      if (!selector.family || (selector.kind != FieldKind::kSource && selector.kind != FieldKind::kDestination))
-        FailAt(path, "a prefix needs an address on the left");
-      if (!prefix.is_object() || !prefix.contains("addr") || !prefix["addr"].is_string() || !prefix.contains("len") ||
-          !prefix["len"].is_number_integer())
-        FailAt(Append(path, "prefix"), "a prefix is {\"addr\": ..., \"len\": ...}");
-      const auto network =
-          ParseNetworkLenient(fmt::format("{}/{}", prefix["addr"].get<std::string>(), prefix["len"].get<long long>()));
-      if (!network || network->family != *selector.family)
-        FailAt(Append(path, "prefix"),
-               fmt::format("'{}' is not an {} network", Print(value), core::FamilyName(*selector.family)));
-      return selector.kind == FieldKind::kSource ? PacketSet::Source(*network) : PacketSet::Destination(*network);
-    }
+    if (value.is_object() && value.size() == 1 && value.contains("prefix")) return Prefix(selector, value, path);
     const auto text = value.is_string()           ? value.get<std::string>()
                       : value.is_number_integer() ? value.dump()
                                                   : std::string();
     if (text.empty()) FailAt(path, fmt::format("'{}' is not a value for this match", value.dump()));
+    return ScalarValue(selector, text, path);
+  }
+
+  // {"prefix": {"addr": ..., "len": ...}}: a network on the address side of the match.
+  PacketSet Prefix(const Selector& selector, const Json& value, const JsonPath& path) {
+    const auto& prefix = value["prefix"];
+    if (!selector.family || (selector.kind != FieldKind::kSource && selector.kind != FieldKind::kDestination))
+      FailAt(path, "a prefix needs an address on the left");
+    if (!prefix.is_object() || !prefix.contains("addr") || !prefix["addr"].is_string() || !prefix.contains("len") ||
+        !prefix["len"].is_number_integer())
+      FailAt(Append(path, "prefix"), "a prefix is {\"addr\": ..., \"len\": ...}");
+    const auto network =
+        ParseNetworkLenient(fmt::format("{}/{}", prefix["addr"].get<std::string>(), prefix["len"].get<long long>()));
+    if (!network || network->family != *selector.family)
+      FailAt(Append(path, "prefix"),
+             fmt::format("'{}' is not an {} network", Print(value), core::FamilyName(*selector.family)));
+    return selector.kind == FieldKind::kSource ? PacketSet::Source(*network) : PacketSet::Destination(*network);
+  }
+
+  // A string or number on the right of a match, read as the selector's kind of field.
+  PacketSet ScalarValue(const Selector& selector, const std::string& text, const JsonPath& path) {
     switch (selector.kind) {
       case FieldKind::kSource:
       case FieldKind::kDestination: {
@@ -1191,15 +1206,10 @@ class Reader {
           return PacketSet::Family(core::Family::kIPv6);
         return PacketSet::None();  // arp, ...: never an IP packet
       }
-      case FieldKind::kState: break;  // above
+      case FieldKind::kState: break;  // Value reads it
       case FieldKind::kInInterface:
       case FieldKind::kOutInterface: {
-        // nft's wildcard is a trailing '*' ("\*" is a literal star); the model's is iptables' '+'.
-        auto name = text;
-        if (name.ends_with("\\*"))
-          name = name.substr(0, name.size() - 2) + "*";
-        else if (name.ends_with("*"))
-          name = name.substr(0, name.size() - 1) + "+";
+        const auto name = InterfacePattern(text);
         return selector.kind == FieldKind::kInInterface ? ruleset_.symbols.InInterface(name)
                                                         : ruleset_.symbols.OutInterface(name);
       }

@@ -150,112 +150,145 @@ class RuleBuilder {
     built.rule.where = raw.where;
     built.rule.text = raw.text;
     const auto errors = diagnostics_.All().size();
-    std::optional<bool> inbound;
-    std::optional<Tier> tier;
-    std::optional<int> protocol;
-    for (const auto& field : raw.fields) {
-      const auto value = Lower(field.value);
-      if (field.key == "Action") {
-        if (value == "allow")
-          tier = Tier::kAllow;
-        else if (value == "block")
-          tier = Tier::kBlock;
-        else if (value == "bypass")
-          tier = Tier::kBypass;
-        else
-          Error(field, "Action is Allow, Block or ByPass");
-      } else if (field.key == "Dir") {
-        if (value == "in" || value == "inbound")
-          inbound = true;
-        else if (value == "out" || value == "outbound")
-          inbound = false;
-        else
-          Error(field, "Dir is In or Out");
-      } else if (field.key == "Active") {
-        if (value == "true")
-          built.active = true;
-        else if (value == "false")
-          built.active = false;
-        else
-          Error(field, "Active is TRUE or FALSE");
-      } else if (field.key == "Protocol") {
-        if (IsAny(value)) continue;
-        protocol = value == "icmpv4"   ? std::optional<int>(kProtocolIcmp)
-                   : value == "icmpv6" ? std::optional<int>(kProtocolIcmpV6)
-                                       : ParseProtocol(value);
-        if (!protocol) Error(field, "not a protocol (a number 0-255, TCP, UDP, ICMPv4, ICMPv6 or Any)");
-      } else if (field.key == "Name") {
-        built.name = field.value;
-      }
-    }
-    auto has = [&](const char* key) {
-      return std::any_of(raw.fields.begin(), raw.fields.end(), [&](const Field& field) { return field.key == key; });
-    };
-    if (!has("Action")) Error(raw.where, "the rule has no Action");
-    if (!has("Dir")) Error(raw.where, "the rule has no direction (Dir)");
+    const auto keys = ReadKeys(raw, built);
+    RequireKeys(raw);
     if (diagnostics_.All().size() != errors) return std::nullopt;
-    built.tier = *tier;
-    built.inbound = *inbound;
-
-    auto& rule = built.rule;
-    rule.action = built.tier == Tier::kBlock ? Action::kDrop : Action::kAccept;
-    rule.match = protocol ? PacketSet::Protocol(*protocol) : PacketSet::All();
-    std::map<std::string, PacketSet> sides;  // per field kind: the union of its values
-    std::vector<std::string> profiles;
-    bool authenticated = built.tier == Tier::kBypass;  // a bypass admits only authenticated packets
-    for (const auto& field : raw.fields) {
-      const auto& key = field.key;
-      if (key == "Action" || key == "Dir" || key == "Active" || key == "Protocol" || Descriptive(key)) continue;
-      if (key == "LPort" || key == "RPort" || key == "LPort2_10" || key == "RPort2_10") {
-        const auto kind = key.substr(0, 5);
-        if (IsAny(field.value)) {  // what a port filter shows for a rule of any protocol, too
-          Unite(sides, kind, PacketSet::All());
-          continue;
-        }
-        if (!protocol || !ProtocolHasPorts(*protocol)) {
-          Error(field, "ports need a protocol with ports (TCP or UDP)");
-          continue;
-        }
-        const bool local = key[0] == 'L';
-        Unite(sides, kind, Port(rule, field, local == built.inbound, local));
-      } else if (key == "LA" || key == "RA" || key == "LA4" || key == "RA4" || key == "LA6" || key == "RA6" ||
-                 key == "RA42" || key == "RA62") {
-        const bool local = key[0] == 'L';
-        // LA and RA (JSON) hold either family; LA4, RA42, ... one.
-        static constexpr core::Family kV4 = core::Family::kIPv4;
-        static constexpr core::Family kV6 = core::Family::kIPv6;
-        const core::Family* family = key.size() < 3 ? nullptr : key[2] == '4' ? &kV4 : &kV6;
-        // The local side is the destination inbound, the source outbound.
-        Unite(sides, key.substr(0, 2), AddressSet(rule, field, local == built.inbound, local, family));
-      } else if (key == "ICMP4" || key == "ICMP6" || key == "ICMP") {
-        Unite(sides, "ICMP", Icmp(field));
-      } else if (key == "Profile") {
-        Profiles(field, profiles);
-      } else if (key == "Security") {
-        authenticated = true;  // Authenticate, AuthenticateEncrypt, ...: IPsec, unseen
-      } else {
-        const auto what = fmt::format("{}={}", key, field.value);
-        rule.unmodelled.push_back(what);
-        rule.match &= symbols_.Unmodelled(what);
-      }
-    }
-    for (const auto& [kind, set] : sides) rule.match &= set;
-    if (!profiles.empty() && profiles.size() < kProfiles.size()) {
-      std::sort(profiles.begin(), profiles.end());
-      const auto what = fmt::format("active profile {}", fmt::join(profiles, ","));
-      rule.unmodelled.push_back(what);
-      rule.match &= symbols_.Unmodelled(what);
-    }
-    if (authenticated) {
-      const std::string what = "IPsec authentication";
-      rule.unmodelled.push_back(what);
-      rule.match &= symbols_.Unmodelled(what);
-    }
+    built.tier = *keys.tier;
+    built.inbound = *keys.inbound;
+    built.rule.action = built.tier == Tier::kBlock ? Action::kDrop : Action::kAccept;
+    built.rule.match = keys.protocol ? PacketSet::Protocol(*keys.protocol) : PacketSet::All();
+    Conditions conditions;
+    conditions.authenticated = built.tier == Tier::kBypass;  // a bypass admits only authenticated packets
+    for (const auto& field : raw.fields) ReadCondition(field, keys.protocol, built, conditions);
+    ApplyConditions(conditions, built.rule);
     if (diagnostics_.All().size() != errors) return std::nullopt;
     return built;
   }
 
  private:
+  // What the fields that make a rule (Action, Dir, Protocol) say; unset when absent or wrong.
+  struct Keys {
+    std::optional<bool> inbound;
+    std::optional<Tier> tier;
+    std::optional<int> protocol;  // unset for any protocol too
+  };
+
+  // The conditions of a rule, gathered field by field before they narrow its match.
+  struct Conditions {
+    std::map<std::string, PacketSet> sides;  // per field kind: the union of its values
+    std::vector<std::string> profiles;
+    bool authenticated = false;
+  };
+
+  // Action, Dir, Active, Protocol and Name; errors for values they cannot have.
+  Keys ReadKeys(const RawRule& raw, BuiltRule& built) {
+    Keys keys;
+    for (const auto& field : raw.fields) {
+      const auto value = Lower(field.value);
+      if (field.key == "Action") {
+        keys.tier = ParseTier(field, value);
+      } else if (field.key == "Dir") {
+        keys.inbound = ParseDirection(field, value);
+      } else if (field.key == "Active") {
+        if (const auto active = ParseActive(field, value)) built.active = *active;
+      } else if (field.key == "Protocol") {
+        if (IsAny(value)) continue;
+        keys.protocol = value == "icmpv4"   ? std::optional<int>(kProtocolIcmp)
+                        : value == "icmpv6" ? std::optional<int>(kProtocolIcmpV6)
+                                            : ParseProtocol(value);
+        if (!keys.protocol) Error(field, "not a protocol (a number 0-255, TCP, UDP, ICMPv4, ICMPv6 or Any)");
+      } else if (field.key == "Name") {
+        built.name = field.value;
+      }
+    }
+    return keys;
+  }
+
+  std::optional<Tier> ParseTier(const Field& field, const std::string& value) {
+    if (value == "allow") return Tier::kAllow;
+    if (value == "block") return Tier::kBlock;
+    if (value == "bypass") return Tier::kBypass;
+    Error(field, "Action is Allow, Block or ByPass");
+    return std::nullopt;
+  }
+
+  std::optional<bool> ParseDirection(const Field& field, const std::string& value) {
+    if (value == "in" || value == "inbound") return true;
+    if (value == "out" || value == "outbound") return false;
+    Error(field, "Dir is In or Out");
+    return std::nullopt;
+  }
+
+  std::optional<bool> ParseActive(const Field& field, const std::string& value) {
+    if (value == "true") return true;
+    if (value == "false") return false;
+    Error(field, "Active is TRUE or FALSE");
+    return std::nullopt;
+  }
+
+  void RequireKeys(const RawRule& raw) {
+    auto has = [&](const char* key) {
+      return std::any_of(raw.fields.begin(), raw.fields.end(), [&](const Field& field) { return field.key == key; });
+    };
+    if (!has("Action")) Error(raw.where, "the rule has no Action");
+    if (!has("Dir")) Error(raw.where, "the rule has no direction (Dir)");
+  }
+
+  // One field of the rule's conditions: ports, addresses, ICMP types, profiles, authentication;
+  // a field the audit does not model becomes a free variable of the match.
+  void ReadCondition(const Field& field, const std::optional<int>& protocol, BuiltRule& built, Conditions& conditions) {
+    const auto& key = field.key;
+    auto& rule = built.rule;
+    if (key == "Action" || key == "Dir" || key == "Active" || key == "Protocol" || Descriptive(key)) return;
+    if (key == "LPort" || key == "RPort" || key == "LPort2_10" || key == "RPort2_10") {
+      const auto kind = key.substr(0, 5);
+      if (IsAny(field.value)) {  // what a port filter shows for a rule of any protocol, too
+        Unite(conditions.sides, kind, PacketSet::All());
+        return;
+      }
+      if (!protocol || !ProtocolHasPorts(*protocol)) {
+        Error(field, "ports need a protocol with ports (TCP or UDP)");
+        return;
+      }
+      const bool local = key[0] == 'L';
+      Unite(conditions.sides, kind, Port(rule, field, local == built.inbound, local));
+    } else if (key == "LA" || key == "RA" || key == "LA4" || key == "RA4" || key == "LA6" || key == "RA6" ||
+               key == "RA42" || key == "RA62") {
+      const bool local = key[0] == 'L';
+      // LA and RA (JSON) hold either family; LA4, RA42, ... one.
+      static constexpr core::Family kV4 = core::Family::kIPv4;
+      static constexpr core::Family kV6 = core::Family::kIPv6;
+      const core::Family* family = key.size() < 3 ? nullptr : key[2] == '4' ? &kV4 : &kV6;
+      // The local side is the destination inbound, the source outbound.
+      Unite(conditions.sides, key.substr(0, 2), AddressSet(rule, field, local == built.inbound, local, family));
+    } else if (key == "ICMP4" || key == "ICMP6" || key == "ICMP") {
+      Unite(conditions.sides, "ICMP", Icmp(field));
+    } else if (key == "Profile") {
+      Profiles(field, conditions.profiles);
+    } else if (key == "Security") {
+      conditions.authenticated = true;  // Authenticate, AuthenticateEncrypt, ...: IPsec, unseen
+    } else {
+      AddUnmodelled(rule, fmt::format("{}={}", key, field.value));
+    }
+  }
+
+  // Values of one kind are alternatives; kinds narrow the match together.
+  void ApplyConditions(const Conditions& conditions, Rule& rule) {
+    for (const auto& [kind, set] : conditions.sides) rule.match &= set;
+    if (!conditions.profiles.empty() && conditions.profiles.size() < kProfiles.size()) {
+      auto profiles = conditions.profiles;
+      std::sort(profiles.begin(), profiles.end());
+      AddUnmodelled(rule, fmt::format("active profile {}", fmt::join(profiles, ",")));
+    }
+    if (conditions.authenticated) AddUnmodelled(rule, "IPsec authentication");
+  }
+
+  // A condition the audit cannot model: a free variable of the match, reported with the rule.
+  void AddUnmodelled(Rule& rule, const std::string& what) {
+    rule.unmodelled.push_back(what);
+    rule.match &= symbols_.Unmodelled(what);
+  }
+
   void Error(const Field& field, const std::string& message) {
     diagnostics_.Error(field.where, fmt::format("{}={}: {}", field.key, field.value, message));
   }
