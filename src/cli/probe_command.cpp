@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <map>
 
 #include <fmt/format.h>
 
@@ -16,6 +15,7 @@
 #include "core/yaml_reader.hpp"
 #include "plan/planner.hpp"
 #include "probe/engine.hpp"
+#include "probe/plan_specs.hpp"
 #include "probe/responder/greeting.hpp"
 #include "report/probe_report.hpp"
 
@@ -23,8 +23,7 @@ namespace portolan::cli {
 
 namespace {
 
-constexpr std::size_t kMaxTargets = 65536;       // addresses one command may expand to
-constexpr std::uint32_t kMaxPortsPerRange = 16;  // wider planned ranges are not probed port by port
+constexpr std::size_t kMaxTargets = 65536;  // addresses one command may expand to
 
 struct ProbeOptions {
   std::vector<std::string> targets;
@@ -123,15 +122,6 @@ std::vector<std::string> ExpandTargets(const std::vector<std::string>& items) {
   return addresses;
 }
 
-const probe::Service* ChooseService(const ProbeOptions& options, probe::Transport transport, int port) {
-  if (!options.service) return probe::ServiceFor(transport, port);
-  const auto* service = probe::FindService(*options.service);
-  for (const auto& candidate : probe::Services()) {
-    if (candidate.id == *options.service && candidate.transport == transport) return &candidate;
-  }
-  return service;
-}
-
 std::vector<probe::ProbeSpec> AdHocSpecs(const ProbeOptions& options) {
   if (options.targets.empty())
     BadArgument("HOST", "give one or more targets (address, CIDR or @FILE), or -i with --from");
@@ -159,7 +149,7 @@ std::vector<probe::ProbeSpec> AdHocSpecs(const ProbeOptions& options) {
         spec.target.domain = options.domain.value_or("");
         spec.target.netbios_name = options.netbios_name.value_or("");
         spec.transport = choice.transport;
-        spec.service = ChooseService(options, choice.transport, port);
+        spec.service = probe::ChooseService(options.service, choice.transport, port);
         specs.push_back(std::move(spec));
       }
     }
@@ -167,7 +157,8 @@ std::vector<probe::ProbeSpec> AdHocSpecs(const ProbeOptions& options) {
   return specs;
 }
 
-// Every planned flow whose source is the --from endpoint, to every address of its destinations.
+// Every planned flow whose source is the --from endpoint, to every address of its destinations
+// (probe::SpecsFromPlan); here, only the checks of the options.
 std::vector<probe::ProbeSpec> PlanSpecs(const ProbeOptions& options, std::vector<std::string>& notes) {
   InventoryOptions input{*options.inventory, options.catalog, options.quiet};
   const auto loaded = Load(input);
@@ -187,73 +178,10 @@ std::vector<probe::ProbeSpec> PlanSpecs(const ProbeOptions& options, std::vector
                                                 "(--source-address, an address inside {})",
                                                 from->name, from->addresses.front().ToString()));
   }
-  std::optional<core::PortSet> rpc_range = inventory.domain.rpc_dynamic_ports;
-  if (!rpc_range) {
-    if (const auto* setting = catalog.FindSetting("rpc_dynamic_ports")) rpc_range = setting->default_ports;
-  }
   const auto plan = plan::BuildPlan(catalog, inventory);
-  std::map<std::tuple<std::string, probe::Transport, int>, std::size_t> index;
-  std::vector<probe::ProbeSpec> specs;
-  for (const auto& flow : plan.flows) {
-    if (!std::binary_search(flow.sources.begin(), flow.sources.end(), from_index)) continue;
-    if (!catalog::ProtocolHasPorts(flow.protocol)) {
-      notes.push_back(fmt::format("{}: {} (IP protocol {}) has no ports to probe", flow.id,
-                                  catalog::ProtocolName(flow.protocol), catalog::ProtocolNumber(flow.protocol)));
-      continue;
-    }
-    const auto transport = flow.protocol == catalog::Protocol::kTcp ? probe::Transport::kTcp : probe::Transport::kUdp;
-    for (const int d : flow.destinations) {
-      if (d == from_index) continue;
-      const auto& destination = inventory.endpoints[d];
-      if (destination.kind == inventory::EndpointKind::kClientNetwork) {
-        notes.push_back(
-            fmt::format("{}: {} is a client network; probe one of its hosts by address", flow.id, destination.name));
-        continue;
-      }
-      for (const auto& address : destination.addresses) {
-        if (address.family != flow.family) continue;
-        for (const auto& range : flow.Ports().Ranges()) {
-          if (static_cast<std::uint32_t>(range.last - range.first + 1) > kMaxPortsPerRange) {
-            notes.push_back(
-                fmt::format("{}: {} {}/{} is a range of {} ports; it is not probed port by port (the "
-                            "endpoint mapper's follow-through probes the ports it hands out)",
-                            flow.id, address.AddressString(), range.ToString(), probe::TransportName(transport),
-                            range.last - range.first + 1));
-            continue;
-          }
-          for (int port = range.first; port <= range.last; ++port) {
-            const auto key = std::make_tuple(address.AddressString(), transport, port);
-            if (const auto it = index.find(key); it != index.end()) {
-              specs[it->second].flows.push_back(flow.id);
-              continue;
-            }
-            const auto* service = ChooseService(options, transport, port);
-            if (service != nullptr && service->only_when_asked && !options.dhcp) {
-              notes.push_back(fmt::format("{}: {} {}/{} ({}) is probed only with --dhcp", flow.id,
-                                          address.AddressString(), port, probe::TransportName(transport),
-                                          service->description));
-              continue;
-            }
-            probe::ProbeSpec spec;
-            spec.target.address = address.AddressString();
-            spec.target.port = port;
-            spec.target.domain = inventory.domain.name;
-            spec.target.netbios_name = destination.name.substr(0, 15);
-            spec.target.roles = destination.roles;
-            spec.transport = transport;
-            spec.service = service;
-            spec.flows = {flow.id};
-            spec.rpc_range = rpc_range;
-            index.emplace(key, specs.size());
-            specs.push_back(std::move(spec));
-          }
-        }
-      }
-    }
-  }
-  std::sort(notes.begin(), notes.end());
-  notes.erase(std::unique(notes.begin(), notes.end()), notes.end());
-  return specs;
+  auto probes = probe::SpecsFromPlan(catalog, inventory, plan, from_index, {options.service, options.dhcp});
+  notes = std::move(probes.notes);
+  return std::move(probes.specs);
 }
 
 }  // namespace

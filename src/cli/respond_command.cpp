@@ -23,6 +23,7 @@
 #include "respond/port_selection.hpp"
 #include "respond/privileges.hpp"
 #include "respond/server.hpp"
+#include "respond/stand.hpp"
 
 namespace portolan::cli {
 
@@ -52,21 +53,13 @@ struct RespondOptions {
   int backlog = kDefaultBacklog;
 };
 
-// What to serve, from the plan or the command line.
-struct Stand {
-  respond::PortChoice ports;
-  std::string name = std::string(probe::responder::kNoHost);  // the greeting's host field
-  std::vector<std::string> addresses;                         // the host's own, when --bind is not given
-  std::string without_bind_hint;                              // why there are none
-};
-
-Stand FromInventory(const RespondOptions& options) {
+// What to serve, from the plan: the names given are checked here, the stand is built in respond/.
+respond::Stand FromInventory(const RespondOptions& options) {
   const auto loaded = Load({*options.inventory, options.catalog, options.quiet});
   const auto& inventory = loaded.inventory;
   const auto& catalog = loaded.catalog;
   const plan::PlanContext context(catalog, inventory);
   const auto plan = plan::BuildPlan(catalog, inventory);
-  Stand stand;
   if (options.host) {
     const auto* endpoint = inventory.FindEndpoint(*options.host);
     if (endpoint == nullptr) {
@@ -75,15 +68,7 @@ Stand FromInventory(const RespondOptions& options) {
       BadArgument("--host", fmt::format("no host or client network named '{}'{} in {}", *options.host,
                                         core::DidYouMean(*options.host, names), inventory.file));
     }
-    stand.name = endpoint->name;
-    stand.ports = respond::PortsOfEndpoint(plan, static_cast<int>(endpoint - inventory.endpoints.data()));
-    if (endpoint->kind == inventory::EndpointKind::kHost) {
-      for (const auto& address : endpoint->addresses) stand.addresses.push_back(address.AddressString());
-    } else {
-      stand.without_bind_hint = fmt::format("'{}' is a client network ({}): give an address inside it", endpoint->name,
-                                            endpoint->addresses.front().ToString());
-    }
-    return stand;
+    return respond::StandForEndpoint(inventory, plan, static_cast<int>(endpoint - inventory.endpoints.data()));
   }
   if (catalog.FindRole(*options.role) == nullptr && *options.role != catalog::kAnyRole) {
     BadArgument("--role", fmt::format("no role '{}'{} in the catalog {}", *options.role,
@@ -94,10 +79,7 @@ Stand FromInventory(const RespondOptions& options) {
     present = context.ActsAs(static_cast<int>(e), *options.role);
   }
   if (!present) BadArgument("--role", fmt::format("nothing in {} acts as '{}'", inventory.file, *options.role));
-  stand.name = *options.role;
-  stand.ports = respond::PortsOfRole(context, plan, *options.role);
-  stand.without_bind_hint = "a role has no address of its own: give one";
-  return stand;
+  return respond::StandForRole(context, plan, *options.role);
 }
 
 // The option that chose the ports, for error messages.
@@ -105,7 +87,7 @@ const char* PortOption(const RespondOptions& options) {
   return options.ports ? "--ports" : options.host ? "--host" : "--role";
 }
 
-Stand ChooseStand(const RespondOptions& options) {
+respond::Stand ChooseStand(const RespondOptions& options) {
   const int sources = (options.host ? 1 : 0) + (options.role ? 1 : 0) + (options.ports ? 1 : 0);
   if (sources != 1) BadArgument("--host", "give exactly one of -i with --host NAME, -i with --role ROLE, or --ports");
   if (options.ports) {
@@ -113,17 +95,14 @@ Stand ChooseStand(const RespondOptions& options) {
     std::string error;
     auto ports = respond::ParsePortList(*options.ports, &error);
     if (!ports) BadArgument("--ports", error);
-    Stand stand;
-    stand.ports = std::move(*ports);
-    stand.without_bind_hint = "--ports names no address: give one";
-    return stand;
+    return respond::StandForPorts(std::move(*ports));
   }
   if (!options.inventory)
     BadArgument("-i", fmt::format("{} needs an inventory (-i FILE)", options.host ? "--host" : "--role"));
   return FromInventory(options);
 }
 
-std::vector<std::string> ChooseAddresses(const RespondOptions& options, const Stand& stand) {
+std::vector<std::string> ChooseAddresses(const RespondOptions& options, const respond::Stand& stand) {
   if (options.bind.empty() && stand.addresses.empty()) {
     BadArgument("--bind",
                 fmt::format("{} with --bind ADDRESS (repeatable; 0.0.0.0 or :: for every address of this machine)",
@@ -203,53 +182,35 @@ respond::PortChoice ServedPorts(const respond::Listeners& listeners, const respo
   served.flows = chosen.flows;
   served.not_served = chosen.not_served;
   for (const auto& socket : listeners.Sockets()) {
-    auto& set = socket.transport == probe::responder::Transport::kTcp ? served.tcp : served.udp;
+    auto& set = socket.transport == probe::Transport::kTcp ? served.tcp : served.udp;
     set = set.Union(core::PortSet::Single(socket.port));
   }
   return served;
 }
 
-int Run(const RespondOptions& options) {
-  if (!probe::responder::IsValidToken(options.token)) {
-    BadArgument("--token", fmt::format("'{}' is not a token (1 to 64 of A-Z a-z 0-9 . _ -)", options.token));
-  }
-  const auto idle = ParseDuration("--idle", options.idle, std::chrono::seconds(1), std::chrono::hours(24));
-  const auto ttl = ParseDuration("--ttl", options.ttl, std::chrono::milliseconds(0), std::chrono::hours(24 * 365));
-  const Stand stand = ChooseStand(options);
-  if (stand.ports.Empty()) {
-    BadArgument(PortOption(options),
-                fmt::format("the plan asks '{}' to accept no TCP or UDP port: nothing to serve", stand.name));
-  }
-  respond::BindOptions bind;
-  bind.addresses = ChooseAddresses(options, stand);
-  bind.ports = stand.ports;
-  bind.backlog = options.backlog;
-  bind.skip_busy = options.skip_busy;
+// The unprivileged user to run as once the sockets are bound; none when not started as root.
+std::optional<respond::User> UserToRunAs(const RespondOptions& options) {
+  if (!respond::RunningAsRoot()) return std::nullopt;
+  auto user = respond::FindUser(options.user);
+  if (!user) BadArgument("--user", fmt::format("no user '{}' on this machine", options.user));
+  if (user->uid == 0) BadArgument("--user", fmt::format("'{}' is root: give an unprivileged user", options.user));
+  return user;
+}
 
-  std::optional<respond::User> user;
-  if (respond::RunningAsRoot()) {
-    user = respond::FindUser(options.user);
-    if (!user) BadArgument("--user", fmt::format("no user '{}' on this machine", options.user));
-    if (user->uid == 0) BadArgument("--user", fmt::format("'{}' is root: give an unprivileged user", options.user));
+// A responder that drops root cannot write or remove its pid file where only root may: then a
+// monitor that stays root, holding no socket, does that (respond/monitor.hpp).
+bool NeedsMonitor(const RespondOptions& options, const std::optional<respond::User>& user) {
+  if (!options.pid_file) return false;
+  const auto folder = std::filesystem::absolute(*options.pid_file).parent_path();
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+    BadArgument("--pid-file", fmt::format("cannot write in {}: {}", folder.string(), std::strerror(errno)));
   }
-  // A responder that drops root cannot write or remove its pid file where only root may: then a
-  // monitor that stays root, holding no socket, does that (respond/monitor.hpp).
-  bool monitored = false;
-  if (options.pid_file) {
-    const auto folder = std::filesystem::absolute(*options.pid_file).parent_path();
-    if (::access(folder.c_str(), W_OK | X_OK) != 0) {
-      BadArgument("--pid-file", fmt::format("cannot write in {}: {}", folder.string(), std::strerror(errno)));
-    }
-    monitored = user && !respond::FolderWritableBy(folder, *user);
-  }
-  OutputFile log(options.log, "--log");
-  OutputFile summary_json(options.summary_json, "--summary-json");
+  return user && !respond::FolderWritableBy(folder, *user);
+}
 
-  const std::size_t sockets = respond::SocketsNeeded(bind);
-  if (sockets == 0) {
-    BadArgument("--bind", fmt::format("the plan asks '{}' to accept nothing in the address family of {}", stand.name,
-                                      fmt::join(bind.addresses, ", ")));
-  }
+// Raises the descriptor limit for the sockets and the connections; returns how many connections
+// fit (the asked --max-connections, or fewer with a warning when the limit is lower).
+std::size_t FitConnections(const RespondOptions& options, std::size_t sockets) {
   std::size_t max_connections = options.max_connections.value_or(kDefaultMaxConnections);
   const std::size_t descriptors = respond::RaiseDescriptorLimit(sockets + max_connections + respond::kSpareDescriptors);
   if (sockets + respond::kSpareDescriptors > descriptors) {
@@ -259,15 +220,16 @@ int Run(const RespondOptions& options) {
                             sockets, descriptors));
   }
   const std::size_t budget = respond::ConnectionBudget(descriptors, sockets);
-  if (max_connections > budget) {
-    if (options.max_connections) {
-      std::cerr << fmt::format(
-          "portolan respond: warning: --max-connections {} does not fit in the descriptor limit ({}): at most {}\n",
-          max_connections, descriptors, budget);
-    }
-    max_connections = budget;
+  if (max_connections <= budget) return max_connections;
+  if (options.max_connections) {
+    std::cerr << fmt::format(
+        "portolan respond: warning: --max-connections {} does not fit in the descriptor limit ({}): at most {}\n",
+        max_connections, descriptors, budget);
   }
+  return budget;
+}
 
+respond::Listeners BindListeners(const respond::BindOptions& bind) {
   respond::Listeners listeners;
   try {
     listeners = respond::Bind(bind);
@@ -278,57 +240,104 @@ int Run(const RespondOptions& options) {
     std::cerr << fmt::format("portolan respond: warning: {} skipped (--skip-busy)\n", skipped);
   }
   if (listeners.Sockets().empty()) BadArgument("--skip-busy", "every port is in use: nothing to serve");
-  const respond::PortChoice served = ServedPorts(listeners, stand.ports);
+  return listeners;
+}
 
-  respond::ServeOptions serve;
-  serve.token = options.token;
-  serve.host = probe::responder::SafeHostField(stand.name);
-  serve.rate_per_source = options.rate_per_source;
-  serve.max_connections = max_connections;
-  serve.idle = idle;
-  serve.ttl = ttl;
-  serve.log_fd = log.fd();
-  serve.quiet = options.quiet;
-  // Runs once root is dropped: serves until a signal or the ttl, then says who came.
+// Everything a responder needs once it is set up; serving it runs after root is dropped.
+struct Responder {
+  const RespondOptions& options;
+  respond::Stand stand;
+  respond::BindOptions bind{};
+  respond::Listeners listeners{};
+  respond::PortChoice served{};
+  std::optional<respond::User> user{};
+  respond::ServeOptions serve{};
+};
+
+void Announce(const Responder& r) {
+  const auto& options = r.options;
+  const auto sockets = r.listeners.Sockets().size();
+  std::cerr << fmt::format(
+      "portolan respond: token {}, host {}: {} on {} ({} socket{}); {}; at most {} connections, {} contacts/s "
+      "per source, idle {}, {}\n",
+      options.token, r.serve.host, respond::DescribePorts(r.served), fmt::join(r.bind.addresses, ", "), sockets,
+      sockets == 1 ? "" : "s",
+      r.user ? fmt::format("running as {}", r.user->name) : fmt::format("not root: running as uid {}", ::getuid()),
+      r.serve.max_connections, options.rate_per_source, DurationText(r.serve.idle),
+      r.serve.ttl.count() > 0 ? fmt::format("ending after {}", DurationText(r.serve.ttl))
+                              : std::string("until stopped"));
+  for (const auto& note : r.stand.ports.not_served) std::cerr << fmt::format("portolan respond: note: {}\n", note);
+}
+
+// Serves until a signal or the ttl, then says who came: the table on stdout, the JSON summary.
+int ServeAndReport(Responder& r, const OutputFile& summary_json, const std::function<void()>& ready) {
+  if (!r.options.quiet) Announce(r);
+  r.serve.ready = ready;
+  const auto result = respond::Serve(r.listeners, r.serve);
+  respond::SummaryHeader header;
+  header.token = r.options.token;
+  header.host = r.serve.host;
+  header.addresses = r.bind.addresses;
+  header.served = r.served;
+  header.skipped = r.listeners.Skipped();
+  header.started = result.started;
+  header.ended = result.ended;
+  header.end_reason = result.end_reason;
+  std::cout << result.summary.Table(header) << std::flush;
+  summary_json.Write(result.summary.Json(header));
+  return static_cast<int>(kExitOk);
+}
+
+int Run(const RespondOptions& options) {
+  if (!probe::responder::IsValidToken(options.token)) {
+    BadArgument("--token", fmt::format("'{}' is not a token (1 to 64 of A-Z a-z 0-9 . _ -)", options.token));
+  }
+  const auto idle = ParseDuration("--idle", options.idle, std::chrono::seconds(1), std::chrono::hours(24));
+  const auto ttl = ParseDuration("--ttl", options.ttl, std::chrono::milliseconds(0), std::chrono::hours(24 * 365));
+  Responder r{.options = options, .stand = ChooseStand(options)};
+  if (r.stand.ports.Empty()) {
+    BadArgument(PortOption(options),
+                fmt::format("the plan asks '{}' to accept no TCP or UDP port: nothing to serve", r.stand.name));
+  }
+  r.bind.addresses = ChooseAddresses(options, r.stand);
+  r.bind.ports = r.stand.ports;
+  r.bind.backlog = options.backlog;
+  r.bind.skip_busy = options.skip_busy;
+  r.user = UserToRunAs(options);
+  const bool monitored = NeedsMonitor(options, r.user);
+  OutputFile log(options.log, "--log");
+  OutputFile summary_json(options.summary_json, "--summary-json");
+
+  const std::size_t sockets = respond::SocketsNeeded(r.bind);
+  if (sockets == 0) {
+    BadArgument("--bind", fmt::format("the plan asks '{}' to accept nothing in the address family of {}", r.stand.name,
+                                      fmt::join(r.bind.addresses, ", ")));
+  }
+  r.serve.max_connections = FitConnections(options, sockets);
+  r.listeners = BindListeners(r.bind);
+  r.served = ServedPorts(r.listeners, r.stand.ports);
+  r.serve.token = options.token;
+  r.serve.host = probe::responder::SafeHostField(r.stand.name);
+  r.serve.rate_per_source = options.rate_per_source;
+  r.serve.idle = idle;
+  r.serve.ttl = ttl;
+  r.serve.log_fd = log.fd();
+  r.serve.quiet = options.quiet;
+
   const auto serve_and_report = [&](const std::function<void()>& ready) {
-    if (!options.quiet) {
-      std::cerr << fmt::format(
-          "portolan respond: token {}, host {}: {} on {} ({} socket{}); {}; at most {} connections, {} contacts/s "
-          "per source, idle {}, {}\n",
-          options.token, serve.host, respond::DescribePorts(served), fmt::join(bind.addresses, ", "),
-          listeners.Sockets().size(), listeners.Sockets().size() == 1 ? "" : "s",
-          user ? fmt::format("running as {}", user->name) : fmt::format("not root: running as uid {}", ::getuid()),
-          max_connections, options.rate_per_source, DurationText(idle),
-          ttl.count() > 0 ? fmt::format("ending after {}", DurationText(ttl)) : std::string("until stopped"));
-      for (const auto& note : stand.ports.not_served) std::cerr << fmt::format("portolan respond: note: {}\n", note);
-    }
-    serve.ready = ready;
-    const auto result = respond::Serve(listeners, serve);
-    respond::SummaryHeader header;
-    header.token = options.token;
-    header.host = serve.host;
-    header.addresses = bind.addresses;
-    header.served = served;
-    header.skipped = listeners.Skipped();
-    header.started = result.started;
-    header.ended = result.ended;
-    header.end_reason = result.end_reason;
-    std::cout << result.summary.Table(header) << std::flush;
-    summary_json.Write(result.summary.Json(header));
-    return static_cast<int>(kExitOk);
+    return ServeAndReport(r, summary_json, ready);
   };
-
   if (monitored) {
     return respond::RunAsMonitoredChild(
-        *user, *options.pid_file,
+        *r.user, *options.pid_file,
         [&] {
-          listeners = respond::Listeners();
+          r.listeners = respond::Listeners();
           log.Close();
           summary_json.Close();
         },
         serve_and_report);
   }
-  if (user) respond::DropPrivileges(*user);
+  if (r.user) respond::DropPrivileges(*r.user);
   PidFile pid_file(options.pid_file);
   return serve_and_report([&pid_file] { pid_file.Write(); });
 }
