@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: install, build, lint the catalogs, the unit and golden tests, the command-line
-# tests, a short benchmark smoke run and a bounded fuzzing run. Exits non-zero on any failure.
+# Every test: install, build, lint the catalogs, check formatting, include directions and
+# clang-tidy, run the unit, golden and command-line tests, a short benchmark smoke run and a
+# bounded fuzzing run. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -10,6 +11,12 @@ build/portolan catalog lint catalogs/*.yaml
 
 echo "== format check (clang-format)"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
+
+echo "== include directions (a stage includes only the stages below it)"
+python3 scripts/check-includes.py
+
+echo "== static analysis (clang-tidy)"
+bash scripts/run-clang-tidy.sh build
 
 echo "== unit, golden and command-line tests"
 ctest --preset default

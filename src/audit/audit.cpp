@@ -254,7 +254,7 @@ class Auditor {
   std::pair<RuleRef, PacketSet> DecidingDrop(std::size_t index, Hook hook, const View& view,
                                              const PacketSet::Assignment& packet) const {
     const auto& ruleset = *rulesets_[index].ruleset;
-    const auto probe = view.Probe(packet);
+    const auto& probe = view.Probe(packet);
     for (std::size_t c = 0; c < ruleset.chains.size(); ++c) {
       const auto& chain = ruleset.chains[c];
       const int chain_index = static_cast<int>(c);

@@ -7,8 +7,6 @@ namespace portolan::audit {
 
 namespace {
 
-constexpr std::uint64_t kAllMask = ~std::uint64_t{0};
-
 // Appends a range to a list being built in order, joining it to the last one when they touch.
 void Append(Ranges& out, Uint128 first, Uint128 last) {
   if (!out.empty() && out.back().last != kMaxAddressValue && out.back().last + 1 >= first) {

@@ -15,8 +15,7 @@ constexpr int kProtocolField = 0;
 constexpr int kDestinationField = 1;
 constexpr int kSourceField = 2;
 constexpr int kDestinationPortField = 3;
-constexpr int kSourcePortField = 4;
-constexpr int kFieldCount = 5;
+constexpr int kFieldCount = 5;  // the last, 4, is the source port
 constexpr std::array<Uint128, kFieldCount> kFieldMax = {kMaxProtocolValue, kMaxAddressValue, kMaxAddressValue,
                                                         kMaxPortValue, kMaxPortValue};
 

@@ -382,7 +382,7 @@ CubeGrant CubeEngine::RulesetExcess::Granted(const std::vector<Cube>& accepted, 
 // The granted packets every allowed value of the hidden fields lets through, then the rest as
 // uncertain. Those are found within the granted region: the region with the allowed hidden
 // values, less every accepted cube there, is what some value does not let through.
-ExcessBoxes CubeEngine::RulesetExcess::Boxes(CubeGrant granted) const {
+ExcessBoxes CubeEngine::RulesetExcess::Boxes(const CubeGrant& granted) const {
   ExcessBoxes boxes;
   if (!granted.partial) {
     boxes.sure = CubeBoxes(granted.cubes);

@@ -155,7 +155,7 @@ class CubeEngine::RulesetExcess {
   bool Judges(const std::vector<Cube>& hit) const { return !Serves(hit).empty(); }
   bool JudgesOnlyUnrequired(const std::vector<Cube>& hit) const;
   CubeGrant ByPolicy(int chain);
-  ExcessBoxes Boxes(CubeGrant granted) const;
+  ExcessBoxes Boxes(const CubeGrant& granted) const;
 
  private:
   // hit & given & (domain - infrastructure)

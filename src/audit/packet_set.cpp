@@ -119,13 +119,13 @@ bdd VarSet(std::initializer_list<Field> fields) {
 }
 
 const bdd& HiddenVars() {
-  static const bdd vars = VarSet({Field::kInInterface, Field::kOutInterface, Field::kUnknown});
-  return vars;
+  static const bdd kVars = VarSet({Field::kInInterface, Field::kOutInterface, Field::kUnknown});
+  return kVars;
 }
 
 const bdd& StateVars() {
-  static const bdd vars = VarSet({Field::kState});
-  return vars;
+  static const bdd kVars = VarSet({Field::kState});
+  return kVars;
 }
 
 bool IsTerminal(const bdd& node) {
@@ -447,7 +447,7 @@ PacketSet PacketSet::WellFormed() {
   // An IPv4 address is the top 32 bits of its field; the 96 bits below are left free (not fixed
   // at zero), so that no set carries 192 extra nodes on every path. Every reader of a set
   // (examples, boxes) looks at the top 32 bits only.
-  static const PacketSet well_formed = [] {
+  static const PacketSet kWellFormed = [] {
     const std::uint8_t states = (1u << kCtStateCount) - 1;
     Ranges with_ports;
     for (const int protocol : {kProtocolTcp, kProtocolUdp, 33, 132, 136})
@@ -479,7 +479,7 @@ PacketSet PacketSet::WellFormed() {
     }
     return FromCubes(cubes);
   }();
-  return well_formed;
+  return kWellFormed;
 }
 
 namespace {

@@ -162,7 +162,7 @@ class PacketSet {
     std::vector<Cube> cubes;  // none empty
     mutable std::optional<bdd> materialized;
   };
-  explicit PacketSet(bdd b) : bdd_(std::move(b)) {}
+  explicit PacketSet(const bdd& b) : bdd_(b) {}  // BuDDy's bdd has no move
   explicit PacketSet(std::vector<Cube> cubes);
   const bdd& Bdd() const;
   static bdd Difference(const bdd& a, const bdd& b) {

@@ -89,6 +89,7 @@ std::optional<Protocol> ParseProtocol(std::string_view text) {
 
 std::vector<std::string_view> ProtocolNames() {
   std::vector<std::string_view> names;
+  names.reserve(kProtocols.size());
   for (const auto& row : kProtocols) names.push_back(row.name);
   return names;
 }
@@ -101,6 +102,7 @@ std::optional<Scope> ParseScope(std::string_view text) {
 }
 std::vector<std::string_view> ScopeNames() {
   std::vector<std::string_view> names;
+  names.reserve(kScopes.size());
   for (const auto& [scope, name] : kScopes) names.push_back(name);
   return names;
 }

@@ -219,6 +219,7 @@ class CatalogParser {
     }
     // Not map.Finish(): an unknown key here is a subject, and the message lists them.
     std::vector<std::string> subjects;
+    subjects.reserve(kSubjects.size());
     for (const auto subject : kSubjects) subjects.emplace_back(SubjectName(subject));
     for (const auto& pair : node) {
       if (!pair.first.IsScalar() ||

@@ -27,6 +27,7 @@ inventory::LoadedInventory Load(const InventoryOptions& options) {
 
 void AddFormatOption(CLI::App& command, core::Format& format, const std::vector<core::Format>& choices) {
   std::vector<std::string> names;
+  names.reserve(choices.size());
   for (const auto choice : choices) names.emplace_back(core::FormatName(choice));
   format = choices.front();
   command

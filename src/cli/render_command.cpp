@@ -68,6 +68,7 @@ void Write(const RenderCommandOptions& options, const std::vector<render::Output
   }
   if (outputs.size() != 1) {
     std::vector<std::string> names;
+    names.reserve(outputs.size());
     for (const auto& output : outputs) names.push_back(output.file_name);
     BadArgument("--out", fmt::format("target {} writes {} files here ({}): give --out DIR{}", options.target,
                                      outputs.size(), fmt::join(names, ", "),

@@ -70,6 +70,7 @@ const std::string& Inventory::ZoneOf(int endpoint) const {
 
 std::vector<std::string> Inventory::Zones() const {
   std::vector<std::string> zones;
+  zones.reserve(endpoints.size());
   for (int e = 0; e < static_cast<int>(endpoints.size()); ++e) zones.push_back(ZoneOf(e));
   std::sort(zones.begin(), zones.end());
   zones.erase(std::unique(zones.begin(), zones.end()), zones.end());

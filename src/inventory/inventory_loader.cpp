@@ -246,7 +246,7 @@ class InventoryParser {
 
   // Zone names end up as interface, chain and object-group names: keep them to a safe alphabet.
   std::optional<std::string> ReadZone(MapReader& map) {
-    const auto zone = map.String("zone");
+    auto zone = map.String("zone");
     if (!zone) return std::nullopt;
     constexpr std::size_t kMaxZoneLength = 24;
     const bool valid = !zone->empty() && zone->size() <= kMaxZoneLength &&
@@ -337,6 +337,7 @@ class InventoryParser {
   void LinkSites() {
     auto& sites = inventory_.sites;
     std::vector<std::string> codes;
+    codes.reserve(sites.size());
     for (const auto& site : sites) codes.push_back(site.code);
     for (std::size_t i = 0; i < sites.size(); ++i) {
       if (!sites[i].parent_code) continue;
@@ -378,6 +379,7 @@ class InventoryParser {
         // Told from the site that comes first in the file, whose 'parent' is reported.
         std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
         std::vector<std::string> codes;
+        codes.reserve(cycle.size());
         for (const int s : cycle) codes.push_back(sites[s].code);
         codes.push_back(sites[cycle.front()].code);
         diags_.Error(parent_locations_[cycle.front()],

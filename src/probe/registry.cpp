@@ -20,7 +20,7 @@ namespace portolan::probe {
 
 const std::vector<Service>& Services() {
   using enum Transport;
-  static const std::vector<Service> services = {
+  static const std::vector<Service> kServices = {
       {.id = "cldap",
        .transport = kUdp,
        .ports = {389},
@@ -133,7 +133,7 @@ const std::vector<Service>& Services() {
        .dialogue = responder::MakeUdpDialogue,
        .description = "portolan responder greeting"},
   };
-  return services;
+  return kServices;
 }
 
 const Service* FindService(std::string_view id) {

@@ -117,6 +117,7 @@ class Builder {
  private:
   std::string Names(const std::vector<int>& endpoints) const {
     std::vector<std::string_view> names;
+    names.reserve(endpoints.size());
     for (const int e : endpoints) names.push_back(inventory_.endpoints[e].name);
     return fmt::format("{}", fmt::join(names, ", "));
   }
@@ -354,6 +355,8 @@ class Builder {
   }
 
   std::vector<std::string> Notes() const {
+    // Each note is one paragraph of several literals: no comma is missing.
+    // NOLINTBEGIN(bugprone-suspicious-missing-comma)
     std::vector<std::string> notes = {
         "Security groups only allow: there are no deny rules, and everything no group allows is denied. "
         "The default deny is implicit.",
@@ -369,6 +372,7 @@ class Builder {
         "Attach lists the groups each instance needs. Detach the VPC's default security group from these "
         "instances: it allows all traffic between the instances that carry it.",
     };
+    // NOLINTEND(bugprone-suspicious-missing-comma)
     if (policy_.options.egress) {
       notes.push_back(
           "Outbound rules are in IpPermissionsEgress. A new security group starts with an outbound rule that "

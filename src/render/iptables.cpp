@@ -187,7 +187,7 @@ class Writer {
     }
   }
 
-  void Add(std::string line) { lines_ += line + "\n"; }
+  void Add(const std::string& line) { lines_ += line + "\n"; }
   void AddLater(std::string line) { later_.push_back(std::move(line)); }
 
   const policy::Policy& policy_;

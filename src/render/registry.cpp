@@ -8,7 +8,7 @@ namespace portolan::render {
 using catalog::Protocol;
 
 const std::vector<Target>& Targets() {
-  static const std::vector<Target> targets = {
+  static const std::vector<Target> kTargets = {
       {.id = "windows-ps",
        .title = "Windows Firewall with Advanced Security, PowerShell (New-NetFirewallRule)",
        .default_mode = policy::Mode::kHost,
@@ -69,7 +69,7 @@ const std::vector<Target>& Targets() {
        .cannot = "network mode (security groups attach to instances); deny rules (a security group only allows)",
        .render = RenderAwsSecurityGroups},
   };
-  return targets;
+  return kTargets;
 }
 
 }  // namespace portolan::render

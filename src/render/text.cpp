@@ -21,6 +21,7 @@ std::string DescribeRule(const policy::Policy& policy, const policy::Rule& rule,
 
 std::string EntryIds(const policy::Policy& policy, const std::vector<int>& entries) {
   std::vector<std::string_view> ids;
+  ids.reserve(entries.size());
   for (const int e : entries) ids.push_back(policy.catalog->entries[e].id);
   return fmt::format("{}", fmt::join(ids, " "));
 }

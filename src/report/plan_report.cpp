@@ -41,18 +41,21 @@ struct PlanView {
     std::sort(networks.begin(), networks.end());
     networks.erase(std::unique(networks.begin(), networks.end()), networks.end());
     std::vector<std::string> out;
+    out.reserve(networks.size());
     for (const auto& n : networks) out.push_back(n.ToString());
     return out;
   }
 
   std::vector<std::string> EntryIds(const std::vector<int>& entries) const {
     std::vector<std::string> out;
+    out.reserve(entries.size());
     for (const int e : entries) out.push_back(catalog.entries[e].id);
     return out;
   }
 
   std::vector<std::string> AdvisoryIds(const std::vector<int>& advisories) const {
     std::vector<std::string> out;
+    out.reserve(advisories.size());
     for (const int a : advisories) out.push_back(catalog.advisories[a].id);
     return out;
   }

@@ -62,6 +62,7 @@ std::string Table(const std::vector<probe::ProbeResult>& results, const ProbeRep
     }
   }
   std::vector<std::string> summary;
+  summary.reserve(counts.size());
   for (const auto& [verdict, count] : counts) summary.push_back(fmt::format("{} {}", count, verdict));
   text += fmt::format("\n{} probes: {}\n", results.size(), fmt::join(summary, ", "));
   for (const auto& note : options.notes) text += fmt::format("note: {}\n", note);

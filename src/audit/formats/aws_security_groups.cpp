@@ -230,6 +230,7 @@ class Reader {
     for (const auto& earlier : chain.rules)
       if (earlier.match.Intersects(rule.match)) covering.push_back(&earlier);
     std::vector<std::string> names;
+    names.reserve(covering.size());
     for (const auto* earlier : covering)
       names.push_back(fmt::format("{} ({})", earlier->text, earlier->where.ToString()));
     const bool same = covering.size() == 1 && covering.front()->match == rule.match;
@@ -241,7 +242,7 @@ class Reader {
     if (!permission.is_object()) FailAt(path, "a permission is an object");
     const auto service = ServiceOf(permission, path);
     const auto peer_word = inbound ? "from" : "to";
-    auto add = [&](const JsonPath& where, PacketSet peer, const std::string& peer_text,
+    auto add = [&](const JsonPath& where, const PacketSet& peer, const std::string& peer_text,
                    std::vector<std::string> unmodelled) {
       Rule rule;
       rule.match = service.set & peer;

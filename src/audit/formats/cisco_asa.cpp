@@ -515,7 +515,7 @@ class AsaReader : public cisco::ConfigReader {
         Fail(tokens, i + 1, fmt::format("expected the name of a network {} as the {}", word, side));
         return std::nullopt;
       }
-      const auto set = Resolve(tokens[i + 1].text, source, 0);
+      auto set = Resolve(tokens[i + 1].text, source, 0);
       if (!set) {
         Fail(tokens, i + 1, fmt::format("{} names an undefined or looping group", tokens[i + 1].text));
         return std::nullopt;

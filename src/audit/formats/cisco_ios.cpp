@@ -680,7 +680,7 @@ class IosReader : public cisco::ConfigReader {
       Fail(tokens, i + 1, fmt::format("'{}' needs a wildcard after it (or write host {}, or A/LEN)", word, word));
       return std::nullopt;
     }
-    const auto set = cisco::MaskedAddress(word, tokens[i + 1].text, true, source);
+    auto set = cisco::MaskedAddress(word, tokens[i + 1].text, true, source);
     if (!set) {
       Fail(tokens, i + 1,
            fmt::format("'{}' is not an IPv4 wildcard (or one of too many stray bits)", tokens[i + 1].text));

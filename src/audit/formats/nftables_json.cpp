@@ -46,7 +46,7 @@ std::string Print(const Json& value);
 
 std::string PrintScalar(const Json& value) {
   if (value.is_string()) {
-    const auto text = value.get<std::string>();
+    auto text = value.get<std::string>();
     if (text.empty() || text.find_first_of(" \t\"") != std::string::npos) return fmt::format("\"{}\"", text);
     return text;
   }
@@ -827,7 +827,7 @@ class Reader {
     }
     if (selector.kind == FieldKind::kCtDirection)
       rule.unmodelled.push_back(PrintMatch(match) + std::string(kCtDirectionNote));
-    const auto exact = selector.dependency & Value(selector, value, path);
+    auto exact = selector.dependency & Value(selector, value, path);
     if (selector.connection_protocol) return RelatedConnection(match, "==", selector.dependency, exact, rule);
     return exact;
   }

@@ -46,6 +46,7 @@ Bytes Concat(const std::vector<Bytes>& parts) {
 
 Bytes SearchRequest(std::int32_t message_id, const Bytes& filter, const std::vector<std::string_view>& attributes) {
   std::vector<Bytes> selection;
+  selection.reserve(attributes.size());
   for (const auto attribute : attributes) selection.push_back(EncodeString(attribute));
   const Bytes attribute_list = Encode(kSequenceTag, View(Concat(selection)));
   const Bytes request =

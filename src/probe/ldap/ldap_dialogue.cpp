@@ -28,10 +28,10 @@ constexpr std::size_t kShownNamingContexts = 3;
 
 const std::vector<std::string_view>& RootDseAttributes() {
   // RFC 4512 5.1 and MS-ADTS 3.1.1.3.2: what tells a firewall check which directory answered.
-  static const std::vector<std::string_view> attributes = {
+  static const std::vector<std::string_view> kAttributes = {
       "namingContexts",        "defaultNamingContext", "dnsHostName", "isGlobalCatalogReady",
       "supportedCapabilities", "supportedLDAPVersion", "vendorName"};
-  return attributes;
+  return kAttributes;
 }
 
 std::string Join(const std::vector<std::string>& parts, std::string_view separator) {

@@ -93,7 +93,7 @@ std::string DescribeForeignBytes(std::span<const std::uint8_t> bytes) {
   return fmt::format("first bytes {} ({})", HexPrefix(bytes), notes);
 }
 
-std::string LimitDetail(std::string detail) {
+std::string LimitDetail(const std::string& detail) {
   return PrintableText(detail, kMaxDetailChars);
 }
 

@@ -23,7 +23,7 @@ std::string HexPrefix(std::span<const std::uint8_t> bytes, std::size_t max_bytes
 std::string DescribeForeignBytes(std::span<const std::uint8_t> bytes);
 
 // Cuts a detail line to the contract's ~200 characters (and makes it printable).
-std::string LimitDetail(std::string detail);
+std::string LimitDetail(const std::string& detail);
 
 // A GUID or DCE UUID in its usual text form, from its 16 bytes in wire order (MS-DTYP 2.3.4.2:
 // the first three fields little-endian).
