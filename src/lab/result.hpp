@@ -7,7 +7,7 @@
 
 #include "lab/checks.hpp"
 #include "lab/topology.hpp"
-#include "probe/engine.hpp"
+#include "probe/spec.hpp"
 
 namespace portolan::lab {
 

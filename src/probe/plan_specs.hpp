@@ -9,7 +9,7 @@
 #include "catalog/catalog.hpp"
 #include "inventory/inventory.hpp"
 #include "plan/flow.hpp"
-#include "probe/engine.hpp"
+#include "probe/spec.hpp"
 
 namespace portolan::probe {
 

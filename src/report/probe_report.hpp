@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/format.hpp"
-#include "probe/engine.hpp"
+#include "probe/spec.hpp"
 
 namespace portolan::report {
 

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "core/atomic_file.hpp"
+#include "core/unique_fd.hpp"
 
 namespace portolan::respond {
 
@@ -65,28 +66,31 @@ int RunAsMonitoredChild(const User& user, const std::string& pid_file, const std
   sigemptyset(&signals);
   for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&signals, signal);
   sigprocmask(SIG_BLOCK, &signals, nullptr);
-  std::array<int, 2> ready{};
-  if (pipe2(ready.data(), O_CLOEXEC) != 0) {
+  std::array<int, 2> ends{};
+  if (pipe2(ends.data(), O_CLOEXEC) != 0) {
     throw std::runtime_error(fmt::format("cannot start the responder: pipe: {}", std::strerror(errno)));
   }
+  core::UniqueFd ready_read(ends[0]);  // the child writes a byte here once it serves
+  core::UniqueFd ready_write(ends[1]);
   const pid_t parent = getpid();
   std::cout.flush();
   std::cerr.flush();
   const pid_t child = fork();
   if (child < 0) throw std::runtime_error(fmt::format("cannot start the responder: fork: {}", std::strerror(errno)));
   if (child == 0) {
-    close(ready[0]);
-    RunChild(user, parent, ready[1], serve);
+    ready_read.Reset();
+    RunChild(user, parent, ready_write.Release(), serve);
   }
-  close(ready[1]);
+  ready_write.Reset();
   release();
-  const int events = signalfd(-1, &signals, SFD_CLOEXEC);
+  const core::UniqueFd events(signalfd(-1, &signals, SFD_CLOEXEC));
   bool written = false;
   bool waiting_for_ready = true;
   int status = 0;
   std::string failure;
   for (;;) {
-    std::array<pollfd, 2> watched{pollfd{events, POLLIN, 0}, pollfd{waiting_for_ready ? ready[0] : -1, POLLIN, 0}};
+    std::array<pollfd, 2> watched{pollfd{events.Get(), POLLIN, 0},
+                                  pollfd{waiting_for_ready ? ready_read.Get() : -1, POLLIN, 0}};
     if (poll(watched.data(), watched.size(), -1) < 0) {
       if (errno == EINTR) continue;
       kill(child, SIGTERM);  // cannot watch it any more: stop it rather than leave it behind
@@ -95,9 +99,9 @@ int RunAsMonitoredChild(const User& user, const std::string& pid_file, const std
     }
     if ((watched[1].revents & (POLLIN | POLLHUP)) != 0) {
       char byte = 0;
-      const bool is_ready = read(ready[0], &byte, 1) == 1;
+      const bool is_ready = read(ready_read.Get(), &byte, 1) == 1;
       waiting_for_ready = false;
-      close(ready[0]);
+      ready_read.Reset();
       if (is_ready) {
         try {
           core::WriteFileAtomically(pid_file, fmt::format("{}\n", child));
@@ -110,15 +114,13 @@ int RunAsMonitoredChild(const User& user, const std::string& pid_file, const std
     }
     if ((watched[0].revents & POLLIN) == 0) continue;
     signalfd_siginfo info{};
-    if (read(events, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
+    if (read(events.Get(), &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
     if (info.ssi_signo != SIGCHLD) {
       kill(child, static_cast<int>(info.ssi_signo));
       continue;
     }
     if (waitpid(child, &status, WNOHANG) == child) break;
   }
-  if (waiting_for_ready) close(ready[0]);
-  close(events);
   if (written && unlink(pid_file.c_str()) != 0 && errno != ENOENT) {
     std::cerr << fmt::format("portolan respond: warning: cannot remove {}: {}\n", pid_file, std::strerror(errno));
   }
