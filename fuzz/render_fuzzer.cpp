@@ -1,5 +1,6 @@
-// Bytes -> inventory -> plan -> every render target, in host mode (a few endpoints) and network
-// mode, with and without --allow-partial. Inventories are untrusted: odd names, addresses and
+// Bytes -> inventory -> plan -> every render target, in host mode (a few endpoints), network
+// mode and proxy mode (every http-proxy host: squid writes it, the others refuse), with and
+// without --allow-partial. Inventories are untrusted: odd names, addresses and
 // zones must never crash a platform or make it write output that names no rule.
 
 #include <cstddef>
@@ -54,6 +55,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       request.policy.mode = portolan::policy::Mode::kHost;
       request.policy.egress = true;
       for (int e = 0; e < endpoints && e < kEndpointsPerInput; ++e) {
+        request.policy.host = e;
+        RenderOnce(*inventory, plan, request);
+      }
+      request.policy = {};
+      request.policy.mode = portolan::policy::Mode::kProxy;
+      for (int e = 0, proxies = 0; e < endpoints && proxies < kEndpointsPerInput; ++e) {
+        if (!inventory->endpoints[e].HasRole("http-proxy")) continue;
+        ++proxies;
+        request.policy.proxy = e;
         request.policy.host = e;
         RenderOnce(*inventory, plan, request);
       }

@@ -25,6 +25,8 @@ PACKAGES=(
   libasio-dev libssl-dev
   # real servers the probe tests talk to, inside network namespaces
   samba samba-ad-dc samba-ad-provision winbind nginx-light pptpd dnsmasq-base
+  # the HTTP proxy half: Squid validates rendered configs (squid -k parse) and stands in the lab
+  squid
 )
 
 missing=()

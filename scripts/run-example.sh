@@ -3,7 +3,8 @@
 # examples/sms2003-site.yaml, write the generated files (plan, LMHOSTS, scripts, and the
 # firewall policy for every render target) into out/example/, then build the whole site in
 # network namespaces behind its rendered nftables policy and prove that every required flow
-# passes and nothing else does (portolan lab run; needs root).
+# passes and nothing else does (portolan lab run; needs root). Then the same for the example with
+# an HTTP proxy: its plan, its Squid policy, and the lab with Squid between clients and servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh portolan  # only the binary this script runs; run-tests.sh builds the rest
@@ -24,6 +25,13 @@ render() {  # render TARGET MODE: keeps the warnings on stderr, drops the "wrote
 }
 for target in windows-ps windows-netsh windows-legacy iptables nftables pf aws-sg; do render "$target" host; done
 for target in iptables nftables cisco-ios cisco-asa pf; do render "$target" network; done
+# The same hierarchy with an HTTP proxy (examples/sms2003-proxied-site.yaml): its plan, the
+# proxy's own policy for Squid, and the firewall between the sites with the proxy's legs.
+proxied=examples/sms2003-proxied-site.yaml
+mkdir -p "$out/proxied"
+"$portolan" plan -i "$proxied" --out "$out/proxied"
+"$portolan" render -q -i "$proxied" -t squid -o "$out/proxied/PROXY01.squid.conf"
+"$portolan" render -q -i "$proxied" -t nftables --mode network -o "$out/proxied/network.nft"
 echo
 echo "Generated files in $out/:"
 find "$out" -type f | sort | sed 's/^/  /'
@@ -31,6 +39,9 @@ echo
 if [ "$(id -u)" -eq 0 ]; then
   echo "The example site in network namespaces, behind its rendered firewall (portolan lab run):"
   "$portolan" lab run -i examples/sms2003-site.yaml --name example
+  echo
+  echo "The proxied example: Squid on PROXY01 with its rendered policy, nginx on the servers behind it:"
+  "$portolan" lab run -i "$proxied" --name proxied
 else
   echo "Skipped portolan lab run: it builds network namespaces and needs root (run this script as root)."
 fi

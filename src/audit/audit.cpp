@@ -57,7 +57,8 @@ RuleRef UnfilteredRef(const Ruleset& ruleset, Hook hook) {
           {}};
 }
 
-std::string UnusedText(policy::Direction direction) {
+std::string UnusedText(policy::Direction direction, bool requests) {
+  if (requests) return "allows requests that no required request needs";
   return fmt::format("accepts {} traffic that no required flow needs",
                      policy::Direction::kForward == direction   ? "forwarded"
                      : direction == policy::Direction::kInbound ? "inbound"
@@ -66,6 +67,9 @@ std::string UnusedText(policy::Direction direction) {
 
 std::string ModeText(const policy::Policy& policy) {
   const auto& options = policy.options;
+  if (options.mode == policy::Mode::kProxy)
+    return fmt::format("proxy {} (the HTTP requests it carries)",
+                       options.proxy ? policy.inventory->endpoints[*options.proxy].name : std::string("?"));
   if (options.mode == policy::Mode::kHost)
     return fmt::format("host {} ({})", policy.HostName(), options.egress ? "inbound and outbound" : "inbound");
   if (options.edge) return fmt::format("network, edge of zone {}", *options.edge);
@@ -75,7 +79,7 @@ std::string ModeText(const policy::Policy& policy) {
 
 // The directions a firewall of this mode filters.
 std::vector<policy::Direction> AuditedDirections(const policy::Policy& policy) {
-  if (policy.options.mode == policy::Mode::kNetwork) return {policy::Direction::kForward};
+  if (policy.options.mode != policy::Mode::kHost) return {policy::Direction::kForward};
   std::vector<policy::Direction> directions{policy::Direction::kInbound};
   if (policy.options.egress) directions.push_back(policy::Direction::kOutbound);
   return directions;
@@ -101,6 +105,7 @@ class Auditor {
       : policy_(policy), tuning_(tuning) {
     std::set<core::Family> seen;
     for (const auto& ruleset : rulesets) {
+      RequireMatchingMode(ruleset);
       auto families = PacketSet::None();
       for (const auto family : ruleset.families) {
         if (!seen.insert(family).second) {
@@ -120,6 +125,7 @@ class Auditor {
 
   AuditResult Run() {
     result_.mode = ModeText(policy_);
+    result_.requests = policy_.options.mode == policy::Mode::kProxy;
     DescribeRulesets();
     const auto domain_of = [this](policy::Direction direction) { return DomainOf(direction); };
     const auto flows = RequiredFlows(policy_, AnyStateless(), domain_of, tuning_.exact_flow_rules);
@@ -129,6 +135,19 @@ class Auditor {
   }
 
  private:
+  // A proxy's policy (squid.conf) decides requests, which only a proxy's policy requires.
+  void RequireMatchingMode(const Ruleset& ruleset) const {
+    const bool proxy_ruleset = ruleset.format == "squid";
+    const bool proxy_policy = policy_.options.mode == policy::Mode::kProxy;
+    if (proxy_ruleset == proxy_policy) return;
+    core::Diagnostics diagnostics;
+    diagnostics.Error({ruleset.file, 0, 0},
+                      proxy_ruleset
+                          ? "an HTTP proxy's policy is audited against the requests of that proxy (proxy mode)"
+                          : "only an HTTP proxy's policy (squid.conf) is audited in proxy mode");
+    throw core::InputError(diagnostics);
+  }
+
   // The rulesets as the report names them, what their readers left out, and the families none covers.
   void DescribeRulesets() {
     for (const auto& audited : rulesets_) {
@@ -228,6 +247,10 @@ class Auditor {
     auto ports = core::PortSet();
     for (const auto* rule : flow.rules) ports = ports.Union(rule->Ports());
     verdict.ports = catalog::ProtocolHasPorts(first.protocol) ? ports.ToString() : "-";
+    for (const auto* rule : flow.rules)
+      for (const auto& method : rule->methods)
+        if (std::find(verdict.methods.begin(), verdict.methods.end(), method) == verdict.methods.end())
+          verdict.methods.push_back(method);
     verdict.from = Members(policy_, flow.rules, true);
     verdict.to = Members(policy_, flow.rules, false);
     return verdict;
@@ -324,7 +347,7 @@ class Auditor {
     const bool grants = !granted.Empty();
     if (grants) AddExcess(direction, RefOf(ruleset, chain, rule), walk, std::move(granted));
     const bool unused = walk.MeetsRequired(hit) ? walk.JudgesOnlyUnrequired(hit) : grants || walk.Judges(hit);
-    if (unused) result_.unused.push_back({RefOf(ruleset, chain, rule), UnusedText(direction)});
+    if (unused) result_.unused.push_back({RefOf(ruleset, chain, rule), UnusedText(direction, result_.requests)});
   }
 
   template <AuditRulesetExcess Walk, typename Granted>

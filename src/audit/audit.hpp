@@ -45,6 +45,7 @@ struct FlowVerdict {
   std::string ports;     // "88,135,1025-5000" or "-"
   std::string from;      // endpoint names
   std::string to;
+  std::vector<std::string> methods;  // a proxy's requests: the HTTP methods its clients need
   FlowStatus status = FlowStatus::kAllowed;
   std::vector<BlockedPart> blocked;     // up to a few examples, each with the rule that drops it
   std::vector<std::string> depends_on;  // unmodelled matches the verdict depends on
@@ -63,7 +64,10 @@ struct RuleFinding {
 };
 
 struct AuditResult {
-  std::string mode;                   // "host SMS01 (inbound)", "network (zones AAA, BBB)"
+  std::string mode;  // "host SMS01 (inbound)", "network (zones AAA, BBB)"
+  // The packets are a web proxy's requests (policy mode kProxy): each one's source port field
+  // holds its HTTP method's code (audit/http_methods.hpp), which a report names.
+  bool requests = false;
   std::vector<std::string> rulesets;  // "file (format, ipv4)"
   std::vector<FlowVerdict> flows;
   std::vector<ExcessBox> excess;
@@ -103,7 +107,8 @@ struct AuditTuning {
 };
 
 // Audits rulesets (one per address family at most) against the policy render would write for
-// the same options. Throws core::InputError when two rulesets cover one family.
+// the same options. Throws core::InputError when two rulesets cover one family, and when a
+// proxy's policy (squid.conf) meets a policy of another mode or the other way round.
 AuditResult RunAudit(const std::vector<Ruleset>& rulesets, const policy::Policy& policy,
                      const AuditTuning& tuning = {});
 

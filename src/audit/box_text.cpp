@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "audit/http_methods.hpp"
+
 namespace portolan::audit {
 
 namespace {
@@ -229,13 +231,16 @@ BoxTexts::Part BoxTexts::Add(Append append) {
   return {offset, buffer_.size() - offset};
 }
 
-void BoxTexts::Render(const Box& box) {
+void BoxTexts::Render(const Box& box, bool requests) {
   buffer_.clear();
   source_ = Add([&] { AppendAddressRanges(buffer_, box.family, box.sources); });
   destination_ = Add([&] { AppendAddressRanges(buffer_, box.family, box.destinations); });
   protocol_ = Add([&] { AppendProtocols(buffer_, box.protocols); });
   ports_ = Add([&] { AppendPorts(buffer_, box.family, box.protocols, box.destination_ports, false); });
   source_ports_ = Add([&] { AppendPorts(buffer_, box.family, box.protocols, box.source_ports, true); });
+  methods_ = Add([&] {
+    if (requests) buffer_ += MethodsText(box.source_ports);
+  });
 }
 
 }  // namespace portolan::audit

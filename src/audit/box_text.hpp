@@ -13,14 +13,16 @@ namespace portolan::audit {
 
 class BoxTexts {
  public:
-  // Renders the box's texts; the views stay valid until the next call.
-  void Render(const Box& box);
+  // Renders the box's texts; the views stay valid until the next call. With `requests` (a
+  // proxy's requests), the source port field holds HTTP method codes: methods() names them.
+  void Render(const Box& box, bool requests = false);
 
   std::string_view source() const { return View(source_); }
   std::string_view destination() const { return View(destination_); }
   std::string_view protocol() const { return View(protocol_); }
   std::string_view ports() const { return View(ports_); }  // destination ports; "-" without ports
   std::string_view source_ports() const { return View(source_ports_); }
+  std::string_view methods() const { return View(methods_); }  // "GET, HEAD", "any method but TRACE"
 
  private:
   struct Part {
@@ -32,7 +34,7 @@ class BoxTexts {
   Part Add(Append append);
 
   std::string buffer_;
-  Part source_, destination_, protocol_, ports_, source_ports_;
+  Part source_, destination_, protocol_, ports_, source_ports_, methods_;
 };
 
 }  // namespace portolan::audit

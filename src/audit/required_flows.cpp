@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "audit/http_methods.hpp"
+
 namespace portolan::audit {
 
 namespace {
@@ -77,6 +79,8 @@ PacketSet ServiceSet(const policy::Rule& rule, bool replies) {
   auto set = PacketSet::Protocol(catalog::ProtocolNumber(rule.protocol));
   if (catalog::ProtocolHasPorts(rule.protocol))
     set &= replies ? PacketSet::SourcePorts(rule.Ports()) : PacketSet::DestinationPorts(rule.Ports());
+  // A proxy's requests: their methods are codes in the source port field (audit/http_methods.hpp).
+  if (!rule.methods.empty() && !replies) set &= MethodSet(rule.methods);
   return set;
 }
 
@@ -103,7 +107,8 @@ void GroupRules(const policy::Policy& policy, std::vector<RequiredFlow>& flows, 
       services.emplace_back();
     }
     flows[it->second].rules.push_back(&rule);
-    const auto service_key = fmt::format("{}/{}", catalog::ProtocolNumber(rule.protocol), rule.Ports().ToString());
+    auto service_key = fmt::format("{}/{}", catalog::ProtocolNumber(rule.protocol), rule.Ports().ToString());
+    if (!rule.methods.empty()) service_key += fmt::format("/{}", fmt::join(rule.methods, ","));
     auto& service = services[it->second][service_key];
     if (!service.first) service.first = &rule;
     service.pairs.emplace(rule.sources, rule.destinations);
@@ -184,6 +189,9 @@ std::vector<RequiredFlow> RequiredFlows(const policy::Policy& policy, bool repli
 PacketSet Domain(const policy::Policy& policy, policy::Direction direction) {
   const auto& inventory = *policy.inventory;
   const auto& options = policy.options;
+  // A proxy is asked for every request its clients send, whatever their zones: HTTP over tcp.
+  // Its cache manager requests it answers itself: it carries none of them.
+  if (options.mode == policy::Mode::kProxy) return PacketSet::Protocol(kProtocolTcp) - CacheManagerRequests();
   if (direction != policy::Direction::kForward) {
     std::vector<core::Network> host;
     for (const auto family : {core::Family::kIPv4, core::Family::kIPv6})

@@ -27,7 +27,7 @@ const ProtocolRow& Row(Protocol protocol) {
                        [protocol](const ProtocolRow& row) { return row.protocol == protocol; });
 }
 
-constexpr std::array<std::pair<Scope, std::string_view>, 7> kScopes = {{
+constexpr std::array<std::pair<Scope, std::string_view>, 8> kScopes = {{
     {Scope::kDomain, "domain"},
     {Scope::kSameSite, "same-site"},
     {Scope::kNearest, "nearest"},
@@ -35,6 +35,7 @@ constexpr std::array<std::pair<Scope, std::string_view>, 7> kScopes = {{
     {Scope::kParent, "parent"},
     {Scope::kChild, "child"},
     {Scope::kSiteAndDescendants, "site-and-descendants"},
+    {Scope::kViaProxy, "via-proxy"},
 }};
 
 constexpr std::array<std::pair<Status, std::string_view>, 6> kStatuses = {{
@@ -144,6 +145,8 @@ const std::vector<AttributeSpec>& KnownAttributes() {
           {subject, "sql_named_instance", {"true", "false"}, "a site database in a named SQL Server instance"});
       list.push_back({subject, "remote_control", {"tcp", "netbios", "none"}, "how remote control reaches this client"});
       list.push_back({subject, "dhcp", {"true", "false"}, "takes its address from DHCP"});
+      list.push_back(
+          {subject, "proxy_auth", {"none", "basic", "ntlm", "negotiate"}, "how an http-proxy makes clients log on"});
     }
     list.push_back(
         {Subject::kLink, "sender", {"standard", "ras", "courier"}, "the sender between a site and its parent"});
@@ -168,6 +171,7 @@ const std::vector<SettingSpec>& KnownSettings() {
   static const std::vector<SettingSpec> kSettings = {
       {"sql_port", Subject::kResponder, "sql.port"},
       {"rpc_dynamic_ports", Subject::kDomain, "domain.rpc_dynamic_ports"},
+      {"http_proxy_port", Subject::kResponder, "http_proxy.port"},
   };
   return kSettings;
 }

@@ -25,13 +25,16 @@ std::vector<std::string_view> ProtocolNames();
 
 // How an entry's initiators are paired with its responders across the site hierarchy.
 enum class Scope {
-  kDomain,             // every responder of the inventory
-  kSameSite,           // responders in the initiator's site
-  kNearest,            // the initiator's site, else the nearest ancestor site that has the role
-  kAssignedSite,       // the initiator's primary site: its own, or a secondary site's parent
-  kParent,             // responders in the parent of the initiator's site
-  kChild,              // responders in each child of the initiator's site
-  kSiteAndDescendants  // the initiator's site and every site below it
+  kDomain,              // every responder of the inventory
+  kSameSite,            // responders in the initiator's site
+  kNearest,             // the initiator's site, else the nearest ancestor site that has the role
+  kAssignedSite,        // the initiator's primary site: its own, or a secondary site's parent
+  kParent,              // responders in the parent of the initiator's site
+  kChild,               // responders in each child of the initiator's site
+  kSiteAndDescendants,  // the initiator's site and every site below it
+  // Planned only as a leg of a request an HTTP proxy carries (the planner adds these for the
+  // proxied flows of Entry::http entries): client -> its proxy, proxy -> the origin server.
+  kViaProxy
 };
 
 std::string_view ScopeName(Scope scope);
@@ -124,6 +127,17 @@ struct Advisory {
   core::SourceLocation where;
 };
 
+// What an HTTP flow needs of a web proxy that carries it. An entry that has this block is a
+// flow a forward HTTP proxy can carry (only plain HTTP requests can; SMB, RPC, LDAP cannot).
+struct HttpNeeds {
+  std::vector<std::string> methods;  // request methods the proxy must pass, in the catalog's order
+  std::vector<std::string> headers;  // request header fields it must pass unchanged
+  std::string version;               // "HTTP/1.1"
+  std::string confidence;            // how sure the catalog is of the lists, in words
+  std::vector<std::string> sources;  // where the lists come from
+  core::SourceLocation where;
+};
+
 struct Entry {
   std::string id;
   Status status = Status::kKb;
@@ -145,6 +159,10 @@ struct Entry {
   std::vector<std::string> corrects;    // ids of the document lines this entry corrects or completes
   std::vector<std::string> covered_by;  // for reference and erratum lines: the entries that plan it
   std::optional<std::string> note;
+  std::optional<HttpNeeds> http;  // set: a web proxy can carry this flow
+  // Initiators in a site that has a member of one of these roles do not use this entry (clients
+  // of a secondary site with a proxy management point talk to it, not to the parent's MP).
+  std::vector<std::string> unless_site_has;
   core::SourceLocation where;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <set>
 
 #include <fmt/format.h>
@@ -312,6 +313,8 @@ class CatalogParser {
     entry.corrects = Strings(map, "corrects", false, &facts.values);
     entry.covered_by = Strings(map, "covered_by", false, &facts.values);
     entry.note = map.String("note");
+    entry.unless_site_has = Strings(map, "unless_site_has", false, &facts.values);
+    if (const auto http = map.Get("http"); http.IsDefined()) entry.http = ReadHttp(http);
     map.Finish();
 
     if (protocol_known) {
@@ -333,6 +336,29 @@ class CatalogParser {
     }
     catalog_.entries.push_back(std::move(entry));
     entry_facts_.push_back(std::move(facts));
+  }
+
+  // What a web proxy must let through for an entry's requests.
+  HttpNeeds ReadHttp(const YAML::Node& node) {
+    MapReader map(node, file_, diags_, "http");
+    HttpNeeds http;
+    http.where = map.Location();
+    http.methods = Strings(map, "methods", true);
+    http.headers = Strings(map, "headers");
+    http.version = map.String("version").value_or("HTTP/1.1");
+    http.confidence = map.String("confidence", true).value_or("");
+    http.sources = Strings(map, "sources", true);
+    map.Finish();
+    for (const auto& method : http.methods) {
+      // RFC 9110 5.6.2: a method is a token; Squid and the audit match it case-sensitively.
+      const bool token = !method.empty() && std::all_of(method.begin(), method.end(), [](unsigned char c) {
+        return std::isupper(c) || std::isdigit(c) || c == '_' || c == '-';
+      });
+      if (!token) {
+        diags_.Error(http.where, fmt::format("http: method '{}' must be an upper-case token (GET, CCM_POST)", method));
+      }
+    }
+    return http;
   }
 
   void CheckUniqueIds(std::string_view kind, const auto& items) {
@@ -396,6 +422,10 @@ class CatalogParser {
     };
     for (const auto& role : entry.from) CheckRole(role, at("from", role), context);
     for (const auto& role : entry.to) CheckRole(role, at("to", role), context);
+    for (const auto& role : entry.unless_site_has) CheckRole(role, at("unless_site_has", role), context);
+    if (entry.http && entry.protocol != Protocol::kTcp) {
+      diags_.Error(entry.http->where, fmt::format("{}: 'http' needs protocol tcp", context));
+    }
     if (entry.section && catalog_.FindSection(*entry.section) == nullptr) {
       diags_.Error(at("section", *entry.section), fmt::format("{}: unknown section '{}'{}", context, *entry.section,
                                                               core::DidYouMean(*entry.section, SectionIds())));

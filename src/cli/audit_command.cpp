@@ -1,6 +1,7 @@
 // `portolan audit`: an existing firewall ruleset against the plan: which required flows it
 // blocks, what it permits that nothing requires, and which rules never match or serve nothing.
 
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -50,6 +51,49 @@ policy::PolicyOptions MakeAuditPolicyOptions(const AuditCommandOptions& options,
   return policy;
 }
 
+// A squid.conf is an HTTP proxy's policy: it is audited against the requests that proxy carries
+// (--host names it; without --host, the inventory's only http-proxy host).
+policy::PolicyOptions MakeProxyPolicyOptions(const AuditCommandOptions& options, const inventory::Inventory& inventory,
+                                             const std::vector<audit::Ruleset>& rulesets) {
+  constexpr std::string_view kRole = "http-proxy";
+  for (const auto& ruleset : rulesets) {
+    if (ruleset.format != "squid")
+      BadArgument("--ruleset", fmt::format("{} ({}) is not a proxy's policy: audit a squid.conf on its own",
+                                           ruleset.file, ruleset.format));
+  }
+  const auto& scope = options.scope;
+  if (scope.mode || scope.egress || !scope.zones.empty() || scope.edge) {
+    const auto* option = scope.mode ? "--mode" : scope.egress ? "--egress" : scope.edge ? "--edge" : "--zones";
+    BadArgument(option,
+                fmt::format("a squid.conf is an HTTP proxy's policy: it takes no {}; --host names the proxy", option));
+  }
+  policy::PolicyOptions policy;
+  policy.mode = policy::Mode::kProxy;
+  if (scope.host) {
+    const auto* endpoint = inventory.FindEndpoint(*scope.host);
+    if (endpoint == nullptr || !endpoint->HasRole(kRole))
+      BadArgument("--host", fmt::format("'{}' is not an {} host of {}: a squid.conf is audited against the "
+                                        "requests of the proxy it configures",
+                                        *scope.host, kRole, inventory.file));
+    policy.proxy = static_cast<int>(endpoint - inventory.endpoints.data());
+    return policy;
+  }
+  std::vector<std::string> proxies;
+  for (std::size_t i = 0; i < inventory.endpoints.size(); ++i) {
+    if (!inventory.endpoints[i].HasRole(kRole)) continue;
+    proxies.push_back(inventory.endpoints[i].name);
+    policy.proxy = static_cast<int>(i);
+  }
+  if (proxies.empty())
+    BadArgument("--ruleset",
+                fmt::format("a squid.conf is an HTTP proxy's policy, and {} has no {} host", inventory.file, kRole));
+  if (proxies.size() > 1)
+    BadArgument("--host", fmt::format("{} has several {} hosts ({}): give --host NAME, the proxy this squid.conf "
+                                      "configures",
+                                      inventory.file, kRole, fmt::join(proxies, ", ")));
+  return policy;
+}
+
 std::string FormatHelp() {
   std::string help = "Ruleset formats (detected from the content unless --ruleset-format is given):\n";
   for (const auto& format : audit::formats::RulesetFormats())
@@ -57,7 +101,9 @@ std::string FormatHelp() {
   help +=
       "Give one ruleset per address family (e.g. the iptables and the ip6tables dump); the flows of a family\n"
       "without one are NOT-AUDITED. AWS security groups and Windows Firewall exports are host firewalls: give\n"
-      "--host. Exit codes: 0 every required flow was checked and is allowed (with --strict: and nothing unneeded\n"
+      "--host. A squid.conf is an HTTP proxy's policy, audited against the requests that proxy carries: --host\n"
+      "names the proxy (default: the inventory's only http-proxy host). Exit codes: 0 every required flow was checked "
+      "and is allowed (with --strict: and nothing unneeded\n"
       "is permitted), 1 something required is blocked, partly blocked, depends on what the audit cannot see, or\n"
       "was not audited (with --strict: or something unneeded is permitted), 2 bad usage or bad input (a file\n"
       "the reader cannot use is refused with file:line:column, never passed).";
@@ -86,7 +132,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
   AddFirewallScopeOptions(
       *command, options->scope,
       {.mode = "host: one host's own firewall (--host); network: a firewall between zones (default without --host)",
-       .host = "Host mode: the host (or client network) whose firewall this is",
+       .host = "Host mode: the host (or client network) whose firewall this is; squid.conf: the http-proxy host",
        .egress = "Host mode: audit outbound traffic too (default: inbound only)",
        .edge = "Network mode: the firewall at the edge of this zone"});
   AddFormatOption(*command, options->format, {core::Format::kTable, core::Format::kJson, core::Format::kCsv});
@@ -103,7 +149,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
   command->footer(FormatHelp());
   command->callback([options, &exit_code] {
     const auto loaded = Load(options->input);
-    const auto policy_options = MakeAuditPolicyOptions(*options, loaded.inventory);
+    auto policy_options = MakeAuditPolicyOptions(*options, loaded.inventory);
     audit::formats::Ipsets ipsets;
     audit::formats::ReadOptions read_options;
     read_options.inventory = &loaded.inventory;
@@ -124,6 +170,9 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
       }
     }
     if (problems.HasErrors()) throw core::InputError(problems);
+    const bool proxy = std::any_of(rulesets.begin(), rulesets.end(),
+                                   [](const audit::Ruleset& ruleset) { return ruleset.format == "squid"; });
+    if (proxy) policy_options = MakeProxyPolicyOptions(*options, loaded.inventory, rulesets);
     const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
     const auto policy = policy::BuildPolicy(loaded.catalog, loaded.inventory, plan, policy_options);
     audit::AuditTuning tuning;

@@ -51,8 +51,9 @@ void AddExplainCommand(CLI::App& app, int& exit_code) {
     }
     const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
     const auto explanation = plan::Explain(loaded.catalog, loaded.inventory, plan, from->endpoint, to->endpoint, port);
-    Emit(report::RenderExplanation(loaded.catalog, loaded.inventory, explanation, options->format), std::nullopt);
-    exit_code = explanation.flows.empty() ? kExitFindings : kExitOk;
+    Emit(report::RenderExplanation(loaded.catalog, loaded.inventory, plan, explanation, options->format), std::nullopt);
+    // A request an HTTP proxy carries is required too, on the proxy's path.
+    exit_code = explanation.flows.empty() && explanation.proxied.empty() ? kExitFindings : kExitOk;
   });
 }
 

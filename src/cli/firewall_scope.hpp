@@ -1,7 +1,7 @@
 #pragma once
-// The options that say which firewall's view of the plan a command takes (--mode, --host,
-// --egress, --zones, --edge), shared by render and audit: declared, checked and turned into
-// policy::PolicyOptions in one place.
+// The options that say which firewall's (or web proxy's) view of the plan a command takes
+// (--mode, --host, --egress, --zones, --edge), shared by render and audit: declared, checked and
+// turned into policy::PolicyOptions in one place.
 
 #include <optional>
 #include <string>
@@ -29,14 +29,17 @@ struct FirewallScopeHelp {
   std::string host;
   std::string egress;
   std::string edge;
+  bool proxy_mode = false;  // --mode proxy too: --host then names an http-proxy host
 };
 
 void AddFirewallScopeOptions(CLI::App& command, FirewallScopeOptions& options, const FirewallScopeHelp& help);
 
 // The mode is --mode, else `default_mode`. --host must name an endpoint of the inventory and
-// needs host mode; --egress needs host mode; --zones and --edge need network mode and exclude each
-// other. Anything else ends the command with exit code 2 ("OPTION: error: ..."). Whether host mode
-// also needs --host is the command's to say.
+// needs host mode, or proxy mode where it names an http-proxy host (without it, proxy mode takes
+// the inventory's only http-proxy host, if it has exactly one); --egress needs host mode; --zones
+// and --edge need network mode and exclude each other. Anything else ends the command with exit
+// code 2 ("OPTION: error: ..."). Whether host mode also needs --host, and proxy mode one proxy, is
+// the command's to say.
 policy::PolicyOptions MakePolicyOptions(const FirewallScopeOptions& options, const inventory::Inventory& inventory,
                                         policy::Mode default_mode);
 

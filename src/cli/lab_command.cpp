@@ -40,6 +40,7 @@ struct LabOptions {
   std::optional<std::string> name;
   std::string target = "nftables";
   std::optional<std::string> ruleset;
+  std::optional<std::string> proxy_ruleset;
   bool host_firewall = false;
   bool with_samba = false;
   std::string ttl = "2h";
@@ -59,6 +60,12 @@ void AddUpOptions(CLI::App& command, LabOptions& options) {
       .add_option("--ruleset", options.ruleset,
                   "Load this ruleset into the router instead of the rendered policy (nft -f text, or "
                   "iptables-restore input)")
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
+  command
+      .add_option("--proxy-ruleset", options.proxy_ruleset,
+                  "Squid on the http-proxy hosts loads this squid.conf fragment (acl and http_access lines) instead "
+                  "of the rendered one (portolan render --target squid)")
       ->check(CLI::ExistingFile)
       ->type_name("FILE");
   command.add_flag("--host-firewall", options.host_firewall,
@@ -95,6 +102,7 @@ lab::UpOptions UpOptionsFrom(const LabOptions& options) {
   up.name = options.name ? *options.name : lab::DefaultLabName(options.input.inventory);
   up.target = options.target;
   up.ruleset = options.ruleset;
+  up.proxy_ruleset = options.proxy_ruleset;
   up.host_firewall = options.host_firewall;
   up.with_samba = options.with_samba;
   up.responder_ttl = std::chrono::duration_cast<std::chrono::seconds>(
@@ -219,17 +227,32 @@ void AddLabCommand(CLI::App& app, int& exit_code) {
   });
 
   auto* load = lab->add_subcommand(
-      "load", "Replace the router's policy of a running lab (a ruleset file, or the rendered policy again)");
+      "load",
+      "Replace the router's policy of a running lab (a ruleset file, or the rendered policy again), or its proxies' "
+      "(--proxy-ruleset); with neither file, both are rendered again");
   load->add_option("--name", options->name, "The lab (default: the only one)")->type_name("LAB");
   load->add_option("--ruleset", options->ruleset, "nft -f text or iptables-restore input (default: render it again)")
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
+  load->add_option("--proxy-ruleset", options->proxy_ruleset,
+                   "Restart Squid on the http-proxy hosts with this squid.conf fragment (alone: the router keeps "
+                   "its policy)")
       ->check(CLI::ExistingFile)
       ->type_name("FILE");
   load->add_flag("-q,--quiet", options->input.quiet, "Say nothing on success");
   load->callback([options] {
     RequirePrivileges();
     const auto name = NameOrOnlyLab(options->name);
-    const auto what = lab::Reload(name, options->ruleset);
-    if (!options->input.quiet) std::cerr << fmt::format("lab: {} now routes through {}\n", name, what);
+    const bool router = options->ruleset || !options->proxy_ruleset;
+    const bool proxies = options->proxy_ruleset || !options->ruleset;
+    if (router) {
+      const auto what = lab::Reload(name, options->ruleset);
+      if (!options->input.quiet) std::cerr << fmt::format("lab: {} now routes through {}\n", name, what);
+    }
+    if (proxies && (options->proxy_ruleset || lab::HasProxies(name))) {
+      const auto what = lab::ReloadProxies(name, options->proxy_ruleset);
+      if (!options->input.quiet) std::cerr << fmt::format("lab: {}'s proxies now run {}\n", name, what);
+    }
   });
 
   auto* list = lab->add_subcommand("list", "The labs that exist on this machine");

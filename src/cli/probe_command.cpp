@@ -3,10 +3,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -15,6 +17,7 @@
 #include "core/yaml_reader.hpp"
 #include "plan/planner.hpp"
 #include "probe/engine.hpp"
+#include "probe/http/http_checks.hpp"
 #include "probe/plan_specs.hpp"
 #include "probe/responder/greeting.hpp"
 #include "report/probe_report.hpp"
@@ -36,6 +39,10 @@ struct ProbeOptions {
   std::optional<std::string> domain;
   std::optional<std::string> netbios_name;
   std::optional<std::string> token;
+  std::optional<std::string> proxy;
+  std::optional<std::string> proxy_user;
+  std::optional<std::string> http_checks;
+  std::optional<std::string> bits_file;
   std::string timeout = "2s";
   std::string min_timeout = "100ms";
   int retries = 1;
@@ -157,6 +164,131 @@ std::vector<probe::ProbeSpec> AdHocSpecs(const ProbeOptions& options) {
   return specs;
 }
 
+// "10.0.0.5:3128" or "[2001:db8::5]:3128".
+probe::ProxyEndpoint ParseProxy(const std::string& text) {
+  std::string host;
+  std::string port;
+  if (!text.empty() && text[0] == '[') {
+    const auto close = text.find("]:");
+    if (close == std::string::npos) BadArgument("--proxy", fmt::format("'{}': an IPv6 proxy is [ADDRESS]:PORT", text));
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) {
+      BadArgument("--proxy", fmt::format("'{}': give HOST:PORT (an IPv6 address as [ADDRESS]:PORT)", text));
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  core::ParseFailure failure;
+  const auto address = core::ParseAddress(host, &failure);
+  if (!address) BadArgument("--proxy", fmt::format("'{}' is not an IP address: {}", host, failure.message));
+  std::string error;
+  const auto range = core::ParsePortRange(port, &error);
+  if (!range || range->first != range->last) {
+    BadArgument("--proxy", fmt::format("'{}': the port: {}", text, error.empty() ? "one port" : error));
+  }
+  return {address->AddressString(), range->first};
+}
+
+// The HTTP options: the proxy, the ad hoc roles (--http-checks) and the BITS file, applied to
+// every HTTP probe (http::ExpandHttpChecks: one spec per check). A web proxy carries HTTP only:
+// ad hoc, other ports with --proxy are refused; from the plan they are probed directly (a note).
+std::vector<probe::ProbeSpec> ApplyHttpOptions(const ProbeOptions& options, std::vector<probe::ProbeSpec> specs,
+                                               std::vector<std::string>& notes) {
+  if (!options.proxy && !options.http_checks && !options.bits_file) {
+    if (options.proxy_user) BadArgument("--proxy-user", "give the proxy too (--proxy HOST:PORT)");
+    return specs;
+  }
+  if (options.transport_only) BadArgument("--transport-only", "the HTTP options need the HTTP probe");
+  probe::http::HttpCheckOptions http;
+  if (options.proxy) {
+    http.proxy = ParseProxy(*options.proxy);
+    if (options.proxy_user) {
+      if (options.proxy_user->find(':') == std::string::npos) BadArgument("--proxy-user", "give USER:PASSWORD");
+      http.proxy->basic_credentials = *options.proxy_user;
+    }
+  } else if (options.proxy_user) {
+    BadArgument("--proxy-user", "give the proxy too (--proxy HOST:PORT)");
+  }
+  std::vector<std::string> roles;
+  if (options.http_checks) {
+    if (options.inventory) BadArgument("--http-checks", "ad hoc only: from an inventory the hosts' roles decide");
+    std::size_t start = 0;
+    while (start <= options.http_checks->size()) {
+      const auto end = std::min(options.http_checks->find(',', start), options.http_checks->size());
+      const std::string item = options.http_checks->substr(start, end - start);
+      start = end + 1;
+      if (item == "mp") {
+        roles.emplace_back("management-point");
+      } else if (item == "dp") {
+        roles.emplace_back(probe::http::kDistributionPointRole);
+      } else {
+        BadArgument("--http-checks", fmt::format("'{}': mp (management point) or dp (distribution point)", item));
+      }
+    }
+  }
+  if (options.bits_file) {
+    const auto& path = *options.bits_file;
+    const bool clean = std::all_of(path.begin(), path.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+    if (path.empty() || path[0] != '/' || !clean) {
+      BadArgument("--bits-file",
+                  fmt::format("'{}': a path on the server, /... without spaces or control characters", path));
+    }
+    http.bits_file = path;
+  }
+  std::vector<probe::ProbeSpec> expanded;
+  std::size_t http_specs = 0;
+  std::vector<std::string> direct;  // the other ports, in order, each once
+  std::set<std::string> seen;
+  for (auto& spec : specs) {
+    if (spec.proxy) {
+      // From the plan, through the proxy the inventory names: its checks are made already;
+      // --bits-file adds the download check of the file on each server.
+      ++http_specs;
+      const bool add_bits = !http.bits_file.empty() && spec.http_check == probe::HttpCheck::kGet;
+      auto bits = spec;
+      expanded.push_back(std::move(spec));
+      if (add_bits) {
+        bits.http_check = probe::HttpCheck::kBitsFile;
+        bits.http_path = http.bits_file;
+        expanded.push_back(std::move(bits));
+      }
+      continue;
+    }
+    if (!probe::http::IsHttp(spec)) {
+      auto port = fmt::format("{}/{}", spec.target.port, probe::TransportName(spec.transport));
+      if (seen.insert(port).second) direct.push_back(std::move(port));
+      expanded.push_back(std::move(spec));
+      continue;
+    }
+    ++http_specs;
+    for (const auto& role : roles) spec.target.roles.push_back(role);
+    for (auto& one : probe::http::ExpandHttpChecks(spec, http)) expanded.push_back(std::move(one));
+  }
+  if (http.proxy && !direct.empty()) {
+    constexpr std::size_t kNamed = 5;  // ports named in the message at most
+    const std::string ports = fmt::format(
+        "{}{}",
+        fmt::join(direct.begin(), direct.begin() + static_cast<std::ptrdiff_t>(std::min(direct.size(), kNamed)), ", "),
+        direct.size() > kNamed ? ", ..." : "");
+    if (!options.inventory) {
+      BadArgument("--proxy",
+                  fmt::format("a web proxy carries HTTP only, not {}: probe those ports without --proxy", ports));
+    }
+    notes.push_back(
+        fmt::format("--proxy: only the HTTP probes go through {}; {} probed directly", http.proxy->Authority(), ports));
+  }
+  if (http_specs == 0) {
+    BadArgument(options.proxy       ? "--proxy"
+                : options.bits_file ? "--bits-file"
+                                    : "--http-checks",
+                "no HTTP probe to apply it to (port 80, or --service http)");
+  }
+  return expanded;
+}
+
 // Every planned flow whose source is the --from endpoint, to every address of its destinations
 // (probe::SpecsFromPlan); here, only the checks of the options.
 std::vector<probe::ProbeSpec> PlanSpecs(const ProbeOptions& options, std::vector<std::string>& notes) {
@@ -191,8 +323,10 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand(
       "probe",
       "Protocol-aware reachability checks: VERIFIED (the real service answered), LISTENING, WRONG_SERVICE, "
-      "NOT_LISTENING, FILTERED, LISTENING_OR_FILTERED. Ad hoc (HOST -p PORTS) or every planned flow of a host "
-      "(-i site.yaml --from HOST). Exit 0 when every probe is VERIFIED or LISTENING, 1 otherwise");
+      "NOT_LISTENING, FILTERED, LISTENING_OR_FILTERED; HTTP through a proxy and BITS downloads add PROXY_DENIED, "
+      "PROXY_AUTH_REQUIRED, UPSTREAM_FAILED, RANGE_IGNORED, CONTENT_RANGE_STRIPPED, NO_LENGTH, CONTENT_MISMATCH. "
+      "Ad hoc (HOST -p PORTS) or every planned flow of a host (-i site.yaml --from HOST). Exit 0 when every probe "
+      "is VERIFIED or LISTENING, 1 otherwise");
   command->add_option("targets", options->targets, "Addresses, CIDR prefixes (up to /16) or @FILE")->type_name("HOST");
   command->add_option("-p,--ports", options->ports, "Ports, e.g. 389/udp,88,135,445 (a bare port is TCP)")
       ->type_name("PORTS");
@@ -245,6 +379,24 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 64));
   command->add_option("--rate", options->rate, "Probes started per second at most (default: no limit)")
       ->check(CLI::Range(0.0, 1000000.0));
+  command
+      ->add_option("--proxy", options->proxy,
+                   "HTTP probes go through this forward proxy (absolute-form requests) and say who answered: "
+                   "VERIFIED (the origin), PROXY_DENIED, PROXY_AUTH_REQUIRED, UPSTREAM_FAILED. Ad hoc, other "
+                   "ports are refused; from an inventory they are probed directly")
+      ->type_name("HOST:PORT");
+  command->add_option("--proxy-user", options->proxy_user, "Basic credentials for --proxy")->type_name("USER:PASS");
+  command
+      ->add_option("--http-checks", options->http_checks,
+                   "Ad hoc: probe HTTP targets as a management point (mp: GET the MP list; through --proxy also "
+                   "CCM_POST, BITS_POST, PROPFIND) and/or a distribution point (dp: through --proxy also PROPFIND)")
+      ->type_name("mp,dp");
+  command
+      ->add_option("--bits-file", options->bits_file,
+                   "Check that BITS can download this static file from HTTP targets (HEAD, then two ranged GETs): "
+                   "RANGE_IGNORED, CONTENT_RANGE_STRIPPED, NO_LENGTH; through --proxy also compared with a direct "
+                   "fetch (CONTENT_MISMATCH)")
+      ->type_name("PATH");
   command->add_flag("--no-follow", options->no_follow, "Do not probe the ports the RPC endpoint mapper advertises");
   command->add_flag("--dhcp", options->dhcp,
                     "With -i: also probe planned DHCP flows with a DHCPINFORM (sent from port 68, needs root)");
@@ -261,6 +413,7 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
     }
     if (!options->inventory && options->from) BadArgument("--from", "--from needs an inventory (-i FILE)");
     auto specs = options->inventory ? PlanSpecs(*options, notes) : AdHocSpecs(*options);
+    specs = ApplyHttpOptions(*options, std::move(specs), notes);
     if (options->transport_only) {
       for (auto& spec : specs) spec.service = nullptr;
     }

@@ -1,5 +1,5 @@
 // `portolan render`: the plan as firewall configuration for one platform, per host or
-// between zones.
+// between zones, or as a web proxy's access rules (proxy mode).
 
 #include <filesystem>
 #include <iostream>
@@ -36,6 +36,9 @@ std::string TargetHelp() {
                         policy::ModeName(target.default_mode), "", target.cannot);
   }
   help +=
+      "Modes: host (one host's own firewall), network (a firewall between zones), proxy (what an http-proxy host\n"
+      "lets its clients request; --host names the proxy, or --out DIR writes every proxy's).\n";
+  help +=
       "What a target cannot express is refused (exit 2, nothing written) unless --allow-partial is given;\n"
       "then it is left out and listed as a WARNING comment at the top of the output.";
   return help;
@@ -48,6 +51,15 @@ render::Request MakeRequest(const RenderCommandOptions& options, const inventory
   if (request.policy.mode == policy::Mode::kHost && !request.policy.host && !options.out_dir &&
       !request.target->capabilities.whole_inventory) {
     BadArgument("--host", "host mode renders one host (--host NAME) or every host into a directory (--out DIR)");
+  }
+  if (request.policy.mode == policy::Mode::kProxy && !request.policy.proxy && !options.out_dir) {
+    std::vector<std::string> proxies;
+    for (const auto& endpoint : inventory.endpoints) {
+      if (endpoint.HasRole("http-proxy")) proxies.push_back(endpoint.name);
+    }
+    BadArgument("--host", fmt::format("{} has {} http-proxy hosts ({}): name one (--host NAME) or write each into a "
+                                      "directory (--out DIR)",
+                                      inventory.file, proxies.size(), fmt::join(proxies, ", ")));
   }
   request.policy.default_deny = !options.no_default_deny;
   if (options.family) request.policy.family = *options.family == "ipv4" ? core::Family::kIPv4 : core::Family::kIPv6;
@@ -84,7 +96,7 @@ void AddRenderCommand(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand(
       "render",
       "Write firewall configuration from the plan for one platform: per host (host mode) or for a firewall between "
-      "zones (network mode), exactly as wide as the plan");
+      "zones (network mode), or a web proxy's access rules (proxy mode), exactly as wide as the plan");
   AddInventoryOptions(*command, options->input);
   std::vector<std::string> ids;
   for (const auto& target : render::Targets()) ids.emplace_back(target.id);
@@ -95,11 +107,14 @@ void AddRenderCommand(CLI::App& app, int& exit_code) {
   AddFirewallScopeOptions(
       *command, options->scope,
       {.mode = "host: one host's own firewall; network: a firewall between zones (sites, unless the inventory names "
-               "zones)",
-       .host = "Host mode: the host (or client network) to render for",
+               "zones); proxy: an http-proxy host's access rules (-t squid)",
+       .host = "Host mode: the host (or client network) to render for; proxy mode: the http-proxy host",
        .egress = "Host mode: outbound rules too (default: inbound only)",
-       .edge = "Network mode: the firewall at the edge of this zone, between it and all other zones ('outside')"});
-  command->add_option("--out", options->out_dir, "Write the files into DIR (host mode: one per host)")
+       .edge = "Network mode: the firewall at the edge of this zone, between it and all other zones ('outside')",
+       .proxy_mode = true});
+  command
+      ->add_option("--out", options->out_dir,
+                   "Write the files into DIR (host mode: one per host; proxy mode: per proxy)")
       ->type_name("DIR");
   command->add_option("-o,--output", options->output, "Write the one output to FILE instead of standard output")
       ->type_name("FILE");

@@ -23,6 +23,16 @@ std::string_view RemoteControlName(RemoteControl remote_control) {
   return "?";
 }
 
+std::string_view ProxyAuthName(ProxyAuth auth) {
+  switch (auth) {
+    case ProxyAuth::kNone: return "none";
+    case ProxyAuth::kBasic: return "basic";
+    case ProxyAuth::kNtlm: return "ntlm";
+    case ProxyAuth::kNegotiate: return "negotiate";
+  }
+  return "?";
+}
+
 bool Endpoint::HasRole(std::string_view role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
@@ -50,6 +60,21 @@ int Inventory::FindSite(std::string_view code) const {
 
 bool Inventory::HasRole(std::string_view role) const {
   return std::any_of(endpoints.begin(), endpoints.end(), [role](const Endpoint& e) { return e.HasRole(role); });
+}
+
+bool Inventory::Bypasses(int proxy, int destination) const {
+  const auto& settings = endpoints[proxy].http_proxy;
+  if (!settings) return false;
+  const auto& target = endpoints[destination];
+  for (const auto& name : settings->bypass_hosts) {
+    if (name.size() == target.name.size() && strncasecmp(name.data(), target.name.data(), name.size()) == 0)
+      return true;
+  }
+  if (target.addresses.empty() || settings->bypass_networks.empty()) return false;
+  return std::all_of(target.addresses.begin(), target.addresses.end(), [&](const core::Network& address) {
+    return std::any_of(settings->bypass_networks.begin(), settings->bypass_networks.end(),
+                       [&](const core::Network& network) { return network.Contains(address); });
+  });
 }
 
 int Inventory::AssignedSite(int site) const {

@@ -18,13 +18,28 @@ enum class Sender { kStandard, kRas, kCourier };
 enum class RemoteControl { kNone, kTcp, kNetbios };
 enum class EndpointKind { kHost, kClientNetwork };
 
+// How an HTTP proxy makes clients authenticate (RFC 9110 11.7: 407 and Proxy-Authenticate).
+enum class ProxyAuth { kNone, kBasic, kNtlm, kNegotiate };
+
 std::string_view SenderName(Sender sender);
+std::string_view ProxyAuthName(ProxyAuth auth);  // "none", "basic", "ntlm", "negotiate"
 std::string_view RemoteControlName(RemoteControl remote_control);
 
 struct SqlSettings {
   std::optional<int> port;  // unset: the catalog's default
   bool named_pipes = false;
   std::optional<std::string> instance;  // a named instance; unset: the default instance
+};
+
+// A host with the http-proxy role: a forward web proxy (Squid, ISA Server, ...).
+struct HttpProxySettings {
+  int port = 3128;  // where clients send their requests
+  ProxyAuth auth = ProxyAuth::kNone;
+  // Servers its clients reach directly (the browser's and BITS's bypass list): host names of
+  // the inventory, and networks.
+  std::vector<std::string> bypass_hosts;
+  std::vector<core::Network> bypass_networks;
+  core::SourceLocation where;
 };
 
 struct Endpoint {
@@ -38,7 +53,12 @@ struct Endpoint {
   bool dhcp = false;
   RemoteControl remote_control = RemoteControl::kNone;
   std::optional<SqlSettings> sql;
-  std::optional<std::string> zone;  // the firewall zone, when it is not its site's
+  std::optional<std::string> zone;              // the firewall zone, when it is not its site's
+  std::optional<HttpProxySettings> http_proxy;  // hosts with the http-proxy role
+  // Client networks and hosts: the http-proxy host their web requests go through (-1: none),
+  // and where the inventory names it.
+  int proxy = -1;
+  core::SourceLocation proxy_where;
   core::SourceLocation where;
 
   bool HasRole(std::string_view role) const;
@@ -77,6 +97,9 @@ struct Inventory {
   // The primary site that a site's clients are assigned to: itself, or for a secondary site
   // its nearest primary ancestor.
   int AssignedSite(int site) const;
+  // Whether a client of this http-proxy endpoint reaches the destination endpoint directly
+  // (every address of it lies in the proxy's bypass list).
+  bool Bypasses(int proxy, int destination) const;
   // The firewall zone an endpoint sits in: its own 'zone', else its site's.
   const std::string& ZoneOf(int endpoint) const;
   std::vector<std::string> Zones() const;  // sorted, unique

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -79,6 +80,7 @@ class InventoryParser {
     top.Finish();
     LinkSites();
     CheckSites();
+    LinkProxies();
     if (diags_.HasErrors()) return std::nullopt;
     return std::move(inventory_);
   }
@@ -286,6 +288,107 @@ class InventoryParser {
     }
   }
 
+  // A host with the http-proxy role: its port, how clients log on, and what they reach directly.
+  void ReadHttpProxy(MapReader& map, Endpoint& host) {
+    const auto node = map.Get("http_proxy");
+    if (!node.IsDefined()) {
+      if (host.HasRole("http-proxy")) {
+        HttpProxySettings settings;
+        settings.where = host.where;
+        if (const auto* setting = catalog_.FindSetting("http_proxy_port");
+            setting && setting->default_ports.Count() == 1) {
+          settings.port = setting->default_ports.Ranges().front().first;
+        }
+        host.http_proxy = settings;
+      }
+      return;
+    }
+    MapReader proxy_map(node, file_, diags_, "http_proxy");
+    HttpProxySettings settings;
+    settings.where = Where(file_, node);
+    if (const auto port = proxy_map.Int("port", core::kMinPort, core::kMaxPort)) settings.port = *port;
+    settings.auth = ReadChoice<ProxyAuth>(proxy_map, "auth",
+                                          {{"none", ProxyAuth::kNone},
+                                           {"basic", ProxyAuth::kBasic},
+                                           {"ntlm", ProxyAuth::kNtlm},
+                                           {"negotiate", ProxyAuth::kNegotiate}})
+                        .value_or(ProxyAuth::kNone);
+    if (const auto bypass = proxy_map.Get("bypass"); bypass.IsDefined()) {
+      for (const auto& [text, item] : core::ReadStringList(bypass, file_, diags_, "http_proxy 'bypass'")) {
+        // A network (10.0.0.0/24, 10.0.0.1) or the name of a host of the inventory.
+        const bool looks_numeric =
+            !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text.find(':') != std::string::npos);
+        if (looks_numeric) {
+          core::ParseFailure failure;
+          const auto network = text.find('/') != std::string::npos ? core::ParseNetwork(text, &failure)
+                                                                   : core::ParseAddress(text, &failure);
+          if (!network) {
+            diags_.Error(Where(file_, item), fmt::format("http_proxy 'bypass': bad network: {}", failure.message));
+            continue;
+          }
+          settings.bypass_networks.push_back(*network);
+        } else {
+          settings.bypass_hosts.push_back(text);
+          bypass_locations_.emplace_back(host.name, text, Where(file_, item));
+        }
+      }
+    }
+    proxy_map.Finish();
+    if (!host.HasRole("http-proxy")) {
+      diags_.Warning(settings.where,
+                     fmt::format("host '{}' sets 'http_proxy' but does not have the http-proxy role; it has no effect",
+                                 host.name));
+      return;
+    }
+    host.http_proxy = settings;
+  }
+
+  // 'proxy: NAME' on a client network or host: its web requests go through that http-proxy.
+  void ReadProxyName(MapReader& map, Endpoint& endpoint) {
+    const auto node = map.Get("proxy");
+    if (!node.IsDefined()) return;
+    if (auto name = core::ReadString(node, file_, diags_, "'proxy'")) {
+      endpoint.proxy_where = Where(file_, node);
+      proxy_names_.emplace_back(static_cast<int>(inventory_.endpoints.size()), *name);
+    }
+  }
+
+  void LinkProxies() {
+    std::vector<std::string> proxies;
+    for (const auto& e : inventory_.endpoints) {
+      if (e.HasRole("http-proxy")) proxies.push_back(e.name);
+    }
+    const auto index_of = [&](const std::string& name) {
+      const auto* found = inventory_.FindEndpoint(name);
+      return found == nullptr ? -1 : static_cast<int>(found - inventory_.endpoints.data());
+    };
+    for (const auto& [endpoint, name] : proxy_names_) {
+      auto& e = inventory_.endpoints[endpoint];
+      const int proxy = index_of(name);
+      if (proxy < 0 || !inventory_.endpoints[proxy].HasRole("http-proxy")) {
+        diags_.Error(e.proxy_where,
+                     fmt::format("{} '{}': proxy '{}' is not a host with the http-proxy role{}{}",
+                                 e.kind == EndpointKind::kHost ? "host" : "client network", e.name, name,
+                                 core::DidYouMean(name, proxies),
+                                 proxies.empty() ? std::string(" (the inventory has none)")
+                                                 : fmt::format(" (http-proxy hosts: {})", fmt::join(proxies, ", "))));
+        continue;
+      }
+      if (proxy == endpoint) {
+        diags_.Error(e.proxy_where, fmt::format("host '{}' names itself as its proxy", e.name));
+        continue;
+      }
+      e.proxy = proxy;
+    }
+    for (const auto& [proxy, name, where] : bypass_locations_) {
+      if (index_of(name) < 0) {
+        diags_.Error(where, fmt::format("http-proxy '{}': bypass names '{}', which is neither a host of the inventory "
+                                        "nor a network (10.0.0.0/24)",
+                                        proxy, name));
+      }
+    }
+  }
+
   void ReadHost(const YAML::Node& node, int site) {
     MapReader map(node, file_, diags_, "host");
     if (!map.IsMap()) return;
@@ -306,6 +409,8 @@ class InventoryParser {
     host.remote_control = ReadRemoteControl(map).value_or(RemoteControl::kNone);
     ReadSql(map, host);
     host.zone = ReadZone(map);
+    ReadHttpProxy(map, host);
+    ReadProxyName(map, host);
     map.Finish();
     Add(std::move(host));
   }
@@ -324,6 +429,7 @@ class InventoryParser {
     client.dhcp = map.Bool("dhcp").value_or(true);
     client.remote_control = ReadRemoteControl(map).value_or(RemoteControl::kNone);
     client.zone = ReadZone(map);
+    ReadProxyName(map, client);
     map.Finish();
     Add(std::move(client));
   }
@@ -455,6 +561,8 @@ class InventoryParser {
   Diagnostics& diags_;
   Inventory inventory_;
   std::map<std::string, SourceLocation> site_codes_;
+  std::vector<std::pair<int, std::string>> proxy_names_;  // endpoint index, the proxy it names
+  std::vector<std::tuple<std::string, std::string, SourceLocation>> bypass_locations_;  // proxy, host, where
   std::map<std::string, SourceLocation> names_;
   std::map<std::string, std::pair<std::string, SourceLocation>> addresses_;
   std::map<int, SourceLocation> parent_locations_;

@@ -26,6 +26,7 @@
 #include "plan/planner.hpp"
 #include "render/render.hpp"
 #include "render/target.hpp"
+#include "respond/port_selection.hpp"
 
 namespace portolan::lab {
 
@@ -59,7 +60,11 @@ struct State {
   bool host_firewall = false;
   std::optional<std::string> samba_host;
   std::vector<std::string> samba_ports;  // "tcp/389", what Samba listens on
-  std::vector<std::string> namespaces;   // created (or being created), in order
+  std::string proxy_policy;              // what the proxies loaded, in words ("": no proxy)
+  // The ports a real server serves instead of a responder, by endpoint name: "tcp/80" of nginx
+  // on the proxies' origin servers, "tcp/3128" of Squid on the proxies.
+  std::map<std::string, std::vector<std::string>> web_ports;
+  std::vector<std::string> namespaces;  // created (or being created), in order
   std::vector<LabProcess> processes;
   bool ready = false;
 };
@@ -79,6 +84,8 @@ void Save(const State& state) {
   json["host_firewall"] = state.host_firewall;
   json["samba_host"] = state.samba_host ? Json(*state.samba_host) : Json(nullptr);
   json["samba_ports"] = state.samba_ports;
+  json["proxy_policy"] = state.proxy_policy;
+  json["web_ports"] = state.web_ports;
   json["namespaces"] = state.namespaces;
   json["processes"] = Json::array();
   for (const auto& process : state.processes) {
@@ -106,6 +113,8 @@ std::optional<State> LoadState(const std::string& name) {
       state.samba_host = json["samba_host"].get<std::string>();
     }
     state.samba_ports = json.value("samba_ports", std::vector<std::string>{});
+    state.proxy_policy = json.value("proxy_policy", std::string());
+    state.web_ports = json.value("web_ports", std::map<std::string, std::vector<std::string>>{});
     state.namespaces = json.at("namespaces").get<std::vector<std::string>>();
     for (const auto& item : json.at("processes")) {
       state.processes.push_back(LabProcess{item.at("pid").get<pid_t>(), item.at("start_time").get<unsigned long long>(),
@@ -398,6 +407,325 @@ void StartSamba(const inventory::LoadedInventory& loaded, const Topology& topolo
   Save(state);
 }
 
+// --- the HTTP proxies and their origin servers --------------------------------------------------
+
+constexpr std::string_view kNginx = "/usr/sbin/nginx";
+constexpr std::string_view kSquid = "/usr/sbin/squid";
+constexpr std::string_view kSetpriv = "/usr/bin/setpriv";
+constexpr std::string_view kHttpProxyRole = "http-proxy";
+// Squid runs as Debian's squid package's own user, or nobody where there is none.
+constexpr std::string_view kProxyUser = "proxy";
+constexpr std::string_view kFallbackUser = "nobody";
+// The shared memory segments Squid 5 makes even with one worker (collapsed forwarding), named
+// after its service name (-n): a Squid killed before it cleaned up leaves them in /dev/shm.
+constexpr std::array<std::string_view, 3> kSquidSegments = {"cf__metadata", "cf__queues", "cf__readers"};
+constexpr auto kReadyPoll = std::chrono::milliseconds(100);
+
+std::string HostPort(const core::Network& address, int port) {
+  return address.family == core::Family::kIPv6 ? fmt::format("[{}]:{}", address.AddressString(), port)
+                                               : fmt::format("{}:{}", address.AddressString(), port);
+}
+
+// The origin servers of the proxy requests, and the ports of theirs the requests name.
+std::map<int, std::set<int>> ProxyOrigins(const plan::Plan& plan) {
+  std::map<int, std::set<int>> origins;
+  for (const auto& request : plan.proxy_requests) {
+    for (const int d : request.destinations) {
+      for (const auto& range : request.ports.Ranges()) {
+        for (int port = range.first; port <= range.last; ++port) origins[d].insert(port);
+      }
+    }
+  }
+  return origins;
+}
+
+// The http-proxy hosts of the inventory that the lab runs Squid on.
+std::vector<int> ProxyHosts(const inventory::Inventory& inventory) {
+  std::vector<int> hosts;
+  for (int e = 0; e < static_cast<int>(inventory.endpoints.size()); ++e) {
+    const auto& endpoint = inventory.endpoints[static_cast<std::size_t>(e)];
+    if (endpoint.kind == inventory::EndpointKind::kHost && endpoint.HasRole(kHttpProxyRole) && endpoint.http_proxy) {
+      hosts.push_back(e);
+    }
+  }
+  return hosts;
+}
+
+void RequireWebTools() {
+  for (const auto tool : {kNginx, kSquid, kSetpriv}) {
+    if (!fs::exists(tool)) {
+      throw LabError(fmt::format(
+          "the inventory has an http-proxy host: the lab runs Squid on it and nginx on its origin servers, and {} is "
+          "missing (apt-get install squid nginx-light; scripts/install-deps.sh has them)",
+          tool));
+    }
+  }
+}
+
+// Waits until a server listens on every one of `ports` ("tcp/80") in its namespace.
+void WaitListening(const LabProcess& process, const std::vector<std::string>& ports, const std::string& log,
+                   const std::atomic<bool>* interrupted) {
+  const auto deadline = std::chrono::steady_clock::now() + kReadyLimit;
+  for (;;) {
+    CheckInterrupted(interrupted);
+    const auto now = Listening(process.netns);
+    const bool all = std::all_of(ports.begin(), ports.end(), [&](const std::string& port) {
+      return std::find(now.begin(), now.end(), port) != now.end();
+    });
+    if (all) return;
+    if (!StillRunning(process) || std::chrono::steady_clock::now() > deadline) {
+      throw LabError(fmt::format("{} did not come up in {} (listening on {} expected); the end of its log:\n{}",
+                                 process.what, process.netns, fmt::join(ports, " "), Tail(log, 20)));
+    }
+    std::this_thread::sleep_for(kReadyPoll);
+  }
+}
+
+// What nginx serves on an origin server: the MP list a management point answers to
+// GET /sms_mp/.sms_aut?mplist, and the file of the BITS download check (the same bytes on every
+// server, so that a fetch through the proxy can be compared with a direct one).
+void WriteWebRoot(const fs::path& root, const inventory::Inventory& inventory, const inventory::Endpoint& host) {
+  fs::create_directories(root / "sms_mp");
+  core::WriteFileAtomically(
+      root / "sms_mp" / ".sms_aut",
+      fmt::format("<MPList><MP Name=\"{}\" FQDN=\"{}.{}\"/></MPList>\n", host.name, host.name, inventory.domain.name));
+  std::string content(kBitsTestSize, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 31 + i / 251) % 256);
+  core::WriteFileAtomically(root / std::string(kBitsTestPath).substr(1), content);
+}
+
+// nginx in the foreground, one process (no workers to hand files to), every path in the lab.
+std::string NginxConfig(const fs::path& dir, const LabEndpoint& member, const std::set<int>& ports) {
+  std::string listen;
+  for (const auto& address : member.addresses) {
+    for (const int port : ports) listen += fmt::format("    listen {} default_server;\n", HostPort(address, port));
+  }
+  const auto temp = (dir / "tmp").string();
+  return fmt::format(
+      "# portolan lab: the origin server {} for the requests through the proxy\n"
+      "daemon off;\n"
+      "master_process off;\n"
+      "pid {}/nginx.pid;\n"
+      "error_log {}/error.log;\n"
+      "events {{ worker_connections 512; }}\n"
+      "http {{\n"
+      "  access_log {}/access.log;\n"
+      "  client_body_temp_path {}/body;\n"
+      "  proxy_temp_path {}/proxy;\n"
+      "  fastcgi_temp_path {}/fastcgi;\n"
+      "  uwsgi_temp_path {}/uwsgi;\n"
+      "  scgi_temp_path {}/scgi;\n"
+      "  default_type application/octet-stream;\n"
+      "  server {{\n"
+      "{}"
+      "    server_name _;\n"
+      "    root {}/root;\n"
+      "    location = /sms_mp/.sms_aut {{ default_type text/xml; }}\n"
+      "  }}\n"
+      "}}\n",
+      member.name, dir.string(), dir.string(), dir.string(), temp, temp, temp, temp, temp, listen, dir.string());
+}
+
+void StartOriginServers(const inventory::LoadedInventory& loaded, const plan::Plan& plan, const Topology& topology,
+                        const fs::path& directory, State& state, const UpOptions& options) {
+  for (const auto& [e, ports] : ProxyOrigins(plan)) {
+    const auto& member = topology.endpoints[static_cast<std::size_t>(e)];
+    const auto& host = loaded.inventory.endpoints[static_cast<std::size_t>(member.endpoint)];
+    if (member.client_network) continue;
+    const auto dir = directory / fmt::format("web-{}", member.endpoint);
+    fs::create_directories(dir / "tmp");
+    WriteWebRoot(dir / "root", loaded.inventory, host);
+    core::WriteFileAtomically(dir / "nginx.conf", NginxConfig(dir, member, ports));
+    const auto what = fmt::format("nginx-{}", member.endpoint);
+    const auto log = (directory / (what + ".log")).string();
+    Say(options, fmt::format("starting nginx as the origin server {} (tcp {})", member.name, fmt::join(ports, ",")));
+    state.processes.push_back(Spawn({std::string(kNginx), "-e", (dir / "error.log").string(), "-p", dir.string() + "/",
+                                     "-c", (dir / "nginx.conf").string()},
+                                    member.namespace_name, log, what));
+    auto& served = state.web_ports[member.name];
+    for (const int port : ports) served.push_back(fmt::format("tcp/{}", port));
+    Save(state);
+    WaitListening(state.processes.back(), served, log, options.interrupted);
+  }
+}
+
+// Squid's service name (-n: letters and digits only), unique to the lab and the proxy: it names
+// Squid's shared memory segments, which every Squid on the machine shares a folder for.
+std::string SquidService(const State& state, int endpoint) {
+  std::string service = "portolan";
+  for (const char c : state.token.substr(state.token.rfind('-') + 1)) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0) service += c;
+  }
+  return fmt::format("{}p{}", service, endpoint);
+}
+
+void RemoveSquidSegments(const std::string& service) {
+  for (const auto segment : kSquidSegments) {
+    std::error_code ignored;
+    fs::remove(fs::path("/dev/shm") / fmt::format("{}-{}.shm", service, segment), ignored);
+  }
+}
+
+const passwd* ProxyUser() {
+  const passwd* user = getpwnam(std::string(kProxyUser).c_str());
+  if (user == nullptr) user = getpwnam(std::string(kFallbackUser).c_str());
+  if (user == nullptr) throw LabError("there is neither a user proxy nor nobody for Squid to run as");
+  return user;
+}
+
+// Squid, unprivileged, with every file it writes in the lab's folder, memory only, and the
+// proxy's policy (the rendered squid.conf fragment or the user's) after the lab's own lines.
+std::string SquidConfig(const fs::path& dir, const LabEndpoint& member, int port, const std::string& policy,
+                        const std::string& policy_words) {
+  std::string text = fmt::format(
+      "# portolan lab: Squid as the http-proxy {}, unprivileged, memory only (no cache_dir)\n", member.name);
+  for (const auto& address : member.addresses) text += fmt::format("http_port {}\n", HostPort(address, port));
+  text += fmt::format(
+      "visible_hostname {}\n"
+      "pid_filename none\n"
+      "cache_log {}/cache.log\n"
+      "access_log stdio:{}/access.log squid\n"
+      "netdb_filename none\n"
+      "pinger_enable off\n"
+      "coredump_dir {}\n"
+      "shutdown_lifetime 1 second\n"
+      "dns_nameservers 127.0.0.1\n"
+      "hosts_file {}/hosts\n"
+      "\n# The proxy's policy: {}\n",
+      member.name, dir.string(), dir.string(), dir.string(), dir.string(), policy_words);
+  return text + policy + (policy.empty() || policy.back() == '\n' ? "" : "\n");
+}
+
+// The inventory's hosts by name, for Squid's hosts_file (requests may name servers by name).
+std::string HostsFile(const inventory::Inventory& inventory, const Topology& topology) {
+  std::string text;
+  for (const auto& member : topology.endpoints) {
+    if (member.client_network) continue;
+    const auto& host = inventory.endpoints[static_cast<std::size_t>(member.endpoint)];
+    for (const auto& address : member.addresses) {
+      text += fmt::format("{} {} {}.{}\n", address.AddressString(), host.name, host.name, inventory.domain.name);
+    }
+  }
+  return text;
+}
+
+// The policy text of one proxy: the user's file, or the squid fragment rendered for it.
+std::pair<std::string, std::string> ProxyPolicy(const inventory::LoadedInventory& loaded, const plan::Plan& plan,
+                                                int proxy, const std::optional<std::string>& ruleset) {
+  if (ruleset) return {core::ReadFile(*ruleset), fmt::format("the file {}", *ruleset)};
+  render::Request request;
+  request.target = render::FindTarget("squid");
+  if (request.target == nullptr) throw LabError("no renderer named 'squid' to render the proxy's policy");
+  request.policy.mode = policy::Mode::kProxy;
+  request.policy.proxy = proxy;
+  std::string text;
+  for (const auto& output : render::RenderRequest(loaded.catalog, loaded.inventory, plan, request)) {
+    text += output.content;
+  }
+  return {text, "rendered by portolan render --target squid"};
+}
+
+// Writes Squid's configuration for one proxy host and checks it (squid -k parse), so that a bad
+// one changes nothing. Returns the command that runs it.
+std::vector<std::string> PrepareSquid(const inventory::LoadedInventory& loaded, const Topology& topology, int proxy,
+                                      const std::pair<std::string, std::string>& policy, const fs::path& directory,
+                                      const State& state) {
+  const auto& member = topology.endpoints[static_cast<std::size_t>(proxy)];
+  const auto& host = loaded.inventory.endpoints[static_cast<std::size_t>(member.endpoint)];
+  const int port = host.http_proxy->port;
+  const passwd* user = ProxyUser();
+  // Squid reads and writes only in its own folder; the lab's folder lets it pass through.
+  fs::permissions(directory, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::replace);
+  const auto dir = directory / fmt::format("proxy-{}", member.endpoint);
+  fs::create_directories(dir);
+  if (chown(dir.c_str(), user->pw_uid, user->pw_gid) != 0) {
+    throw LabError(fmt::format("cannot hand {} to {}: {}", dir.string(), user->pw_name, std::strerror(errno)));
+  }
+  core::WriteFileAtomically(dir / "hosts", HostsFile(loaded.inventory, topology));
+  const auto config = dir / "squid.conf";
+  core::WriteFileAtomically(config, SquidConfig(dir, member, port, policy.first, policy.second));
+  const auto service = SquidService(state, member.endpoint);
+  const std::vector<std::string> as_user{std::string(kSetpriv),
+                                         fmt::format("--reuid={}", user->pw_uid),
+                                         fmt::format("--regid={}", user->pw_gid),
+                                         "--clear-groups",
+                                         std::string(kSquid),
+                                         "-n",
+                                         service};
+  auto parse = as_user;
+  parse.insert(parse.end(), {"-k", "parse", "-f", config.string()});
+  const auto parsed = RunCommand(parse, {}, member.namespace_name);
+  if (parsed.status != 0 || parsed.output.find("FATAL") != std::string::npos ||
+      parsed.output.find("Bungled") != std::string::npos) {
+    std::string problems;
+    std::istringstream lines(parsed.output);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("FATAL") != std::string::npos || line.find("Bungled") != std::string::npos ||
+          line.find("ERROR") != std::string::npos) {
+        problems += "\n  " + line;
+      }
+    }
+    throw LabError(fmt::format("Squid refuses the configuration of {} ({}; {}):{}", member.name, config.string(),
+                               policy.second, problems.empty() ? "\n" + parsed.output : problems));
+  }
+  auto run = as_user;
+  run.insert(run.end(), {"-N", "-f", config.string()});
+  return run;
+}
+
+// Runs a prepared Squid and waits until it listens. Records it as process "squid-N".
+void RunSquid(const std::vector<std::string>& run, const inventory::Inventory& inventory, const Topology& topology,
+              int proxy, const fs::path& directory, State& state, const std::atomic<bool>* interrupted) {
+  const auto& member = topology.endpoints[static_cast<std::size_t>(proxy)];
+  const int port = inventory.endpoints[static_cast<std::size_t>(member.endpoint)].http_proxy->port;
+  const auto dir = directory / fmt::format("proxy-{}", member.endpoint);
+  const auto service = SquidService(state, member.endpoint);
+  const auto what = fmt::format("squid-{}", member.endpoint);
+  const auto log = (directory / (what + ".log")).string();
+  RemoveSquidSegments(service);
+  state.processes.push_back(Spawn(run, member.namespace_name, log, what));
+  state.web_ports[member.name] = {fmt::format("tcp/{}", port)};
+  Save(state);
+  try {
+    WaitListening(state.processes.back(), state.web_ports[member.name], log, interrupted);
+  } catch (const LabError& e) {
+    throw LabError(fmt::format("{}\nSquid's own log ({}):\n{}", e.what(), (dir / "cache.log").string(),
+                               Tail((dir / "cache.log").string(), 10)));
+  }
+}
+
+// Stops a proxy's Squid (by its recorded PID) and forgets it; its shared memory goes too.
+void StopSquid(State& state, int endpoint) {
+  const auto what = fmt::format("squid-{}", endpoint);
+  for (auto it = state.processes.begin(); it != state.processes.end();) {
+    if (it->what != what) {
+      ++it;
+      continue;
+    }
+    if (StillRunning(*it)) Stop(*it, kProcessGrace);
+    it = state.processes.erase(it);
+  }
+  RemoveSquidSegments(SquidService(state, endpoint));
+}
+
+void StartProxies(const inventory::LoadedInventory& loaded, const plan::Plan& plan, const Topology& topology,
+                  const std::optional<std::string>& ruleset, const fs::path& directory, State& state,
+                  const UpOptions& options) {
+  const auto proxies = ProxyHosts(loaded.inventory);
+  std::vector<std::string> words;
+  for (const int proxy : proxies) {
+    const auto& member = topology.endpoints[static_cast<std::size_t>(proxy)];
+    const auto policy = ProxyPolicy(loaded, plan, member.endpoint, ruleset);
+    Say(options, fmt::format("starting Squid as the proxy {} with the policy {}", member.name, policy.second));
+    const auto run = PrepareSquid(loaded, topology, proxy, policy, directory, state);
+    RunSquid(run, loaded.inventory, topology, proxy, directory, state, options.interrupted);
+    words.push_back(fmt::format("{}: {}", member.name, policy.second));
+  }
+  state.proxy_policy = fmt::format("{}", fmt::join(words, "; "));
+  Save(state);
+}
+
 // The endpoints that some flow with ports reaches: they get a responder.
 std::set<int> Reached(const plan::Plan& plan) {
   std::set<int> reached;
@@ -462,6 +790,17 @@ std::size_t PlannedSockets(const plan::Plan& plan, const LabEndpoint& member) {
   return ports * member.addresses.size();
 }
 
+// Whether the servers' ports ("tcp/80") are every port of an endpoint's.
+bool AllServed(const respond::PortChoice& ports, const std::vector<std::string>& served) {
+  if (!ports.udp.Empty()) return false;
+  for (const auto& range : ports.tcp.Ranges()) {
+    for (int port = range.first; port <= range.last; ++port) {
+      if (std::find(served.begin(), served.end(), fmt::format("tcp/{}", port)) == served.end()) return false;
+    }
+  }
+  return true;
+}
+
 void StartResponders(const UpOptions& options, const plan::Plan& plan, const std::vector<Check>& checks,
                      const Topology& topology, const fs::path& directory, State& state) {
   const auto self = SelfExecutable();
@@ -470,6 +809,11 @@ void StartResponders(const UpOptions& options, const plan::Plan& plan, const std
   std::vector<std::pair<LabProcess, fs::path>> started;
   for (const int e : Reached(plan)) {
     const auto& member = topology.endpoints[static_cast<std::size_t>(e)];
+    // Where nginx or Squid serve some of its ports, the responder leaves those to them; where
+    // they serve all, it has nothing to do.
+    const auto web = state.web_ports.find(member.name);
+    const bool web_served = web != state.web_ports.end() && !web->second.empty();
+    if (web_served && AllServed(respond::PortsOfEndpoint(plan, e), web->second)) continue;
     std::vector<std::string> argv{self,         "respond",
                                   "--token",    state.token,
                                   "--ttl",      fmt::format("{}s", options.responder_ttl.count()),
@@ -488,7 +832,7 @@ void StartResponders(const UpOptions& options, const plan::Plan& plan, const std
       argv.push_back("--bind");
       argv.push_back(address.AddressString());
     }
-    if (state.samba_host && *state.samba_host == member.name) argv.push_back("--skip-busy");
+    if ((state.samba_host && *state.samba_host == member.name) || web_served) argv.push_back("--skip-busy");
     const auto what = fmt::format("respond-{}", member.endpoint);
     state.processes.push_back(Spawn(argv, member.namespace_name, (directory / (what + ".log")).string(), what));
     Save(state);
@@ -522,6 +866,11 @@ void BuildLab(const UpOptions& options, const inventory::LoadedInventory& loaded
     });
     if (it == topology.endpoints.end()) throw LabError("--with-samba: the inventory has no global-catalog host");
     StartSamba(loaded, topology, *it, directory, state, options);
+  }
+  CheckInterrupted(options.interrupted);
+  if (!ProxyHosts(loaded.inventory).empty()) {
+    StartOriginServers(loaded, plan, topology, directory, state, options);
+    StartProxies(loaded, plan, topology, options.proxy_ruleset, directory, state, options);
   }
   CheckInterrupted(options.interrupted);
   Say(options, "starting the responders");
@@ -606,6 +955,7 @@ VerifyReport NewReport(const State& state, const inventory::Inventory& inventory
   report.policy = state.policy;
   report.host_firewall = state.host_firewall;
   report.samba_host = state.samba_host;
+  report.proxy_policy = state.proxy_policy;
   report.topology = BuildTopology(inventory, state.name);
   return report;
 }
@@ -624,6 +974,14 @@ const probe::Service* ResponderService(probe::Transport transport) {
   return nullptr;
 }
 
+// The HTTP probe (GET, with the check and proxy of a spec), for the ports nginx and Squid serve.
+const probe::Service* HttpService() {
+  for (const auto& service : probe::Services()) {
+    if (service.id == "http" && service.transport == probe::Transport::kTcp) return &service;
+  }
+  throw LabError("the probe registry has no http service");
+}
+
 // What every probe of lab verify is made from, besides its check.
 struct SpecInputs {
   const inventory::LoadedInventory& loaded;
@@ -632,6 +990,14 @@ struct SpecInputs {
   std::set<std::string> samba_ports;  // "tcp/389", what Samba listens on
   std::optional<core::PortSet> rpc_range;
 };
+
+// A port of the destination that nginx or Squid serves, not a responder.
+bool ServedByWebServer(const Check& check, const LabEndpoint& destination, const State& state) {
+  if (check.transport != probe::Transport::kTcp) return false;
+  const auto it = state.web_ports.find(destination.name);
+  return it != state.web_ports.end() &&
+         std::find(it->second.begin(), it->second.end(), fmt::format("tcp/{}", check.port)) != it->second.end();
+}
 
 probe::ProbeSpec SpecFor(const Check& check, const SpecInputs& inputs) {
   const auto& destination = inputs.topology.endpoints[static_cast<std::size_t>(check.destination)];
@@ -650,6 +1016,16 @@ probe::ProbeSpec SpecFor(const Check& check, const SpecInputs& inputs) {
   // A responder's greeting proves the path only with this lab's token; where Samba serves
   // the port, no responder may answer for it, so no token can match.
   spec.target.responder_token = by_samba ? std::string("samba-serves-this-port") : inputs.state.token;
+  // nginx and Squid answer HTTP: a real HTTP answer proves the path (never a silence or a reset).
+  if (check.proxy || ServedByWebServer(check, destination, inputs.state)) {
+    spec.service = HttpService();
+    spec.target.responder_token = "a-web-server-serves-this-port";
+  }
+  if (check.proxy) {
+    spec.proxy = probe::ProxyEndpoint{.address = check.proxy->proxy_address, .port = check.proxy->proxy_port};
+    spec.http_check = check.proxy->http_check;
+    spec.http_path = check.proxy->path;
+  }
   spec.flows = check.flows;
   spec.rpc_range = inputs.rpc_range;
   return spec;
@@ -716,6 +1092,8 @@ const Check* EndpointMapperCheck(const std::vector<Check>& checks, int source, c
 // A required check passes when the probe gets through (a port the endpoint mapper handed out must
 // also lie in the RPC range); any other passes when the probe is filtered.
 bool CheckPasses(const CheckResult& result, const std::optional<core::PortSet>& rpc_range) {
+  // Through a proxy: exactly the verdict expected (the origin's answer, or the proxy's refusal).
+  if (result.check.proxy) return result.probe.verdict == result.check.proxy->expected;
   if (!result.check.required) {
     return result.probe.verdict == probe::Verdict::kFiltered ||
            result.probe.verdict == probe::Verdict::kListeningOrFiltered;
@@ -792,6 +1170,10 @@ void Up(const UpOptions& options) {
                       "netns del {}",
                       name, name));
     }
+  }
+  if (!ProxyHosts(loaded.inventory).empty()) RequireWebTools();
+  if (options.proxy_ruleset && ProxyHosts(loaded.inventory).empty()) {
+    throw LabError("--proxy-ruleset: the inventory has no http-proxy host");
   }
   if (options.with_samba && (!fs::exists("/usr/sbin/samba") || !fs::exists("/usr/bin/samba-tool"))) {
     throw LabError("--with-samba needs Samba (apt-get install samba samba-ad-dc; scripts/install-deps.sh has it)");
@@ -873,6 +1255,39 @@ std::string Reload(const std::string& name, const std::optional<std::string>& ru
   return state->policy;
 }
 
+bool HasProxies(const std::string& name) {
+  const auto state = LoadState(name);
+  return state && !state->proxy_policy.empty();
+}
+
+std::string ReloadProxies(const std::string& name, const std::optional<std::string>& proxy_ruleset) {
+  if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
+  auto state = LoadState(name);
+  if (!state || !state->ready) throw LabError(fmt::format("no lab named {} is up (portolan lab up first)", name));
+  const auto directory = LabDirectory(name);
+  const auto loaded = LoadLabInventory(directory, *state);
+  const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
+  const auto topology = BuildTopology(loaded.inventory, name);
+  const auto proxies = ProxyHosts(loaded.inventory);
+  if (proxies.empty()) throw LabError(fmt::format("lab {} has no http-proxy host", name));
+  // Every configuration is checked before any Squid is replaced.
+  std::vector<std::vector<std::string>> runs;
+  std::vector<std::string> words;
+  for (const int proxy : proxies) {
+    const auto policy = ProxyPolicy(loaded, plan, proxy, proxy_ruleset);
+    runs.push_back(PrepareSquid(loaded, topology, proxy, policy, directory, *state));
+    words.push_back(fmt::format("{}: {}", topology.endpoints[static_cast<std::size_t>(proxy)].name, policy.second));
+  }
+  for (std::size_t i = 0; i < proxies.size(); ++i) {
+    StopSquid(*state, proxies[i]);
+    Save(*state);
+    RunSquid(runs[i], loaded.inventory, topology, proxies[i], directory, *state, nullptr);
+  }
+  state->proxy_policy = fmt::format("{}", fmt::join(words, "; "));
+  Save(*state);
+  return state->proxy_policy;
+}
+
 std::vector<std::string> Down(const std::string& name) {
   if (const auto missing = MissingPrivileges(); !missing.empty()) throw LabError(missing);
   if (const auto problem = CheckLabName(name); !problem.empty()) throw LabError("--name: " + problem);
@@ -885,6 +1300,17 @@ std::vector<std::string> Down(const std::string& name) {
   }
   std::vector<std::string> removed;
   for (auto it = state->processes.rbegin(); it != state->processes.rend(); ++it) {
+    if (it->what.rfind("squid-", 0) == 0) {
+      // Its shared memory goes too, whether it ran or not (a Squid killed leaves it behind).
+      const auto endpoint = it->what.substr(std::string_view("squid-").size());
+      const auto cleanup = [&] { RemoveSquidSegments(SquidService(*state, std::stoi(endpoint))); };
+      if (StillRunning(*it)) {
+        Stop(*it, kProcessGrace);
+        removed.push_back(fmt::format("process {} ({})", it->pid, it->what));
+      }
+      cleanup();
+      continue;
+    }
     if (!StillRunning(*it)) continue;
     Stop(*it, kProcessGrace);
     removed.push_back(fmt::format("process {} ({})", it->pid, it->what));
@@ -916,6 +1342,10 @@ VerifyReport Verify(const VerifyOptions& options) {
   CheckNamespacesExist(options.name, report.topology);
   auto list = BuildChecks(loaded.catalog, plan, report.topology, CheckOptions{state.host_firewall});
   report.notes = std::move(list.notes);
+  if (!state.proxy_policy.empty()) {
+    for (auto& check : BuildProxyChecks(loaded.inventory, plan, report.topology))
+      list.checks.push_back(std::move(check));
+  }
   const SpecInputs inputs{.loaded = loaded,
                           .topology = report.topology,
                           .state = state,

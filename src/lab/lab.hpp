@@ -28,8 +28,10 @@ struct UpOptions {
   std::string name;                    // the lab's name
   std::string target = "nftables";     // the renderer whose policy the router loads: nftables or iptables
   std::optional<std::string> ruleset;  // load this file into the router instead of the rendered policy
-  bool host_firewall = false;          // host-mode policies in every host namespace too
-  bool with_samba = false;             // Samba AD DC as the global catalog host
+  // Squid on every http-proxy host loads this squid.conf fragment instead of the rendered one.
+  std::optional<std::string> proxy_ruleset;
+  bool host_firewall = false;  // host-mode policies in every host namespace too
+  bool with_samba = false;     // Samba AD DC as the global catalog host
   std::chrono::seconds responder_ttl{7200};
   std::function<void(const std::string&)> say;  // progress lines
   const std::atomic<bool>* interrupted = nullptr;
@@ -48,6 +50,12 @@ VerifyReport Verify(const VerifyOptions& options);
 // Replaces the router's policy of a running lab: with the ruleset file, or (none given) with the
 // policy rendered from the lab's inventory again. Returns what was loaded, in words.
 std::string Reload(const std::string& name, const std::optional<std::string>& ruleset);
+// Restarts Squid on every http-proxy host of a running lab: with the squid.conf fragment file, or
+// (none given) with the fragment rendered from the lab's inventory again. Every configuration is
+// checked (squid -k parse) before any Squid is replaced. Returns what was loaded, in words.
+std::string ReloadProxies(const std::string& name, const std::optional<std::string>& proxy_ruleset);
+// Whether a running lab runs Squid (its inventory has an http-proxy host).
+bool HasProxies(const std::string& name);
 // Removes every namespace and process the lab's record names, and the record. Returns what it
 // removed, one line each. Throws LabError when there is no lab of that name.
 std::vector<std::string> Down(const std::string& name);

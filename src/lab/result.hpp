@@ -27,6 +27,7 @@ struct VerifyReport {
   std::string policy;  // what the router loaded
   bool host_firewall = false;
   std::optional<std::string> samba_host;
+  std::string proxy_policy;  // what Squid loaded on the http-proxy hosts, in words ("": none)
   Topology topology;
   std::vector<CheckResult> results;
   std::vector<std::string> notes;

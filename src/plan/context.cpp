@@ -49,6 +49,9 @@ std::string PlanContext::EndpointAttribute(int endpoint, std::string_view name) 
   if (name == "bits") return text(e.bits);
   if (name == "dhcp") return text(e.dhcp);
   if (name == "remote_control") return std::string(inventory::RemoteControlName(e.remote_control));
+  if (name == "proxy_auth") {
+    return std::string(inventory::ProxyAuthName(e.http_proxy ? e.http_proxy->auth : inventory::ProxyAuth::kNone));
+  }
   if (name == "sql_named_pipes") return text(e.sql && e.sql->named_pipes);
   if (name == "sql_named_instance") return text(e.sql && e.sql->instance);
   if (name == "sql_custom_port") {
@@ -123,6 +126,9 @@ core::PortSet PlanContext::EntryPorts(const catalog::Entry& entry, int responder
   if (*entry.port_setting == "sql_port") {
     const auto& e = inventory_.endpoints[responder];
     if (e.sql && e.sql->port) return core::PortSet::Single(*e.sql->port);
+  } else if (*entry.port_setting == "http_proxy_port") {
+    const auto& e = inventory_.endpoints[responder];
+    if (e.http_proxy) return core::PortSet::Single(e.http_proxy->port);
   } else if (*entry.port_setting == "rpc_dynamic_ports") {
     return RpcDynamicPorts(catalog_, inventory_).value_or(core::PortSet{});
   }

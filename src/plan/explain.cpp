@@ -25,10 +25,111 @@ std::string RolesText(const std::vector<std::string>& roles) {
   return roles.size() == 1 ? roles.front() : fmt::format("one of {}", fmt::join(roles, ", "));
 }
 
+bool IsProxyLeg(const catalog::Entry& entry) {
+  return entry.scope == Scope::kViaProxy;
+}
+
+bool CatalogHasLegs(const catalog::Catalog& catalog) {
+  const auto* client_leg = catalog.FindEntry(kClientLegEntry);
+  const auto* origin_leg = catalog.FindEntry(kOriginLegEntry);
+  return client_leg != nullptr && origin_leg != nullptr && catalog::StatusIsPlanned(client_leg->status) &&
+         catalog::StatusIsPlanned(origin_leg->status);
+}
+
+PairJudgement JudgeDirect(const catalog::Catalog& catalog, const inventory::Inventory& inventory, int entry_index,
+                          int initiator, int responder);
+
+// Whether the entry's request from the initiator to the responder goes through the initiator's
+// proxy (and so is not a direct flow).
+bool Proxied(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const catalog::Entry& entry,
+             int initiator, int responder) {
+  const int proxy = inventory.endpoints[initiator].proxy;
+  return entry.http && proxy >= 0 && proxy != responder && !inventory.Bypasses(proxy, responder) &&
+         CatalogHasLegs(catalog);
+}
+
+// A leg of proxied requests: the client leg (client -> its proxy) applies when some request of
+// the client goes through that proxy; the origin leg (proxy -> server) when some client of the
+// proxy sends a request to that server through it. Both in the families the three share.
+PairJudgement JudgeLeg(const catalog::Catalog& catalog, const inventory::Inventory& inventory, int entry_index,
+                       int initiator, int responder) {
+  const PlanContext ctx(catalog, inventory);
+  const auto& leg = catalog.entries[entry_index];
+  const bool client_leg = leg.id == kClientLegEntry;
+  PairJudgement judgement;
+  const int proxy = client_leg ? responder : initiator;
+  const auto& proxy_endpoint = inventory.endpoints[proxy];
+  if (!proxy_endpoint.HasRole("http-proxy") || !CatalogHasLegs(catalog) ||
+      (leg.id != kClientLegEntry && leg.id != kOriginLegEntry)) {
+    judgement.why_not = fmt::format("{} is not an http-proxy", proxy_endpoint.name);
+    return judgement;
+  }
+  const int count = static_cast<int>(inventory.endpoints.size());
+  std::vector<core::Family> families;
+  core::PortSet ports;
+  for (int e = 0; e < static_cast<int>(catalog.entries.size()); ++e) {
+    const auto& entry = catalog.entries[e];
+    if (!entry.http || IsProxyLeg(entry) || !catalog::StatusIsPlanned(entry.status)) continue;
+    for (int other = 0; other < count; ++other) {
+      const int client = client_leg ? initiator : other;
+      const int server = client_leg ? other : responder;
+      if (inventory.endpoints[client].proxy != proxy || !Proxied(catalog, inventory, entry, client, server)) continue;
+      const auto direct = JudgeDirect(catalog, inventory, e, client, server);
+      if (!direct.applies) continue;
+      for (const auto family : direct.families) {
+        if (!proxy_endpoint.HasFamily(family)) continue;
+        if (std::find(families.begin(), families.end(), family) == families.end()) families.push_back(family);
+        if (!client_leg) ports = ports.Union(direct.ports);
+      }
+    }
+  }
+  if (families.empty()) {
+    judgement.why_not =
+        client_leg
+            ? fmt::format("{} sends no request through {}", inventory.endpoints[initiator].name, proxy_endpoint.name)
+            : fmt::format("no client of {} asks it for {}", proxy_endpoint.name, inventory.endpoints[responder].name);
+    return judgement;
+  }
+  std::sort(families.begin(), families.end());
+  judgement.applies = true;
+  judgement.families = families;
+  judgement.ports = client_leg ? ctx.EntryPorts(leg, proxy) : ports;
+  for (const auto& id : leg.advisories) {
+    const auto* advisory = catalog.FindAdvisory(id);
+    if (advisory == nullptr || advisory->global || !ctx.Holds(advisory->when, initiator, responder, -1)) continue;
+    judgement.advisories.push_back(static_cast<int>(advisory - catalog.advisories.data()));
+  }
+  std::sort(judgement.advisories.begin(), judgement.advisories.end());
+  return judgement;
+}
+
 }  // namespace
 
 PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Inventory& inventory, int entry_index,
                         int initiator, int responder) {
+  const auto& entry = catalog.entries[entry_index];
+  if (catalog::StatusIsPlanned(entry.status) && IsProxyLeg(entry) && initiator != responder) {
+    return JudgeLeg(catalog, inventory, entry_index, initiator, responder);
+  }
+  auto judgement = JudgeDirect(catalog, inventory, entry_index, initiator, responder);
+  if (judgement.applies && Proxied(catalog, inventory, entry, initiator, responder)) {
+    const auto& from = inventory.endpoints[initiator];
+    const auto& proxy = inventory.endpoints[from.proxy];
+    const int port = proxy.http_proxy ? proxy.http_proxy->port : 0;
+    PairJudgement through;
+    through.via_proxy = from.proxy;
+    through.why_not = fmt::format("{} sends it through its HTTP proxy {}: {} -> {} on {}/tcp, then {} -> {} on {}/tcp",
+                                  from.name, proxy.name, from.name, proxy.name, port, proxy.name,
+                                  inventory.endpoints[responder].name, judgement.ports.ToString());
+    return through;
+  }
+  return judgement;
+}
+
+namespace {
+
+PairJudgement JudgeDirect(const catalog::Catalog& catalog, const inventory::Inventory& inventory, int entry_index,
+                          int initiator, int responder) {
   const PlanContext ctx(catalog, inventory);
   const auto& entry = catalog.entries[entry_index];
   const auto& from = inventory.endpoints[initiator];
@@ -50,6 +151,11 @@ PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Invent
   const bool to_ok = std::any_of(entry.to.begin(), entry.to.end(),
                                  [&](const std::string& role) { return ctx.ActsAs(responder, role); });
   if (!to_ok) return fail(fmt::format("{} is not a {}", to.name, RolesText(entry.to)));
+  if (const auto replaced = ctx.Members(from.site, entry.unless_site_has); !replaced.empty()) {
+    return fail(fmt::format("{} is in site {}, whose {} {} takes this instead", from.name,
+                            inventory.sites[from.site].code, RolesText(entry.unless_site_has),
+                            inventory.endpoints[replaced.front()].name));
+  }
 
   const int from_site = from.site;
   const int to_site = to.site;
@@ -97,6 +203,7 @@ PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Invent
         return fail(fmt::format("only to {} and the sites below it", sites[from_site].code));
       }
       break;
+    case Scope::kViaProxy: return fail("only as a leg of a request through an HTTP proxy");
   }
   for (const auto& clause : entry.when.clauses) {
     if (!ctx.ClauseHolds(clause, initiator, responder, link_child)) {
@@ -119,6 +226,8 @@ PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Invent
   std::sort(judgement.advisories.begin(), judgement.advisories.end());
   return judgement;
 }
+
+}  // namespace
 
 std::optional<PortQuery> ParsePortQuery(std::string_view text, std::string* error) {
   const auto slash = text.find('/');
@@ -189,7 +298,15 @@ Explanation Explain(const catalog::Catalog& catalog, const inventory::Inventory&
     }
     out.flows.push_back(&flow);
   }
-  if (!port || !out.flows.empty()) return out;
+  for (const auto& request : plan.proxy_requests) {
+    if (!std::binary_search(request.sources.begin(), request.sources.end(), from) ||
+        !std::binary_search(request.destinations.begin(), request.destinations.end(), to)) {
+      continue;
+    }
+    if (port && (port->protocol != catalog::Protocol::kTcp || !request.ports.Contains(port->port))) continue;
+    out.proxied.push_back(&request);
+  }
+  if (!port || !out.flows.empty() || !out.proxied.empty()) return out;
   const PlanContext ctx(catalog, inventory);
   for (int e = 0; e < static_cast<int>(catalog.entries.size()); ++e) {
     const auto& entry = catalog.entries[e];

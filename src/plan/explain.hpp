@@ -15,6 +15,7 @@ namespace portolan::plan {
 
 struct PairJudgement {
   bool applies = false;
+  int via_proxy = -1;                  // does not apply directly because the initiator sends it through this http-proxy
   std::string why_not;                 // when it does not apply: the first test that failed, in words
   core::PortSet ports;                 // when it applies
   std::vector<int> advisories;         // when it applies: indices of the entry's advisories that hold, sorted
@@ -22,6 +23,8 @@ struct PairJudgement {
 };
 
 // Does catalog entry `entry` require a flow from endpoint `initiator` to endpoint `responder`?
+// A request that goes through the initiator's HTTP proxy does not (via_proxy says so); the
+// proxy legs' entries apply to client -> proxy and proxy -> server instead.
 PairJudgement JudgePair(const catalog::Catalog& catalog, const inventory::Inventory& inventory, int entry,
                         int initiator, int responder);
 
@@ -43,7 +46,8 @@ struct Explanation {
   int from = -1;
   int to = -1;
   std::optional<PortQuery> port;
-  std::vector<const Flow*> flows;  // flows from->to (only those with the port, when given)
+  std::vector<const Flow*> flows;            // flows from->to (only those with the port, when given)
+  std::vector<const ProxyRequest*> proxied;  // requests from->to through an HTTP proxy (with the port)
   struct NotApplied {
     int entry;
     std::string why_not;

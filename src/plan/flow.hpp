@@ -4,6 +4,7 @@
 // (source, destination, protocol, port) they permit is required by at least one catalog entry.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/catalog.hpp"
@@ -41,8 +42,31 @@ struct Flow {
   std::vector<int> Advisories() const;
 };
 
+// The catalog entries that are the two legs of a request through an HTTP proxy: the client to
+// its proxy's port, and the proxy to the origin server.
+inline constexpr std::string_view kClientLegEntry = "client-to-http-proxy";
+inline constexpr std::string_view kOriginLegEntry = "http-proxy-to-origin";
+
+// Requests a web proxy carries for its clients: who may ask it for which origin servers, on
+// which port, with which methods (the proxy's own policy, as squid.conf's http_access says it).
+// Each is carried by two firewall flows of the plan: clients -> proxy (its port) and proxy ->
+// origin servers (these ports). Exactly as wide as the catalog entries it carries.
+struct ProxyRequest {
+  std::string id;  // "P01"
+  core::Family family = core::Family::kIPv4;
+  int proxy = -1;                    // the http-proxy endpoint
+  std::vector<int> sources;          // clients, sorted endpoint indices
+  std::vector<int> destinations;     // origin servers, sorted endpoint indices
+  core::PortSet ports;               // on the origin servers: 80
+  std::vector<std::string> methods;  // union of the entries' methods, in catalog order
+  std::vector<std::string> headers;  // union of the entries' header fields
+  std::vector<int> entries;          // the proxied catalog entries, sorted
+  std::vector<std::string> flows;    // ids of the firewall flows that carry it, sorted
+};
+
 struct Plan {
   std::vector<Flow> flows;
+  std::vector<ProxyRequest> proxy_requests;
   std::vector<int> global_advisories;  // plan-wide advisories whose condition holds
 };
 

@@ -34,6 +34,16 @@ std::vector<int> Flow::Advisories() const {
 
 namespace {
 
+// A request an HTTP proxy carries, before the plan numbers it: one catalog entry's part.
+struct ProxiedPart {
+  core::Family family;
+  int proxy;
+  std::vector<int> sources;
+  std::vector<int> destinations;
+  core::PortSet ports;
+  int entry;
+};
+
 // Initiators and responders that an entry's scope pairs, with the site link between them.
 struct Group {
   std::vector<int> initiators;
@@ -43,16 +53,23 @@ struct Group {
 
 class BlockBuilder {
  public:
-  explicit BlockBuilder(const PlanContext& context) : ctx_(context), inventory_(context.inventory()) {}
+  explicit BlockBuilder(const PlanContext& context)
+      : ctx_(context),
+        inventory_(context.inventory()),
+        client_leg_(EntryIndex(kClientLegEntry)),
+        origin_leg_(EntryIndex(kOriginLegEntry)) {}
 
   std::vector<Block> Build() {
     const auto& entries = ctx_.catalog().entries;
     for (int e = 0; e < static_cast<int>(entries.size()); ++e) {
-      if (!catalog::StatusIsPlanned(entries[e].status)) continue;
-      for (auto& group : Groups(entries[e])) AddGroup(e, group);
+      // Proxy legs exist only as part of a proxied request (AddProxied).
+      if (!catalog::StatusIsPlanned(entries[e].status) || entries[e].scope == Scope::kViaProxy) continue;
+      for (auto& group : Groups(entries[e])) AddGroup(e, std::move(group));
     }
     return std::move(blocks_);
   }
+
+  std::vector<ProxiedPart> TakeProxied() { return std::move(proxied_); }
 
  private:
   int NearestSiteWith(int site, const std::vector<std::string>& roles) const {
@@ -133,6 +150,7 @@ class BlockBuilder {
         for (int s = 0; s < site_count; ++s) groups.push_back({ctx_.Members(s, entry.from), below[s]});
         break;
       }
+      case Scope::kViaProxy: break;  // AddProxied plans these
     }
     return groups;
   }
@@ -147,8 +165,25 @@ class BlockBuilder {
     return mask;
   }
 
-  void AddGroup(int entry_index, const Group& group) {
+  int EntryIndex(std::string_view id) const {
+    const auto& entries = ctx_.catalog().entries;
+    for (int e = 0; e < static_cast<int>(entries.size()); ++e) {
+      if (entries[e].id == id && catalog::StatusIsPlanned(entries[e].status)) return e;
+    }
+    return -1;
+  }
+
+  // Initiators that the entry leaves to a role of their own site (unless_site_has).
+  std::vector<int> WithoutReplaced(const catalog::Entry& entry, std::vector<int> initiators) const {
+    if (entry.unless_site_has.empty()) return initiators;
+    std::erase_if(initiators,
+                  [&](int i) { return !ctx_.Members(inventory_.endpoints[i].site, entry.unless_site_has).empty(); });
+    return initiators;
+  }
+
+  void AddGroup(int entry_index, Group group) {
     const auto& entry = ctx_.catalog().entries[entry_index];
+    group.initiators = WithoutReplaced(entry, std::move(group.initiators));
     if (group.initiators.empty() || group.responders.empty()) return;
     if (!ctx_.GroupHolds(entry.when, group.link_child)) return;
 
@@ -209,14 +244,76 @@ class BlockBuilder {
   // product (splitting them out would take one flow per shared host). Consumers skip them.
   void AddWithoutSelf(core::Family family, const catalog::Entry& entry, int entry_index, std::vector<int> sources,
                       std::vector<int> destinations, const core::PortSet& ports, const std::vector<int>& advisories) {
+    if (entry.http && client_leg_ >= 0 && origin_leg_ >= 0) {
+      // Sources that name an http-proxy send this request through it, unless it bypasses the server.
+      std::map<int, std::vector<int>> by_proxy;
+      std::vector<int> direct;
+      for (const int s : sources)
+        (inventory_.endpoints[s].proxy >= 0 ? by_proxy[inventory_.endpoints[s].proxy] : direct).push_back(s);
+      for (const auto& [proxy, clients] : by_proxy) {
+        std::vector<int> through;
+        std::vector<int> bypassed;
+        for (const int d : destinations)
+          (inventory_.Bypasses(proxy, d) || d == proxy ? bypassed : through).push_back(d);
+        PushBlock(family, entry, entry_index, clients, bypassed, ports, advisories);
+        AddProxied(family, entry_index, proxy, clients, through, ports);
+      }
+      sources = std::move(direct);
+    }
+    PushBlock(family, entry, entry_index, std::move(sources), std::move(destinations), ports, advisories);
+  }
+
+  void PushBlock(core::Family family, const catalog::Entry& entry, int entry_index, std::vector<int> sources,
+                 std::vector<int> destinations, const core::PortSet& ports, const std::vector<int>& advisories) {
     if (sources.empty() || destinations.empty() || OnlySelfPairs(sources, destinations)) return;
     blocks_.push_back(
         {family, entry.protocol, std::move(sources), std::move(destinations), ports, entry_index, advisories});
   }
 
+  // A request through a proxy becomes two legs, each carrying the leg's entry and the request's
+  // own: clients -> the proxy's port, and the proxy -> the servers on the request's ports. The
+  // proxy reaches the servers in its own address family; a family it has no address in carries
+  // nothing.
+  void AddProxied(core::Family family, int entry_index, int proxy, const std::vector<int>& clients,
+                  const std::vector<int>& servers, const core::PortSet& ports) {
+    if (clients.empty() || servers.empty() || !inventory_.endpoints[proxy].HasFamily(family)) return;
+    const auto& entries = ctx_.catalog().entries;
+    const auto& client_leg = entries[client_leg_];
+    const auto& origin_leg = entries[origin_leg_];
+    const std::vector<int> proxy_side{proxy};
+    // The legs' advisories, split by the far side's endpoints as AddGroup splits an entry's.
+    const auto add_leg = [&](const catalog::Entry& leg, int leg_index, Subject proxy_is, const std::vector<int>& far,
+                             const core::PortSet& leg_ports) {
+      const Subject far_is = proxy_is == Subject::kResponder ? Subject::kInitiator : Subject::kResponder;
+      const auto fixed = AdvisoryMask(leg, proxy_is, proxy) & GroupMask(leg);
+      std::map<std::uint64_t, std::vector<int>> parts;
+      for (const int e : far) parts[fixed & AdvisoryMask(leg, far_is, e)].push_back(e);
+      for (const auto& [mask, part] : parts) {
+        const bool from_proxy = proxy_is == Subject::kInitiator;
+        PushBlock(family, leg, leg_index, from_proxy ? proxy_side : part, from_proxy ? part : proxy_side, leg_ports,
+                  Advisories(leg, mask));
+      }
+    };
+    add_leg(client_leg, client_leg_, Subject::kResponder, clients, ctx_.EntryPorts(client_leg, proxy));
+    add_leg(origin_leg, origin_leg_, Subject::kInitiator, servers, ports);
+    proxied_.push_back({family, proxy, clients, servers, ports, entry_index});
+  }
+
+  std::uint64_t GroupMask(const catalog::Entry& entry) const {
+    std::uint64_t mask = 0;
+    for (std::size_t i = 0; i < entry.advisories.size(); ++i) {
+      const auto* advisory = ctx_.catalog().FindAdvisory(entry.advisories[i]);
+      if (advisory != nullptr && !advisory->global && ctx_.GroupHolds(advisory->when, -1)) mask |= (1ULL << i);
+    }
+    return mask;
+  }
+
   const PlanContext& ctx_;
   const inventory::Inventory& inventory_;
+  int client_leg_;  // the catalog's client-to-http-proxy entry, -1: the catalog plans no proxies
+  int origin_leg_;  // http-proxy-to-origin
   std::vector<Block> blocks_;
+  std::vector<ProxiedPart> proxied_;
 };
 
 void SortAndNumber(std::vector<Flow>& flows, const inventory::Inventory& inventory) {
@@ -246,13 +343,76 @@ void SortAndNumber(std::vector<Flow>& flows, const inventory::Inventory& invento
   for (std::size_t i = 0; i < flows.size(); ++i) flows[i].id = fmt::format("F{:0{}}", i + 1, width);
 }
 
+bool Contains(const std::vector<int>& sorted, int value) {
+  return std::binary_search(sorted.begin(), sorted.end(), value);
+}
+
+// The proxied parts as the proxy's requests: parts with the same proxy, family, clients, servers
+// and ports are one request (their entries and methods joined), numbered P01.. in catalog order,
+// each with the ids of the two flows that carry it.
+std::vector<ProxyRequest> ProxyRequests(std::vector<ProxiedPart> parts, const catalog::Catalog& catalog,
+                                        const inventory::Inventory& inventory, const std::vector<Flow>& flows) {
+  using Key = std::tuple<int, core::Family, std::vector<int>, std::vector<int>, core::PortSet>;
+  std::map<Key, std::vector<int>> joined;
+  const auto index_of = [&](std::string_view id) {
+    const auto* entry = catalog.FindEntry(id);
+    return entry == nullptr ? -1 : static_cast<int>(entry - catalog.entries.data());
+  };
+  const int client_leg_entry = index_of(kClientLegEntry);
+  const int origin_leg_entry = index_of(kOriginLegEntry);
+  for (auto& part : parts) {
+    auto& entries = joined[Key{part.proxy, part.family, part.sources, part.destinations, part.ports}];
+    entries.push_back(part.entry);
+  }
+  std::vector<ProxyRequest> requests;
+  for (auto& [key, entries] : joined) {
+    ProxyRequest request;
+    std::tie(request.proxy, request.family, request.sources, request.destinations, request.ports) = key;
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    request.entries = entries;
+    for (const int e : entries) {
+      for (const auto* list : {&catalog.entries[e].http->methods, &catalog.entries[e].http->headers}) {
+        auto& into = list == &catalog.entries[e].http->methods ? request.methods : request.headers;
+        for (const auto& item : *list) {
+          if (std::find(into.begin(), into.end(), item) == into.end()) into.push_back(item);
+        }
+      }
+    }
+    for (const auto& flow : flows) {
+      if (flow.family != request.family || flow.protocol != catalog::Protocol::kTcp) continue;
+      const auto flow_entries = flow.Entries();
+      const bool client_leg = Contains(flow_entries, client_leg_entry) && Contains(flow.destinations, request.proxy) &&
+                              !SetIntersect(flow.sources, request.sources).empty();
+      const bool origin_leg = Contains(flow_entries, origin_leg_entry) && Contains(flow.sources, request.proxy) &&
+                              !SetIntersect(flow.destinations, request.destinations).empty() &&
+                              flow.Ports().Intersects(request.ports);
+      if (client_leg || origin_leg) request.flows.push_back(flow.id);
+    }
+    std::sort(request.flows.begin(), request.flows.end());
+    requests.push_back(std::move(request));
+  }
+  const auto name = [&](int endpoint) -> const std::string& { return inventory.endpoints[endpoint].name; };
+  std::sort(requests.begin(), requests.end(), [&](const ProxyRequest& a, const ProxyRequest& b) {
+    return std::tuple(name(a.proxy), a.entries, a.family, name(a.sources.front()), name(a.destinations.front()),
+                      a.sources, a.destinations) < std::tuple(name(b.proxy), b.entries, b.family,
+                                                              name(b.sources.front()), name(b.destinations.front()),
+                                                              b.sources, b.destinations);
+  });
+  const int width = std::max<int>(2, static_cast<int>(std::to_string(requests.size()).size()));
+  for (std::size_t i = 0; i < requests.size(); ++i) requests[i].id = fmt::format("P{:0{}}", i + 1, width);
+  return requests;
+}
+
 }  // namespace
 
 Plan BuildPlan(const catalog::Catalog& catalog, const inventory::Inventory& inventory) {
   const PlanContext context(catalog, inventory);
   Plan plan;
-  plan.flows = MergeBlocks(BlockBuilder(context).Build());
+  BlockBuilder builder(context);
+  plan.flows = MergeBlocks(builder.Build());
   SortAndNumber(plan.flows, inventory);
+  plan.proxy_requests = ProxyRequests(builder.TakeProxied(), catalog, inventory, plan.flows);
   for (int a = 0; a < static_cast<int>(catalog.advisories.size()); ++a) {
     const auto& advisory = catalog.advisories[a];
     if (advisory.global && context.GroupHolds(advisory.when, -1)) plan.global_advisories.push_back(a);

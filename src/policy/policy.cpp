@@ -16,7 +16,12 @@ namespace portolan::policy {
 const std::string kOutsideZone = "outside";
 
 std::string_view ModeName(Mode mode) {
-  return mode == Mode::kHost ? "host" : "network";
+  switch (mode) {
+    case Mode::kHost: return "host";
+    case Mode::kNetwork: return "network";
+    case Mode::kProxy: return "proxy";
+  }
+  return "?";
 }
 
 core::PortSet Rule::Ports() const {
@@ -90,6 +95,7 @@ class Builder {
   }
 
   Policy Build() {
+    if (policy_.options.mode == Mode::kProxy) return BuildProxy();
     CheckZones();
     const auto& flows = index_.plan().flows;
     std::vector<int> selected;
@@ -120,6 +126,44 @@ class Builder {
   }
 
  private:
+  // The requests one HTTP proxy carries, one rule each: its clients to its origin servers on the
+  // origin ports, with the methods the request's catalog entries name.
+  Policy BuildProxy() {
+    const auto& proxy = policy_.options.proxy;
+    if (!proxy || *proxy < 0 || *proxy >= static_cast<int>(inventory_.endpoints.size()) ||
+        !inventory_.endpoints[*proxy].HasRole("http-proxy")) {
+      std::vector<std::string> proxies;
+      for (const auto& e : inventory_.endpoints) {
+        if (e.HasRole("http-proxy")) proxies.push_back(e.name);
+      }
+      core::Diagnostics diags;
+      diags.Error({"--host", 0, 0},
+                  proxy && *proxy >= 0 && *proxy < static_cast<int>(inventory_.endpoints.size())
+                      ? fmt::format("proxy mode needs an http-proxy host; {} is not one ({})",
+                                    inventory_.endpoints[*proxy].name,
+                                    proxies.empty() ? std::string("the inventory has none")
+                                                    : fmt::format("http-proxy hosts: {}", fmt::join(proxies, ", ")))
+                      : std::string("proxy mode needs the http-proxy host whose requests to write (--host NAME)"));
+      throw core::InputError(std::move(diags));
+    }
+    for (const auto& request : index_.plan().proxy_requests) {
+      if (request.proxy != *proxy) continue;
+      if (policy_.options.family && request.family != *policy_.options.family) continue;
+      Rule rule;
+      rule.name = request.id;
+      rule.flow_id = request.id;
+      rule.direction = Direction::kForward;
+      rule.family = request.family;
+      rule.protocol = catalog::Protocol::kTcp;
+      rule.sources = GroupOf(request.sources, request.family);
+      rule.destinations = GroupOf(request.destinations, request.family);
+      rule.items.push_back({request.ports, request.entries, PortKeyword::kNone});
+      rule.methods = request.methods;
+      policy_.rules.push_back(std::move(rule));
+    }
+    return std::move(policy_);
+  }
+
   void CheckZones() {
     const auto known = inventory_.Zones();
     core::Diagnostics diags;

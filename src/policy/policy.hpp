@@ -20,7 +20,8 @@
 
 namespace portolan::policy {
 
-enum class Mode { kHost, kNetwork };
+// kProxy: the requests one HTTP proxy carries (plan::ProxyRequest), for squid.conf and its audit.
+enum class Mode { kHost, kNetwork, kProxy };
 
 extern const std::string kOutsideZone;  // the other side of an --edge firewall
 std::string_view ModeName(Mode mode);
@@ -58,6 +59,9 @@ struct Rule {
   std::vector<PortItem> items;  // disjoint ports, in port order; one item with empty ports when portless
   std::string from_zone;        // network mode
   std::string to_zone;          // network mode
+  // Proxy mode: the HTTP request methods clients may use (the rule's ports are the origin
+  // server's); the rule's flow_id is the plan::ProxyRequest's id.
+  std::vector<std::string> methods;
 
   core::PortSet Ports() const;
   std::vector<int> Entries() const;  // sorted union over the items
@@ -76,6 +80,7 @@ struct PolicyOptions {
   // pair of zones, for platforms that match addresses rather than interfaces. Just as exact.
   bool merge_source_zones = false;
   std::optional<core::Family> family;  // only this family
+  std::optional<int> proxy;            // proxy mode: the http-proxy endpoint whose requests the rules are
 };
 
 struct Policy {
@@ -122,7 +127,10 @@ class PolicyIndex {
   std::set<std::string> endpoint_names_;
 };
 
-// Throws core::InputError for options that do not fit the inventory (an unknown zone).
+// Proxy mode (options.mode kProxy, options.proxy set): one rule per plan::ProxyRequest of that
+// proxy, direction kForward, from its clients to its origin servers, with its methods.
+// Throws core::InputError for options that do not fit the inventory (an unknown zone, a proxy
+// that is not an http-proxy host).
 Policy BuildPolicy(const PolicyIndex& index, const PolicyOptions& options);
 Policy BuildPolicy(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan,
                    const PolicyOptions& options);

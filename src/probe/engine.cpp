@@ -29,6 +29,8 @@
 
 #include "core/descriptors.hpp"
 #include "probe/connector.hpp"
+#include "probe/http/http_checks.hpp"
+#include "probe/http/http_dialogue.hpp"
 #include "probe/responder/responder_dialogue.hpp"
 #include "probe/timing.hpp"
 
@@ -158,6 +160,30 @@ std::optional<Step> StandIn(std::span<const std::uint8_t> answer, bool final, co
   return responder::JudgeGreeting(answer, final, spec.target, spec.service->id);
 }
 
+// The dialogue of a spec. HTTP specs get the http dialogue with their check and proxy, and the
+// engine keeps its typed pointer (`http`) to read the refined verdict and the content.
+struct SpecDialogue {
+  std::unique_ptr<Dialogue> dialogue;
+  http::HttpProbeDialogue* http = nullptr;
+};
+SpecDialogue MakeDialogue(const ProbeSpec& spec, const ProbeTarget& target) {
+  SpecDialogue made;
+  if (spec.service == nullptr || spec.service->dialogue == nullptr) return made;
+  if (!http::IsHttp(spec)) {
+    made.dialogue = spec.service->dialogue(target);
+    return made;
+  }
+  auto dialogue = http::MakeHttpProbeDialogue(target, {spec.http_check, spec.http_path, spec.proxy});
+  made.http = dialogue.get();
+  made.dialogue = std::move(dialogue);
+  return made;
+}
+
+// An HTTP probe through a proxy connects to the proxy; every other probe to its target.
+bool ThroughProxy(const ProbeSpec& spec) {
+  return spec.proxy.has_value() && http::IsHttp(spec);
+}
+
 // The stream under a TLS probe, keeping the first bytes it read: a responder standing in for
 // LDAPS greets in plain text, which fails the handshake, and the greeting must still be judged.
 class RecordingStream {
@@ -274,7 +300,21 @@ class Prober {
       result.detail = fmt::format("'{}' is not an IP address", spec.target.address);
       co_return result;
     }
-    if (spec.transport == Transport::kTcp) {
+    if (ThroughProxy(spec)) {
+      const auto proxy = asio::ip::make_address(spec.proxy->address, error);
+      if (error) {
+        result.verdict = Verdict::kWrongService;
+        result.detail = fmt::format("the proxy '{}' is not an IP address", spec.proxy->address);
+        co_return result;
+      }
+      co_await RunTcp(tcp::endpoint(proxy, static_cast<unsigned short>(spec.proxy->port)), result, watch);
+      // What the engine found itself (a refused or silent connect, a silent proxy) names the proxy;
+      // the dialogue's details already do.
+      const std::string through = "through proxy " + spec.proxy->Authority();
+      if (result.detail.rfind(through, 0) != 0) {
+        result.detail = fmt::format("proxy {}: {}", spec.proxy->Authority(), result.detail);
+      }
+    } else if (spec.transport == Transport::kTcp) {
       co_await RunTcp(tcp::endpoint(address, static_cast<unsigned short>(spec.target.port)), result, watch);
     } else {
       co_await RunUdp(udp::endpoint(address, static_cast<unsigned short>(spec.target.port)), result, watch);
@@ -419,12 +459,12 @@ class Prober {
       case ConnectStatus::kLocalError:
       case ConnectStatus::kConnected: break;
     }
-    std::unique_ptr<Dialogue> dialogue;
-    if (service != nullptr && service->dialogue != nullptr) dialogue = service->dialogue(result.spec.target);
-    if (!dialogue) {
+    SpecDialogue made = MakeDialogue(result.spec, result.spec.target);
+    if (!made.dialogue) {
       Accepted(service, outcome.rtt_ms, result);
       co_return;
     }
+    Dialogue* dialogue = made.dialogue.get();
     // The dialogue runs on an Asio socket, under a deadline of its own: a service that accepts at
     // once and answers slowly has the whole --timeout to answer, whatever the connect took.
     const auto start = Clock::now() - std::chrono::duration_cast<Clock::duration>(
@@ -453,12 +493,12 @@ class Prober {
         co_return;
       }
       const std::string certificate = CertificateText(stream.native_handle());
-      co_await Converse(stream, *dialogue, *service, watch, start, result);
+      co_await Converse(stream, *dialogue, made.http, *service, watch, start, result);
       watch.Stop();
       result.detail = fmt::format("TLS ({}); {}", certificate, result.detail);
       co_return;
     }
-    co_await Converse(socket, *dialogue, *service, watch, start, result);
+    co_await Converse(socket, *dialogue, made.http, *service, watch, start, result);
     watch.Stop();
   }
 
@@ -496,8 +536,8 @@ class Prober {
   }
 
   template <typename Stream>
-  awaitable<void> Converse(Stream& stream, Dialogue& dialogue, const Service& service, Watch& watch,
-                           Clock::time_point start, ProbeResult& result) {
+  awaitable<void> Converse(Stream& stream, Dialogue& dialogue, const http::HttpProbeDialogue* http,
+                           const Service& service, Watch& watch, Clock::time_point start, ProbeResult& result) {
     Bytes request = dialogue.Start();
     Bytes answer;
     std::array<std::uint8_t, kReadChunk> chunk{};
@@ -527,6 +567,7 @@ class Prober {
           co_return;
         }
         auto stand_in = StandIn(answer, closed, result.spec);
+        const bool from_dialogue = !stand_in;
         const Step next = stand_in ? *std::move(stand_in) : dialogue.OnReceive(answer, closed);
         if (next.kind == Step::Kind::kNeedMore) {
           if (!closed) continue;
@@ -544,6 +585,10 @@ class Prober {
         result.verdict = next.kind == Step::Kind::kVerified ? Verdict::kVerified : Verdict::kWrongService;
         result.detail = next.detail;
         result.advertised_tcp_ports = next.advertised_tcp_ports;
+        if (http != nullptr && from_dialogue) {  // the http dialogue's own step: its exact verdict, its bytes
+          if (const auto refined = http->Refined()) result.verdict = *refined;
+          result.content = http->Content();
+        }
         if (!next.bytes.empty() && !closed) {  // the farewell: best effort, still under the deadline
           co_await asio::async_write(stream, asio::buffer(next.bytes), kUseTuple);
         }
@@ -890,10 +935,28 @@ std::vector<ProbeResult> RunPass(const std::vector<ProbeSpec>& specs, const Engi
   return results;
 }
 
+// A BITS check through a proxy is made once more directly, and the two compared: the same bytes,
+// or whether the origin fails the same way without the proxy (http::CompareWithDirect).
+void CompareBitsWithDirect(std::vector<ProbeResult>& results, const EngineOptions& options) {
+  std::vector<std::size_t> through;
+  std::vector<ProbeSpec> direct;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const ProbeSpec& spec = results[i].spec;
+    if (!ThroughProxy(spec) || spec.http_check != HttpCheck::kBitsFile) continue;
+    through.push_back(i);
+    direct.push_back(spec);
+    direct.back().proxy.reset();
+  }
+  if (direct.empty()) return;
+  const auto answers = RunPass(direct, options);
+  for (std::size_t i = 0; i < through.size(); ++i) http::CompareWithDirect(results[through[i]], answers[i]);
+}
+
 }  // namespace
 
 std::vector<ProbeResult> RunProbes(const std::vector<ProbeSpec>& specs, const EngineOptions& options) {
   auto results = RunPass(specs, options);
+  CompareBitsWithDirect(results, options);
   if (!options.follow_epm) return results;
   // Follow-through: every TCP port an endpoint mapper handed out, once per target.
   std::vector<ProbeSpec> follow;

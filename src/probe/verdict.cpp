@@ -10,6 +10,13 @@ std::string_view VerdictName(Verdict verdict) {
     case Verdict::kNotListening: return "NOT_LISTENING";
     case Verdict::kFiltered: return "FILTERED";
     case Verdict::kListeningOrFiltered: return "LISTENING_OR_FILTERED";
+    case Verdict::kProxyDenied: return "PROXY_DENIED";
+    case Verdict::kProxyAuthRequired: return "PROXY_AUTH_REQUIRED";
+    case Verdict::kUpstreamFailed: return "UPSTREAM_FAILED";
+    case Verdict::kRangeIgnored: return "RANGE_IGNORED";
+    case Verdict::kContentRangeStripped: return "CONTENT_RANGE_STRIPPED";
+    case Verdict::kNoLength: return "NO_LENGTH";
+    case Verdict::kContentMismatch: return "CONTENT_MISMATCH";
   }
   return "?";
 }

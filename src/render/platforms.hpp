@@ -17,5 +17,6 @@ std::vector<RenderedFile> RenderCiscoIos(const policy::Policy& policy, const Ren
 std::vector<RenderedFile> RenderCiscoAsa(const policy::Policy& policy, const RenderOptions& options);
 std::vector<RenderedFile> RenderPf(const policy::Policy& policy, const RenderOptions& options);
 std::vector<RenderedFile> RenderAwsSecurityGroups(const policy::Policy& policy, const RenderOptions& options);
+std::vector<RenderedFile> RenderSquid(const policy::Policy& policy, const RenderOptions& options);
 
 }  // namespace portolan::render

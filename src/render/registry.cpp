@@ -68,6 +68,13 @@ const std::vector<Target>& Targets() {
        .capabilities = {.network_mode = false, .whole_inventory = true},
        .cannot = "network mode (security groups attach to instances); deny rules (a security group only allows)",
        .render = RenderAwsSecurityGroups},
+      {.id = "squid",
+       .title = "Squid web proxy access rules (squid.conf acl and http_access)",
+       .default_mode = policy::Mode::kProxy,
+       .capabilities = {.host_mode = false, .network_mode = false, .protocols = {Protocol::kTcp}, .proxy_mode = true},
+       .cannot = "host and network mode (it is a web proxy's policy, not a firewall's: --mode proxy); anything but "
+                 "HTTP requests",
+       .render = RenderSquid},
   };
   return kTargets;
 }

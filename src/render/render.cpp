@@ -22,15 +22,20 @@ std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const invento
   const policy::PolicyIndex index(catalog, inventory, plan);
   Request adjusted = request;
   adjusted.policy.merge_source_zones = !target.capabilities.zone_pairs;
+  adjusted.render.plan = &plan;
   std::vector<Output> outputs;
+  const auto mode = request.policy.mode;
+  // Host mode without a host: every endpoint; proxy mode without a proxy: every http-proxy host.
   const bool per_endpoint =
-      request.policy.mode == policy::Mode::kHost && !request.policy.host && !target.capabilities.whole_inventory;
+      (mode == policy::Mode::kHost && !request.policy.host && !target.capabilities.whole_inventory) ||
+      (mode == policy::Mode::kProxy && !request.policy.proxy);
   if (!per_endpoint) {
     auto policy = policy::BuildPolicy(index, adjusted.policy);
-    const std::string stem = request.policy.mode == policy::Mode::kNetwork ? "network"
-                             : request.policy.host                         ? policy.HostName()
-                                                                           : "all-hosts";
-    Append(outputs, stem, policy, Render(target, policy, request.render, request.allow_partial));
+    const std::string stem = mode == policy::Mode::kNetwork ? "network"
+                             : mode == policy::Mode::kProxy ? inventory.endpoints[*request.policy.proxy].name
+                             : request.policy.host          ? policy.HostName()
+                                                            : "all-hosts";
+    Append(outputs, stem, policy, Render(target, policy, adjusted.render, request.allow_partial));
     return outputs;
   }
   // A mode the target lacks is refused once, not once per endpoint.
@@ -40,11 +45,16 @@ std::vector<Output> RenderRequest(const catalog::Catalog& catalog, const invento
   std::vector<Problem> problems;
   for (int e = 0; e < static_cast<int>(inventory.endpoints.size()); ++e) {
     auto options = adjusted.policy;
-    options.host = e;
+    if (mode == policy::Mode::kProxy) {
+      if (!inventory.endpoints[e].HasRole("http-proxy")) continue;
+      options.proxy = e;
+    } else {
+      options.host = e;
+    }
     auto policy = policy::BuildPolicy(index, options);
     try {
       Append(outputs, inventory.endpoints[e].name, policy,
-             Render(target, policy, request.render, request.allow_partial));
+             Render(target, policy, adjusted.render, request.allow_partial));
     } catch (const RenderRefused& refused) {
       for (const auto& problem : refused.problems()) {
         problems.push_back({fmt::format("{}: {}", inventory.endpoints[e].name, problem.what), problem.why});

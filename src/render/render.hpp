@@ -1,6 +1,7 @@
 #pragma once
 // Rendering a whole request: in host mode one output per endpoint (or one for the whole
-// inventory where the platform works that way), in network mode one for the firewall.
+// inventory where the platform works that way), in network mode one for the firewall, in proxy
+// mode one per http-proxy host.
 // Everything is rendered in memory first, so a refusal leaves nothing half-written.
 
 #include <string>
@@ -13,7 +14,7 @@ namespace portolan::render {
 
 struct Request {
   const Target* target = nullptr;
-  policy::PolicyOptions policy;  // policy.host unset in host mode: every endpoint
+  policy::PolicyOptions policy;  // policy.host unset in host mode: every endpoint; proxy likewise
   RenderOptions render;
   bool allow_partial = false;
 };

@@ -24,16 +24,50 @@ std::string RefusalMessage(const std::string& target, const std::vector<Problem>
   return message;
 }
 
+bool HasMode(const Capabilities& caps, policy::Mode mode) {
+  switch (mode) {
+    case policy::Mode::kHost: return caps.host_mode;
+    case policy::Mode::kNetwork: return caps.network_mode;
+    case policy::Mode::kProxy: return caps.proxy_mode;
+  }
+  return false;
+}
+
+// "squid": the targets that render a mode, for the message that sends the user there.
+std::string TargetsWithMode(policy::Mode mode) {
+  std::vector<std::string_view> ids;
+  for (const auto& target : Targets()) {
+    if (HasMode(target.capabilities, mode)) ids.push_back(target.id);
+  }
+  return fmt::format("{}", fmt::join(ids, ", "));
+}
+
+std::string WhyNotMode(const Target& target, policy::Mode mode) {
+  const auto& caps = target.capabilities;
+  if (mode == policy::Mode::kProxy) {
+    return fmt::format(
+        "{} writes firewall rules (the legs of proxied requests, client -> proxy and proxy -> server, are in host "
+        "and network mode); what a web proxy itself allows is --target {}",
+        target.id, TargetsWithMode(mode));
+  }
+  if (!caps.host_mode && !caps.network_mode) {
+    return fmt::format(
+        "{} configures a web proxy, not a firewall: use --mode proxy (the requests an http-proxy host "
+        "carries)",
+        target.id);
+  }
+  if (mode == policy::Mode::kHost)
+    return fmt::format("{} is a firewall between networks; use --mode network", target.id);
+  return fmt::format("{} filters one host's traffic; use --mode host", target.id);
+}
+
 // A mode or a direction the platform does not have: nothing partial can come of it.
 void RefuseShape(const Target& target, const policy::Policy& policy) {
   const auto& caps = target.capabilities;
   const auto& options = policy.options;
   std::vector<Problem> problems;
-  if (options.mode == policy::Mode::kHost && !caps.host_mode) {
-    problems.push_back({"host mode", fmt::format("{} is a firewall between networks; use --mode network", target.id)});
-  }
-  if (options.mode == policy::Mode::kNetwork && !caps.network_mode) {
-    problems.push_back({"network mode", fmt::format("{} filters one host's traffic; use --mode host", target.id)});
+  if (!HasMode(caps, options.mode)) {
+    problems.push_back({fmt::format("{} mode", policy::ModeName(options.mode)), WhyNotMode(target, options.mode)});
   }
   if (options.mode == policy::Mode::kHost && options.egress && !caps.egress) {
     problems.push_back({"--egress", fmt::format("{} can only open inbound ports", target.id)});
@@ -41,7 +75,9 @@ void RefuseShape(const Target& target, const policy::Policy& policy) {
   if (!problems.empty()) throw RenderRefused(std::string(target.id), std::move(problems));
 }
 
-std::optional<std::string> RuleProblem(const Capabilities& caps, const policy::Rule& rule) {
+std::optional<std::string> RuleProblem(const Capabilities& caps, policy::Mode mode, const policy::Rule& rule) {
+  // An allow without a method list would pass every method, wider than the plan.
+  if (mode == policy::Mode::kProxy && rule.methods.empty()) return "the plan names no HTTP method for this request";
   if (rule.family == core::Family::kIPv6 && !caps.ipv6) return "IPv6 is not something this platform can filter";
   if (std::find(caps.protocols.begin(), caps.protocols.end(), rule.protocol) == caps.protocols.end()) {
     return fmt::format("protocol {} ({}) cannot be opened on this platform", catalog::ProtocolName(rule.protocol),
@@ -75,7 +111,7 @@ void CheckCapabilities(const Target& target, policy::Policy& policy, bool allow_
   std::vector<Problem> problems;
   std::vector<policy::Rule> kept;
   for (auto& rule : policy.rules) {
-    if (const auto why = RuleProblem(caps, rule)) {
+    if (const auto why = RuleProblem(caps, policy.options.mode, rule)) {
       problems.push_back({DescribeRule(policy, rule, rule.items), *why});
       continue;
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalog/catalog.hpp"
+#include "plan/flow.hpp"
 #include "policy/policy.hpp"
 
 namespace portolan::render {
@@ -29,10 +30,16 @@ struct Capabilities {
   // Network mode needs a rule per (source zone, destination zone): ACLs bound to the interface
   // that faces the source zone. Otherwise rules merge source zones (PolicyOptions).
   bool zone_pairs = false;
+  // Proxy mode: the requests one http-proxy host carries (a web proxy's own policy, such as
+  // squid.conf's http_access), not firewall rules.
+  bool proxy_mode = false;
 };
 
 struct RenderOptions {
   std::optional<std::string> gpo;  // Windows: write into this GPO ("domain\name") through -GPOSession
+  // The plan the policy was built from, for what a rule does not carry itself (the firewall
+  // flows behind a proxy request, named in comments); may be null.
+  const plan::Plan* plan = nullptr;
 };
 
 struct RenderedFile {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "audit/box_text.hpp"
+#include "audit/http_methods.hpp"
 #include "core/json_writer.hpp"
 #include "core/text_table.hpp"
 
@@ -22,10 +23,15 @@ using audit::RuleRef;
 constexpr std::size_t kRuleColumnWidth = 70;
 constexpr std::size_t kWhyColumnWidth = 80;
 
-std::string BlockedText(const FlowVerdict& flow) {
+// An example packet; a proxy's request with its method by name.
+std::string ExampleText(const audit::Packet& example, bool requests) {
+  return requests ? audit::RequestText(example) : example.ToString();
+}
+
+std::string BlockedText(const FlowVerdict& flow, bool requests) {
   std::vector<std::string> lines;
   for (const auto& part : flow.blocked)
-    lines.push_back(fmt::format("e.g. {}: {} by {}", part.example.ToString(),
+    lines.push_back(fmt::format("e.g. {}: {} by {}", ExampleText(part.example, requests),
                                 part.uncertain ? "may be dropped" : "dropped", part.rule.ToString()));
   if (!flow.depends_on.empty()) lines.push_back(fmt::format("depends on: {}", fmt::join(flow.depends_on, "; ")));
   return fmt::format("{}", fmt::join(lines, "\n"));
@@ -62,11 +68,18 @@ std::string Table(const AuditResult& result) {
   for (const auto& ruleset : result.rulesets) out += fmt::format("ruleset: {}\n", ruleset);
 
   out += "\nREQUIRED FLOWS\n";
-  core::TextTable flows(
-      {{"FLOW"}, {"DIR"}, {"FROM", 24}, {"TO", 24}, {"PROTO"}, {"PORTS", 20}, {"VERDICT"}, {"WHY", kWhyColumnWidth}});
+  // A proxy's requests have a column of their own for their methods.
+  std::vector<core::TextTable::Column> flow_columns = {{"FLOW"},   {"DIR"},   {"FROM", 24},
+                                                       {"TO", 24}, {"PROTO"}, {"PORTS", 20}};
+  if (result.requests) flow_columns.push_back({"METHODS", 24});
+  flow_columns.insert(flow_columns.end(), {{"VERDICT"}, {"WHY", kWhyColumnWidth}});
+  core::TextTable flows(flow_columns);
   for (const auto& flow : result.flows) {
-    flows.AddRow({flow.flow_id, std::string(DirectionName(flow.direction)), flow.from, flow.to, flow.protocol,
-                  flow.ports, std::string(FlowStatusName(flow.status)), BlockedText(flow)});
+    std::vector<std::string> row = {
+        flow.flow_id, std::string(DirectionName(flow.direction)), flow.from, flow.to, flow.protocol, flow.ports};
+    if (result.requests) row.push_back(fmt::format("{}", fmt::join(flow.methods, ", ")));
+    row.insert(row.end(), {std::string(FlowStatusName(flow.status)), BlockedText(flow, result.requests)});
+    flows.AddRow(std::move(row));
   }
   if (result.flows.empty()) {
     out += "(the plan requires no flow through this firewall)\n";
@@ -78,20 +91,25 @@ std::string Table(const AuditResult& result) {
   if (result.excess.empty()) {
     out += "(nothing)\n";
   } else {
-    core::TextTable excess(
-        {{"DIR"}, {"SOURCE", 30}, {"DESTINATION", 30}, {"PROTO"}, {"PORTS", 20}, {"GRANTED BY", kRuleColumnWidth}});
+    std::vector<core::TextTable::Column> columns = {
+        {"DIR"}, {"SOURCE", 30}, {"DESTINATION", 30}, {"PROTO"}, {"PORTS", 20}};
+    if (result.requests) columns.push_back({"METHODS", 24});
+    columns.push_back({"GRANTED BY", kRuleColumnWidth});
+    core::TextTable excess(columns);
     BoxTexts texts;
     for (const auto& box : result.excess) {
-      texts.Render(box.box);
+      texts.Render(box.box, result.requests);
       std::string ports(texts.ports());
-      if (texts.source_ports() != "any" && texts.source_ports() != "-") {
+      if (!result.requests && texts.source_ports() != "any" && texts.source_ports() != "-") {
         ports += " from ";
         ports += texts.source_ports();
       }
-      excess.AddRow(
-          {std::string(DirectionName(box.direction)), std::string(texts.source()), std::string(texts.destination()),
-           std::string(texts.protocol()), std::move(ports),
-           box.rule.ToString() + (box.uncertain ? "\n(only for some interfaces or unmodelled matches)" : "")});
+      std::vector<std::string> row = {std::string(DirectionName(box.direction)), std::string(texts.source()),
+                                      std::string(texts.destination()), std::string(texts.protocol()),
+                                      std::move(ports)};
+      if (result.requests) row.emplace_back(texts.methods());
+      row.push_back(box.rule.ToString() + (box.uncertain ? "\n(only for some interfaces or unmodelled matches)" : ""));
+      excess.AddRow(std::move(row));
     }
     excess.AppendTo(out);
   }
@@ -140,7 +158,7 @@ void WriteRule(core::JsonWriter& json, const RuleRef& rule) {
   json.EndObject();
 }
 
-void WriteFlow(core::JsonWriter& json, const FlowVerdict& flow) {
+void WriteFlow(core::JsonWriter& json, const FlowVerdict& flow, bool requests) {
   json.BeginObject();
   json.Key("flow");
   json.String(flow.flow_id);
@@ -156,6 +174,10 @@ void WriteFlow(core::JsonWriter& json, const FlowVerdict& flow) {
   json.String(flow.protocol);
   json.Key("ports");
   json.String(flow.ports);
+  if (requests) {
+    json.Key("methods");
+    json.StringArray(flow.methods);
+  }
   json.Key("verdict");
   json.String(FlowStatusName(flow.status));
   json.Key("blocked");
@@ -163,7 +185,7 @@ void WriteFlow(core::JsonWriter& json, const FlowVerdict& flow) {
   for (const auto& part : flow.blocked) {
     json.BeginObject();
     json.Key("example");
-    json.String(part.example.ToString());
+    json.String(ExampleText(part.example, requests));
     json.Key("uncertain");
     json.Bool(part.uncertain);
     json.Key("rule");
@@ -176,8 +198,8 @@ void WriteFlow(core::JsonWriter& json, const FlowVerdict& flow) {
   json.EndObject();
 }
 
-void WriteExcess(core::JsonWriter& json, const ExcessBox& box, BoxTexts& texts) {
-  texts.Render(box.box);
+void WriteExcess(core::JsonWriter& json, const ExcessBox& box, BoxTexts& texts, bool requests) {
+  texts.Render(box.box, requests);
   json.BeginObject();
   json.Key("direction");
   json.String(DirectionName(box.direction));
@@ -191,8 +213,13 @@ void WriteExcess(core::JsonWriter& json, const ExcessBox& box, BoxTexts& texts) 
   json.String(texts.protocol());
   json.Key("ports");
   json.String(texts.ports());
-  json.Key("source_ports");
-  json.String(texts.source_ports());
+  if (requests) {
+    json.Key("methods");
+    json.String(texts.methods());
+  } else {
+    json.Key("source_ports");
+    json.String(texts.source_ports());
+  }
   json.Key("granted_by");
   WriteRule(json, box.rule);
   json.Key("uncertain");
@@ -225,12 +252,12 @@ std::string Json(const AuditResult& result) {
   json.StringArray(result.rulesets);
   json.Key("flows");
   json.BeginArray();
-  for (const auto& flow : result.flows) WriteFlow(json, flow);
+  for (const auto& flow : result.flows) WriteFlow(json, flow, result.requests);
   json.EndArray();
   json.Key("permitted_not_required");
   json.BeginArray();
   BoxTexts texts;
-  for (const auto& box : result.excess) WriteExcess(json, box, texts);
+  for (const auto& box : result.excess) WriteExcess(json, box, texts, result.requests);
   json.EndArray();
   json.Key("never_match");
   WriteFindings(json, result.shadowed);
@@ -252,15 +279,20 @@ std::string Csv(const AuditResult& result) {
   for (const auto& flow : result.flows) {
     std::string rules;
     for (const auto& part : flow.blocked) rules += (rules.empty() ? "" : "; ") + part.rule.ToString();
+    // A proxy's requests: the methods join the ports ("80 methods GET, HEAD").
+    const auto ports =
+        result.requests ? fmt::format("{} methods {}", flow.ports, fmt::join(flow.methods, ", ")) : flow.ports;
     core::AppendCsvRow(out, {"flow", flow.flow_id, DirectionName(flow.direction), flow.from, flow.to, flow.protocol,
-                             flow.ports, FlowStatusName(flow.status), rules, BlockedText(flow)});
+                             ports, FlowStatusName(flow.status), rules, BlockedText(flow, result.requests)});
   }
   BoxTexts texts;
   for (const auto& box : result.excess) {
-    texts.Render(box.box);
+    texts.Render(box.box, result.requests);
+    const auto ports =
+        result.requests ? fmt::format("{} methods {}", texts.ports(), texts.methods()) : std::string(texts.ports());
     core::AppendCsvRow(
-        out, {"excess", "", DirectionName(box.direction), texts.source(), texts.destination(), texts.protocol(),
-              texts.ports(), box.uncertain ? "UNCERTAIN" : "PERMITTED", box.rule.ToString(), ""});
+        out, {"excess", "", DirectionName(box.direction), texts.source(), texts.destination(), texts.protocol(), ports,
+              box.uncertain ? "UNCERTAIN" : "PERMITTED", box.rule.ToString(), ""});
   }
   for (const auto& finding : result.shadowed)
     core::AppendCsvRow(out, {"never-match", "", "", "", "", "", "", "", finding.rule.ToString(), finding.detail});

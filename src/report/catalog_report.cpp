@@ -99,6 +99,14 @@ ordered_json CatalogJson(const Catalog& catalog, CatalogPart part) {
       if (!entry.covered_by.empty()) e["covered_by"] = entry.covered_by;
       if (!entry.advisories.empty()) e["advisories"] = entry.advisories;
       if (entry.note) e["note"] = *entry.note;
+      if (!entry.unless_site_has.empty()) e["unless_site_has"] = entry.unless_site_has;
+      if (entry.http) {
+        e["http"] = {{"methods", entry.http->methods},
+                     {"headers", entry.http->headers},
+                     {"version", entry.http->version},
+                     {"confidence", entry.http->confidence},
+                     {"sources", entry.http->sources}};
+      }
       out["entries"].push_back(std::move(e));
     }
   }
@@ -137,6 +145,18 @@ std::string EntriesTable(const Catalog& catalog) {
   return table.ToString();
 }
 
+// The entries a web proxy can carry, and what it must let through for them.
+std::string ProxyableTable(const Catalog& catalog) {
+  core::TextTable table({{"ENTRY"}, {"METHODS", 30}, {"HEADERS", 30}, {"CONFIDENCE", 50}});
+  bool any = false;
+  for (const auto& entry : catalog.entries) {
+    if (!entry.http) continue;
+    any = true;
+    table.AddRow({entry.id, Joined(entry.http->methods), Joined(entry.http->headers), entry.http->confidence});
+  }
+  return any ? "\nWhat a web proxy must pass (entries an HTTP proxy can carry)\n\n" + table.ToString() : std::string();
+}
+
 std::string AdvisoriesTable(const Catalog& catalog) {
   core::TextTable table({{"ADVISORY"}, {"TEXT", 90}});
   for (const auto& advisory : catalog.advisories) {
@@ -164,7 +184,8 @@ std::string CatalogTable(const Catalog& catalog, CatalogPart part) {
   }
   if (part == CatalogPart::kAll || part == CatalogPart::kRoles) out += RolesTable(catalog);
   if (part == CatalogPart::kAll) out += '\n';
-  if (part == CatalogPart::kAll || part == CatalogPart::kEntries) out += EntriesTable(catalog);
+  if (part == CatalogPart::kAll || part == CatalogPart::kEntries)
+    out += EntriesTable(catalog) + ProxyableTable(catalog);
   if (part == CatalogPart::kAll) out += '\n';
   if (part == CatalogPart::kAll || part == CatalogPart::kAdvisories) out += AdvisoriesTable(catalog);
   return out;
@@ -216,6 +237,16 @@ std::string CatalogMarkdown(const Catalog& catalog, CatalogPart part) {
            core::MarkdownTable(
                {"Entry", "Status", "From → to (scope)", "Port", "Service", "Purpose", "Condition", "Citation"}, rows) +
            "\n";
+    std::vector<std::vector<std::string>> proxyable;
+    for (const auto& entry : catalog.entries) {
+      if (!entry.http) continue;
+      proxyable.push_back({fmt::format("`{}`", entry.id), Joined(entry.http->methods), Joined(entry.http->headers),
+                           entry.http->confidence, Joined(entry.http->sources, "; ")});
+    }
+    if (!proxyable.empty()) {
+      out += "## What a web proxy must pass\n\n" +
+             core::MarkdownTable({"Entry", "Methods", "Headers", "Confidence", "Sources"}, proxyable) + "\n";
+    }
   }
   if (part == CatalogPart::kAll || part == CatalogPart::kAdvisories) {
     std::vector<std::vector<std::string>> rows;

@@ -1,5 +1,7 @@
 #include "report/explain_report.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -23,10 +25,38 @@ std::string Citation(const catalog::Catalog& catalog, const catalog::Entry& entr
   return fmt::format("{}", fmt::join(entry.sources, "; "));
 }
 
+// The requests from -> to that an HTTP proxy carries: the path, and the flows of each leg.
+std::string ProxiedText(const catalog::Catalog& catalog, const inventory::Inventory& inventory, const plan::Plan& plan,
+                        const plan::Explanation& explanation) {
+  std::string out;
+  const auto& from = inventory.endpoints[explanation.from];
+  const auto& to = inventory.endpoints[explanation.to];
+  for (const auto* request : explanation.proxied) {
+    const auto& proxy = inventory.endpoints[request->proxy];
+    out += fmt::format("{} -> {}: {}/tcp goes through the HTTP proxy {} (request {}):\n", from.name, to.name,
+                       request->ports.ToString(), proxy.name, request->id);
+    for (const auto& id : request->flows) {
+      const auto it =
+          std::find_if(plan.flows.begin(), plan.flows.end(), [&](const plan::Flow& f) { return f.id == id; });
+      if (it == plan.flows.end()) continue;
+      const bool client_leg = std::binary_search(it->destinations.begin(), it->destinations.end(), request->proxy);
+      if (client_leg && !std::binary_search(it->sources.begin(), it->sources.end(), explanation.from)) continue;
+      if (!client_leg && !std::binary_search(it->destinations.begin(), it->destinations.end(), explanation.to))
+        continue;
+      out += fmt::format("  {} -> {} on {}/tcp (flow {})\n", client_leg ? from.name : proxy.name,
+                         client_leg ? proxy.name : to.name, it->Ports().ToString(), id);
+    }
+    std::vector<std::string> entries;
+    for (const int e : request->entries) entries.push_back(catalog.entries[e].id);
+    out += fmt::format("  methods {}; for {}\n", fmt::join(request->methods, ", "), fmt::join(entries, ", "));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
-                              const plan::Explanation& explanation, core::Format format) {
+                              const plan::Plan& plan, const plan::Explanation& explanation, core::Format format) {
   const auto& from = inventory.endpoints[explanation.from];
   const auto& to = inventory.endpoints[explanation.to];
   if (format == core::Format::kJson) {
@@ -52,6 +82,17 @@ std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::
       }
       out["flows"].push_back(std::move(f));
     }
+    out["through_proxy"] = nlohmann::ordered_json::array();
+    for (const auto* request : explanation.proxied) {
+      std::vector<std::string> entries;
+      for (const int e : request->entries) entries.push_back(catalog.entries[e].id);
+      out["through_proxy"].push_back({{"request", request->id},
+                                      {"proxy", inventory.endpoints[request->proxy].name},
+                                      {"ports", request->ports.ToStrings()},
+                                      {"methods", request->methods},
+                                      {"entries", entries},
+                                      {"flows", request->flows}});
+    }
     out["not_applied"] = nlohmann::ordered_json::array();
     for (const auto& miss : explanation.not_applied) {
       out["not_applied"].push_back({{"entry", catalog.entries[miss.entry].id}, {"why_not", miss.why_not}});
@@ -61,6 +102,9 @@ std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::
 
   std::string out;
   const auto what = explanation.port ? PortText(*explanation.port) : std::string("anything");
+  out += ProxiedText(catalog, inventory, plan, explanation);
+  if (explanation.flows.empty() && !explanation.proxied.empty()) return out;
+  if (!out.empty()) out += "\n";
   if (explanation.flows.empty()) {
     out += fmt::format("Nothing requires {} from {} to {}.\n", what, from.name, to.name);
     if (!explanation.not_applied.empty()) {

@@ -10,6 +10,6 @@ namespace portolan::report {
 
 // Table (plain text) or JSON; other formats fall back to the table.
 std::string RenderExplanation(const catalog::Catalog& catalog, const inventory::Inventory& inventory,
-                              const plan::Explanation& explanation, core::Format format);
+                              const plan::Plan& plan, const plan::Explanation& explanation, core::Format format);
 
 }  // namespace portolan::report

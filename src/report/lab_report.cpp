@@ -21,7 +21,9 @@ struct PairCount {
   int required_passed = 0;
   int other = 0;
   int other_filtered = 0;
-  bool Failed() const { return required_passed < required || other_filtered < other; }
+  int proxy = 0;  // checks through an HTTP proxy
+  int proxy_passed = 0;
+  bool Failed() const { return required_passed < required || other_filtered < other || proxy_passed < proxy; }
 };
 
 using PairKey = std::pair<int, int>;
@@ -30,7 +32,10 @@ std::map<PairKey, PairCount> CountPairs(const lab::VerifyReport& report) {
   std::map<PairKey, PairCount> pairs;
   for (const auto& result : report.results) {
     auto& count = pairs[{result.check.source, result.check.destination}];
-    if (result.check.required) {
+    if (result.check.proxy) {
+      ++count.proxy;
+      if (result.pass) ++count.proxy_passed;
+    } else if (result.check.required) {
       ++count.required;
       if (result.pass) ++count.required_passed;
     } else {
@@ -48,6 +53,8 @@ PairCount Total(const std::map<PairKey, PairCount>& pairs) {
     total.required_passed += count.required_passed;
     total.other += count.other;
     total.other_filtered += count.other_filtered;
+    total.proxy += count.proxy;
+    total.proxy_passed += count.proxy_passed;
   }
   return total;
 }
@@ -60,12 +67,19 @@ std::string PortText(const lab::CheckResult& result) {
   return fmt::format("{}/{}", probe::TransportName(result.check.transport), result.check.port);
 }
 
+// "PROXY01 CCM_POST": through which proxy, asking what.
+std::string ProxyText(const lab::VerifyReport& report, const lab::ProxyCheck& proxy) {
+  return fmt::format("{} {}", Name(report, proxy.proxy), probe::HttpCheckName(proxy.http_check));
+}
+
 std::string Expected(const lab::CheckResult& result) {
+  if (result.check.proxy) return std::string(probe::VerdictName(result.check.proxy->expected));
   if (!result.check.required) return "FILTERED";
   return result.follow_through ? "answer (RPC port)" : "pass";
 }
 
 std::string Reason(const lab::CheckResult& result) {
+  if (result.check.proxy) return result.check.why;
   if (result.check.required) return fmt::format("{}", fmt::join(result.check.flows, " "));
   return result.check.why;
 }
@@ -81,11 +95,16 @@ std::string Table(const lab::VerifyReport& report, const LabReportOptions& optio
   std::string text = fmt::format("Lab {} ({}): {} endpoints in {} zones\n", report.lab, report.inventory,
                                  report.topology.endpoints.size(), report.topology.zones.size());
   text += fmt::format("Router: {}\n", report.policy);
+  if (!report.proxy_policy.empty()) text += fmt::format("Proxy policy: Squid on {}\n", report.proxy_policy);
   text += fmt::format("Host firewalls: {}; Samba: {}\n\n",
                       report.host_firewall ? "host-mode policies in every host" : "none",
                       report.samba_host ? fmt::format("the domain controller on {}", *report.samba_host) : "none");
   text += fmt::format("Required:     {} of {} checks passed\n", total.required_passed, total.required);
   text += fmt::format("Not required: {} of {} checks FILTERED\n", total.other_filtered, total.other);
+  if (total.proxy > 0) {
+    text +=
+        fmt::format("Proxies:      {} of {} checks through the proxies as expected\n", total.proxy_passed, total.proxy);
+  }
   if (const auto [answered, logged] = report.ResponderEvidence(); answered > 0) {
     text += fmt::format("Evidence:     the responders logged {} of the {} contacts they answered\n", logged, answered);
   }
@@ -106,8 +125,9 @@ std::string Table(const lab::VerifyReport& report, const LabReportOptions& optio
         continue;
       }
       const auto& count = it->second;
-      const int good = count.required_passed + count.other_filtered;
-      row.push_back(fmt::format("{}/{}{}", good, count.required + count.other, count.Failed() ? " FAIL" : ""));
+      const int good = count.required_passed + count.other_filtered + count.proxy_passed;
+      row.push_back(
+          fmt::format("{}/{}{}", good, count.required + count.other + count.proxy, count.Failed() ? " FAIL" : ""));
     }
     matrix.AddRow(std::move(row));
   }
@@ -124,9 +144,10 @@ std::string Table(const lab::VerifyReport& report, const LabReportOptions& optio
     grid = painted + grid.substr(at);
   }
   text += grid;
-  text +=
-      "cell: checks that came out as expected / checks (required ports that passed, other ports FILTERED); "
-      "-: nothing to check\n";
+  text += fmt::format(
+      "cell: checks that came out as expected / checks (required ports that passed, other ports FILTERED{}); "
+      "-: nothing to check\n",
+      total.proxy > 0 ? ", requests through a proxy as expected" : "");
 
   const auto checks_table = [&](bool failed_only) {
     core::TextTable table({{"FROM", 0},
@@ -139,10 +160,12 @@ std::string Table(const lab::VerifyReport& report, const LabReportOptions& optio
                            {"DETAIL", 50}});
     for (const auto& result : report.results) {
       if (failed_only && result.pass) continue;
-      table.AddRow({Name(report, result.check.source),
-                    fmt::format("{} {}", Name(report, result.check.destination), result.check.address),
-                    PortText(result), Expected(result), std::string(probe::VerdictName(result.probe.verdict)),
-                    result.pass ? "ok" : "FAIL", Reason(result), Printable(result.probe.detail)});
+      table.AddRow(
+          {Name(report, result.check.source),
+           fmt::format("{} {}", Name(report, result.check.destination), result.check.address),
+           result.check.proxy ? PortText(result) + " via " + ProxyText(report, *result.check.proxy) : PortText(result),
+           Expected(result), std::string(probe::VerdictName(result.probe.verdict)), result.pass ? "ok" : "FAIL",
+           Reason(result), Printable(result.probe.detail)});
     }
     return table.ToString();
   };
@@ -171,6 +194,7 @@ std::string JsonReport(const lab::VerifyReport& report) {
   document["policy"] = report.policy;
   document["host_firewall"] = report.host_firewall;
   document["samba_host"] = report.samba_host ? Json(*report.samba_host) : Json(nullptr);
+  if (!report.proxy_policy.empty()) document["proxy_policy"] = report.proxy_policy;
   document["passed"] = report.Passed();
   document["summary"] = {{"required_checks", total.required},
                          {"required_passed", total.required_passed},
@@ -179,6 +203,10 @@ std::string JsonReport(const lab::VerifyReport& report) {
                          {"failed_flows", report.FailedFlows()},
                          {"responder_answers", report.ResponderEvidence().first},
                          {"responder_logged", report.ResponderEvidence().second}};
+  if (total.proxy > 0) {
+    document["summary"]["proxy_checks"] = total.proxy;
+    document["summary"]["proxy_passed"] = total.proxy_passed;
+  }
   document["endpoints"] = Json::array();
   for (const auto& endpoint : report.topology.endpoints) {
     Json addresses = Json::array();
@@ -196,12 +224,18 @@ std::string JsonReport(const lab::VerifyReport& report) {
     item["port"] = result.check.port;
     item["address"] = result.check.address;
     item["required"] = result.check.required;
-    if (result.check.required) {
-      item["flows"] = result.check.flows;
-    } else {
-      item["why"] = result.check.why;
-    }
+    if (result.check.required) item["flows"] = result.check.flows;
+    if (!result.check.required || result.check.proxy) item["why"] = result.check.why;
     if (result.follow_through) item["follow_through"] = true;
+    if (const auto& proxy = result.check.proxy) {
+      item["proxy"] = {{"request", proxy->request},
+                       {"via", Name(report, proxy->proxy)},
+                       {"address", proxy->proxy_address},
+                       {"port", proxy->proxy_port},
+                       {"check", probe::HttpCheckName(proxy->http_check)},
+                       {"expected", probe::VerdictName(proxy->expected)}};
+      if (!proxy->path.empty()) item["proxy"]["path"] = proxy->path;
+    }
     if (result.logged_by_responder) item["logged_by_responder"] = *result.logged_by_responder;
     item["service"] = ServiceId(result.probe);
     item["verdict"] = probe::VerdictName(result.probe.verdict);
@@ -211,12 +245,14 @@ std::string JsonReport(const lab::VerifyReport& report) {
   }
   for (auto& [key, items] : checks) {
     const auto& count = pairs.at(key);
-    document["pairs"].push_back({{"from", Name(report, key.first)},
-                                 {"to", Name(report, key.second)},
-                                 {"required", {{"checked", count.required}, {"passed", count.required_passed}}},
-                                 {"not_required", {{"checked", count.other}, {"filtered", count.other_filtered}}},
-                                 {"passed", !count.Failed()},
-                                 {"checks", std::move(items)}});
+    Json pair{{"from", Name(report, key.first)},
+              {"to", Name(report, key.second)},
+              {"required", {{"checked", count.required}, {"passed", count.required_passed}}},
+              {"not_required", {{"checked", count.other}, {"filtered", count.other_filtered}}}};
+    if (count.proxy > 0) pair["through_proxy"] = {{"checked", count.proxy}, {"passed", count.proxy_passed}};
+    pair["passed"] = !count.Failed();
+    pair["checks"] = std::move(items);
+    document["pairs"].push_back(std::move(pair));
   }
   document["notes"] = report.notes;
   return document.dump(2) + "\n";
@@ -228,7 +264,10 @@ std::string Csv(const lab::VerifyReport& report) {
   for (const auto& result : report.results) {
     text += core::CsvRow({Name(report, result.check.source), Name(report, result.check.destination),
                           result.check.address, std::string(probe::TransportName(result.check.transport)),
-                          std::to_string(result.check.port), result.check.required ? "yes" : "no", Reason(result),
+                          std::to_string(result.check.port), result.check.required ? "yes" : "no",
+                          result.check.proxy
+                              ? fmt::format("{} (via {})", Reason(result), ProxyText(report, *result.check.proxy))
+                              : Reason(result),
                           Expected(result), std::string(probe::VerdictName(result.probe.verdict)),
                           result.pass ? "yes" : "no", Printable(result.probe.detail)});
   }

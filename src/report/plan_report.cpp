@@ -186,6 +186,35 @@ std::string PlanJson(const PlanView& view) {
     json.EndObject();
   }
   json.EndArray();
+  if (!view.plan.proxy_requests.empty()) {
+    json.Key("proxy_requests");
+    json.BeginArray();
+    for (const auto& request : view.plan.proxy_requests) {
+      json.BeginObject();
+      json.Key("id");
+      json.String(request.id);
+      json.Key("proxy");
+      json.String(view.EndpointAt(request.proxy).name);
+      json.Key("family");
+      json.String(core::FamilyName(request.family));
+      json.Key("source");
+      endpoints.Write(json, view.inventory, request.sources, request.family);
+      json.Key("destination");
+      endpoints.Write(json, view.inventory, request.destinations, request.family);
+      json.Key("ports");
+      json.StringArray(request.ports.ToStrings());
+      json.Key("methods");
+      json.StringArray(request.methods);
+      json.Key("headers");
+      json.StringArray(request.headers);
+      json.Key("reasons");
+      json.StringArray(view.EntryIds(request.entries));
+      json.Key("flows");
+      json.StringArray(request.flows);
+      json.EndObject();
+    }
+    json.EndArray();
+  }
   json.Key("advisories");
   json.BeginArray();
   for (const auto& [advisory, flows] : view.AdvisoryFlows()) {
@@ -255,6 +284,33 @@ std::string AdvisoryLines(const PlanView& view) {
   return out;
 }
 
+// What each HTTP proxy must let its clients ask for (squid.conf's http_access, render -t squid).
+std::string ProxyRequestLines(const PlanView& view, bool markdown) {
+  if (view.plan.proxy_requests.empty()) return {};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& request : view.plan.proxy_requests) {
+    rows.push_back({request.id, view.EndpointAt(request.proxy).name,
+                    EndpointLines(view, request.sources, request.family),
+                    EndpointLines(view, request.destinations, request.family), request.ports.ToString(),
+                    fmt::format("{}", fmt::join(request.methods, markdown ? ", " : "\n")),
+                    fmt::format("{}", fmt::join(view.EntryIds(request.entries), markdown ? ", " : "\n")),
+                    fmt::format("{}", fmt::join(request.flows, ", "))});
+  }
+  if (markdown) {
+    return "\n## Requests through HTTP proxies\n\n" +
+           core::MarkdownTable({"Request", "Proxy", "Clients", "Servers", "Ports", "Methods", "Why", "Flows"}, rows);
+  }
+  core::TextTable table(
+      {{"REQUEST"}, {"PROXY"}, {"CLIENTS", 30}, {"SERVERS", 30}, {"PORTS"}, {"METHODS"}, {"WHY", 24}, {"FLOWS"}});
+  bool first = true;
+  for (auto& row : rows) {
+    if (!first) table.AddSeparator();
+    first = false;
+    table.AddRow(std::move(row));
+  }
+  return "\nRequests through HTTP proxies (the proxy's own policy: render -t squid)\n\n" + table.ToString();
+}
+
 std::string PlanTable(const PlanView& view) {
   std::string out = fmt::format("Plan for {} (catalog {}, domain {}): {} flows\n\n", view.inventory.file,
                                 view.catalog.name, view.inventory.domain.name, view.plan.flows.size());
@@ -273,6 +329,7 @@ std::string PlanTable(const PlanView& view) {
     }
   }
   out += table.ToString();
+  out += ProxyRequestLines(view, false);
   out += AdvisoryLines(view);
   return out;
 }
@@ -316,6 +373,7 @@ std::string PlanMarkdown(const PlanView& view) {
     }
   }
   out += core::MarkdownTable({"Flow", "From", "To", "Protocol", "Ports", "Service", "Why"}, rows);
+  out += ProxyRequestLines(view, true);
   const auto advisory_flows = view.AdvisoryFlows();
   if (!advisory_flows.empty() || !view.plan.global_advisories.empty()) {
     out += "\n## Advisories\n\n";

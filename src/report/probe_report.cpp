@@ -18,7 +18,11 @@ std::string Printable(std::string_view text) {
 }
 
 std::string ServiceId(const probe::ProbeResult& result) {
-  return result.spec.service != nullptr ? std::string(result.spec.service->id) : std::string("-");
+  if (result.spec.service == nullptr) return "-";
+  std::string id(result.spec.service->id);
+  if (result.spec.http_check != probe::HttpCheck::kGet)
+    id += " " + std::string(probe::HttpCheckName(result.spec.http_check));
+  return id;
 }
 
 namespace {
@@ -52,7 +56,10 @@ std::string Table(const std::vector<probe::ProbeResult>& results, const ProbeRep
     // Colour the verdict words after layout, so that escape codes do not disturb the columns.
     for (const auto verdict :
          {probe::Verdict::kListeningOrFiltered, probe::Verdict::kNotListening, probe::Verdict::kWrongService,
-          probe::Verdict::kVerified, probe::Verdict::kListening, probe::Verdict::kFiltered}) {
+          probe::Verdict::kVerified, probe::Verdict::kListening, probe::Verdict::kFiltered,
+          probe::Verdict::kProxyDenied, probe::Verdict::kProxyAuthRequired, probe::Verdict::kUpstreamFailed,
+          probe::Verdict::kRangeIgnored, probe::Verdict::kContentRangeStripped, probe::Verdict::kNoLength,
+          probe::Verdict::kContentMismatch}) {
       const std::string word = fmt::format(" {} ", probe::VerdictName(verdict));
       for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
         const auto coloured = " " + Colour(verdict, std::string(probe::VerdictName(verdict))) + " ";
@@ -78,6 +85,7 @@ std::string Json(const std::vector<probe::ProbeResult>& results, const ProbeRepo
     item["protocol"] = probe::TransportName(result.spec.transport);
     item["port"] = result.spec.target.port;
     item["service"] = ServiceId(result);
+    if (result.spec.proxy) item["proxy"] = result.spec.proxy->Authority();
     item["verdict"] = probe::VerdictName(result.verdict);
     item["detail"] = Printable(result.detail);
     item["rtt_ms"] = std::round(result.rtt_ms * 10) / 10;

@@ -17,7 +17,8 @@ struct ProbeReportOptions {
 
 // Details quote servers; only printable ASCII is kept, so that no output format can break.
 std::string Printable(std::string_view text);
-// The id of the service a probe checked, "-" for a transport-only check.
+// The id of the service a probe checked, "-" for a transport-only check; an HTTP check other than
+// the plain GET after it ("http CCM_POST", "http BITS").
 std::string ServiceId(const probe::ProbeResult& result);
 
 std::string RenderProbeResults(const std::vector<probe::ProbeResult>& results, core::Format format,

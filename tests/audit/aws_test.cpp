@@ -161,7 +161,7 @@ TEST(AuditAws, GoldenReports) {
   for (const auto& flow : result.flows) status[flow.flow_id] = flow.status;
   EXPECT_EQ(status["F04"], FlowStatus::kAllowed);
   EXPECT_EQ(status["F10"], FlowStatus::kPartial);  // only 10.1.0.0/17 of hq-desktops
-  EXPECT_EQ(status["F21"], FlowStatus::kPartial);  // the console gets 80, not 135 and the RPC range
+  EXPECT_EQ(status["F20"], FlowStatus::kPartial);  // the console gets 80, not 135 and the RPC range
   EXPECT_TRUE(result.AnyExcess());                 // RDP from anywhere, ping
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The real-world corpus (tests/data/audit/corpus/, origins in its SOURCES.md): every file of
-# EXPECTED.tsv is audited against the example plan with its format named, and must come out as
-# the file says. audited: exit 0 or 1, a report that is JSON, under MAX_SECONDS. refused: exit 2,
-# a first stderr line `FILE:LINE:COLUMN: error: ` that holds the expected words, and no report.
-# Never a crash or a timeout.
+# EXPECTED.tsv is audited against the example plan (a squid.conf: the proxied example's) with its
+# format named, and must come out as the file says. audited: exit 0 or 1, a report that is JSON,
+# under MAX_SECONDS. refused: exit 2, a first stderr line `FILE:LINE:COLUMN: error: ` that holds
+# the expected words, and no report. Never a crash or a timeout.
 #
 #   bash tests/audit/corpus_test.sh PORTOLAN SOURCE_DIR
 set -uo pipefail
@@ -25,12 +25,15 @@ while IFS= read -r line || [[ -n "$line" ]]; do
   IFS=$'\x1f' read -r path outcome extra want <<<"${line//$'\t'/$'\x1f'}"
   file="$corpus/$path"
   format="${path%%/*}"
+  # A squid.conf is an HTTP proxy's policy: audited against the example site that has one.
+  site="$inventory"
+  [[ "$format" == squid ]] && site="$source_dir/examples/sms2003-proxied-site.yaml"
   out="$WORK/report.json"
   rm -f "$out"
   read -r -a extra_args <<<"$extra"
   start=$(date +%s%N)
   status=0
-  timeout "$TIMEOUT_SECONDS" "$portolan" audit -i "$inventory" --ruleset "$file" \
+  timeout "$TIMEOUT_SECONDS" "$portolan" audit -i "$site" --ruleset "$file" \
     --ruleset-format "$format" "${extra_args[@]}" -f json -o "$out" >/dev/null 2>"$WORK/stderr" || status=$?
   end=$(date +%s%N)
   seconds=$(awk -v ns=$((end - start)) 'BEGIN { printf "%.2f", ns / 1e9 }')

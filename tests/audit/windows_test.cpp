@@ -262,7 +262,7 @@ TEST(AuditWindows, GoldenReportsOfPrecedence) {
   for (const auto& flow : result.flows) status[flow.flow_id] = flow.status;
   EXPECT_EQ(status["F04"], FlowStatus::kAllowed);
   EXPECT_EQ(status["F10"], FlowStatus::kPartial);    // the block of 10.1.5.0/24 beats the allow
-  EXPECT_EQ(status["F21"], FlowStatus::kUncertain);  // the bypass beats the block, for IPsec only
+  EXPECT_EQ(status["F20"], FlowStatus::kUncertain);  // the bypass beats the block, for IPsec only
   EXPECT_TRUE(result.AnyExcess());                   // remote desktop from anywhere
 }
 

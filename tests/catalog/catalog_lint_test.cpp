@@ -117,7 +117,7 @@ TEST(CatalogLint, UnknownSectionsAdvisoriesAndSettings) {
   EXPECT_EQ(LintFixture("unknown-references.yaml"),
             (std::vector<std::string>{
                 file + ":15:9: error: unknown setting 'rpc_dynamic_port' (did you mean 'rpc_dynamic_ports'?); the "
-                       "planner knows: sql_port, rpc_dynamic_ports",
+                       "planner knows: sql_port, rpc_dynamic_ports, http_proxy_port",
                 file + ":21:14: error: advisory 'dynamic-range': unknown section 'mian' (did you mean 'main'?)",
                 file + ":27:14: error: entry 'epmap': unknown section 'appendix'",
                 file + ":35:18: error: entry 'epmap': unknown advisory 'dynamic-rang' (did you mean 'dynamic-range'?)",
@@ -130,7 +130,7 @@ TEST(CatalogLint, UnknownConditionAttributesSubjectsAndValues) {
   EXPECT_EQ(LintFixture("conditions.yaml"),
             (std::vector<std::string>{
                 file + ":23:9: error: unknown responder attribute 'bitz' (did you mean 'bits'?); known: bits, "
-                       "sql_named_pipes, sql_custom_port, sql_named_instance, remote_control, dhcp",
+                       "sql_named_pipes, sql_custom_port, sql_named_instance, remote_control, dhcp, proxy_auth",
                 file + ":24:25: error: 'telnet' is not a value of responder.remote_control (expected one of: tcp, "
                        "netbios, none)",
                 file + ":26:23: error: 'carrier-pigeon' is not a value of link.sender (expected one of: standard, "
@@ -145,7 +145,7 @@ TEST(CatalogLint, ScopesProtocolsStatusesAndPorts) {
   EXPECT_EQ(LintFixture("vocabulary.yaml"),
             (std::vector<std::string>{
                 file + ":23:12: error: unknown scope 'galaxy' (expected one of: domain, same-site, nearest, "
-                       "assigned-site, parent, child, site-and-descendants)",
+                       "assigned-site, parent, child, site-and-descendants, via-proxy)",
                 file + ":33:15: error: unknown protocol 'icmp' (expected one of: tcp, udp, gre, esp, ah)",
                 file + ":42:12: error: entry 'gre-with-ports': protocol gre has no ports",
                 file + ":50:15: error: entry 'tcp-without-ports': protocol tcp needs 'ports' or 'port_setting'",

@@ -20,7 +20,7 @@ using portolan::testing::InventoryDiagnostics;
 constexpr const char* kRoleList =
     "site-server, site-database, sms-provider, management-point, proxy-management-point, server-locator-point, "
     "reporting-point, distribution-point, global-catalog, advanced-client, admin-console, dns-server, wins-server, "
-    "dhcp-server, ras-server";
+    "dhcp-server, ras-server, http-proxy";
 
 // The lines of diags.ToString() (sorted by position) of one severity.
 std::vector<std::string> Lines(const core::Diagnostics& diags, core::Severity severity) {

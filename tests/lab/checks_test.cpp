@@ -126,5 +126,60 @@ TEST(LabChecks, LongRangesAreCheckedAtTheirEdgesAndInside) {
   EXPECT_EQ(PortsToCheck(1025, 5000), (std::vector<int>{1025, 2350, 3675, 5000}));
 }
 
+// Through the proxy: what each request needs must pass, and what none asks for must be refused.
+TEST(LabChecks, ThroughTheProxyWhatEachRequestNeedsAndNothingElse) {
+  const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples/sms2003-proxied-site.yaml");
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  const auto topology = BuildTopology(inventory, "px");
+  const auto checks = BuildProxyChecks(inventory, plan, topology);
+  const auto index = [&](std::string_view name) {
+    return static_cast<int>(topology.FindEndpoint(name) - topology.endpoints.data());
+  };
+  const auto find = [&](std::string_view to, probe::HttpCheck what, int port) -> const Check* {
+    const auto it = std::find_if(checks.begin(), checks.end(), [&](const Check& check) {
+      return check.destination == index(to) && check.proxy && check.proxy->http_check == what && check.port == port;
+    });
+    return it == checks.end() ? nullptr : &*it;
+  };
+  ASSERT_FALSE(checks.empty());
+  for (const auto& check : checks) {
+    EXPECT_EQ(check.source, index("hq-desktops"));
+    ASSERT_TRUE(check.proxy);
+    EXPECT_EQ(check.proxy->proxy, index("PROXY01"));
+    EXPECT_EQ(check.proxy->proxy_address, "10.0.0.8");
+    EXPECT_EQ(check.proxy->proxy_port, 3128);
+    EXPECT_EQ(check.required, check.proxy->expected == probe::Verdict::kVerified);
+  }
+  const auto* mp_list = find("SMS01", probe::HttpCheck::kGet, 80);
+  ASSERT_NE(mp_list, nullptr);
+  EXPECT_EQ(mp_list->proxy->expected, probe::Verdict::kVerified);
+  EXPECT_EQ(mp_list->proxy->request, "P01");
+  EXPECT_EQ(mp_list->flows, std::vector<std::string>{"P01"});
+  for (const auto method : {probe::HttpCheck::kCcmPost, probe::HttpCheck::kBitsPost, probe::HttpCheck::kPropfind}) {
+    const auto* passes = find("SMS01", method, 80);
+    ASSERT_NE(passes, nullptr);
+    EXPECT_EQ(passes->proxy->expected, probe::Verdict::kVerified);
+  }
+  const auto* bits = find("DP01", probe::HttpCheck::kBitsFile, 80);
+  ASSERT_NE(bits, nullptr);
+  EXPECT_EQ(bits->proxy->expected, probe::Verdict::kVerified);
+  EXPECT_EQ(bits->proxy->path, kBitsTestPath);
+  EXPECT_EQ(bits->proxy->request, "P02");
+  // Refused: a method DP01's request lacks, a port no request names, a server none names.
+  const auto* ccm_post = find("DP01", probe::HttpCheck::kCcmPost, 80);
+  ASSERT_NE(ccm_post, nullptr);
+  EXPECT_EQ(ccm_post->proxy->expected, probe::Verdict::kProxyDenied);
+  EXPECT_FALSE(ccm_post->required);
+  const auto* other_port = find("SMS01", probe::HttpCheck::kGet, kProxyOtherPort);
+  ASSERT_NE(other_port, nullptr);
+  EXPECT_EQ(other_port->proxy->expected, probe::Verdict::kProxyDenied);
+  const auto other_server = std::find_if(checks.begin(), checks.end(), [&](const Check& check) {
+    return check.destination != index("SMS01") && check.destination != index("DP01");
+  });
+  ASSERT_NE(other_server, checks.end());
+  EXPECT_EQ(other_server->proxy->expected, probe::Verdict::kProxyDenied);
+  EXPECT_EQ(other_server->port, 80);
+}
+
 }  // namespace
 }  // namespace portolan::lab

@@ -96,7 +96,7 @@ verify() {  # verify OUTPUT: lab verify of the mistakes lab, JSON into OUTPUT; p
 }
 
 # 3a. Remove one rule at a time: verify fails on exactly the flows that rule served, by name.
-for flow in F02 F06 F08 F11 F14 F18 F20; do
+for flow in F02 F06 F08 F13 F17 F19; do
   grep -v "accept comment \"$flow " "$WORK/policy.nft" >"$WORK/without-$flow.nft"
   if cmp -s "$WORK/policy.nft" "$WORK/without-$flow.nft"; then
     fail "no rule of $flow in the rendered policy"

@@ -22,6 +22,11 @@ TEST(PlannerOracle, ExampleMatchesPairwiseJudgement) {
   ExpectPlanMatchesPairwise(testing::Sms2003(), inventory);
 }
 
+TEST(PlannerOracle, ProxiedExampleMatchesPairwiseJudgement) {
+  const auto inventory = testing::InventoryFromFile(testing::SourceDir() / "examples" / "sms2003-proxied-site.yaml");
+  ExpectPlanMatchesPairwise(testing::Sms2003(), inventory);
+}
+
 TEST(PlannerOracle, EveryTestInventoryMatchesPairwiseJudgement) {
   int checked = 0;
   for (const auto& file :

@@ -222,8 +222,8 @@ TEST(CiscoIos, EveryRuleHasItsForwardAndReturnAcesAndNothingElseIsPermitted) {
   }
 }
 
-// PPTP needs GRE both ways: in the ACL of zone BBB the return ACE of F24 (SMS03 -> SMS02) is the
-// forward ACE of F23 (SMS02 -> SMS03). It is written once, and F24's return says which ACE already
+// PPTP needs GRE both ways: in the ACL of zone BBB the return ACE of F23 (SMS03 -> SMS02) is the
+// forward ACE of F22 (SMS02 -> SMS03). It is written once, and F23's return says which ACE already
 // permits it.
 TEST(CiscoIos, GreInBothDirectionsIsOneAceWithANoteNotTwo) {
   const auto r = RenderNetwork("cisco-ios", Example());
@@ -239,7 +239,7 @@ TEST(CiscoIos, GreInBothDirectionsIsOneAceWithANoteNotTwo) {
   EXPECT_EQ(std::count(from_bbb.begin(), from_bbb.end(),
                        "permit gre object-group PORTOLAN-SMS02 object-group PORTOLAN-SMS03"),
             1);
-  EXPECT_NE(r.text.find("(its return traffic): already permitted by F23 ras-gre-to-child above"), std::string::npos);
+  EXPECT_NE(r.text.find("(its return traffic): already permitted by F22 ras-gre-to-child above"), std::string::npos);
 }
 
 TEST(CiscoIos, Ipv6AclsListAddressesAndKeepNeighborDiscoveryBeforeTheDeny) {

@@ -1,6 +1,7 @@
 // Golden files for every render target x mode x inventory: tests/golden/render/<target>/<case>.
 // A refusal is part of the golden (what the target cannot express), followed by the
-// --allow-partial output. PORTOLAN_UPDATE_GOLDEN=1 rewrites them.
+// --allow-partial output. Proxy mode is rendered by the targets that have it, on the
+// inventories with http-proxy hosts. PORTOLAN_UPDATE_GOLDEN=1 rewrites them.
 
 #include <filesystem>
 
@@ -31,11 +32,24 @@ const std::vector<std::pair<std::string, std::filesystem::path>>& Inventories() 
   return inventories;
 }
 
+// Inventories with http-proxy hosts, for proxy mode: one proxy, and two (IPv6, auth, bypass).
+const std::vector<std::pair<std::string, std::filesystem::path>>& ProxyInventories() {
+  static const std::vector<std::pair<std::string, std::filesystem::path>> inventories = {
+      {"proxied", testing::SourceDir() / "examples" / "sms2003-proxied-site.yaml"},
+      {"proxy-pair", testing::SourceDir() / "tests" / "data" / "inventories" / "proxy-pair.yaml"},
+  };
+  return inventories;
+}
+
 std::vector<Case> Cases() {
   std::vector<Case> cases;
   for (const auto& target : Targets()) {
     for (const auto mode : {policy::Mode::kHost, policy::Mode::kNetwork}) {
       for (const auto& [name, file] : Inventories()) cases.push_back({std::string(target.id), mode, name, file});
+    }
+    if (!target.capabilities.proxy_mode) continue;  // the firewalls' refusal: squid_test.cpp
+    for (const auto& [name, file] : ProxyInventories()) {
+      cases.push_back({std::string(target.id), policy::Mode::kProxy, name, file});
     }
   }
   return cases;

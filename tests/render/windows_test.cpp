@@ -148,7 +148,7 @@ TEST(WindowsPowerShell, OutboundRulesNameRemotePortsByNumber) {
   EXPECT_FALSE(Has(out, "RPC"));
   EXPECT_TRUE(Has(script, "-DefaultInboundAction Block -DefaultOutboundAction Block"));
   // GRE by its protocol number, without ports.
-  const auto gre = LineNamed(script, "'portolan-SMS03-F23-in'");
+  const auto gre = LineNamed(script, "'portolan-SMS03-F22-in'");
   EXPECT_EQ(PsParameter(gre, "Protocol"), "47");
   EXPECT_FALSE(Has(gre, "Port"));
 }
@@ -254,7 +254,7 @@ TEST(WindowsLegacy, GreIsAWarningAndNoDefaultDenyLeavesTheModeAlone) {
   auto options = HostOptions("SMS03");
   options.default_deny = false;
   const auto batch = RenderHost("windows-legacy", options, {}, true);
-  EXPECT_TRUE(Has(batch, "REM WARNING: NOT RENDERED F23-in gre from SMS02 to SMS03"));
+  EXPECT_TRUE(Has(batch, "REM WARNING: NOT RENDERED F22-in gre from SMS02 to SMS03"));
   EXPECT_FALSE(Has(batch, "set opmode"));
   EXPECT_TRUE(Has(LineNamed(batch, "protocol=TCP port=1723 "), "addresses=10.2.0.1 "));
 }

@@ -38,6 +38,12 @@ const std::vector<RulesetFormat>& RulesetFormats() {
        .host_firewall = true,
        .looks_like = LooksLikeWindowsFirewall,
        .read = ReadWindowsFirewall},
+      // Last: its test (an acl or http_access line) is the loosest.
+      {.id = "squid",
+       .title = "Squid's http_access and acl lines (squid.conf; portolan render -t squid): an HTTP proxy's policy",
+       .host_firewall = false,
+       .looks_like = LooksLikeSquid,
+       .read = ReadSquid},
   };
   return kFormats;
 }

@@ -56,5 +56,7 @@ bool LooksLikeAwsSecurityGroups(std::string_view text);
 Ruleset ReadAwsSecurityGroups(std::string_view text, const std::string& file, const ReadOptions& options);
 bool LooksLikeWindowsFirewall(std::string_view text);
 Ruleset ReadWindowsFirewall(std::string_view text, const std::string& file, const ReadOptions& options);
+bool LooksLikeSquid(std::string_view text);
+Ruleset ReadSquid(std::string_view text, const std::string& file, const ReadOptions& options);
 
 }  // namespace portolan::audit::formats

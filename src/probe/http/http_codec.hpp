@@ -1,7 +1,7 @@
 #pragma once
-// HTTP/1.1 for the probes (RFC 9112): request builders for the SMS management point's mplist
-// and for a HEAD with a one-byte range, and a bounded parser of a response's status line and
-// header fields.
+// HTTP/1.1 for the probes (RFC 9112): request builders (origin form to a server, absolute form
+// to a proxy), a bounded parser of a response's status line and header fields, and the fields
+// the probes judge by (Content-Length, Content-Range, Proxy-Authenticate).
 
 #include <cstdint>
 #include <optional>
@@ -18,10 +18,15 @@ inline constexpr char kMpListPath[] = "/sms_mp/.sms_aut?mplist";
 // Header sections longer than this are not a web server's answer to a probe.
 inline constexpr std::size_t kMaxHeaderBytes = 16384;
 
+// A request with no body: `method request_target HTTP/1.1`, Host, User-Agent, Accept, then
+// `fields` (whole lines, each ending in CRLF), then "Connection: close" unless `keep_alive`.
+std::string BuildRequest(std::string_view method, std::string_view request_target, std::string_view host,
+                         std::string_view fields = {}, bool keep_alive = false);
+// GET in origin form, Connection: close.
 std::string BuildGetRequest(std::string_view host, std::string_view path);
-// HEAD / with "Range: bytes=0-0": a server that can serve ranges (what BITS needs to resume a
-// download) says so with 206 or "Accept-Ranges: bytes".
-std::string BuildHeadRequest(std::string_view host);
+
+// RFC 4648 base64, for Basic credentials (RFC 7617).
+std::string Base64(std::string_view bytes);
 
 struct ResponseHead {
   int major = 1;
@@ -33,6 +38,8 @@ struct ResponseHead {
 
   // The first field of that name (case-insensitive), trimmed.
   std::optional<std::string> Field(std::string_view name) const;
+  // Every field of that name, in order (Proxy-Authenticate comes once per challenge).
+  std::vector<std::string> Fields(std::string_view name) const;
 };
 
 enum class HeadState {
@@ -49,5 +56,23 @@ struct HeadResult {
 };
 
 HeadResult ParseResponseHead(std::span<const std::uint8_t> bytes);
+
+// Content-Length: digits only, at most 18 of them; nullopt when absent or malformed.
+std::optional<std::uint64_t> ContentLength(const ResponseHead& head);
+
+// Content-Range: bytes FIRST-LAST/COMPLETE (RFC 9110 14.4); COMPLETE nullopt for "*".
+struct ContentRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::optional<std::uint64_t> complete;
+};
+std::optional<ContentRange> ParseContentRange(std::string_view value);
+
+// Whether a field's comma-separated list holds `token` (case-insensitive): Connection: close.
+bool HasToken(const ResponseHead& head, std::string_view name, std::string_view token);
+
+// The challenges of the Proxy-Authenticate fields, one each: the scheme, and the realm when it
+// has one ("NTLM", "Negotiate", "Basic realm=\"lab\"").
+std::vector<std::string> ProxyChallenges(const ResponseHead& head);
 
 }  // namespace portolan::probe::http
