@@ -350,7 +350,7 @@ bool Contains(const std::vector<int>& sorted, int value) {
 // The proxied parts as the proxy's requests: parts with the same proxy, family, clients, servers
 // and ports are one request (their entries and methods joined), numbered P01.. in catalog order,
 // each with the ids of the two flows that carry it.
-std::vector<ProxyRequest> ProxyRequests(std::vector<ProxiedPart> parts, const catalog::Catalog& catalog,
+std::vector<ProxyRequest> ProxyRequests(const std::vector<ProxiedPart>& parts, const catalog::Catalog& catalog,
                                         const inventory::Inventory& inventory, const std::vector<Flow>& flows) {
   using Key = std::tuple<int, core::Family, std::vector<int>, std::vector<int>, core::PortSet>;
   std::map<Key, std::vector<int>> joined;
@@ -360,7 +360,7 @@ std::vector<ProxyRequest> ProxyRequests(std::vector<ProxiedPart> parts, const ca
   };
   const int client_leg_entry = index_of(kClientLegEntry);
   const int origin_leg_entry = index_of(kOriginLegEntry);
-  for (auto& part : parts) {
+  for (const auto& part : parts) {
     auto& entries = joined[Key{part.proxy, part.family, part.sources, part.destinations, part.ports}];
     entries.push_back(part.entry);
   }
