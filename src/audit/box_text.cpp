@@ -1,10 +1,9 @@
 #include "audit/box_text.hpp"
 
-#include <arpa/inet.h>
-
 #include <fmt/format.h>
 
 #include "audit/http_methods.hpp"
+#include "core/platform.hpp"
 
 namespace portolan::audit {
 
@@ -30,11 +29,9 @@ void AppendAddress(std::string& out, core::Family family, Uint128 plain) {
     }
     return;
   }
-  unsigned char bytes[16];
-  for (int i = 0; i < 16; ++i) bytes[i] = static_cast<unsigned char>(plain >> (8 * (15 - i)));
-  char text[INET6_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET6, bytes, text, sizeof text);
-  out += text;
+  std::uint8_t bytes[16];
+  for (int i = 0; i < 16; ++i) bytes[i] = static_cast<std::uint8_t>(plain >> (8 * (15 - i)));
+  out += core::platform::AddressText(true, bytes);
 }
 
 // A prefix as "address/length" ("address" alone for one address), any other range "first-last".

@@ -9,15 +9,19 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "core/diagnostics.hpp"
+#include "core/platform.hpp"
 
 int main(int argc, char** argv) {
   using namespace portolan::cli;
+  portolan::core::platform::PrepareConsole();
   CLI::App app{
       "portolan: the firewall ports of SMS 2003 (Microsoft KB 826852) as data, applied to your site inventory.\n"
       "Exit codes: 0 ok, 1 the check found problems, 2 bad usage or bad input.",
       "portolan"};
   app.set_version_flag("-V,--version", std::string("portolan ") + PORTOLAN_VERSION);
   app.require_subcommand(1);
+  // Arguments that start with '/' are paths (a Windows user's /inventories/site.yaml), never options.
+  app.allow_windows_style_options(false);
   app.get_formatter()->column_width(34);
 
   int exit_code = kExitOk;

@@ -1,13 +1,13 @@
 #include "core/address.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <tuple>
 
 #include <fmt/format.h>
+
+#include "core/platform.hpp"
 
 namespace portolan::core {
 
@@ -26,9 +26,7 @@ bool Network::Contains(const Network& other) const {
 }
 
 std::string Network::AddressString() const {
-  char buffer[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family == Family::kIPv4 ? AF_INET : AF_INET6, bytes.data(), buffer, sizeof buffer);
-  return buffer;
+  return platform::AddressText(family == Family::kIPv6, bytes.data());
 }
 
 std::string Network::MaskString(bool wildcard) const {
@@ -88,14 +86,14 @@ std::optional<Network> ParseBareAddress(std::string_view text, ParseFailure* fai
   if (copy.find(':') != std::string::npos) {
     network.family = Family::kIPv6;
     network.prefix_length = 128;
-    if (inet_pton(AF_INET6, copy.c_str(), network.bytes.data()) == 1) return network;
+    if (platform::ParseAddressBytes(true, copy, network.bytes.data())) return network;
     Fail(failure, fmt::format("'{}' is not an IPv6 address", copy));
     return std::nullopt;
   }
   network.family = Family::kIPv4;
   network.prefix_length = 32;
-  // inet_pton(AF_INET) accepts only the four-part dotted quad, which is what we want.
-  if (inet_pton(AF_INET, copy.c_str(), network.bytes.data()) == 1) return network;
+  // Only the four-part dotted quad, which is what we want.
+  if (platform::ParseAddressBytes(false, copy, network.bytes.data())) return network;
   Fail(failure, fmt::format("'{}' is not an IPv4 address (expected a dotted quad such as 10.0.0.1)", copy));
   return std::nullopt;
 }

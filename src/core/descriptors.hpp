@@ -1,6 +1,7 @@
 #pragma once
 // The process's open-file limit (RLIMIT_NOFILE), raised for the stages that hold many sockets at
-// once: the probe engine's window, the lab's probes, the responder's connections.
+// once: the probe engine's window, the lab's probes, the responder's connections. Implemented
+// in core/platform.cpp (Windows has no such limit).
 
 #include <cstddef>
 #include <limits>

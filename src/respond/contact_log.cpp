@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/platform.hpp"
 #include "core/text_table.hpp"
 
 namespace portolan::respond {
@@ -47,8 +48,7 @@ Totals Sum(const ContactSummary& summary) {
 std::string IsoTime(WallClock::time_point time) {
   const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(since_epoch / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
+  const std::tm utc = core::platform::UtcTime(seconds);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
                      utc.tm_hour, utc.tm_min, utc.tm_sec, since_epoch % 1000);
 }

@@ -1,12 +1,11 @@
 #include "probe/dhcp/dhcp_codec.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
 
+#include "core/platform.hpp"
 #include "probe/wire/byte_reader.hpp"
 #include "probe/wire/byte_writer.hpp"
 
@@ -45,8 +44,8 @@ std::vector<std::string> Addresses(std::span<const std::uint8_t> value) {
 }  // namespace
 
 std::vector<std::uint8_t> BuildInform(std::uint32_t xid, const std::string& client_address) {
-  in_addr address{};
-  if (inet_pton(AF_INET, client_address.c_str(), &address) != 1) return {};
+  std::uint8_t address[4] = {};
+  if (!core::platform::ParseAddressBytes(false, client_address, address)) return {};
   std::vector<std::uint8_t> out;
   out.reserve(kMinimumMessage);
   out.push_back(kBootRequest);
@@ -54,9 +53,9 @@ std::vector<std::uint8_t> BuildInform(std::uint32_t xid, const std::string& clie
   out.push_back(6);  // hlen
   out.push_back(0);  // hops
   PutU32Be(out, xid);
-  wire::PutZeros(out, 2 + 2);             // secs, flags
-  PutU32Be(out, ntohl(address.s_addr));   // ciaddr
-  wire::PutZeros(out, 3 * kAddressSize);  // yiaddr, siaddr, giaddr
+  wire::PutZeros(out, 2 + 2);                   // secs, flags
+  out.insert(out.end(), address, address + 4);  // ciaddr, in network order as written
+  wire::PutZeros(out, 3 * kAddressSize);        // yiaddr, siaddr, giaddr
   // A locally administered unicast MAC (02:...), so no real card's address is claimed.
   const std::size_t chaddr = out.size();
   out.push_back(0x02);

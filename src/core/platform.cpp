@@ -1,0 +1,200 @@
+#include "core/platform.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/descriptors.hpp"
+
+#ifdef _WIN32
+// winsock2.h must come before windows.h.
+// clang-format off
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+// clang-format on
+#include <fcntl.h>
+#include <io.h>
+
+#include <cstdio>
+#include <fstream>
+#else
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#endif
+
+namespace portolan::core::platform {
+
+bool ParseAddressBytes(bool ipv6, const std::string& text, std::uint8_t* bytes) {
+  // inet_pton(AF_INET) takes only the four-part dotted quad, which is what the inventory wants.
+  return inet_pton(ipv6 ? AF_INET6 : AF_INET, text.c_str(), bytes) == 1;
+}
+
+std::string AddressText(bool ipv6, const std::uint8_t* bytes) {
+  char buffer[INET6_ADDRSTRLEN] = {};
+  inet_ntop(ipv6 ? AF_INET6 : AF_INET, bytes, buffer, sizeof buffer);
+  return buffer;
+}
+
+std::tm UtcTime(std::time_t seconds) {
+  std::tm utc{};
+#ifdef _WIN32
+  gmtime_s(&utc, &seconds);
+#else
+  gmtime_r(&seconds, &utc);
+#endif
+  return utc;
+}
+
+namespace {
+
+[[noreturn]] void Fail(const std::filesystem::path& path, std::string_view what, int error) {
+  throw std::runtime_error(fmt::format("cannot write {}: {}: {}", path.string(), what, std::strerror(error)));
+}
+
+}  // namespace
+
+#ifdef _WIN32
+
+void ReplaceFileContent(const std::filesystem::path& path, std::string_view content) {
+  const auto folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  const auto temp = folder / ("." + path.filename().string() + "." + std::to_string(GetCurrentProcessId()) + ".tmp");
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) Fail(path, "create temporary file", errno);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) {
+      const int saved = errno;
+      std::error_code ignored;
+      std::filesystem::remove(temp, ignored);
+      Fail(path, "write", saved);
+    }
+  }
+  if (MoveFileExW(temp.c_str(), path.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) == 0) {
+    const auto error = GetLastError();
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    throw std::runtime_error(fmt::format("cannot write {}: replace: Windows error {}", path.string(), error));
+  }
+}
+
+}  // namespace portolan::core::platform
+
+namespace portolan::core {
+
+// Windows has no per-process limit of sockets to raise (memory is the limit).
+std::optional<std::size_t> RaiseDescriptorLimit(std::size_t /*wanted*/) {
+  return kUnlimitedDescriptors;
+}
+
+}  // namespace portolan::core
+
+namespace portolan::core::platform {
+
+void PrepareConsole() {
+  _setmode(_fileno(stdout), _O_BINARY);
+  _setmode(_fileno(stderr), _O_BINARY);
+  SetConsoleOutputCP(CP_UTF8);
+}
+
+#else
+
+namespace {
+
+// Owns a file descriptor for the length of a write.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+  int Release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+void ReplaceFileContent(const std::filesystem::path& path, std::string_view content) {
+  std::string temp = (path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()) /
+                     ("." + path.filename().string() + ".XXXXXX");
+  FileDescriptor fd(::mkstemp(temp.data()));
+  if (fd.get() < 0) Fail(path, "create temporary file", errno);
+
+  auto remove_temp_and_fail = [&](std::string_view what) {
+    const int saved = errno;
+    ::unlink(temp.c_str());
+    Fail(path, what, saved);
+  };
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const auto n = ::write(fd.get(), content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      remove_temp_and_fail("write");
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd.get(), 0644) != 0) remove_temp_and_fail("chmod");
+  if (::fsync(fd.get()) != 0) remove_temp_and_fail("fsync");
+  if (::close(fd.Release()) != 0) remove_temp_and_fail("close");
+  if (::rename(temp.c_str(), path.c_str()) != 0) remove_temp_and_fail("rename");
+}
+
+void PrepareConsole() {}
+
+}  // namespace portolan::core::platform
+
+// One place that raises RLIMIT_NOFILE, so that the engine, the lab and the responder agree on
+// what "as many descriptors as we may have" means.
+namespace portolan::core {
+
+namespace {
+
+// Root may raise the hard limit itself, up to the kernel's fs.nr_open.
+void RaiseHardLimit(rlimit& limit, std::size_t wanted) {
+  std::size_t ceiling = wanted;
+  if (std::FILE* file = std::fopen("/proc/sys/fs/nr_open", "r")) {
+    unsigned long nr_open = 0;
+    if (std::fscanf(file, "%lu", &nr_open) == 1) ceiling = std::min<std::size_t>(wanted, nr_open);
+    std::fclose(file);
+  }
+  rlimit raised{ceiling, ceiling};
+  if (ceiling > limit.rlim_max && setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+}
+
+}  // namespace
+
+std::optional<std::size_t> RaiseDescriptorLimit(std::size_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return std::nullopt;
+  if (geteuid() == 0 && limit.rlim_max != RLIM_INFINITY && limit.rlim_max < wanted) RaiseHardLimit(limit, wanted);
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return kUnlimitedDescriptors;
+  return static_cast<std::size_t>(limit.rlim_cur);
+}
+
+}  // namespace portolan::core
+
+namespace portolan::core::platform {
+
+#endif
+
+}  // namespace portolan::core::platform
