@@ -20,11 +20,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-struct Row {
-  std::string target;  // "10.0.0.1:80 GET via 10.0.0.8:3128"
-  std::vector<std::string> flows;
-};
-
+// Each spec as "10.0.0.1:80 GET via 10.0.0.8:3128".
 std::vector<std::string> Rows(const PlanProbes& probes) {
   std::vector<std::string> rows;
   for (const auto& spec : probes.specs) {
