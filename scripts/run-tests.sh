@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: install, build, lint the catalogs, check formatting, include directions and
-# clang-tidy, run the unit, golden and command-line tests, the Windows build's offline commands
-# under wine, a short benchmark smoke run and a bounded fuzzing run. Exits non-zero on any failure.
+# clang-tidy, run the unit, golden and command-line tests, the Windows build and its tests under
+# wine, a short benchmark smoke run and a bounded fuzzing run. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -21,9 +21,11 @@ bash scripts/run-clang-tidy.sh build
 echo "== unit, golden and command-line tests"
 ctest --preset default
 
-echo "== Windows: portolan.exe cross-built (mingw-w64), its offline commands under wine, the release archive"
+echo "== Windows: portolan.exe cross-built (mingw-w64) and the release archive"
 bash scripts/package-windows.sh
-bash tests/windows/offline_test.sh build-windows/portolan.exe "$PWD"
+echo "== Windows: under wine, the offline commands, the unit and golden tests and the command-line tests"
+bash scripts/build-windows.sh --tests
+bash tests/windows/run.sh build-windows "$PWD"
 
 echo "== benchmark smoke run"
 bash bench/run.sh --smoke

@@ -1,7 +1,5 @@
 // portolan lab up | verify | down | run | list: the inventory's site in network namespaces,
 // behind the policy rendered from it, and the proof that it does what the plan says.
-#include <unistd.h>
-
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -10,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "core/platform.hpp"
 #include "lab/lab.hpp"
 #include "report/lab_report.hpp"
 
@@ -131,8 +130,8 @@ int Verify(const LabOptions& options, const std::string& name) {
   const auto report = lab::Verify(verify);
   report::LabReportOptions report_options;
   report_options.all = options.all;
-  report_options.colour = options.format == core::Format::kTable && !options.output && isatty(STDOUT_FILENO) != 0 &&
-                          std::getenv("NO_COLOR") == nullptr;
+  report_options.colour = options.format == core::Format::kTable && !options.output &&
+                          core::platform::TerminalWantsColour(core::platform::Stream::kOutput);
   Emit(report::RenderLabReport(report, options.format, report_options), options.output);
   return report.Passed() ? kExitOk : kExitFindings;
 }

@@ -1,6 +1,5 @@
-// On Windows, `probe`, `respond` and `lab` are not built yet: the probe engine, the responder and
-// the lab are Linux-only for now (issue 17, docs/windows.md). The commands exist and say so, with
-// exit code 2, rather than being unknown.
+// On Windows, `respond` and `lab` are not built: the responder and the lab are Linux-only
+// (docs/windows.md). The commands exist and say so, with exit code 2, rather than being unknown.
 
 #include <iostream>
 
@@ -15,18 +14,12 @@ void AddLinuxOnly(CLI::App& app, int& exit_code, const char* name, const char* w
   auto* command = app.add_subcommand(name, std::string(what) + " (Linux only in this build)");
   command->allow_extras();
   command->callback([&exit_code, name, instead] {
-    std::cerr << "portolan " << name << ": not available in the Windows build yet (it runs on Linux); " << instead
-              << "\n";
+    std::cerr << "portolan " << name << ": not available in the Windows build (it runs on Linux); " << instead << "\n";
     exit_code = kExitBadInput;
   });
 }
 
 }  // namespace
-
-void AddProbeCommand(CLI::App& app, int& exit_code) {
-  AddLinuxOnly(app, exit_code, "probe", "protocol-aware reachability checks",
-               "probe from a Linux machine on the same network segment, or use PortQry for now");
-}
 
 void AddRespondCommand(CLI::App& app, int& exit_code) {
   AddLinuxOnly(app, exit_code, "respond", "stand in for a host's ports", "run it on Linux (or in WSL 2)");

@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "core/platform.hpp"
 #include "core/yaml_reader.hpp"
 #include "plan/planner.hpp"
 #include "probe/engine.hpp"
@@ -434,7 +435,9 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
     engine.rate = options->rate;
     engine.source = options->source;
     engine.follow_epm = !options->no_follow;
-    const bool live = !options->quiet && isatty(STDERR_FILENO) != 0 && specs.size() >= 50;
+    // The progress line rewrites itself ("\r", "\x1b[K"): only on a terminal, never into a file.
+    const bool live =
+        !options->quiet && core::platform::TerminalTakesEscapes(core::platform::Stream::kError) && specs.size() >= 50;
     if (live) {
       engine.progress = [](std::size_t done, std::size_t total) {
         if (done % 25 == 0 || done == total) std::cerr << fmt::format("\rprobing: {}/{}", done, total) << std::flush;
@@ -449,8 +452,8 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
     if (live) std::cerr << "\r\x1b[K";
     report::ProbeReportOptions report_options;
     report_options.notes = notes;
-    report_options.colour = options->format == core::Format::kTable && !options->output && isatty(STDOUT_FILENO) != 0 &&
-                            std::getenv("NO_COLOR") == nullptr;
+    report_options.colour = options->format == core::Format::kTable && !options->output &&
+                            core::platform::TerminalWantsColour(core::platform::Stream::kOutput);
     Emit(report::RenderProbeResults(results, options->format, report_options), options->output);
     const bool all_pass = std::all_of(results.begin(), results.end(),
                                       [](const probe::ProbeResult& r) { return probe::VerdictPasses(r.verdict); });

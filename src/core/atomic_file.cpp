@@ -1,7 +1,6 @@
 #include "core/atomic_file.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -25,7 +24,7 @@ std::string ReadFile(const std::filesystem::path& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw std::runtime_error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+    throw std::runtime_error(fmt::format("cannot read {}: {}", path.string(), platform::SystemErrorText(errno)));
   }
   std::ostringstream buffer;
   buffer << in.rdbuf();

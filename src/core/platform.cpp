@@ -1,6 +1,7 @@
 #include "core/platform.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -19,8 +20,8 @@
 #include <fcntl.h>
 #include <io.h>
 
+#include <array>
 #include <cstdio>
-#include <fstream>
 #else
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -55,36 +56,93 @@ std::tm UtcTime(std::time_t seconds) {
   return utc;
 }
 
+std::string SystemErrorText(int errno_value) {
+  return std::strerror(errno_value);
+}
+
+bool TerminalWantsColour(Stream stream) {
+  const char* no_colour = std::getenv("NO_COLOR");
+  if (no_colour != nullptr && *no_colour != '\0') return false;
+  return TerminalTakesEscapes(stream);
+}
+
 namespace {
 
-[[noreturn]] void Fail(const std::filesystem::path& path, std::string_view what, int error) {
-  throw std::runtime_error(fmt::format("cannot write {}: {}: {}", path.string(), what, std::strerror(error)));
+// "cannot write out.txt: rename: Permission denied": the file, the step that failed, the system's reason.
+[[noreturn]] void Fail(const std::filesystem::path& path, std::string_view what, const std::string& reason) {
+  throw std::runtime_error(fmt::format("cannot write {}: {}: {}", path.string(), what, reason));
 }
 
 }  // namespace
 
 #ifdef _WIN32
 
+std::string SystemErrorText(WindowsError error) {
+  constexpr DWORD kMessageCapacity = 1024;
+  std::array<wchar_t, kMessageCapacity> message{};
+  const DWORD length = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, error.code,
+                                      0, message.data(), kMessageCapacity, nullptr);
+  std::string text;
+  if (length > 0) {
+    const int size =
+        WideCharToMultiByte(CP_UTF8, 0, message.data(), static_cast<int>(length), nullptr, 0, nullptr, nullptr);
+    text.resize(size > 0 ? static_cast<std::size_t>(size) : 0);
+    WideCharToMultiByte(CP_UTF8, 0, message.data(), static_cast<int>(length), text.data(), size, nullptr, nullptr);
+  }
+  // FormatMessage ends a message with a full stop and CR LF: ours follows in the same line.
+  while (!text.empty() && (text.back() == '\r' || text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  if (text.empty()) return fmt::format("Windows error {}", error.code);
+  return fmt::format("{} (Windows error {})", text, error.code);
+}
+
+namespace {
+
+// Owns a Windows file handle for the length of a write.
+class FileHandle {
+ public:
+  explicit FileHandle(HANDLE handle) : handle_(handle) {}
+  ~FileHandle() { Close(); }
+  FileHandle(const FileHandle&) = delete;
+  FileHandle& operator=(const FileHandle&) = delete;
+  HANDLE get() const { return handle_; }
+  bool Valid() const { return handle_ != INVALID_HANDLE_VALUE; }
+  bool Close() { return !Valid() || CloseHandle(std::exchange(handle_, INVALID_HANDLE_VALUE)) != 0; }
+
+ private:
+  HANDLE handle_;
+};
+
+// WriteFile takes at most a DWORD of bytes a call; a gigabyte a call stays well below that.
+constexpr std::size_t kWriteChunk = std::size_t{1} << 30;
+
+}  // namespace
+
 void ReplaceFileContent(const std::filesystem::path& path, std::string_view content) {
   const auto folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  const auto temp = folder / ("." + path.filename().string() + "." + std::to_string(GetCurrentProcessId()) + ".tmp");
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) Fail(path, "create temporary file", errno);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      const int saved = errno;
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-      Fail(path, "write", saved);
-    }
+  const auto temp =
+      folder / (L"." + path.filename().wstring() + L"." + std::to_wstring(GetCurrentProcessId()) + L".tmp");
+  FileHandle file(CreateFileW(temp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr));
+  if (!file.Valid()) Fail(path, "create temporary file", SystemErrorText(WindowsError{GetLastError()}));
+
+  auto remove_temp_and_fail = [&](std::string_view what) {
+    const DWORD saved = GetLastError();
+    file.Close();
+    DeleteFileW(temp.c_str());
+    Fail(path, what, SystemErrorText(WindowsError{saved}));
+  };
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const std::size_t left = content.size() - written;
+    const auto chunk = static_cast<DWORD>(left < kWriteChunk ? left : kWriteChunk);
+    DWORD n = 0;
+    if (WriteFile(file.get(), content.data() + written, chunk, &n, nullptr) == 0) remove_temp_and_fail("write");
+    written += n;
   }
+  if (FlushFileBuffers(file.get()) == 0) remove_temp_and_fail("flush");
+  if (!file.Close()) remove_temp_and_fail("close");
   if (MoveFileExW(temp.c_str(), path.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) == 0) {
-    const auto error = GetLastError();
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    throw std::runtime_error(fmt::format("cannot write {}: replace: Windows error {}", path.string(), error));
+    remove_temp_and_fail("replace");
   }
 }
 
@@ -105,6 +163,16 @@ void PrepareConsole() {
   _setmode(_fileno(stdout), _O_BINARY);
   _setmode(_fileno(stderr), _O_BINARY);
   SetConsoleOutputCP(CP_UTF8);
+}
+
+bool TerminalTakesEscapes(Stream stream) {
+  const HANDLE handle = GetStdHandle(stream == Stream::kOutput ? STD_OUTPUT_HANDLE : STD_ERROR_HANDLE);
+  DWORD mode = 0;
+  // Redirected to a file or a pipe: no console, no mode.
+  if (handle == nullptr || handle == INVALID_HANDLE_VALUE || GetConsoleMode(handle, &mode) == 0) return false;
+  if ((mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING) != 0) return true;
+  // A console older than Windows 10 refuses the mode and would print the escapes as text.
+  return SetConsoleMode(handle, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING) != 0;
 }
 
 #else
@@ -133,12 +201,12 @@ void ReplaceFileContent(const std::filesystem::path& path, std::string_view cont
   std::string temp = (path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()) /
                      ("." + path.filename().string() + ".XXXXXX");
   FileDescriptor fd(::mkstemp(temp.data()));
-  if (fd.get() < 0) Fail(path, "create temporary file", errno);
+  if (fd.get() < 0) Fail(path, "create temporary file", SystemErrorText(errno));
 
   auto remove_temp_and_fail = [&](std::string_view what) {
     const int saved = errno;
     ::unlink(temp.c_str());
-    Fail(path, what, saved);
+    Fail(path, what, SystemErrorText(saved));
   };
   std::size_t written = 0;
   while (written < content.size()) {
@@ -156,6 +224,10 @@ void ReplaceFileContent(const std::filesystem::path& path, std::string_view cont
 }
 
 void PrepareConsole() {}
+
+bool TerminalTakesEscapes(Stream stream) {
+  return isatty(stream == Stream::kOutput ? STDOUT_FILENO : STDERR_FILENO) != 0;
+}
 
 }  // namespace portolan::core::platform
 

@@ -1,9 +1,10 @@
 #pragma once
 // The one place where the operating systems differ for everything but the network sides (the
 // probe engine, the responder and the lab, which are Linux-only for now): address text, UTC
-// time, replacing a file in one step, and the console. Linux keeps its POSIX calls; Windows
-// (mingw-w64) gets Winsock's and the C runtime's equivalents. No other file of the pure stages
-// includes a system header that differs between them.
+// time, replacing a file in one step, the system's error texts, and the console (and whether it
+// takes colour). Linux keeps its POSIX calls; Windows (mingw-w64) gets Winsock's, the C
+// runtime's and Win32's equivalents. No other file of the pure stages includes a system header
+// that differs between them.
 
 #include <cstdint>
 #include <ctime>
@@ -26,5 +27,27 @@ void ReplaceFileContent(const std::filesystem::path& path, std::string_view cont
 // Windows: standard output and error in binary mode (a "\n" stays one byte, as the golden files
 // have it) and the console's output code page UTF-8. Elsewhere nothing.
 void PrepareConsole();
+
+// The two streams a command writes to.
+enum class Stream { kOutput, kError };
+// Whether the stream is a terminal that acts on ANSI escape sequences (colours, "\r\x1b[K"): not
+// redirected to a file or a pipe; on Windows a console whose virtual-terminal processing is on or
+// could be turned on (ENABLE_VIRTUAL_TERMINAL_PROCESSING, Windows 10 and later).
+bool TerminalTakesEscapes(Stream stream);
+// The same, unless NO_COLOR is set to anything but the empty string (no-color.org).
+bool TerminalWantsColour(Stream stream);
+
+// The system's own description of a failed call, to follow our English text: for an errno value
+// the C runtime's text ("No such file or directory"; mingw's runtime has it in English too).
+std::string SystemErrorText(int errno_value);
+#ifdef _WIN32
+// A Windows error code (GetLastError), apart from an errno value.
+struct WindowsError {
+  unsigned long code;
+};
+// FormatMessage's text in the system's language, without its final full stop, and the number:
+// "Access is denied (Windows error 5)".
+std::string SystemErrorText(WindowsError error);
+#endif
 
 }  // namespace portolan::core::platform

@@ -1,17 +1,8 @@
 #include "probe/engine.hpp"
 
-#include <arpa/inet.h>
-#include <linux/errqueue.h>
-#include <netinet/in.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -22,6 +13,8 @@
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -71,83 +64,6 @@ template <typename Socket>
 void CancelSocket(void* socket) {
   std::error_code ignored;
   static_cast<Socket*>(socket)->cancel(ignored);
-}
-
-// --- ICMP errors on UDP sockets ------------------------------------------------------------------
-
-struct IcmpError {
-  int type = -1;
-  int code = -1;
-  bool ipv6 = false;
-  std::string from;
-};
-
-// With IP_RECVERR the kernel queues the ICMP error with the address of the router or host that
-// sent it (the firewall, for an administratively prohibited reply).
-std::optional<IcmpError> ReadIcmpError(int fd) {
-  std::array<char, 512> control{};
-  std::array<char, 512> data{};
-  iovec io{data.data(), data.size()};
-  msghdr message{};
-  message.msg_iov = &io;
-  message.msg_iovlen = 1;
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
-  if (recvmsg(fd, &message, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return std::nullopt;
-  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
-    const bool v4 = header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_RECVERR;
-    const bool v6 = header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_RECVERR;
-    if (!v4 && !v6) continue;
-    sock_extended_err extended{};
-    std::memcpy(&extended, CMSG_DATA(header), sizeof extended);
-    if (extended.ee_origin != SO_EE_ORIGIN_ICMP && extended.ee_origin != SO_EE_ORIGIN_ICMP6) continue;
-    IcmpError error{extended.ee_type, extended.ee_code, v6, {}};
-    // SO_EE_OFFENDER: the sender's address follows the structure inside the control data.
-    const auto* offender = reinterpret_cast<const sockaddr*>(CMSG_DATA(header) + sizeof(sock_extended_err));
-    std::array<char, INET6_ADDRSTRLEN> text{};
-    if (offender->sa_family == AF_INET) {
-      sockaddr_in address{};
-      std::memcpy(&address, offender, sizeof address);
-      inet_ntop(AF_INET, &address.sin_addr, text.data(), text.size());
-      error.from = text.data();
-    } else if (offender->sa_family == AF_INET6) {
-      sockaddr_in6 address{};
-      std::memcpy(&address, offender, sizeof address);
-      inet_ntop(AF_INET6, &address.sin6_addr, text.data(), text.size());
-      error.from = text.data();
-    }
-    return error;
-  }
-  return std::nullopt;
-}
-
-bool IsPortUnreachable(const IcmpError& error) {
-  return error.ipv6 ? (error.type == 1 && error.code == 4) : (error.type == 3 && error.code == 3);
-}
-
-std::string IcmpText(const IcmpError& error) {
-  std::string_view what = "an ICMP error";
-  if (!error.ipv6 && error.type == 3) {
-    switch (error.code) {
-      case 0: what = "ICMP network unreachable"; break;
-      case 1: what = "ICMP host unreachable"; break;
-      case 3: what = "ICMP port unreachable"; break;
-      case 9:
-      case 10:
-      case 13: what = "ICMP administratively prohibited"; break;
-      default: what = "ICMP destination unreachable"; break;
-    }
-  } else if (error.ipv6 && error.type == 1) {
-    switch (error.code) {
-      case 0: what = "ICMPv6 no route"; break;
-      case 1: what = "ICMPv6 administratively prohibited"; break;
-      case 3: what = "ICMPv6 address unreachable"; break;
-      case 4: what = "ICMPv6 port unreachable"; break;
-      default: what = "ICMPv6 destination unreachable"; break;
-    }
-  }
-  return fmt::format("{} (type {} code {}) from {}", what, error.type, error.code,
-                     error.from.empty() ? std::string("an unknown sender") : error.from);
 }
 
 // --- a portolan responder standing in for the service ---------------------------------------------
@@ -338,11 +254,6 @@ class Prober {
     return error;
   }
 
-  static bool IsIcmpError(const std::error_code& error) {
-    return error == asio::error::host_unreachable || error == asio::error::network_unreachable ||
-           error.value() == EACCES || error.value() == EPROTO;
-  }
-
   static void Accepted(const Service* service, double rtt_ms, ProbeResult& result) {
     result.rtt_ms = rtt_ms;
     result.verdict = Verdict::kListening;
@@ -381,22 +292,21 @@ class Prober {
   awaitable<void> RunTcp(const tcp::endpoint& endpoint, ProbeResult& result, Watch& watch) {
     const auto* service = result.spec.service;
     const WatchGuard guard(watch);
-    const bool ipv4 = endpoint.address().is_v4();
     const NetworkKey network = NetworkOf(endpoint.address());
     watch.clog_at = Clock::now() + timing_.ConnectTimeout(network, 0, false);
     ConnectRequest request;
     request.endpoint = endpoint;
     if (options_.source) request.source = asio::ip::make_address(*options_.source);
     request.source_port = service != nullptr ? static_cast<unsigned short>(service->source_port) : 0;
-    // IPv6 keeps IPV6_RECVERR from the start: without it Linux treats an ICMPv6 error to a SYN as
-    // soft and reports it only after the SYN is sent again, a second later. IPv4 sets IP_RECVERR
-    // only on a second connect, made when the first got an ICMP error, to name its sender.
-    request.icmp_sender = !ipv4;
+    // Every connect keeps the sender of an ICMP error. A refused connect is a reset from the target
+    // or an ICMP port unreachable from whoever rejects it (a firewall's plain REJECT sends that),
+    // and only the sender tells them apart. IPv6 needs it anyway: without IPV6_RECVERR Linux treats
+    // an ICMPv6 error to a SYN as soft and reports it only after the SYN is sent again.
+    request.icmp_sender = true;
     const int attempts = 1 + std::max(0, options_.retries);
     request.path_rtt = timing_.WantsPathRtt(network);
     int requests = 0;
     Clock::duration waited{};
-    std::error_code icmp_error;  // the first connect's ICMP error, if the one asked again is silent
     int local_failures = 0;
     ConnectOutcome outcome;
     for (int attempt = 0; attempt < attempts;) {
@@ -420,11 +330,6 @@ class Prober {
         continue;
       }
       timing_.OnAnswer(network, outcome.rtt_ms, attempt > 0, Clock::now(), outcome.path_rtt_ms);
-      if (outcome.status == ConnectStatus::kFailed && !request.icmp_sender && IsIcmpError(outcome.error)) {
-        icmp_error = outcome.error;
-        request.icmp_sender = true;
-        continue;
-      }
       break;
     }
     switch (outcome.status) {
@@ -438,22 +343,18 @@ class Prober {
         co_return;
       case ConnectStatus::kSilent:
         result.rtt_ms = std::chrono::duration<double, std::milli>(waited).count();
-        if (icmp_error) {
-          ConnectFailed(icmp_error, result);
-        } else {
-          result.verdict = Verdict::kFiltered;
-          result.detail = fmt::format("no answer to {} connection request{} in {}", requests, requests == 1 ? "" : "s",
-                                      Seconds(std::chrono::duration_cast<std::chrono::milliseconds>(waited)));
-        }
+        result.verdict = Verdict::kFiltered;
+        result.detail = fmt::format("no answer to {} connection request{} in {}", requests, requests == 1 ? "" : "s",
+                                    Seconds(std::chrono::duration_cast<std::chrono::milliseconds>(waited)));
+        if (!outcome.limits.empty()) result.detail += fmt::format(" ({})", outcome.limits);
         co_return;
       case ConnectStatus::kFailed:
         result.rtt_ms = outcome.rtt_ms;
         ConnectFailed(outcome.error, result);
-        if (request.icmp_sender) {
-          if (const auto icmp = ReadIcmpError(outcome.fd.Get())) {
-            result.icmp_from = icmp->from;
-            result.detail = IcmpText(*icmp);
-          }
+        if (outcome.icmp) {
+          JudgeIcmp(*outcome.icmp, endpoint.address(), result);
+        } else if (!outcome.limits.empty()) {
+          result.detail += fmt::format(" ({})", outcome.limits);
         }
         co_return;
       case ConnectStatus::kLocalError:
@@ -469,11 +370,7 @@ class Prober {
     // once and answers slowly has the whole --timeout to answer, whatever the connect took.
     const auto start = Clock::now() - std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double, std::milli>(outcome.rtt_ms));
-    tcp::socket socket(executor_);
-    std::error_code assign_error;
-    socket.assign(endpoint.protocol(), outcome.fd.Get(), assign_error);
-    if (assign_error) throw std::system_error(assign_error, "cannot hand a connected socket to the reactor");
-    outcome.fd.Release();
+    tcp::socket socket = AdoptConnected(outcome, endpoint.protocol(), executor_);
     watch.Arm(options_.timeout, CloseSocket<tcp::socket>, &socket);
     if (service->tls) {
       asio::ssl::stream<RecordingStream> stream(RecordingStream(socket), tls_);
@@ -500,6 +397,22 @@ class Prober {
     }
     co_await Converse(socket, *dialogue, made.http, *service, watch, start, result);
     watch.Stop();
+  }
+
+  // An ICMP error the system named: port unreachable from the target itself says no one listens
+  // there; from anyone else (a router, a firewall's REJECT) it says something on the path refused
+  // the packet before it arrived. Every other ICMP error is a refusal on the path.
+  static void JudgeIcmp(const IcmpError& icmp, const asio::ip::address& target, ProbeResult& result) {
+    result.icmp_from = icmp.from;
+    result.detail = IcmpText(icmp);
+    if (!IsPortUnreachable(icmp)) {
+      result.verdict = Verdict::kFiltered;
+    } else if (icmp.from == target.to_string()) {
+      result.verdict = Verdict::kNotListening;
+    } else {
+      result.verdict = Verdict::kFiltered;
+      result.detail += ", not the target: something on the path rejects the packet";
+    }
   }
 
   static void ConnectFailed(const std::error_code& error, ProbeResult& result) {
@@ -615,26 +528,25 @@ class Prober {
     int failures = 0;
     for (;;) {
       auto [error, sent] = co_await socket.async_send(asio::buffer(bytes), kUseTuple);
-      if (!error || !IsLocalShortage(error.value())) co_return error;
+      if (!error || !IsLocalShortage(error)) co_return error;
       co_await BackOff(error, failures);
     }
   }
 
   // A receive (or send) that failed on a connected UDP socket: an ICMP error came back.
   void UdpFailed(const std::error_code& error, udp::socket& socket, Clock::time_point start, const NetworkKey& network,
-                 ProbeResult& result) {
+                 const asio::ip::address& target, ProbeResult& result) {
     result.rtt_ms = MillisecondsSince(start);
-    const auto icmp = ReadIcmpError(socket.native_handle());
-    if (icmp) {
-      result.icmp_from = icmp->from;
+    if (const auto icmp = ReadIcmpError(socket)) {
       timing_.OnAnswer(network, result.rtt_ms, false, Clock::now());
-    }
-    if (error == asio::error::connection_refused || (icmp && IsPortUnreachable(*icmp))) {
+      JudgeIcmp(*icmp, target, result);
+    } else if (error == asio::error::connection_refused) {  // the system does not say who sent it
       result.verdict = Verdict::kNotListening;
-      result.detail = icmp ? IcmpText(*icmp) : "ICMP port unreachable";
+      result.detail = "ICMP port unreachable";
+      if (!UdpLimits().empty()) result.detail += fmt::format(" ({})", UdpLimits());
     } else {
       result.verdict = Verdict::kFiltered;
-      result.detail = icmp ? IcmpText(*icmp) : fmt::format("no answer: {}", error.message());
+      result.detail = fmt::format("no answer: {}", error.message());
     }
   }
 
@@ -650,7 +562,7 @@ class Prober {
       std::error_code open_error;
       socket->open(endpoint.protocol(), open_error);
       if (!open_error) break;
-      if (!IsLocalShortage(open_error.value())) throw std::system_error(open_error, "cannot open a socket");
+      if (!IsLocalShortage(open_error)) throw std::system_error(open_error, "cannot open a socket");
       co_await BackOff(open_error, failures);
     }
     if (const auto bind_error = BindSource(*socket, result.spec, endpoint.address().is_v4())) {
@@ -662,7 +574,7 @@ class Prober {
                                   bind_error.message());
       co_return;
     }
-    EnableIcmpErrors(socket->native_handle(), endpoint.address().is_v4());
+    EnableIcmpErrors(*socket);
     std::error_code connect_error;
     socket->connect(endpoint, connect_error);  // a connected socket: only this peer's datagrams and errors
     if (connect_error) {
@@ -683,7 +595,7 @@ class Prober {
 
     for (int attempt = 0; attempt < attempts; ++attempt) {
       if (const auto send_error = co_await Send(*socket, request)) {
-        UdpFailed(send_error, *socket, start, network, result);
+        UdpFailed(send_error, *socket, start, network, endpoint.address(), result);
         co_return;
       }
       watch.Arm(slice, CancelSocket<udp::socket>, socket.get());
@@ -694,7 +606,7 @@ class Prober {
             break;
           }
           watch.Stop();
-          UdpFailed(error, *socket, start, network, result);
+          UdpFailed(error, *socket, start, network, endpoint.address(), result);
           co_return;
         }
         if (!dialogue) {
@@ -713,7 +625,7 @@ class Prober {
         if (next.kind == Step::Kind::kSend) {
           if (const auto send_error = co_await Send(*socket, next.bytes)) {
             watch.Stop();
-            UdpFailed(send_error, *socket, start, network, result);
+            UdpFailed(send_error, *socket, start, network, endpoint.address(), result);
             co_return;
           }
           continue;
@@ -736,6 +648,7 @@ class Prober {
       result.detail = fmt::format("no answer and no ICMP error in {}; {}", Seconds(options_.timeout),
                                   service != nullptr ? service->description : "no protocol check for this port");
     }
+    if (!UdpLimits().empty()) result.detail += fmt::format(" ({})", UdpLimits());
   }
 
   static NetworkKey NetworkOf(const asio::ip::address& address) {
@@ -783,6 +696,20 @@ int RaiseDescriptorLimit() {
   return static_cast<int>(std::clamp<std::size_t>(*limit, kReserve + 1, kMaxWindow + kReserve) - kReserve);
 }
 
+// A probe proves reachability, not trust: the certificate is reported, not verified, and every
+// protocol version and cipher the library has is offered. The KB's servers (Windows 2000 and 2003
+// domain controllers) speak TLS 1.0 with SHA-1 signatures, which OpenSSL 3 refuses at its default
+// security level 1: without level 0, an LDAPS service that answers would read as WRONG_SERVICE.
+// No configuration file is read (OPENSSL_init_crypto before anything else), so neither the
+// system's settings nor, on Windows, a file planted where a static OpenSSL looks can change that.
+void ReachAnyTlsServer(asio::ssl::context& tls) {
+  tls.set_verify_mode(asio::ssl::verify_none);
+  SSL_CTX* native = tls.native_handle();
+  SSL_CTX_set_security_level(native, 0);
+  SSL_CTX_set_min_proto_version(native, TLS1_VERSION);
+  SSL_CTX_set_cipher_list(native, "ALL:@SECLEVEL=0");
+}
+
 // One thread's share of a pass: its own io_context, workers, gate, timing, sweeper and rate
 // limiter, taking the next spec from the index the threads share.
 void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options, const TimingLimits& limits,
@@ -790,7 +717,7 @@ void RunShare(const std::vector<ProbeSpec>& specs, const EngineOptions& options,
               bool reports_progress, std::vector<ProbeResult>& results) {
   asio::io_context context(ASIO_CONCURRENCY_HINT_UNSAFE);  // one thread each: no locks inside Asio
   asio::ssl::context tls(asio::ssl::context::tls_client);
-  tls.set_verify_mode(asio::ssl::verify_none);  // reachability, not trust: the certificate is reported
+  ReachAnyTlsServer(tls);
   const auto workers = static_cast<std::size_t>(limits.window_max);
   std::vector<Watch> watches(workers);  // outlives every worker: the sweeper reads them to the end
   for (std::size_t w = 0; w < workers; ++w) watches[w].index = static_cast<std::uint32_t>(w);
@@ -955,6 +882,9 @@ void CompareBitsWithDirect(std::vector<ProbeResult>& results, const EngineOption
 }  // namespace
 
 std::vector<ProbeResult> RunProbes(const std::vector<ProbeSpec>& specs, const EngineOptions& options) {
+  // Before any other OpenSSL call: no configuration file is read (ReachAnyTlsServer says why).
+  static std::once_flag openssl_once;
+  std::call_once(openssl_once, [] { OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr); });
   auto results = RunPass(specs, options);
   CompareBitsWithDirect(results, options);
   if (!options.follow_epm) return results;

@@ -137,7 +137,9 @@ void CheckCapabilities(const Target& target, policy::Policy& policy, bool allow_
 std::vector<RenderedFile> Render(const Target& target, policy::Policy& policy, const RenderOptions& options,
                                  bool allow_partial) {
   CheckCapabilities(target, policy, allow_partial);
-  return target.render(policy, options);
+  auto files = target.render(policy, options);
+  for (auto& file : files) file.content = core::WithLineEnding(std::move(file.content), target.line_ending);
+  return files;
 }
 
 }  // namespace portolan::render

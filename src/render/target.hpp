@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalog/catalog.hpp"
+#include "core/line_ending.hpp"
 #include "plan/flow.hpp"
 #include "policy/policy.hpp"
 
@@ -55,7 +56,10 @@ struct Target {
   policy::Mode default_mode;
   Capabilities capabilities;
   std::string_view cannot;  // what it cannot express, in words, for --help
-  RenderFunction render;
+  RenderFunction render;    // writes "\n" line ends
+  // What the platform's own tools read, on whatever host portolan runs: CRLF for the Windows
+  // scripts, LF for the rest. Render applies it to every file, so stdout, -o and --out agree.
+  core::LineEnding line_ending = core::LineEnding::kLf;
 };
 
 const std::vector<Target>& Targets();  // the registry, in the order of importance
@@ -84,7 +88,7 @@ class RenderRefused : public std::runtime_error {
   std::vector<Problem> problems_;
 };
 
-// Renders with the capability check first; file suffixes are the target's.
+// Renders with the capability check first; file suffixes and line endings are the target's.
 std::vector<RenderedFile> Render(const Target& target, policy::Policy& policy, const RenderOptions& options,
                                  bool allow_partial);
 

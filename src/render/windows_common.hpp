@@ -58,11 +58,11 @@ std::string BatchText(std::string_view text);
 // cmd.exe refuses longer lines ("The input line is too long").
 inline constexpr std::size_t kCmdLineLimit = 8191;
 
-// The body of a .cmd file: CRLF line ends (cmd's goto misbehaves with LF alone), REM
-// comments through BatchText, and an ending that reports a failed command.
+// The body of a .cmd file: REM comments through BatchText, and an ending that reports a failed
+// command. Lines end in "\n" here; the targets' line ending (CRLF, registry.cpp) is applied after.
 class BatchWriter {
  protected:
-  void Line(const std::string& line = "") { text_ += line + "\r\n"; }
+  void Line(const std::string& line = "") { text_ += line + "\n"; }
   void Comment(const std::vector<std::string>& lines) {
     for (const auto& line : lines) Line("REM " + BatchText(line));
   }

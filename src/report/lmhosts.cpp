@@ -4,12 +4,17 @@
 
 #include <fmt/format.h>
 
+#include "core/line_ending.hpp"
+
 namespace portolan::report {
 
 namespace {
 
 constexpr std::size_t kNetbiosNameLength = 15;  // KB 180094: pad to 15, the 16th byte is \0xNN
 constexpr int kSmsLocatorSuffix = 0x1A;         // SMS registers MP_<code> and SMS_SLP with 0x1A
+// Both outputs are read on Windows clients: the LMHOSTS file (Windows' own lmhosts.sam has CRLF)
+// and the scripts that cscript and PowerShell run. CRLF on every host, as the windows-* targets.
+constexpr core::LineEnding kWindowsLineEnding = core::LineEnding::kCrlf;
 
 std::string NetbiosName(std::string_view name) {
   std::string out(name.substr(0, kNetbiosNameLength));
@@ -79,7 +84,7 @@ std::string RenderLmhosts(const inventory::Inventory& inventory) {
       if (slp != mp) entry(*slp, NetbiosName(slp->name));
     }
   }
-  return out;
+  return core::WithLineEnding(std::move(out), kWindowsLineEnding);
 }
 
 std::string RenderMpScript(const inventory::Inventory& inventory, int site, ScriptLanguage language) {
@@ -95,8 +100,9 @@ std::string RenderMpScript(const inventory::Inventory& inventory, int site, Scri
   const auto note = assigned == site ? std::string()
                                      : fmt::format(" (clients of secondary site {} are assigned to {})", code,
                                                    inventory.sites[assigned].code);
+  std::string script;
   if (language == ScriptLanguage::kVbscript) {
-    return fmt::format(
+    script = fmt::format(
         "' Sets the SMS 2003 Advanced Client's management point to {}, for clients that reach\n"
         "' only TCP 80 (KB 826852). Site {}{}. Run with cscript on each client.\n"
         "Dim oSMSClient\n"
@@ -104,14 +110,16 @@ std::string RenderMpScript(const inventory::Inventory& inventory, int site, Scri
         "oSMSClient.SetCurrentManagementPoint \"{}\", 0\n"
         "Set oSMSClient = Nothing\n",
         name, code, note, name);
+  } else {
+    script = fmt::format(
+        "# Sets the SMS 2003 Advanced Client's management point to {}, for clients that reach\n"
+        "# only TCP 80 (KB 826852). Site {}{}. Same COM call as the KB's VBScript.\n"
+        "$smsClient = New-Object -ComObject Microsoft.SMS.Client\n"
+        "$smsClient.SetCurrentManagementPoint('{}', 0)\n"
+        "[void][System.Runtime.InteropServices.Marshal]::ReleaseComObject($smsClient)\n",
+        name, code, note, name);
   }
-  return fmt::format(
-      "# Sets the SMS 2003 Advanced Client's management point to {}, for clients that reach\n"
-      "# only TCP 80 (KB 826852). Site {}{}. Same COM call as the KB's VBScript.\n"
-      "$smsClient = New-Object -ComObject Microsoft.SMS.Client\n"
-      "$smsClient.SetCurrentManagementPoint('{}', 0)\n"
-      "[void][System.Runtime.InteropServices.Marshal]::ReleaseComObject($smsClient)\n",
-      name, code, note, name);
+  return core::WithLineEnding(std::move(script), kWindowsLineEnding);
 }
 
 }  // namespace portolan::report

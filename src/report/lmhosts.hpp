@@ -14,6 +14,7 @@ namespace portolan::report {
 // One quoted NetBIOS name: the name padded with spaces to 15 characters, then \0xNN.
 std::string LmhostsName(std::string_view name, int suffix);
 
+// Both outputs have CRLF line ends on every host: Windows reads them.
 std::string RenderLmhosts(const inventory::Inventory& inventory);
 
 enum class ScriptLanguage { kVbscript, kPowerShell };

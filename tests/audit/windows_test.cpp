@@ -1,7 +1,7 @@
 // Reading Windows Firewall rules: MS-GPFAS rule strings (bare, Name=value, registry export) and
 // Get-NetFirewallRule JSON; precedence (allow-bypass over block over allow, then the default),
-// errors with file:line:column, and golden reports of a block beating an allow and an
-// allow-bypass beating a block.
+// errors with file:line:column, CRLF line ends read as LF ones, and golden reports of a block
+// beating an allow and an allow-bypass beating a block.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include "audit/audit.hpp"
 #include "audit/formats/formats.hpp"
 #include "core/atomic_file.hpp"
+#include "core/line_ending.hpp"
 #include "plan/planner.hpp"
 #include "report/audit_report.hpp"
 #include "support/test_support.hpp"
@@ -143,6 +144,35 @@ TEST(AuditWindows, ErrorsCarryLineAndColumn) {
   EXPECT_NE(Errors("[\n  {\"Name\": \"x\", \"Direction\": \"Inbound\", \"Action\": \"Allow\"},\n  17\n]")
                 .find("fw.txt:3:3: error: [1]: a rule is an object"),
             std::string::npos);
+}
+
+TEST(AuditWindows, CrlfLineEndsReadAsLfOnes) {
+  // Windows' tools and editors write CRLF: the same rules, places, texts and errors as with LF.
+  const std::string lf =
+      "Windows Registry Editor Version 5.00\n"
+      "\n"
+      "\"{1}\"=\"v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=80|RA4=10.0.0.0/255.0.0.0|Name=web|\"\n"
+      "v2.10|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=80|RA4=10.1.0.0/16|Name=no-lab|\n";
+  const std::string crlf = core::WithLineEnding(lf, core::LineEnding::kCrlf);
+  ASSERT_NE(formats::DetectRulesetFormat(crlf), nullptr);
+  EXPECT_EQ(formats::DetectRulesetFormat(crlf)->id, "windows");
+  const auto with_lf = formats::ReadRuleset(lf, "fw.reg", "", {});
+  const auto with_crlf = formats::ReadRuleset(crlf, "fw.reg", "", {});
+  ASSERT_EQ(with_crlf.chains[0].rules.size(), 2u);
+  for (std::size_t r = 0; r < 2; ++r) {
+    const auto& rule = with_crlf.chains[0].rules[r];
+    EXPECT_EQ(rule.where.line, with_lf.chains[0].rules[r].where.line);
+    EXPECT_EQ(rule.where.column, with_lf.chains[0].rules[r].where.column);
+    EXPECT_EQ(rule.text, with_lf.chains[0].rules[r].text);
+    EXPECT_EQ(rule.text.find('\r'), std::string::npos) << rule.text;
+  }
+  EXPECT_TRUE(Evaluate(with_crlf).hooks.at(Hook::kInput).accepted == Evaluate(with_lf).hooks.at(Hook::kInput).accepted);
+  // The last field of a line, just before its CR, and a pretty-printed JSON export.
+  const std::string bad = "v2.10|Action=Allow|Dir=In|Protocol=6|LPort=80|RA4=10.0.0.300|\n";
+  EXPECT_EQ(Errors(core::WithLineEnding(bad, core::LineEnding::kCrlf)), Errors(bad));
+  const std::string json = "[\n  {\"Name\": \"x\", \"Direction\": \"Inbound\", \"Action\": \"Allow\"},\n  17\n]\n";
+  EXPECT_EQ(Errors(core::WithLineEnding(json, core::LineEnding::kCrlf)), Errors(json));
+  EXPECT_NE(Errors(json), "");
 }
 
 std::string DataFile(const char* name) {

@@ -2,9 +2,13 @@
 # The command line as a user and a script see it: exit codes (0 ok, 1 findings, 2 bad
 # input), errors with file:line:column on stderr, no half-written output files, help and
 # version. Usage: cli_test.sh PATH/TO/portolan SOURCE_DIR
+# With PORTOLAN_PLATFORM=windows (portolan.exe under wine, tests/windows/tests.cmake), the checks of
+# the Linux-only commands (respond, lab) are skipped and counted, and those commands must say
+# instead that they need Linux, with exit 2.
 set -u
 portolan=$1
 src=$2
+platform=${PORTOLAN_PLATFORM:-linux}
 # shellcheck source=../support/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
 harness_init cli
@@ -30,6 +34,21 @@ for command in catalog plan explain lmhosts mp-script render probe "catalog lint
   # shellcheck disable=SC2086
   check_exit "help of $command" 0 "$portolan" $command --help
 done
+# The Linux-only commands.
+if [ "$platform" = windows ]; then
+  for name in "help of respond" "respond help lists --host" "help of lab" "lab help lists run"; do
+    skip_check "$name" "respond and lab are Linux-only"
+  done
+  for command in respond lab; do
+    check_exit "$command on Windows" 2 "$portolan" "$command"
+    contains "$command on Windows says it needs Linux" "$WORK/stderr" "Linux"
+  done
+else
+  check_exit "help of respond" 0 "$portolan" respond --help
+  contains "respond help lists --host" "$WORK/stdout" "--host NAME"
+  check_exit "help of lab" 0 "$portolan" lab --help
+  contains "lab help lists run" "$WORK/stdout" "lab up, lab verify, lab down"
+fi
 
 check_exit "plan example" 0 "$portolan" plan -i "$example"
 contains "plan table" "$WORK/stdout" "F01"

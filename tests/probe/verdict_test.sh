@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every verdict of `portolan probe` shown through a real nftables router: a client namespace,
-# a router namespace whose forward chain accepts, drops, rejects with a TCP reset and rejects
-# with ICMP administratively prohibited, and a server namespace with listeners.
+# a router namespace whose forward chain accepts, drops, rejects with a TCP reset, with ICMP
+# administratively prohibited and with nftables' plain reject (ICMP port unreachable, from the
+# router: FILTERED, not NOT_LISTENING), and a server namespace with listeners.
 #
 # Usage: verdict_test.sh PORTOLAN. Needs root (exit 77, skipped, without). Traffic stays in
 # the namespaces this script creates; they and the listeners are removed by name and pid.
@@ -30,6 +31,8 @@ table inet verdicts {
     udp dport 5355 drop
     meta nfproto ipv4 udp dport 5356 reject with icmp type admin-prohibited
     meta nfproto ipv6 udp dport 5356 reject with icmpv6 type admin-prohibited
+    tcp dport 8085 reject
+    udp dport 5357 reject
   }
 }
 EOF
@@ -43,7 +46,7 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-ip netns exec "$C" "$PORTOLAN" probe 10.77.2.2 -p 8080,8081,8082,8083,8084,5353/udp,5354/udp,5355/udp,5356/udp \
+ip netns exec "$C" "$PORTOLAN" probe 10.77.2.2 -p 8080,8081,8082,8083,8084,8085,5353/udp,5354/udp,5355/udp,5356/udp,5357/udp \
   --timeout 1s -f csv -o "$WORK/results.csv"
 status=$?
 ip netns exec "$C" "$PORTOLAN" probe 10.77.2.2 -p 8084,5356/udp --timeout 1s -f json -o "$WORK/results.json"
@@ -66,10 +69,12 @@ expect 8081/tcp NOT_LISTENING "TCP reset"                      # the server's ow
 expect 8082/tcp NOT_LISTENING "TCP reset"                      # the router's reset
 expect 8083/tcp FILTERED "no answer"                           # dropped
 expect 8084/tcp FILTERED "administratively prohibited"         # rejected by the router
+expect 8085/tcp FILTERED "port unreachable (type 3 code 3) from 10.77.1.1, not the target"  # a plain reject
 expect 5353/udp LISTENING "a datagram came back"
 expect 5354/udp NOT_LISTENING "port unreachable (type 3 code 3) from 10.77.2.2"
 expect 5355/udp LISTENING_OR_FILTERED "no answer and no ICMP error"
 expect 5356/udp FILTERED "administratively prohibited (type 3 code 13) from 10.77.1.1"
+expect 5357/udp FILTERED "port unreachable (type 3 code 3) from 10.77.1.1, not the target"
 if [ "$(grep -c '"icmp_from": "10.77.1.1"' "$WORK/results.json")" -eq 2 ]; then
   pass
 else
@@ -84,7 +89,7 @@ for _ in $(seq 50); do
   [ "$(for ns in "$C" "$R" "$S"; do ip -n "$ns" -6 addr; done | grep -c tentative)" -eq 0 ] && break
   sleep 0.1
 done
-ip netns exec "$C" "$PORTOLAN" probe fd77:2::2 -p 8080,8081,8082,8083,8084,5353/udp,5354/udp,5355/udp,5356/udp \
+ip netns exec "$C" "$PORTOLAN" probe fd77:2::2 -p 8080,8081,8082,8083,8084,8085,5353/udp,5354/udp,5355/udp,5356/udp,5357/udp \
   --timeout 1s -f csv -o "$WORK/results6.csv"
 expect6() {
   local line verdict
@@ -103,9 +108,11 @@ expect6 8081/tcp NOT_LISTENING "TCP reset"
 expect6 8082/tcp NOT_LISTENING "TCP reset"
 expect6 8083/tcp FILTERED "no answer"
 expect6 8084/tcp FILTERED "ICMPv6 administratively prohibited (type 1 code 1) from fd77:1::1"
+expect6 8085/tcp FILTERED "ICMPv6 port unreachable (type 1 code 4) from fd77:1::1, not the target"
 expect6 5353/udp LISTENING "a datagram came back"
 expect6 5354/udp NOT_LISTENING "ICMPv6 port unreachable (type 1 code 4) from fd77:2::2"
 expect6 5355/udp LISTENING_OR_FILTERED "no answer and no ICMP error"
 expect6 5356/udp FILTERED "ICMPv6 administratively prohibited (type 1 code 1) from fd77:1::1"
+expect6 5357/udp FILTERED "ICMPv6 port unreachable (type 1 code 4) from fd77:1::1, not the target"
 
 finish

@@ -1,7 +1,8 @@
 // Golden files for every render target x mode x inventory: tests/golden/render/<target>/<case>.
 // A refusal is part of the golden (what the target cannot express), followed by the
 // --allow-partial output. Proxy mode is rendered by the targets that have it, on the
-// inventories with http-proxy hosts. PORTOLAN_UPDATE_GOLDEN=1 rewrites them.
+// inventories with http-proxy hosts. PORTOLAN_UPDATE_GOLDEN=1 rewrites them. The Windows targets'
+// goldens hold CRLF line ends (each "==> NAME <==" line of the driver ends in LF alone).
 
 #include <filesystem>
 
@@ -93,6 +94,35 @@ TEST_P(RenderGolden, MatchesGolden) {
 
 TEST_P(RenderGolden, SameInputSameBytes) {
   EXPECT_EQ(RenderCase(GetParam()), RenderCase(GetParam()));
+}
+
+// The files of the case as --allow-partial writes them; none for a mode the target does not have.
+std::vector<Output> PartialOutputs(const Case& c) {
+  const auto inventory = testing::InventoryFromFile(c.file);
+  const auto plan = plan::BuildPlan(testing::Sms2003(), inventory);
+  Request request;
+  request.target = FindTarget(c.target);
+  request.policy.mode = c.mode;
+  request.allow_partial = true;
+  try {
+    return RenderRequest(testing::Sms2003(), inventory, plan, request);
+  } catch (const RenderRefused&) {
+    return {};
+  }
+}
+
+// CRLF in every line of the Windows scripts and LF alone in every other file, on any host.
+TEST_P(RenderGolden, EveryLineEndsAsTheTargetSays) {
+  const auto& c = GetParam();
+  const bool crlf = FindTarget(c.target)->line_ending == core::LineEnding::kCrlf;
+  for (const auto& output : PartialOutputs(c)) {
+    const auto& text = output.content;
+    ASSERT_FALSE(text.empty()) << output.file_name;
+    EXPECT_EQ(text.back(), '\n') << output.file_name;
+    for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1)) {
+      ASSERT_EQ(at > 0 && text[at - 1] == '\r', crlf) << output.file_name << ": the line end at byte " << at;
+    }
+  }
 }
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {

@@ -173,7 +173,7 @@ TEST(WindowsPowerShell, GpoSessionOnEveryCmdletAndSavedAtTheEnd) {
   RenderOptions render;
   render.gpo = "corp.example\\O'Brien firewall";
   const auto script = RenderHost("windows-ps", HostOptions("SMS02"), render);
-  EXPECT_TRUE(Has(script, "$gpo = Open-NetGPO -PolicyStore 'corp.example\\O''Brien firewall'\n"));
+  EXPECT_TRUE(Has(script, "$gpo = Open-NetGPO -PolicyStore 'corp.example\\O''Brien firewall'\r\n"));
   for (const auto& line : Lines(script)) {
     if (line.starts_with("#") || line.starts_with("$gpo") || line.starts_with("    Where-Object")) continue;
     if (line.find("NetFirewall") != std::string::npos) {

@@ -29,8 +29,8 @@ sites:
       - {name: MP1, address: 10.0.0.1, roles: [site-server, site-database, management-point]}
 )");
   const auto text = RenderLmhosts(inventory);
-  EXPECT_NE(text.find("10.0.0.1        \"MP_AAA         \\0x1A\" #PRE\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("10.0.0.1        MP1 #PRE\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("10.0.0.1        \"MP_AAA         \\0x1A\" #PRE\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("10.0.0.1        MP1 #PRE\r\n"), std::string::npos) << text;
 }
 
 TEST(MpScript, SecondarySiteClientsGetTheirPrimarySitesManagementPoint) {

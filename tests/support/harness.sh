@@ -24,6 +24,7 @@ harness_init() {
   TAG=${2:-}
   passed=0
   failed=0
+  skipped=0
   HARNESS_PIDS=()
   HARNESS_NETNS=()
   HARNESS_VETHS=()
@@ -41,6 +42,12 @@ pass() {
 fail() {
   failed=$((failed + 1))
   echo "FAIL: $*"
+}
+# skip_check NAME REASON: a check not run here (a Linux-only command on Windows), counted and
+# shown, so that the summary says how many were left out.
+skip_check() {
+  skipped=$((skipped + 1))
+  echo "SKIP: $1 ($2)"
 }
 # check NAME COMMAND...: passes when COMMAND succeeds, else fails with NAME (and returns 1).
 check() {
@@ -71,9 +78,13 @@ check_exit() {
   sed 's/^/  stderr: /' "$WORK/stderr" | head -5
   return 1
 }
-# finish: the summary line; exit 0 when nothing failed, else 1.
+# finish: the summary line (with the skipped checks, if any); exit 0 when nothing failed, else 1.
 finish() {
-  echo "$HARNESS_NAME: $passed passed, $failed failed"
+  if [ "$skipped" -gt 0 ]; then
+    echo "$HARNESS_NAME: $passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$HARNESS_NAME: $passed passed, $failed failed"
+  fi
   [ "$failed" -eq 0 ] || exit 1
   exit 0
 }

@@ -30,7 +30,7 @@ inventory::Inventory InventoryFromText(const std::string& yaml, const std::strin
 }
 
 inventory::Inventory InventoryFromFile(const std::filesystem::path& path) {
-  return InventoryFromText(core::ReadFile(path), path.lexically_relative(SourceDir()).string());
+  return InventoryFromText(core::ReadFile(path), path.lexically_relative(SourceDir()).generic_string());
 }
 
 core::Diagnostics InventoryDiagnostics(const std::string& yaml, const std::string& file) {

@@ -2,41 +2,36 @@
 # The Windows build's offline commands under wine: portolan.exe must write exactly the bytes the
 # Linux golden files hold (plan in every format on every test inventory, LMHOSTS, the catalog),
 # exit with the same codes (explain, audit, bad input), take '/'-paths as paths, and say that
-# probe, respond and lab need Linux. Wine runs with a warm wineserver of a private prefix, and
-# every wine call has a timeout, so a hung wine can never hold the run.
+# respond and lab need Linux. Every call goes through tests/windows/wine-run.sh: a private prefix,
+# a warm wineserver, a time limit, and a hung wine killed and the call tried once more, so that
+# wine can never hold the run. With PORTOLAN_WINEPREFIX set (tests/windows/run.sh) it uses that
+# prefix and its wineserver; alone, a prefix of its own, its wineserver stopped at the end.
 #
 # Usage: offline_test.sh PORTOLAN_EXE SOURCE_DIR. Skips (exit 77) without wine.
 set -uo pipefail
 
 EXE=$1
 SRC=$2
+WINE_RUN="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/wine-run.sh"
 # shellcheck source=../support/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
 harness_init "windows offline" "pw$$"
 require_tools --hint "(scripts/install-windows-deps.sh installs it)" wine wineserver
 
-export WINEDEBUG=-all
-export WINEPREFIX=${PORTOLAN_WINEPREFIX:-$WORK/wineprefix}
-# A warm wineserver, started apart from this script's output (a wine helper that inherits a pipe
-# keeps whoever reads it waiting).
-stop_wine() { timeout 20 wineserver -k >/dev/null 2>&1 || true; }
-at_exit stop_wine
-(setsid wineserver -p </dev/null >/dev/null 2>&1 &)
-timeout 180 setsid wineboot </dev/null >/dev/null 2>&1 || { fail "wineboot did not finish in 180 s"; finish; }
+if [ -z "${PORTOLAN_WINEPREFIX:-}" ]; then
+  export PORTOLAN_WINEPREFIX=$WORK/wineprefix
+  stop_wine() { WINEPREFIX=$PORTOLAN_WINEPREFIX timeout -k 5 20 wineserver -k >/dev/null 2>&1 || true; }
+  at_exit stop_wine
+fi
+# The prefix made and its wineserver warm before the first check.
+"$WINE_RUN" "$EXE" --version >/dev/null 2>"$WORK/boot.err" || {
+  fail "portolan.exe --version did not run under wine: $(head -3 "$WORK/boot.err")"
+  finish
+}
 
-# portolan ARGS...: portolan.exe under wine, at most 60 s; a hung wine is killed and the call
-# tried once more.
+# portolan ARGS...: portolan.exe under wine (wine-run.sh: time limit, one retry).
 portolan() {
-  local status
-  timeout -k 5 60 wine "$EXE" "$@"
-  status=$?
-  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-    stop_wine
-    (setsid wineserver -p </dev/null >/dev/null 2>&1 &)
-    timeout -k 5 60 wine "$EXE" "$@"
-    status=$?
-  fi
-  return "$status"
+  "$WINE_RUN" "$EXE" "$@"
 }
 
 cd "$SRC" || exit 1
@@ -87,9 +82,9 @@ check_exit "audit of a broken squid.conf" 1 portolan audit -q -i examples/sms200
 check_exit "bad inventory" 2 portolan plan -i tests/data/bad-inventories/"$(ls tests/data/bad-inventories | head -1)"
 # An absolute path that starts with '/' is a path, not a Windows-style option.
 check_exit "a /path argument" 0 portolan catalog lint "$SRC/catalogs/sms2003.yaml"
-for command in probe respond lab; do
+for command in respond lab; do
   check_exit "$command says it needs Linux" 2 portolan "$command"
-  grep -q "not available in the Windows build yet" "$WORK/stderr" && pass || fail "$command: no explanation"
+  grep -q "Linux" "$WORK/stderr" && pass || fail "$command: no explanation"
 done
 
 finish
