@@ -12,10 +12,16 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/$name/examples" "$stage/$name/licences"
 cp build-windows/portolan.exe README.md "$stage/$name/"
 cp examples/*.yaml examples/*.rules examples/*.conf "$stage/$name/examples/"
-# What portolan.exe links in (statically): each package's Debian copyright file holds its licence.
+# What portolan.exe links in (statically): each package's Debian copyright file holds its licence
+# (libssl-dev's for the OpenSSL built from the same source package). A missing one stops the
+# archive: it must never ship without a licence of what is in it.
 for package in libyaml-cpp-dev libbdd-dev libfmt-dev libcli11-dev nlohmann-json3-dev libboost-dev libasio-dev \
-  mingw-w64-x86-64-dev gcc-mingw-w64-base; do
-  [ -f "/usr/share/doc/$package/copyright" ] && cp "/usr/share/doc/$package/copyright" "$stage/$name/licences/$package.txt"
+  libssl-dev mingw-w64-x86-64-dev gcc-mingw-w64-base; do
+  if [ ! -f "/usr/share/doc/$package/copyright" ]; then
+    echo "package-windows: /usr/share/doc/$package/copyright is missing (apt-get install $package)" >&2
+    exit 1
+  fi
+  cp "/usr/share/doc/$package/copyright" "$stage/$name/licences/$package.txt"
 done
 mkdir -p out
 rm -f "out/$name.zip"
