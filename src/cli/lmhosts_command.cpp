@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "core/atomic_file.hpp"
 #include "report/lmhosts.hpp"
 
 namespace portolan::cli {
@@ -68,7 +69,7 @@ void AddLmhostsCommands(CLI::App& app, int& exit_code) {
     const auto loaded = Load(script->input);
     const auto& inventory = loaded.inventory;
     if (script->out_dir) {
-      std::filesystem::create_directories(*script->out_dir);
+      core::CreateFolders(*script->out_dir);
       for (int s = 0; s < static_cast<int>(inventory.sites.size()); ++s) {
         for (const auto& [language, extension] : {std::pair{report::ScriptLanguage::kVbscript, "vbs"},
                                                   std::pair{report::ScriptLanguage::kPowerShell, "ps1"}}) {

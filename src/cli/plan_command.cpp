@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "core/atomic_file.hpp"
 #include "plan/planner.hpp"
 #include "report/plan_report.hpp"
 
@@ -40,7 +41,7 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
     const auto loaded = Load(options->input);
     const auto plan = plan::BuildPlan(loaded.catalog, loaded.inventory);
     if (options->out_dir) {
-      std::filesystem::create_directories(*options->out_dir);
+      core::CreateFolders(*options->out_dir);
       for (const auto format :
            {core::Format::kTable, core::Format::kJson, core::Format::kCsv, core::Format::kMarkdown}) {
         const auto path =

@@ -70,7 +70,7 @@ render::Request MakeRequest(const RenderCommandOptions& options, const inventory
 
 void Write(const RenderCommandOptions& options, const std::vector<render::Output>& outputs) {
   if (options.out_dir) {
-    std::filesystem::create_directories(*options.out_dir);
+    core::CreateFolders(*options.out_dir);
     for (const auto& output : outputs) {
       const auto path = std::filesystem::path(*options.out_dir) / output.file_name;
       core::WriteFileAtomically(path.string(), output.content);

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include <fmt/format.h>
@@ -15,6 +16,16 @@ namespace portolan::core {
 
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view content) {
   platform::ReplaceFileContent(path, content);
+}
+
+void CreateFolders(const std::filesystem::path& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (!error) return;
+  // An errno value (the C runtime's text, as for every other file error), else the library's own.
+  const std::string reason =
+      error.category() == std::generic_category() ? platform::SystemErrorText(error.value()) : error.message();
+  throw std::runtime_error(fmt::format("cannot create the folder {}: {}", path.string(), reason));
 }
 
 std::string ReadFile(const std::filesystem::path& path) {

@@ -12,7 +12,10 @@ portolan="${1:?usage: corpus_test.sh PORTOLAN SOURCE_DIR}"
 source_dir="${2:?usage: corpus_test.sh PORTOLAN SOURCE_DIR}"
 corpus="$source_dir/tests/data/audit/corpus"
 inventory="$source_dir/examples/sms2003-site.yaml"
-readonly MAX_SECONDS=5
+# A bound against a blow-up (a ruleset that sends the analysis exponential would take minutes),
+# not a benchmark (bench/audit_bench measures speed): the largest file, TUM 2015, takes 3.5 to 4.8 s
+# on the 2-core CI machine depending on the day, and a 5 s bound failed CI at 5.3 s.
+readonly MAX_SECONDS=10
 readonly TIMEOUT_SECONDS=20
 
 # shellcheck source=../support/harness.sh

@@ -151,6 +151,12 @@ check_exit "render network mode on a host firewall" 2 "$portolan" render -i "$ex
 contains "render refusal says why" "$WORK/stderr" "cannot express"
 [ ! -e "$WORK/never.ps1" ] && pass || fail "refused render wrote a file"
 check_exit "render --out every host" 0 "$portolan" render -i "$example" -t nftables --out "$WORK/nft"
+# A folder that cannot be created (under a file): our words and the system's reason, exit 2.
+touch "$WORK/a-file"
+check_exit "render --out under a file" 2 "$portolan" render -i "$example" -t nftables --out "$WORK/a-file/nft"
+grep -q "cannot create the folder .*a-file" "$WORK/stderr" && pass || fail "render --out under a file: $(cat "$WORK/stderr")"
+check_exit "plan --out under a file" 2 "$portolan" plan -i "$example" --out "$WORK/a-file/plan"
+grep -q "cannot create the folder .*a-file" "$WORK/stderr" && pass || fail "plan --out under a file: $(cat "$WORK/stderr")"
 [ -s "$WORK/nft/SMS01.nft" ] && [ -s "$WORK/nft/hq-desktops.nft" ] && pass ||
   fail "render --out did not write SMS01.nft and hq-desktops.nft"
 "$portolan" render -i "$example" -t nftables --mode network -o "$WORK/a.nft" 2>/dev/null
