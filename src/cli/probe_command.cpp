@@ -1,8 +1,6 @@
 // `portolan probe`: protocol-aware reachability checks, ad hoc (targets and ports, like
 // PortQry) or from the plan (every flow a host opens, from that host's vantage point).
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>

@@ -31,6 +31,8 @@
 
 #include <algorithm>
 #include <cstdio>
+
+#include "core/unique_fd.hpp"
 #endif
 
 namespace portolan::core::platform {
@@ -177,31 +179,11 @@ bool TerminalTakesEscapes(Stream stream) {
 
 #else
 
-namespace {
-
-// Owns a file descriptor for the length of a write.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-}  // namespace
-
 void ReplaceFileContent(const std::filesystem::path& path, std::string_view content) {
   std::string temp = (path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()) /
                      ("." + path.filename().string() + ".XXXXXX");
-  FileDescriptor fd(::mkstemp(temp.data()));
-  if (fd.get() < 0) Fail(path, "create temporary file", SystemErrorText(errno));
+  UniqueFd fd(::mkstemp(temp.data()));
+  if (!fd) Fail(path, "create temporary file", SystemErrorText(errno));
 
   auto remove_temp_and_fail = [&](std::string_view what) {
     const int saved = errno;
@@ -210,15 +192,15 @@ void ReplaceFileContent(const std::filesystem::path& path, std::string_view cont
   };
   std::size_t written = 0;
   while (written < content.size()) {
-    const auto n = ::write(fd.get(), content.data() + written, content.size() - written);
+    const auto n = ::write(fd.Get(), content.data() + written, content.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
       remove_temp_and_fail("write");
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::fchmod(fd.get(), 0644) != 0) remove_temp_and_fail("chmod");
-  if (::fsync(fd.get()) != 0) remove_temp_and_fail("fsync");
+  if (::fchmod(fd.Get(), 0644) != 0) remove_temp_and_fail("chmod");
+  if (::fsync(fd.Get()) != 0) remove_temp_and_fail("fsync");
   if (::close(fd.Release()) != 0) remove_temp_and_fail("close");
   if (::rename(temp.c_str(), path.c_str()) != 0) remove_temp_and_fail("rename");
 }

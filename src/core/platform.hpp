@@ -1,10 +1,10 @@
 #pragma once
-// The one place where the operating systems differ for everything but the network sides (the
-// probe engine, the responder and the lab, which are Linux-only for now): address text, UTC
-// time, replacing a file in one step, the system's error texts, and the console (and whether it
-// takes colour). Linux keeps its POSIX calls; Windows (mingw-w64) gets Winsock's, the C
-// runtime's and Win32's equivalents. No other file of the pure stages includes a system header
-// that differs between them.
+// The one place where the operating systems differ for the pure stages and the command line
+// (the probe engine's own seam is its connector, probe/connector.hpp; the responder and the lab
+// are Linux-only): address text, UTC time, replacing a file in one step, the system's error
+// texts, the descriptor limit, and the console (and whether it takes colour). Linux keeps its
+// POSIX calls; Windows (mingw-w64) gets Winsock's, the C runtime's and Win32's equivalents. No
+// other file of the pure stages includes a system header that differs between them.
 
 #include <cstdint>
 #include <ctime>
