@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The scale benchmark of docs/benchmarks.md: times `portolan plan` as a user runs it on the
 # generated 500-site inventory, then the in-process phases with plan_bench (and, with --smoke,
-# the smoke runs of bench/probe_bench.sh and bench/respond_bench.sh, the probe and responder
-# benchmarks).
+# the smoke runs of bench/probe_bench.sh, bench/respond_bench.sh, bench/audit_bench.sh and
+# bench/report_bench.sh, the probe, responder, audit and report benchmarks).
 #
 #   bash bench/run.sh            the full run (500 sites, 10,000 hosts, 2,000 client networks)
 #   bash bench/run.sh --smoke    a small shape and short benchmark times, for CI (a few seconds)
@@ -126,4 +126,11 @@ if [[ $smoke -eq 1 ]]; then
   echo
   echo "== audit_bench --smoke"
   bash "$root/bench/audit_bench.sh" --smoke
+fi
+
+# The report benchmark: the page written and rendered in Chromium (bench/report_bench.sh).
+if [[ $smoke -eq 1 ]]; then
+  echo
+  echo "== report_bench --smoke"
+  bash "$root/bench/report_bench.sh" --smoke
 fi

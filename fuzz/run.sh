@@ -42,6 +42,8 @@ extra_seeds() {
     ruleset_fuzzer) ls examples/*.rules 2>/dev/null ;;
     nftables_json_fuzzer) ls tests/golden/audit/nftables/*.nft.json tests/data/audit/*.json 2>/dev/null ;;
     aws_windows_fuzzer) ls tests/golden/audit/aws/*.sg.json tests/golden/audit/windows/*.rules 2>/dev/null ;;
+    # portolan's own JSON outputs, read back as the HTML report's evidence.
+    evidence_fuzzer) ls tests/golden/probe/*.json tests/golden/lab/*.json tests/golden/audit/*/broken-network.json 2>/dev/null ;;
     squid_fuzzer) ls tests/data/audit/squid/*.conf examples/*squid*.conf tests/data/audit/corpus/squid/*.conf 2>/dev/null ;;
     *) ;;
   esac

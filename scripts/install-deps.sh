@@ -27,6 +27,8 @@ PACKAGES=(
   samba samba-ad-dc samba-ad-provision winbind nginx-light pptpd dnsmasq-base
   # the HTTP proxy half: Squid validates rendered configs (squid -k parse) and stands in the lab
   squid
+  # the report's browser tests (tests/report/browser.py) and screenshots: headless Chromium
+  chromium-headless-shell
 )
 
 missing=()

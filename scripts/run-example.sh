@@ -5,6 +5,7 @@
 # network namespaces behind its rendered nftables policy and prove that every required flow
 # passes and nothing else does (portolan lab run; needs root). Then the same for the example with
 # an HTTP proxy: its plan, its Squid policy, and the lab with Squid between clients and servers.
+# Last, the HTML report (out/example/report.html), with the lab's evidence when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh portolan  # only the binary this script runs; run-tests.sh builds the rest
@@ -42,6 +43,15 @@ if [ "$(id -u)" -eq 0 ]; then
   echo
   echo "The proxied example: Squid on PROXY01 with its rendered policy, nginx on the servers behind it:"
   "$portolan" lab run -i "$proxied" --name proxied
+  echo
+  # The report for the firewall team, with evidence from the lab: the example behind the hand-grown
+  # broken firewall of examples/broken-iptables.rules, probed, verified and audited.
+  bash scripts/report-evidence.sh "$out/evidence" --portolan "$portolan" >/dev/null
+  evidence=(--lab "$out/evidence/lab.json" --audit "$out/evidence/audit.json")
+  for probe in "$out"/evidence/probe-*.json; do evidence+=(--probe "$probe"); done
+  "$portolan" report -i examples/sms2003-site.yaml "${evidence[@]}" -o "$out/report.html"
 else
   echo "Skipped portolan lab run: it builds network namespaces and needs root (run this script as root)."
+  "$portolan" report -i examples/sms2003-site.yaml -o "$out/report.html"
 fi
+echo "The report for the firewall team: $out/report.html (open it in a browser)"

@@ -94,6 +94,21 @@ policy::PolicyOptions MakeProxyPolicyOptions(const AuditCommandOptions& options,
   return policy;
 }
 
+// The firewall an audit's policy is the view of, in words for the report.
+std::string FirewallWords(const policy::PolicyOptions& policy, const inventory::Inventory& inventory) {
+  const auto name = [&](std::optional<int> endpoint) {
+    return endpoint ? inventory.endpoints[static_cast<std::size_t>(*endpoint)].name : std::string("?");
+  };
+  switch (policy.mode) {
+    case policy::Mode::kProxy: return fmt::format("proxy {}'s squid.conf", name(policy.proxy));
+    case policy::Mode::kHost: return fmt::format("host {}'s own firewall", name(policy.host));
+    case policy::Mode::kNetwork: break;
+  }
+  if (policy.edge) return fmt::format("the edge of zone {}", *policy.edge);
+  if (!policy.zones.empty()) return fmt::format("the router between zones {}", fmt::join(policy.zones, ", "));
+  return "the router between zones";
+}
+
 std::string FormatHelp() {
   std::string help = "Ruleset formats (detected from the content unless --ruleset-format is given):\n";
   for (const auto& format : audit::formats::RulesetFormats())
@@ -187,7 +202,10 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
             "--engine cubes: the rulesets do not fit the cube engine ({}); use --engine auto", error.what()));
       }
     }();
-    Emit(report::RenderAuditReport(result, options->format), options->output);
+    const report::AuditReportOptions report_options{.inventory_file = options->input.inventory,
+                                                    .fingerprint = loaded.inventory.fingerprint,
+                                                    .firewall = FirewallWords(policy_options, loaded.inventory)};
+    Emit(report::RenderAuditReport(result, options->format, report_options), options->output);
     const bool findings = !result.AllAllowed() || (options->strict && result.AnyExcess());
     exit_code = findings ? kExitFindings : kExitOk;
   });

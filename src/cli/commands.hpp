@@ -14,5 +14,6 @@ void AddProbeCommand(CLI::App& app, int& exit_code);
 void AddRespondCommand(CLI::App& app, int& exit_code);
 void AddLabCommand(CLI::App& app, int& exit_code);  // lab up, verify, load, down, run, list
 void AddAuditCommand(CLI::App& app, int& exit_code);
+void AddReportCommand(CLI::App& app, int& exit_code);
 
 }  // namespace portolan::cli

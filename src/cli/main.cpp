@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   AddRespondCommand(app, exit_code);
   AddLabCommand(app, exit_code);
   AddAuditCommand(app, exit_code);
+  AddReportCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -289,8 +289,9 @@ std::vector<probe::ProbeSpec> ApplyHttpOptions(const ProbeOptions& options, std:
 }
 
 // Every planned flow whose source is the --from endpoint, to every address of its destinations
-// (probe::SpecsFromPlan); here, only the checks of the options.
-std::vector<probe::ProbeSpec> PlanSpecs(const ProbeOptions& options, std::vector<std::string>& notes) {
+// (probe::SpecsFromPlan); here, only the checks of the options. The report says which inventory
+// (and which endpoint of it) the results belong to.
+std::vector<probe::ProbeSpec> PlanSpecs(const ProbeOptions& options, report::ProbeReportOptions& report) {
   InventoryOptions input{*options.inventory, options.catalog, options.quiet};
   const auto loaded = Load(input);
   const auto& inventory = loaded.inventory;
@@ -311,7 +312,10 @@ std::vector<probe::ProbeSpec> PlanSpecs(const ProbeOptions& options, std::vector
   }
   const auto plan = plan::BuildPlan(catalog, inventory);
   auto probes = probe::SpecsFromPlan(catalog, inventory, plan, from_index, {options.service, options.dhcp});
-  notes = std::move(probes.notes);
+  report.notes = std::move(probes.notes);
+  report.inventory_file = *options.inventory;
+  report.fingerprint = inventory.fingerprint;
+  report.from = from->name;
   return std::move(probes.specs);
 }
 
@@ -406,13 +410,13 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
                   {core::Format::kTable, core::Format::kJson, core::Format::kCsv, core::Format::kJunit});
   command->add_option("-o,--output", options->output, "Write to FILE instead of standard output")->type_name("FILE");
   command->callback([options, &exit_code] {
-    std::vector<std::string> notes;
+    report::ProbeReportOptions report_options;
     if (options->inventory && !options->targets.empty()) {
       BadArgument("HOST", "give either targets or -i with --from, not both");
     }
     if (!options->inventory && options->from) BadArgument("--from", "--from needs an inventory (-i FILE)");
-    auto specs = options->inventory ? PlanSpecs(*options, notes) : AdHocSpecs(*options);
-    specs = ApplyHttpOptions(*options, std::move(specs), notes);
+    auto specs = options->inventory ? PlanSpecs(*options, report_options) : AdHocSpecs(*options);
+    specs = ApplyHttpOptions(*options, std::move(specs), report_options.notes);
     if (options->transport_only) {
       for (auto& spec : specs) spec.service = nullptr;
     }
@@ -448,8 +452,6 @@ void AddProbeCommand(CLI::App& app, int& exit_code) {
       BadArgument("--source-address", e.what());
     }
     if (live) std::cerr << "\r\x1b[K";
-    report::ProbeReportOptions report_options;
-    report_options.notes = notes;
     report_options.colour = options->format == core::Format::kTable && !options->output &&
                             core::platform::TerminalWantsColour(core::platform::Stream::kOutput);
     Emit(report::RenderProbeResults(results, options->format, report_options), options->output);

@@ -86,6 +86,9 @@ struct Domain {
 
 struct Inventory {
   std::string file;
+  // "sha256:" and the lowercase hex SHA-256 of the file's bytes with every CRLF read as LF (a
+  // copy that went through a Windows share still matches): results made from it carry it.
+  std::string fingerprint;
   std::string catalog;  // the catalog it names
   Domain domain;
   std::vector<Site> sites;          // in file order

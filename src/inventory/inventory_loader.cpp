@@ -1,12 +1,16 @@
 #include "inventory/inventory_loader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <map>
+#include <memory>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include "catalog/catalog_loader.hpp"
 #include "core/atomic_file.hpp"
@@ -594,6 +598,29 @@ std::optional<std::string> CatalogNameOf(const YAML::Node& root, const std::stri
 
 }  // namespace
 
+std::string Fingerprint(std::string_view text) {
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("cannot compute SHA-256 (OpenSSL)");
+  // Hashed piece by piece, the CR of each CRLF left out, rather than from a converted copy.
+  std::size_t from = 0;
+  for (auto crlf = text.find("\r\n"); crlf != std::string_view::npos; crlf = text.find("\r\n", from)) {
+    EVP_DigestUpdate(context.get(), text.data() + from, crlf - from);
+    from = crlf + 1;
+  }
+  EVP_DigestUpdate(context.get(), text.data() + from, text.size() - from);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(context.get(), digest.data(), &size);
+  constexpr std::string_view kDigits = "0123456789abcdef";
+  std::string hex = "sha256:";
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += kDigits[digest[i] >> 4];
+    hex += kDigits[digest[i] & 0xF];
+  }
+  return hex;
+}
+
 std::optional<std::string> PeekCatalogName(const std::string& text, const std::string& file, Diagnostics& diags) {
   const auto root = core::ParseYaml(text, file, diags);
   if (!root) return std::nullopt;
@@ -604,7 +631,9 @@ std::optional<Inventory> ParseInventory(const std::string& text, const std::stri
                                         const catalog::Catalog& catalog, Diagnostics& diags) {
   const auto root = core::ParseYaml(text, file, diags);
   if (!root) return std::nullopt;
-  return InventoryParser(file, catalog, diags).Parse(*root);
+  auto inventory = InventoryParser(file, catalog, diags).Parse(*root);
+  if (inventory) inventory->fingerprint = Fingerprint(text);
+  return inventory;
 }
 
 LoadedInventory LoadInventory(const std::string& path, const std::optional<std::string>& catalog_file) {
@@ -626,6 +655,7 @@ LoadedInventory LoadInventory(const std::string& path, const std::optional<std::
   auto inventory = InventoryParser(path, loaded.catalog, diags).Parse(*root);
   if (!inventory) throw core::InputError(std::move(diags));
   loaded.inventory = std::move(*inventory);
+  loaded.inventory.fingerprint = Fingerprint(text);
   loaded.warnings = std::move(diags);
   return loaded;
 }

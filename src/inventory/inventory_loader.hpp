@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "catalog/catalog.hpp"
 #include "core/diagnostics.hpp"
@@ -13,6 +14,9 @@ namespace portolan::inventory {
 
 // The value of the top-level 'catalog' key, or nullopt (with a diagnostic) when absent.
 std::optional<std::string> PeekCatalogName(const std::string& text, const std::string& file, core::Diagnostics& diags);
+
+// The fingerprint of an inventory file's text (Inventory::fingerprint).
+std::string Fingerprint(std::string_view text);
 
 // Errors and warnings go to diags; returns an inventory only when there is no error.
 std::optional<Inventory> ParseInventory(const std::string& text, const std::string& file,

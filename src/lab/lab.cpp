@@ -952,6 +952,7 @@ VerifyReport NewReport(const State& state, const inventory::Inventory& inventory
   VerifyReport report;
   report.lab = state.name;
   report.inventory = state.inventory;
+  report.fingerprint = inventory.fingerprint;
   report.policy = state.policy;
   report.host_firewall = state.host_firewall;
   report.samba_host = state.samba_host;

@@ -24,7 +24,8 @@ struct CheckResult {
 struct VerifyReport {
   std::string lab;
   std::string inventory;
-  std::string policy;  // what the router loaded
+  std::string fingerprint;  // of the lab's copy of the inventory (inventory::Inventory::fingerprint)
+  std::string policy;       // what the router loaded
   bool host_firewall = false;
   std::optional<std::string> samba_host;
   std::string proxy_policy;  // what Squid loaded on the http-proxy hosts, in words ("": none)

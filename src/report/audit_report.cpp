@@ -242,10 +242,23 @@ void WriteFindings(core::JsonWriter& json, const std::vector<RuleFinding>& list)
 
 // Streamed rather than built as a document: a large ruleset's report holds hundreds of
 // thousands of objects. The layout is nlohmann's dump(2), as the goldens hold it.
-std::string Json(const AuditResult& result) {
+std::string Json(const AuditResult& result, const AuditReportOptions& options) {
   core::JsonWriter json;
   json.Reserve(kJsonBytesPerFinding * FindingCount(result));
   json.BeginObject();
+  if (!options.inventory_file.empty()) {
+    json.Key("inventory");
+    json.BeginObject();
+    json.Key("file");
+    json.String(options.inventory_file);
+    json.Key("fingerprint");
+    json.String(options.fingerprint);
+    json.EndObject();
+  }
+  if (!options.firewall.empty()) {
+    json.Key("firewall");
+    json.String(options.firewall);
+  }
   json.Key("mode");
   json.String(result.mode);
   json.Key("rulesets");
@@ -312,9 +325,9 @@ std::string_view DirectionName(policy::Direction direction) {
   return "?";
 }
 
-std::string RenderAuditReport(const AuditResult& result, core::Format format) {
+std::string RenderAuditReport(const AuditResult& result, core::Format format, const AuditReportOptions& options) {
   switch (format) {
-    case core::Format::kJson: return Json(result);
+    case core::Format::kJson: return Json(result, options);
     case core::Format::kCsv: return Csv(result);
     default: return Table(result);
   }

@@ -9,7 +9,16 @@
 
 namespace portolan::report {
 
+// JSON: which inventory the audit read and which firewall it audited, the first keys (left out
+// when empty, as in tests that audit without a command).
+struct AuditReportOptions {
+  std::string inventory_file;  // the file as given
+  std::string fingerprint;     // inventory::Inventory::fingerprint
+  std::string firewall;        // in words: "the router between zones", "host SMS01's own firewall"
+};
+
 std::string_view DirectionName(policy::Direction direction);  // "inbound", "outbound", "forward"
-std::string RenderAuditReport(const audit::AuditResult& result, core::Format format);
+std::string RenderAuditReport(const audit::AuditResult& result, core::Format format,
+                              const AuditReportOptions& options = {});
 
 }  // namespace portolan::report

@@ -191,6 +191,7 @@ std::string JsonReport(const lab::VerifyReport& report) {
   Json document;
   document["lab"] = report.lab;
   document["inventory"] = report.inventory;
+  if (!report.fingerprint.empty()) document["fingerprint"] = report.fingerprint;
   document["policy"] = report.policy;
   document["host_firewall"] = report.host_firewall;
   document["samba_host"] = report.samba_host ? Json(*report.samba_host) : Json(nullptr);

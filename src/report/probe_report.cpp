@@ -78,6 +78,10 @@ std::string Table(const std::vector<probe::ProbeResult>& results, const ProbeRep
 
 std::string Json(const std::vector<probe::ProbeResult>& results, const ProbeReportOptions& options) {
   nlohmann::ordered_json document;
+  if (!options.inventory_file.empty()) {
+    document["inventory"] = {{"file", options.inventory_file}, {"fingerprint", options.fingerprint}};
+    document["from"] = options.from;
+  }
   document["results"] = nlohmann::ordered_json::array();
   for (const auto& result : results) {
     nlohmann::ordered_json item;

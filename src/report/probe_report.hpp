@@ -13,6 +13,11 @@ namespace portolan::report {
 struct ProbeReportOptions {
   bool colour = false;             // table: verdicts in colour (a terminal without NO_COLOR)
   std::vector<std::string> notes;  // table and JSON: what was not probed, and why
+  // JSON, probes from an inventory (-i): the file as given, its fingerprint, and the endpoint
+  // probed from as the inventory names it; an ad hoc probe leaves them empty.
+  std::string inventory_file;
+  std::string fingerprint;
+  std::string from;
 };
 
 // Details quote servers; only printable ASCII is kept, so that no output format can break.

@@ -43,6 +43,10 @@ std::vector<probe::ProbeResult> Sample() {
 TEST(ProbeReport, EveryFormat) {
   ProbeReportOptions options;
   options.notes = {"F23: gre (IP protocol 47) has no ports to probe"};
+  // Probes from an inventory: the JSON names it (a stand-in fingerprint) and the endpoint.
+  options.inventory_file = "examples/sms2003-site.yaml";
+  options.fingerprint = "sha256:" + std::string(64, '0');
+  options.from = "SMS01";
   for (const auto& [format, name] :
        {std::pair{core::Format::kTable, "report.txt"}, std::pair{core::Format::kJson, "report.json"},
         std::pair{core::Format::kCsv, "report.csv"}, std::pair{core::Format::kJunit, "report.xml"}}) {
@@ -61,7 +65,9 @@ TEST(ProbeReport, JunitHasACasePerFlowAndPort) {
 TEST(ProbeReport, ServerTextIsMadePrintable) {
   const auto json = RenderProbeResults(Sample(), core::Format::kJson);
   EXPECT_NE(json.find("a comma? and ??"), std::string::npos) << json;
-  const auto colour = RenderProbeResults(Sample(), core::Format::kTable, {true, {}});
+  ProbeReportOptions coloured;
+  coloured.colour = true;
+  const auto colour = RenderProbeResults(Sample(), core::Format::kTable, coloured);
   EXPECT_NE(colour.find("\x1b[32mVERIFIED\x1b[0m"), std::string::npos);
   EXPECT_EQ(RenderProbeResults(Sample(), core::Format::kTable).find('\x1b'), std::string::npos);
 }
