@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates docs/images/report.png, the README's picture of a report: the example site
 # (examples/sms2003-site.yaml) with the evidence of tests/data/report/*.json made from it, as
-# `portolan report` writes it, the first screen at desktop width (1366x900) in the light scheme,
+# `portolan report` writes it, the top of the page at desktop width (1366x1700: summary, the site, the zone matrix) in the light scheme,
 # taken by headless Chromium (tests/report/browser.py screenshot). Review the image before
 # committing it.
 #
@@ -32,6 +32,6 @@ echo "report-screenshot: evidence ${evidence[*]:-(none: tests/data/report/ has n
 # Paths in the page are written as given: relative ones, from the repository's root, read well.
 (cd "$root" && "$portolan" report -i "examples/sms2003-site.yaml" "${evidence[@]/#$root\//}" -o "$tmp/report.html")
 mkdir -p "$(dirname "$out")"
-python3 "$root/tests/report/browser.py" screenshot "$tmp/report.html" "$tmp/report.png" --width 1366 --height 900
+python3 "$root/tests/report/browser.py" screenshot "$tmp/report.html" "$tmp/report.png" --width 1366 --height 1700
 mv "$tmp/report.png" "$out"
 echo "report-screenshot: wrote ${out#"$root"/} ($(wc -c <"$out") bytes); look at it before committing"

@@ -77,7 +77,7 @@ void AddReportCommand(CLI::App& app, int& exit_code) {
   command
       ->add_option("--platform", options->platforms,
                    "The platforms whose rule each flow shows (default nftables,iptables,cisco-asa,cisco-ios,pf,"
-                   "windows-ps; none for no rules)")
+                   "windows-ps, for plans of up to 2,000 flows; none for no rules)")
       ->delimiter(',')
       ->type_name("ID");
   command->add_option("-o,--output", options->output, "Write the HTML to FILE instead of standard output")
@@ -94,11 +94,18 @@ void AddReportCommand(CLI::App& app, int& exit_code) {
     const auto loaded = Load(options->input);
     const auto& inventory = loaded.inventory;
     const auto plan = plan::BuildPlan(loaded.catalog, inventory);
-    const auto targets = Platforms(options->platforms);
+    report::SiteReportInput input;
+    auto targets = Platforms(options->platforms);
+    if (options->platforms.empty() && plan.flows.size() > report::kDefaultSampledFlows) {
+      targets.clear();
+      input.rules_note = fmt::format(
+          "The plan has {} flows: the rule of each flow is shown by default up to {} flows. Name the platforms "
+          "with --platform (e.g. --platform nftables,windows-ps) to show them; portolan render writes every rule.",
+          plan.flows.size(), report::kDefaultSampledFlows);
+    }
     // The rules of each platform take the longest: they are sampled while the evidence is read.
     const policy::PolicyIndex index(loaded.catalog, inventory, plan);
     auto samples = std::async(std::launch::async, [&] { return report::SampleRules(index, targets); });
-    report::SiteReportInput input;
     input.catalog = &loaded.catalog;
     input.inventory = &inventory;
     input.plan = &plan;

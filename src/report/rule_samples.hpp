@@ -39,6 +39,9 @@ struct PlatformSamples {
 
 // The platforms the report shows when none are named: one of each family an admin runs.
 std::vector<std::string> DefaultReportPlatforms();
+// Plans with more flows get no rules unless platforms are named: for 500 sites the samples
+// would double the page and the time it takes to write (docs/report.md).
+inline constexpr std::size_t kDefaultSampledFlows = 2000;
 
 // One PlatformSamples per target, in order. Throws std::invalid_argument for a proxy's target.
 std::vector<PlatformSamples> SampleRules(const policy::PolicyIndex& index,

@@ -532,6 +532,7 @@ std::string FlowsSection(const Model& model) {
                                  "Each flow is exactly as wide as the catalog entries that require it: sources, "
                                  "destinations, protocol and ports. Its status combines the evidence given.");
   out += FilterForm(model);
+  if (!model.in.rules_note.empty()) out += fmt::format("<p class=\"note\">{}</p>\n", Esc(model.in.rules_note));
   if (!model.in.platforms.empty()) {
     out += "<p class=\"platform-choice\"><label for=\"platform\">Show rules for</label> <select id=\"platform\">";
     out += "<option value=\"\">every platform</option>";

@@ -35,6 +35,8 @@ struct SiteReportInput {
   const inventory::Inventory* inventory = nullptr;
   const plan::Plan* plan = nullptr;
   std::vector<PlatformSamples> platforms;  // the rule of each flow, per platform shown
+  // Said where the rules would be when none are shown although platforms exist (a large plan).
+  std::string rules_note;
   std::vector<ProbeEvidence> probes;
   std::optional<LabEvidence> lab;
   std::vector<AuditEvidence> audits;
