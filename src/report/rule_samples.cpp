@@ -1,8 +1,10 @@
 #include "report/rule_samples.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <future>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -38,6 +40,16 @@ std::string Added(const std::vector<std::string>& full, const std::vector<std::s
       common[i][j] = full[i] == base[j] ? common[i + 1][j + 1] + 1 : std::max(common[i + 1][j], common[i][j + 1]);
     }
   }
+  // A line that differs from one of the base only in its digits is the renderer's count of rules.
+  const auto letters = [](const std::string& line) {
+    std::string out;
+    for (const char c : line) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) out += c;
+    }
+    return out;
+  };
+  std::set<std::string> counted;
+  for (const auto& line : base) counted.insert(letters(line));
   std::vector<std::pair<std::size_t, const std::string*>> kept;
   std::size_t i = 0;
   std::size_t j = 0;
@@ -48,7 +60,7 @@ std::string Added(const std::vector<std::string>& full, const std::vector<std::s
     } else if (j < m && common[i][j + 1] >= common[i + 1][j]) {
       ++j;
     } else {
-      if (!full[i].empty()) kept.emplace_back(i, &full[i]);
+      if (!full[i].empty() && counted.count(letters(full[i])) == 0) kept.emplace_back(i, &full[i]);
       ++i;
     }
   }

@@ -367,23 +367,26 @@ std::string FilterForm(const Model& model) {
   }
   std::string out =
       "<form id=\"filters\" role=\"search\" hidden>\n"
-      "<label for=\"filter-text\">Search</label> <input id=\"filter-text\" type=\"search\" "
-      "placeholder=\"flow, host, entry, address\">\n"
-      "<label for=\"filter-status\">Status</label> <select id=\"filter-status\"><option value=\"\">any</option>";
+      "<span class=\"field\"><label for=\"filter-text\">Search</label> <input id=\"filter-text\" type=\"search\" "
+      "placeholder=\"flow, host, entry, address\"></span>\n"
+      "<span class=\"field\"><label for=\"filter-status\">Status</label> <select id=\"filter-status\">"
+      "<option value=\"\">any</option>";
   for (const auto state :
        {FlowState::kBlocked, FlowState::kPartlyBlocked, FlowState::kFailed, FlowState::kOpen, FlowState::kUncertain,
         FlowState::kPartlyChecked, FlowState::kAllowed, FlowState::kUnchecked}) {
     out += fmt::format("<option value=\"{}\">{}</option>", FlowStateId(state), FlowStateId(state));
   }
   out +=
-      "</select>\n<label for=\"filter-role\">Role</label> <select id=\"filter-role\"><option value=\"\">any</option>";
+      "</select></span>\n<span class=\"field\"><label for=\"filter-role\">Role</label> <select id=\"filter-role\">"
+      "<option value=\"\">any</option>";
   for (const auto& role : roles) out += fmt::format("<option>{}</option>", Esc(role));
   out +=
-      "</select>\n<label for=\"filter-host\">Host</label> <select id=\"filter-host\"><option value=\"\">any</option>";
+      "</select></span>\n<span class=\"field\"><label for=\"filter-host\">Host</label> <select id=\"filter-host\">"
+      "<option value=\"\">any</option>";
   for (const auto& endpoint : model.inventory.endpoints) out += fmt::format("<option>{}</option>", Esc(endpoint.name));
   out +=
-      "</select>\n<label for=\"filter-port\">Port</label> <input id=\"filter-port\" inputmode=\"numeric\" "
-      "size=\"6\" placeholder=\"445\">\n"
+      "</select></span>\n<span class=\"field\"><label for=\"filter-port\">Port</label> <input id=\"filter-port\" "
+      "inputmode=\"numeric\" size=\"6\" placeholder=\"445\"></span>\n"
       "<input type=\"hidden\" id=\"filter-zones\" value=\"\">\n"
       "<button type=\"reset\" id=\"filter-reset\">Clear</button>\n"
       "<output id=\"filter-count\" for=\"filter-text filter-status filter-role filter-host filter-port\" "
@@ -1017,8 +1020,11 @@ std::string_view FlowStateId(FlowState state) {
 
 std::string_view FlowStateText(FlowState state) {
   switch (state) {
-    case FlowState::kBlocked: return "an audited ruleset drops it: the rule is named in the flow's details";
-    case FlowState::kPartlyBlocked: return "an audited ruleset drops part of it (some ports, sources or destinations)";
+    case FlowState::kBlocked:
+      return "an audited firewall drops all of it that passes through that firewall: the rule is in the flow's "
+             "details";
+    case FlowState::kPartlyBlocked:
+      return "an audited firewall drops part of what passes through it (some ports, sources or destinations)";
     case FlowState::kFailed: return "a probe or the lab found it closed or answered by the wrong service";
     case FlowState::kOpen:
       return "probes or the lab proved it open between every source and destination, and no evidence says otherwise";

@@ -50,6 +50,15 @@ if grep -qiE '(src|href)="(https?:)?//|url\((https?:)?//|@import' "$WORK/evidenc
 else
   pass
 fi
+# Every test inventory (IPv6, RAS, proxies, one site, ...): a page with one flow element per flow.
+for inventory_file in tests/data/inventories/*.yaml examples/sms2003-proxied-site.yaml; do
+  name=$(basename "$inventory_file" .yaml)
+  check_exit "$name" 0 "$portolan" report -q -i "$inventory_file" -o "$WORK/$name.html" || continue
+  want=$("$portolan" plan -q -i "$inventory_file" -f json |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["flows"]))')
+  [ "$(grep -o 'data-flow="[^"]*"' "$WORK/$name.html" | sort -u | wc -l)" = "$want" ] && pass ||
+    fail "$name: one data-flow element per flow of the plan ($want)"
+done
 check_exit "to standard output" 0 "$portolan" report -i "$example" --platform none
 contains "standard output is the page" "$WORK/stdout" "<!DOCTYPE html>"
 check_exit "--changes-csv" 0 "$portolan" report -i "$example" --changes-csv "$WORK/changes.csv" -o "$WORK/c.html"

@@ -3,8 +3,8 @@
 # the whole run (killed and the prefix removed at the end, whatever happens):
 #   1. tests/windows/offline_test.sh: the offline commands' bytes against the Linux golden files;
 #   2. ctest in BUILD_DIR: the unit and golden tests (portolan_tests.exe, one ctest entry a
-#      GoogleTest suite) and the command-line tests (tests/cli/cli_test.sh and
-#      tests/audit/cli_test.sh against portolan.exe);
+#      GoogleTest suite) and the command-line tests (tests/cli/cli_test.sh,
+#      tests/audit/cli_test.sh and tests/report/report_cli_test.sh against portolan.exe);
 #   3. probe: tests/windows/probe_test.sh (listeners on 127.0.0.1, every protocol check against the
 #      Linux build's responder, HTTP, DNS, TLS 1.0). Never in a network namespace of its own: wine
 #      opens sockets in its wineserver's namespace, not the caller's (wine-run.sh refuses a call

@@ -26,5 +26,8 @@ set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${suites_include})
 set(portolan_wine ${CMAKE_CURRENT_SOURCE_DIR}/windows/portolan-wine.sh)
 add_test(NAME cli.end_to_end COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh ${portolan_wine} ${CMAKE_SOURCE_DIR})
 add_test(NAME audit.cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/audit/cli_test.sh ${portolan_wine} ${CMAKE_SOURCE_DIR})
-set_tests_properties(cli.end_to_end audit.cli PROPERTIES LABELS cli TIMEOUT 1200
+# The HTML report: the same structure goldens and input errors as on Linux.
+add_test(NAME report.cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/report/report_cli_test.sh ${portolan_wine}
+                                 ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli.end_to_end audit.cli report.cli PROPERTIES LABELS cli TIMEOUT 1200
                      ENVIRONMENT "PORTOLAN_PLATFORM=windows;PORTOLAN_EXE=$<TARGET_FILE:portolan>")
