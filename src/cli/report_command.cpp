@@ -130,8 +130,8 @@ void AddReportCommand(CLI::App& app, int& exit_code) {
     input.platforms = samples.get();
     input.generated = Now();
     // Both in memory first: bad input leaves neither file written.
-    const auto html = report::RenderSiteReport(input);
-    const auto csv = options->changes_csv ? report::ChangeRequestCsv(input) : std::string();
+    std::string csv;
+    const auto html = report::RenderSiteReport(input, options->changes_csv ? &csv : nullptr);
     if (options->changes_csv) Emit(csv, options->changes_csv);
     Emit(html, options->output);
     exit_code = kExitOk;

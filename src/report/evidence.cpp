@@ -432,23 +432,21 @@ class Reader {
   Json document_;
 };
 
+// Every name of an enum whose values run from 0 to `last`, in order.
+template <typename Enum, typename NameOf>
+std::vector<std::string_view> AllNames(Enum last, NameOf name_of) {
+  std::vector<std::string_view> all;
+  for (int i = 0; i <= static_cast<int>(last); ++i) all.push_back(name_of(static_cast<Enum>(i)));
+  return all;
+}
+
 const std::vector<std::string_view>& VerdictNames() {
-  static const auto kNames = [] {
-    std::vector<std::string_view> all;
-    for (int i = 0; i <= static_cast<int>(probe::Verdict::kContentMismatch); ++i)
-      all.push_back(probe::VerdictName(static_cast<probe::Verdict>(i)));
-    return all;
-  }();
+  static const auto kNames = AllNames(probe::Verdict::kContentMismatch, probe::VerdictName);
   return kNames;
 }
 
 const std::vector<std::string_view>& FlowStatusNames() {
-  static const auto kNames = [] {
-    std::vector<std::string_view> all;
-    for (int i = 0; i <= static_cast<int>(audit::FlowStatus::kNotAudited); ++i)
-      all.push_back(audit::FlowStatusName(static_cast<audit::FlowStatus>(i)));
-    return all;
-  }();
+  static const auto kNames = AllNames(audit::FlowStatus::kNotAudited, audit::FlowStatusName);
   return kNames;
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "render/render.hpp"
+#include "report/zone_numbers.hpp"
 
 namespace portolan::report {
 
@@ -170,42 +171,17 @@ struct ZonePairRule {
   int pairs = 0;  // zone pairs the merged rule stands for
 };
 
-// Zones as numbers, computed once: the narrowing below looks at thousands of endpoints per rule.
-class ZoneNumbers {
- public:
-  explicit ZoneNumbers(const inventory::Inventory& inventory) : zones_(inventory.Zones()) {
-    zone_of_.reserve(inventory.endpoints.size());
-    for (int e = 0; e < static_cast<int>(inventory.endpoints.size()); ++e)
-      zone_of_.push_back(Number(inventory.ZoneOf(e)));
-  }
-
-  int Of(int endpoint) const { return zone_of_[endpoint]; }
-  int Number(const std::string& zone) const {
-    return static_cast<int>(std::lower_bound(zones_.begin(), zones_.end(), zone) - zones_.begin());
-  }
-  const std::string& Name(int zone) const { return zones_[zone]; }
-
-  // The zones a merged rule's sources sit in, other than its destination zone, sorted.
-  std::vector<int> SourceZones(const policy::Policy& merged, const policy::Rule& rule) const {
-    const int to = Number(rule.to_zone);
-    std::vector<int> zones;
-    for (const int e : merged.Sources(rule).endpoints) {
-      if (zone_of_[e] != to) zones.push_back(zone_of_[e]);
-    }
-    std::sort(zones.begin(), zones.end());
-    zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
-    return zones;
-  }
-
- private:
-  std::vector<std::string> zones_;
-  std::vector<int> zone_of_;
-};
+// The zones a merged rule's sources sit in, other than its destination zone, sorted.
+std::vector<int> SourceZones(const policy::Policy& merged, const policy::Rule& rule, const ZoneNumbers& numbers) {
+  auto zones = numbers.Distinct(merged.Sources(rule).endpoints);
+  zones.erase(std::remove(zones.begin(), zones.end(), numbers.Number(rule.to_zone)), zones.end());
+  return zones;
+}
 
 ZonePairRule FirstZonePair(const policy::Policy& merged, const policy::Rule& rule, const ZoneNumbers& numbers) {
   const auto& inventory = *merged.inventory;
   const auto& group = merged.Sources(rule);
-  const auto zones = numbers.SourceZones(merged, rule);
+  const auto zones = SourceZones(merged, rule, numbers);
   ZonePairRule pair{rule, group, static_cast<int>(zones.size())};
   if (zones.empty()) return pair;
   const int first = zones.front();
@@ -232,7 +208,7 @@ void SampleNetwork(const policy::Policy& merged, const ZoneNumbers& numbers, con
   for (const auto& rule : merged.rules) {
     if (first.emplace(rule.flow_id, &rule).second) counts[rule.flow_id] = 0;
     counts[rule.flow_id] +=
-        target.capabilities.zone_pairs ? static_cast<int>(numbers.SourceZones(merged, rule).size()) : 1;
+        target.capabilities.zone_pairs ? static_cast<int>(SourceZones(merged, rule, numbers).size()) : 1;
   }
   for (const auto& [flow, rule] : first) {
     RuleSample sample;

@@ -6,9 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "audit/audit.hpp"
 #include "core/format.hpp"
+#include "probe/verdict.hpp"
 #include "report/assets.hpp"
 #include "report/site_picture.hpp"
+#include "report/zone_numbers.hpp"
 
 namespace portolan::report {
 
@@ -23,6 +26,14 @@ constexpr std::size_t kEvidenceRows = 2000;  // rows of one evidence table
 constexpr std::size_t kOpenDetails = 200;    // flows whose details are open in the file (all, up to this)
 constexpr std::size_t kLabMatrixEndpoints = 30;
 constexpr std::size_t kEmbeddedCsvBytes = 4u << 20;  // a larger change request is written beside (--changes-csv)
+
+// The verdict words of the evidence, as the audit and the probe name them.
+bool Is(const std::string& verdict, audit::FlowStatus status) {
+  return verdict == audit::FlowStatusName(status);
+}
+bool Is(const std::string& verdict, probe::Verdict probe_verdict) {
+  return verdict == probe::VerdictName(probe_verdict);
+}
 
 std::string Esc(std::string_view text) {
   return core::XmlEscaped(text);
@@ -85,7 +96,8 @@ constexpr Section kSections[] = {{"summary", "Summary"},
 // Everything the sections share, computed once.
 class Model {
  public:
-  explicit Model(const SiteReportInput& input) : in(input), inventory(*input.inventory), plan(*input.plan) {
+  explicit Model(const SiteReportInput& input)
+      : in(input), inventory(*input.inventory), plan(*input.plan), numbers(*input.inventory) {
     states = CombineEvidence(input);
     for (std::size_t f = 0; f < plan.flows.size(); ++f) flow_index[plan.flows[f].id] = static_cast<int>(f);
     for (std::size_t p = 0; p < in.probes.size(); ++p) {
@@ -101,32 +113,14 @@ class Model {
     for (std::size_t a = 0; a < in.audits.size(); ++a) {
       for (const auto& flow : in.audits[a].flows) audit_flows[flow.flow].emplace_back(a, &flow);
     }
-    // Zones as numbers: a large plan names them millions of times.
-    zones = inventory.Zones();
-    zone_of.reserve(inventory.endpoints.size());
-    for (int e = 0; e < static_cast<int>(inventory.endpoints.size()); ++e) {
-      const auto& zone = inventory.ZoneOf(e);
-      zone_of.push_back(static_cast<int>(std::lower_bound(zones.begin(), zones.end(), zone) - zones.begin()));
-    }
-    std::vector<char> seen(zones.size(), 0);
-    const auto distinct = [&](const std::vector<int>& endpoints) {
-      std::vector<int> list;
-      for (const int e : endpoints) {
-        if (seen[zone_of[e]] == 0) list.push_back(zone_of[e]);
-        seen[zone_of[e]] = 1;
-      }
-      for (const int z : list) seen[z] = 0;
-      std::sort(list.begin(), list.end());
-      return list;
-    };
     const std::size_t count = zones.size();
     zone_flows.assign(count * count, {});
     std::vector<int> crossings(count * count, 0);
     for (std::size_t f = 0; f < plan.flows.size(); ++f) {
       const auto& flow = plan.flows[f];
       // A flow is a product: it goes from every zone of its sources to every zone of its destinations.
-      const auto& from = from_zones.emplace_back(distinct(flow.sources));
-      const auto& to = to_zones.emplace_back(distinct(flow.destinations));
+      const auto& from = from_zones.emplace_back(numbers.Distinct(flow.sources));
+      const auto& to = to_zones.emplace_back(numbers.Distinct(flow.destinations));
       std::vector<std::pair<int, int>> between;  // each boundary once, whichever way the flow crosses it
       for (const int a : from) {
         for (const int b : to) {
@@ -179,8 +173,8 @@ class Model {
   std::map<std::string, std::vector<std::pair<std::size_t, const ProbeEvidence::Result*>>> probe_results;
   std::map<std::string, std::vector<const LabEvidence::Check*>> lab_checks;
   std::map<std::string, std::vector<std::pair<std::size_t, const AuditEvidence::Flow*>>> audit_flows;
-  std::vector<std::string> zones;            // sorted
-  std::vector<int> zone_of;                  // per endpoint: its index in zones
+  ZoneNumbers numbers;
+  const std::vector<std::string>& zones = numbers.Names();
   std::vector<std::vector<int>> from_zones;  // per flow: the zones of its sources, sorted
   std::vector<std::vector<int>> to_zones;    // per flow: the zones of its destinations, sorted
   std::vector<std::vector<int>> zone_flows;  // [from * zones + to]: flow indices
@@ -441,7 +435,7 @@ std::string FlowEvidence(const Model& model, const plan::Flow& flow) {
     out += "<h4>Audit</h4>\n<ul class=\"evidence-list\">\n";
     for (const auto& [file, audited] : it->second) {
       out += fmt::format("<li><span class=\"verdict verdict-{}\">{}</span> {} ({}, {})",
-                         audited->verdict == "ALLOWED" ? "pass" : "fail", Esc(audited->verdict),
+                         Is(audited->verdict, audit::FlowStatus::kAllowed) ? "pass" : "fail", Esc(audited->verdict),
                          Esc(model.in.audits[file].firewall), Esc(audited->direction), Esc(audited->family));
       if (!audited->blocked.empty()) {
         out += "<ul>";
@@ -620,10 +614,10 @@ std::vector<Change> Changes(const Model& model) {
       for (const int out : {0, 1}) {
         Change change{model.zones[zone], out == 0 ? "inbound" : "outbound", &flow, static_cast<int>(f), {}, {}};
         for (const int s : flow.sources) {
-          if ((model.zone_of[s] == zone) == (out == 1)) change.sources.push_back(s);
+          if ((model.numbers.Of(s) == zone) == (out == 1)) change.sources.push_back(s);
         }
         for (const int d : flow.destinations) {
-          if ((model.zone_of[d] == zone) == (out == 0)) change.destinations.push_back(d);
+          if ((model.numbers.Of(d) == zone) == (out == 0)) change.destinations.push_back(d);
         }
         if (!change.sources.empty() && !change.destinations.empty()) groups[{zone, out}].push_back(std::move(change));
       }
@@ -668,13 +662,12 @@ std::string ChangeCsvHeader() {
                        "ports", "why", "status"});
 }
 
-std::string ChangesSection(const Model& model) {
+std::string ChangesSection(const Model& model, const std::vector<Change>& changes) {
   std::string out = SectionStart(
       kSections[4],
       "What to open, per firewall and direction: for the firewall at the edge of each zone, what must come in, then "
       "what must go out. With one router between all zones, the inbound lists together are the whole request; each "
       "flow is opened once per zone pair it crosses.");
-  const auto changes = Changes(model);
   std::string csv = ChangeCsvHeader();
   bool embedded = true;
   std::string rows;
@@ -772,9 +765,11 @@ std::string ProbeEvidenceHtml(const Model& model) {
           "<td>{}</td><td>{}</td></tr>\n",
           Esc(result.target), result.port, Esc(result.protocol), Esc(result.service), result.passes ? "pass" : "fail",
           Esc(result.verdict),
-          result.icmp_from.empty()
-              ? (result.verdict == "FILTERED" || result.verdict == "LISTENING_OR_FILTERED" ? "nothing" : "the target")
-              : Esc(result.icmp_from),
+          result.icmp_from.empty() ? (Is(result.verdict, probe::Verdict::kFiltered) ||
+                                              Is(result.verdict, probe::Verdict::kListeningOrFiltered)
+                                          ? "nothing"
+                                          : "the target")
+                                   : Esc(result.icmp_from),
           Join(links, " "), Esc(result.detail));
     }
     out += "</tbody>\n</table></div>\n" + Capped(shown, probe.results.size(), probe.file);
@@ -885,7 +880,7 @@ std::string AuditEvidenceHtml(const Model& model) {
                        Esc(Join(audit.rulesets)), Esc(audit.summary));
     std::vector<const AuditEvidence::Flow*> bad;
     for (const auto& flow : audit.flows) {
-      if (flow.verdict != "ALLOWED") bad.push_back(&flow);
+      if (!Is(flow.verdict, audit::FlowStatus::kAllowed)) bad.push_back(&flow);
     }
     if (!bad.empty()) {
       out += fmt::format(
@@ -1101,7 +1096,7 @@ std::vector<FlowState> CombineEvidence(const SiteReportInput& input) {
     const int from = EndpointNamed(inventory, probe.from);
     for (const auto& result : probe.results) {
       // Silence on UDP proves nothing either way.
-      if (result.verdict == "LISTENING_OR_FILTERED") continue;
+      if (Is(result.verdict, probe::Verdict::kListeningOrFiltered)) continue;
       const int to = book.Find(result.target);
       for (const auto& flow : result.flows) {
         auto& tally = tallies[flow];
@@ -1131,10 +1126,10 @@ std::vector<FlowState> CombineEvidence(const SiteReportInput& input) {
   for (const auto& audit : input.audits) {
     for (const auto& flow : audit.flows) {
       auto& tally = tallies[flow.flow];
-      if (flow.verdict == "BLOCKED") tally.blocked = true;
-      if (flow.verdict == "PARTIAL") tally.partly = true;
-      if (flow.verdict == "UNCERTAIN") tally.uncertain = true;
-      if (flow.verdict == "ALLOWED") tally.allowed = true;
+      if (Is(flow.verdict, audit::FlowStatus::kBlocked)) tally.blocked = true;
+      if (Is(flow.verdict, audit::FlowStatus::kPartial)) tally.partly = true;
+      if (Is(flow.verdict, audit::FlowStatus::kUncertain)) tally.uncertain = true;
+      if (Is(flow.verdict, audit::FlowStatus::kAllowed)) tally.allowed = true;
     }
   }
   std::vector<FlowState> states;
@@ -1159,21 +1154,19 @@ std::vector<FlowState> CombineEvidence(const SiteReportInput& input) {
   return states;
 }
 
-std::string ChangeRequestCsv(const SiteReportInput& input) {
+std::string RenderSiteReport(const SiteReportInput& input, std::string* changes_csv) {
   const Model model(input);
-  std::string csv = ChangeCsvHeader();
-  for (const auto& change : Changes(model)) AppendChangeCsv(csv, model, change);
-  return csv;
-}
-
-std::string RenderSiteReport(const SiteReportInput& input) {
-  const Model model(input);
+  const auto changes = Changes(model);
+  if (changes_csv != nullptr) {
+    *changes_csv = ChangeCsvHeader();
+    for (const auto& change : changes) AppendChangeCsv(*changes_csv, model, change);
+  }
   std::string html = Head(model) + Header(model);
   html += SummarySection(model);
   html += PictureSection(model);
   html += MatrixSection(model);
   html += FlowsSection(model);
-  html += ChangesSection(model);
+  html += ChangesSection(model, changes);
   html += EvidenceSection(model);
   html += CatalogSection(model);
   html += "</main>\n<footer><p>Written by portolan " PORTOLAN_VERSION

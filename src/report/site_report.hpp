@@ -46,10 +46,8 @@ struct SiteReportInput {
 // Each flow's state from the evidence, by flow id (every flow of the plan has one).
 std::vector<FlowState> CombineEvidence(const SiteReportInput& input);
 
-std::string RenderSiteReport(const SiteReportInput& input);
-
-// The change request as CSV (RFC 4180), every row with every name and address. The report
-// carries it as a download link up to a size (4 MiB); `report --changes-csv` writes it whole.
-std::string ChangeRequestCsv(const SiteReportInput& input);
+// With changes_csv, also the change request as CSV (RFC 4180), every row with every name and
+// address: the page carries it as a download link up to 4 MiB; `report --changes-csv` writes it.
+std::string RenderSiteReport(const SiteReportInput& input, std::string* changes_csv = nullptr);
 
 }  // namespace portolan::report
